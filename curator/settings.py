@@ -1,0 +1,77 @@
+"""Every setting curator reads from the environment, declared once with its default and help.
+
+`docs/settings.md` is checked against this table by the test suite, so adding a
+setting here without documenting it fails the build.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+    def value(self) -> str:
+        return os.environ.get(self.env) or self.default
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "db",
+        "CURATOR_DB",
+        "sqlite:///curator.db",
+        "SQLAlchemy URL of the database (a bare file path means SQLite). `--db` overrides it.",
+    ),
+    Setting(
+        "shared_data",
+        "CURATOR_SHARED_DATA",
+        "../shared/data",
+        "Folder of real data used by tests and benchmarks; tests needing it skip when absent.",
+    ),
+    Setting(
+        "annotator",
+        "CURATOR_ANNOTATOR",
+        "",
+        "Default annotator name for `curator label` and `curator review` (else the OS user).",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """Current value of a declared setting (environment first, then the default)."""
+    return _BY_NAME[name].value()
+
+
+def shared_data_dir() -> Path:
+    """Where the real test data lives (may not exist)."""
+    return Path(get("shared_data")).expanduser()
+
+
+def database_url(value: str | None = None) -> str:
+    """Normalise `--db`/`CURATOR_DB`: a plain path becomes an SQLite URL."""
+    raw = value or get("db")
+    if "://" in raw:
+        return raw
+    return f"sqlite:///{Path(raw).expanduser()}"
+
+
+def default_annotator() -> str:
+    """The annotator name to use when none is given."""
+    import getpass
+
+    configured = get("annotator")
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "annotator"
