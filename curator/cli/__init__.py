@@ -1,12 +1,57 @@
-"""The `curator` command (placeholder until the CLI lands)."""
+"""The `curator` command: a thin layer that parses options, calls the stages, reports.
+
+Heavy libraries (torch, cv2, textual, sqlalchemy) are imported inside the commands
+that need them, so `curator --help` stays fast; a test guards this.
+"""
+
+from __future__ import annotations
 
 import click
 
+from curator import __version__
+from curator.cli.common import CuratorGroup, State
+from curator.cli.data import cues_command, ingest_command, propose_command
+from curator.cli.db import db_group
+from curator.cli.listing import clips_command, stats_command
+from curator.cli.xml import export_command, import_xml_command
 
-@click.group()
-def cli() -> None:
-    """curator: build facial-expression datasets from films."""
+
+@click.group(cls=CuratorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="Database: an SQLAlchemy URL or an SQLite file path "
+    "[env CURATOR_DB; default ./curator.db].",
+)
+@click.version_option(__version__, prog_name="curator")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """Build facial-expression datasets from films, AFEW-style, and train on them.
+
+    \b
+    The pipeline, one stage per command:
+      curator ingest FILM --subs FILM.srt   register a film and its SDH subtitles
+      curator propose                       turn emotional cues into clip proposals
+      curator review                        confirm or fix labels in the terminal UI
+      curator export --sfew OUT             aligned face crops in the SFEW layout
+      curator train OUT/ --out runs/NAME    fine-tune an expression classifier
+    """
+    ctx.obj = State(db_url=db_url)
+
+
+for command in (
+    cues_command,
+    ingest_command,
+    propose_command,
+    clips_command,
+    stats_command,
+    export_command,
+    import_xml_command,
+    db_group,
+):
+    cli.add_command(command)
 
 
 def main() -> None:
-    cli()
+    cli(prog_name="curator")

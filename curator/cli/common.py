@@ -1,0 +1,62 @@
+"""What every command shares: the lazily opened database and error translation."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from curator.errors import CuratorError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from curator.store.db import Database
+
+
+class CuratorGroup(click.Group):
+    """A click group that shows any `CuratorError` as `Error: …` (exit 1), no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CuratorError as exc:
+            raise click.ClickException(str(exc)) from None
+        except PermissionError as exc:
+            raise click.ClickException(f"{exc.filename}: permission denied") from None
+
+
+@dataclass
+class State:
+    """Per-invocation state hung on the click context."""
+
+    db_url: str | None = None
+    _db: Database | None = field(default=None, repr=False)
+
+    def database(self) -> Database:
+        """Open (and migrate) the database on first use."""
+        if self._db is None:
+            from curator import settings
+            from curator.store.db import open_database
+
+            self._db = open_database(settings.database_url(self.db_url))
+            click.get_current_context().call_on_close(self._db.close)
+        return self._db
+
+
+def state() -> State:
+    return click.get_current_context().find_object(State) or State()
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console; plain text when output is not a terminal."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def interactive() -> bool:
+    """Whether to draw progress bars (only on a terminal)."""
+    return sys.stderr.isatty()

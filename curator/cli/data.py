@@ -1,0 +1,242 @@
+"""Commands that bring material in: `cues`, `ingest`, `propose`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from curator.cli.common import console, state
+
+LANG_HINTS = {
+    "en": "en", "eng": "en", "english": "en",
+    "es": "es", "spa": "es", "spanish": "es", "español": "es", "esp": "es",
+}
+
+
+def guess_lang(path: Path, default: str = "en") -> str:
+    """Language from file-name tokens such as `film.es.srt` or `Film.English.HI.srt`."""
+    for token in reversed(path.name.lower().split(".")[:-1]):
+        if token in LANG_HINTS:
+            return LANG_HINTS[token]
+    return default
+
+
+def _lexicon(lang: str, lexicon_path: Path | None):  # type: ignore[no-untyped-def]
+    from curator.errors import LexiconError
+    from curator.subtitles.lexicon import load_lexicon
+
+    if lexicon_path is not None:
+        return load_lexicon(lang, lexicon_path)
+    try:
+        return load_lexicon(lang)
+    except LexiconError:
+        click.echo(f"warning: no built-in lexicon for {lang!r}; using English", err=True)
+        return load_lexicon("en")
+
+
+@click.command("cues")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (the stable interface).")
+@click.option("--lang", help="Lexicon language (en, es); default guessed from the file name.")
+@click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path),
+              help="A TOML lexicon file to use instead of the built-in one.")
+@click.option("--all", "show_all", is_flag=True, help="List cues without evidence too.")
+def cues_command(
+    file: Path, as_json: bool, lang: str | None, lexicon_path: Path | None, show_all: bool
+) -> None:
+    """Show a subtitle file's cues with their SDH evidence and emotion.
+
+    Reads FILE (any format pysubs2 knows; the encoding is detected) and touches no
+    database. With --json, prints every cue as an object with start and end
+    (seconds), text, evidence (text, kind, emotion, weight), emotion and score.
+    """
+    from curator.subtitles.emotion import analyze
+    from curator.subtitles.loading import load_subtitles
+
+    document = load_subtitles(file)
+    analyzed = analyze(document.cues, _lexicon(lang or guess_lang(file), lexicon_path))
+    if as_json:
+        click.echo(json.dumps([a.to_json() for a in analyzed], ensure_ascii=False, indent=1))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{file.name} ({document.format}, {document.encoding})", expand=False)
+    for column in ("#", "start", "end", "text", "evidence", "emotion"):
+        table.add_column(column, overflow="fold")
+    shown = 0
+    for item in analyzed:
+        if not (show_all or item.evidence):
+            continue
+        shown += 1
+        evidence = "; ".join(
+            f"{e.kind}:{e.text}" + (f"→{e.emotion}" if e.emotion else "") for e in item.evidence
+        )
+        emotion = f"{item.emotion} {item.score:.2f}" if item.emotion else ""
+        table.add_row(
+            str(item.cue.index), f"{item.cue.start_ms / 1000:.2f}", f"{item.cue.end_ms / 1000:.2f}",
+            item.cue.text.replace("\n", " / "), evidence, emotion,
+        )
+    out = console()
+    out.print(table)
+    emotional = sum(1 for a in analyzed if a.emotion)
+    out.print(
+        f"{len(analyzed)} cues, {shown} shown, {emotional} with an emotion"
+        + (f", {document.skipped_lines} lines skipped" if document.skipped_lines else "")
+    )
+
+
+@click.command("ingest")
+@click.argument("film", type=click.Path(path_type=Path))
+@click.option("--subs", "subs", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="Subtitle file for the film (repeat for several tracks).")
+@click.option("--lang", "langs", multiple=True,
+              help="Language of the tracks: once for all, or once per --subs "
+                   "(default: guessed from each file name, else en).")
+@click.option("--title", help="Film title (default: the file name).")
+@click.option("--subs-offset", type=float, metavar="SECONDS",
+              help="Shift all subtitles of this film by SECONDS (positive = later).")
+@click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path),
+              help="A TOML lexicon file to use instead of the built-in one.")
+def ingest_command(
+    film: Path,
+    subs: tuple[Path, ...],
+    langs: tuple[str, ...],
+    title: str | None,
+    subs_offset: float | None,
+    lexicon_path: Path | None,
+) -> None:
+    """Register FILM and its subtitle tracks (idempotent).
+
+    Probes the video (duration, frame rate, size), reads and analyses each subtitle
+    file, and stores everything in one transaction: if any input is bad, nothing is
+    written. Ingesting the same film again (found by content hash, even after a
+    rename) changes nothing except adding tracks not seen before.
+    """
+    from curator.fsutil import sha256_file
+    from curator.media.probe import probe_video
+    from curator.store.films import add_subtitle_track, register_film
+    from curator.subtitles.emotion import analyze
+    from curator.subtitles.loading import load_subtitles
+
+    if langs and len(langs) not in (1, len(subs)):
+        raise click.UsageError("give --lang once, or once per --subs")
+    info = probe_video(film)
+    tracks = []
+    for i, sub_path in enumerate(subs):
+        lang = langs[i] if len(langs) > 1 else (langs[0] if langs else guess_lang(sub_path))
+        document = load_subtitles(sub_path, fps=info.fps)
+        analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
+        tracks.append((document, analyzed, lang, sha256_file(sub_path)))
+    film_hash = _hash_with_progress(film, sha256_file)
+
+    out = console()
+    with state().database().session() as session:
+        registered = register_film(
+            session,
+            path=film,
+            sha256=film_hash,
+            info=info,
+            title=title,
+            subs_offset_ms=None if subs_offset is None else round(subs_offset * 1000),
+        )
+        record = registered.film
+        verb = "registered" if registered.created else "already known"
+        out.print(
+            f"film {record.id} {verb}: {record.title} "
+            f"({record.duration_ms / 1000:.1f} s, {record.fps:g} fps, {record.width}x{record.height})"
+        )
+        if registered.moved_from:
+            out.print(f"  moved: {registered.moved_from} → {record.path}")
+        for document, analyzed, lang, sub_hash in tracks:
+            track, created = add_subtitle_track(
+                session, record, document, analyzed, sha256=sub_hash, lang=lang
+            )
+            emotional = sum(1 for a in analyzed if a.emotion)
+            if created:
+                skipped = f", {document.skipped_lines} lines skipped" if document.skipped_lines else ""
+                out.print(
+                    f"  track {track.id} ({lang}, {document.format}, {document.encoding}): "
+                    f"{len(analyzed)} cues, {emotional} with an emotion{skipped}"
+                )
+            else:
+                out.print(f"  track {track.id} ({document.path.name}) already stored")
+        if record.subs_offset_ms:
+            out.print(f"  subtitle offset: {record.subs_offset_ms / 1000:+.3f} s")
+
+
+def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-untyped-def]
+    """Hash a film, with a progress bar when it is big enough to wait for."""
+    size = path.stat().st_size
+    from curator.cli.common import interactive
+
+    if size < 256 * 1024 * 1024 or not interactive():
+        return str(sha256_file(path))
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task(f"hashing {path.name}", total=size)
+        return str(sha256_file(path, lambda n: progress.advance(task, n)))
+
+
+@click.command("propose")
+@click.option("--film", "film_id", type=int, help="Only this film (default: every film).")
+@click.option("--pad-before", type=float, default=1.0, show_default=True, metavar="S",
+              help="Seconds of video kept before the emotional cue.")
+@click.option("--pad-after", type=float, default=1.5, show_default=True, metavar="S",
+              help="Seconds kept after it.")
+@click.option("--min-length", type=float, default=1.0, show_default=True, metavar="S",
+              help="Shorter windows are grown around their centre.")
+@click.option("--max-length", type=float, default=8.0, show_default=True, metavar="S",
+              help="Longer windows are cut down around their evidence.")
+@click.option("--min-score", type=float, default=0.3, show_default=True,
+              help="Cues whose emotion score is below this propose nothing.")
+def propose_command(
+    film_id: int | None,
+    pad_before: float,
+    pad_after: float,
+    min_length: float,
+    max_length: float,
+    min_score: float,
+) -> None:
+    """Turn the films' emotional cues into clip proposals (re-runnable, no duplicates).
+
+    Each cue whose SDH evidence points to an emotion becomes a window (padded,
+    clamped to the film, overlapping windows of one label merged), stored as a
+    proposed clip linked to the cues that proposed it and the dialogue around it.
+    """
+    from sqlalchemy import select
+
+    from curator.proposals.windows import WindowParams, propose_windows
+    from curator.store.films import get_film
+    from curator.store.models import Film
+    from curator.store.proposals import film_timeline, save_windows
+
+    params = WindowParams(
+        pad_before_ms=round(pad_before * 1000),
+        pad_after_ms=round(pad_after * 1000),
+        min_len_ms=round(min_length * 1000),
+        max_len_ms=round(max_length * 1000),
+        min_score=min_score,
+    )
+    out = console()
+    with state().database().session() as session:
+        films = (
+            [get_film(session, film_id)]
+            if film_id is not None
+            else list(session.scalars(select(Film).order_by(Film.id)))
+        )
+        if not films:
+            out.print("no films yet: run `curator ingest FILM --subs FILE` first")
+            return
+        for film in films:
+            timeline = film_timeline(session, film)
+            windows = propose_windows(
+                timeline.cues, film_duration_ms=film.duration_ms, params=params
+            )
+            result = save_windows(session, film, windows, timeline)
+            out.print(
+                f"film {film.id} ({film.title}): {len(windows)} windows, "
+                f"{len(result.created)} new clips, {result.existing} already proposed"
+            )

@@ -1,0 +1,97 @@
+"""`curator export` and `curator import-xml`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from curator.cli.common import console, state
+
+
+def film_file_name(film_id: int, title: str) -> str:
+    """`0003-the-film-title.xml`: unique by id, readable by title."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "film"
+    return f"{film_id:04d}-{slug}.xml"
+
+
+@click.command("export")
+@click.option("--xml", "xml_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Write one AFEW-style XML file per film (valid against schemas/).")
+@click.option("--film", "film_id", type=int, help="Only this film.")
+def export_command(xml_dir: Path | None, film_id: int | None) -> None:
+    """Export the database: AFEW-style XML records (--xml DIR).
+
+    Files are written atomically (a temporary file renamed into place), so an
+    interrupted export never leaves a half-written file.
+    """
+    if xml_dir is None:
+        raise click.UsageError("say what to export, e.g. --xml DIR")
+    export_xml(xml_dir, film_id)
+
+
+def export_xml(xml_dir: Path, film_id: int | None) -> None:
+    from sqlalchemy import select
+
+    from curator.fsutil import write_atomic
+    from curator.store.films import get_film
+    from curator.store.models import Film
+    from curator.store.xml_export import film_to_xml
+
+    if xml_dir.exists() and not xml_dir.is_dir():
+        raise click.ClickException(f"{xml_dir}: exists and is not a directory")
+    out = console()
+    with state().database().session() as session:
+        films = (
+            [get_film(session, film_id)]
+            if film_id is not None
+            else list(session.scalars(select(Film).order_by(Film.id)))
+        )
+        for film in films:
+            target = xml_dir / film_file_name(film.id, film.title)
+            write_atomic(target, film_to_xml(session, film))
+            out.print(f"film {film.id}: {len(film.clips)} clips → {target}")
+    if not films:
+        out.print("no films to export")
+
+
+@click.command("import-xml")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def import_xml_command(files: tuple[Path, ...]) -> None:
+    """Import curator XML files (validated first; a bad file changes nothing).
+
+    Films and tracks are matched by content hash and clips by film and times:
+    what the database already has is kept, the rest is added. Validation errors
+    are listed with their line numbers.
+    """
+    from curator.errors import InputFileError, XMLValidationError
+    from curator.store.xml_import import import_film_xml
+
+    out = console()
+    failed = 0
+    for path in files:
+        if not path.is_file():
+            out.print(f"[red]error[/]: {path}: " + ("is a directory" if path.is_dir() else "file not found"))
+            failed += 1
+            continue
+        try:
+            with state().database().session() as session:
+                report = import_film_xml(session, path)
+        except XMLValidationError as exc:
+            failed += 1
+            console(stderr=True).print(f"error: {exc.path}: invalid", markup=False)
+            for line, message in exc.problems[:20]:
+                console(stderr=True).print(f"  line {line}: {message}", markup=False)
+            continue
+        except InputFileError as exc:
+            failed += 1
+            console(stderr=True).print(f"error: {exc}", markup=False)
+            continue
+        film_note = "new film" if report.film_created else "known film"
+        out.print(
+            f"{path}: {report.film_title} ({film_note}): {report.clips_added} clips added, "
+            f"{report.clips_existing} already present"
+        )
+    if failed:
+        raise click.exceptions.Exit(1)

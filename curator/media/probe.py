@@ -1,0 +1,123 @@
+"""Probe a video with the ffmpeg binary that imageio-ffmpeg ships (there is no ffprobe).
+
+`parse_ffmpeg_header` is pure (text in, `VideoInfo` out) so it is tested on
+captured headers; `probe_video` is the I/O edge that runs `ffmpeg -i`.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from curator.errors import MediaError
+
+
+@dataclass(frozen=True, slots=True)
+class VideoInfo:
+    duration_ms: int
+    fps: float
+    width: int  # as stored in the stream, before rotation
+    height: int
+    rotation: int = 0  # degrees clockwise to turn the stored frames for display
+    variable_fps: bool = False
+    has_audio: bool = False
+    codec: str = ""
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """(width, height) as the viewer sees the frames."""
+        if self.rotation % 180 == 90:
+            return self.height, self.width
+        return self.width, self.height
+
+
+_DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
+_VIDEO = re.compile(r"Stream #\S+.*?: Video: (?P<codec>[\w-]+)(?P<rest>.*)")
+_SIZE = re.compile(r"[ ,](\d{2,5})x(\d{2,5})[ ,\[]")
+_FPS = re.compile(r"([\d.]+)(k?) fps")
+_TBR = re.compile(r"([\d.]+)(k?) tbr")
+_DISPLAYMATRIX = re.compile(r"rotation of (-?[\d.]+) degrees")
+_ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
+
+
+def _rate(match: re.Match[str] | None) -> float | None:
+    if match is None:
+        return None
+    value = float(match.group(1))
+    return value * 1000 if match.group(2) else value
+
+
+def parse_ffmpeg_header(text: str, path: Path) -> VideoInfo:
+    """Read duration, frame rate, size and rotation from `ffmpeg -i` output."""
+    lowered = text.lower()
+    if "invalid data found" in lowered or "moov atom not found" in lowered:
+        raise MediaError(path, "not a readable video (corrupt or truncated)")
+    if "no such file" in lowered:
+        raise MediaError(path, "file not found")
+    video = _VIDEO.search(text)
+    if video is None:
+        if "Audio:" in text:
+            raise MediaError(path, "has no video stream (audio only)")
+        raise MediaError(path, "has no video stream")
+    rest = video.group("rest")
+    size = _SIZE.search(rest + " ")
+    if size is None:
+        raise MediaError(path, "video stream has no frame size")
+    fps = _rate(_FPS.search(rest))
+    tbr = _rate(_TBR.search(rest))
+    frame_rate = fps or tbr
+    if not frame_rate:
+        raise MediaError(path, "video stream has no frame rate")
+    duration = _DURATION.search(text)
+    if duration is None:
+        raise MediaError(path, "duration unknown (truncated or still being written?)")
+    hours, minutes, seconds = duration.groups()
+    duration_ms = round((int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000)
+    if duration_ms <= 0:
+        raise MediaError(path, "video has zero duration")
+    rotation = 0
+    if (matrix := _DISPLAYMATRIX.search(text)) is not None:
+        rotation = round(-float(matrix.group(1))) % 360
+    elif (tag := _ROTATE_TAG.search(text)) is not None:
+        rotation = int(tag.group(1)) % 360
+    # ffmpeg prints the average rate as `fps` and the base rate as `tbr`: they differ
+    # when frames are not evenly spaced.
+    variable = bool(fps and tbr and abs(fps - tbr) > 0.01 * tbr)
+    return VideoInfo(
+        duration_ms=duration_ms,
+        fps=round(frame_rate, 6),
+        width=int(size.group(1)),
+        height=int(size.group(2)),
+        rotation=rotation,
+        variable_fps=variable,
+        has_audio="Audio:" in text,
+        codec=video.group("codec"),
+    )
+
+
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg binary bundled with imageio-ffmpeg."""
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def probe_video(path: Path) -> VideoInfo:
+    """Probe `path`; raises `MediaError` with a one-line reason when it is not a usable video."""
+    if not path.exists():
+        raise MediaError(path, "file not found")
+    if path.is_dir():
+        raise MediaError(path, "is a directory, not a video file")
+    if path.stat().st_size == 0:
+        raise MediaError(path, "file is empty")
+    result = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+        timeout=60,
+    )
+    return parse_ffmpeg_header(result.stderr, path)

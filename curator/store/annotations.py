@@ -1,0 +1,93 @@
+"""Recording annotators' decisions on clips: the one write path the CLI and the review UI share.
+
+Each decision is an `Annotation` row (never overwritten); the clip's status and
+expression are then recomputed from all annotators' votes, every change logged,
+and the clip's `version` bumped. Passing `expected_version` makes the write fail
+with `ConflictError` when someone else changed the clip since it was read.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from curator.errors import ConflictError, CuratorError
+from curator.labels import EMOTIONS, canonical_label
+from curator.store.changes import set_field
+from curator.store.consensus import Verdict, Vote, consensus
+from curator.store.models import DECISIONS, Annotation, Clip, utcnow
+
+
+def votes_of(clip: Clip) -> list[Vote]:
+    """The clip's non-retracted decisions, oldest first."""
+    return [
+        Vote(a.annotator, a.decision, a.expression, a.reason)
+        for a in sorted(clip.annotations, key=lambda a: (a.created_at, a.id))
+        if not a.retracted
+    ]
+
+
+def _claim_version(session: Session, clip: Clip, expected_version: int | None) -> None:
+    """Bump the version in one UPDATE so two writers cannot both succeed."""
+    expected = clip.version if expected_version is None else expected_version
+    result = session.execute(
+        update(Clip)
+        .where(Clip.id == clip.id, Clip.version == expected)
+        .values(version=expected + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(
+            f"clip {clip.id} was changed by someone else since you opened it; reload and retry"
+        )
+    session.refresh(clip)
+
+
+def apply_verdict(session: Session, clip: Clip, verdict: Verdict, *, who: str) -> None:
+    """Write a consensus verdict onto the clip, logging each changed field."""
+    set_field(session, clip, "status", verdict.status, who=who)
+    set_field(session, clip, "expression", verdict.expression, who=who)
+    set_field(session, clip, "reject_reason", verdict.reject_reason, who=who)
+
+
+def record_decision(
+    session: Session,
+    clip: Clip,
+    *,
+    annotator: str,
+    decision: str,
+    expression: str | None = None,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Annotation:
+    """Store one annotator's decision and update the clip's consensus."""
+    if decision not in DECISIONS:
+        raise CuratorError(f"unknown decision {decision!r} (use {', '.join(DECISIONS)})")
+    if decision == "confirm":
+        if expression is None:
+            raise CuratorError("confirming a clip needs an expression")
+        expression = canonical_label(expression, EMOTIONS)
+    else:
+        expression = None
+    _claim_version(session, clip, expected_version)
+    annotation = Annotation(
+        clip=clip,
+        annotator=annotator,
+        decision=decision,
+        expression=expression,
+        reason=reason,
+        created_at=utcnow(),
+    )
+    session.add(annotation)
+    session.flush()
+    apply_verdict(session, clip, consensus(votes_of(clip)), who=annotator)
+    return annotation
+
+
+def retract_decision(session: Session, annotation: Annotation, *, who: str) -> None:
+    """Undo one decision: it stays in the history but stops counting."""
+    clip = annotation.clip
+    _claim_version(session, clip, None)
+    annotation.retracted = True
+    session.flush()
+    apply_verdict(session, clip, consensus(votes_of(clip)), who=who)

@@ -1,0 +1,50 @@
+"""The append-only change log: every edit goes through `set_field`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from curator.store.models import ChangeLog, Clip, ClipSubject, Person, utcnow
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def entity_name(obj: Clip | ClipSubject | Person) -> str:
+    if isinstance(obj, Clip):
+        return "clip"
+    if isinstance(obj, ClipSubject):
+        return "subject"
+    return "person"
+
+
+def set_field(
+    session: Session, obj: Clip | ClipSubject | Person, field: str, value: Any, *, who: str
+) -> bool:
+    """Set `obj.field = value`, logging old → new; returns False when nothing changed."""
+    old = getattr(obj, field)
+    if old == value:
+        return False
+    setattr(obj, field, value)
+    if isinstance(obj, Clip):
+        clip_id: int | None = obj.id
+    elif isinstance(obj, ClipSubject):
+        clip_id = obj.clip_id
+    else:
+        clip_id = None
+    session.add(
+        ChangeLog(
+            at=utcnow(),
+            who=who,
+            entity=entity_name(obj),
+            entity_id=obj.id,
+            clip_id=clip_id,
+            field=field,
+            old=_text(old),
+            new=_text(value),
+        )
+    )
+    return True

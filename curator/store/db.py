@@ -1,0 +1,155 @@
+"""Opening the database: engine, SQLite pragmas, automatic migration, sessions.
+
+`open_database(url)` is the one entry point. It brings any database (new, or at an
+older revision) to the newest Alembic revision before handing out sessions, and
+turns driver errors (locked, read-only, bad URL) into `DatabaseError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from curator.errors import DatabaseError
+
+_DATA = Path(__file__).resolve().parent.parent / "_data"
+MIGRATIONS_DIR = _DATA / "migrations"
+
+# How long a writer waits for another process's lock before giving up (SQLite).
+DEFAULT_LOCK_TIMEOUT_S = 5.0
+
+
+@dataclass
+class Database:
+    """An opened, migrated database."""
+
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on any error."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise DatabaseError(self.display_url, _describe(exc)) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @property
+    def display_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _describe(exc: SQLAlchemyError) -> str:
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if "locked" in detail or "busy" in detail:
+        return "database is locked by another process (try again when it is done)"
+    if "readonly" in detail or "read-only" in detail:
+        return "database is read-only"
+    return detail
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_db_engine(url: str, *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Engine:
+    """An engine with curator's connection settings (no migration)."""
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": lock_timeout_s})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise DatabaseError(url, f"cannot use this URL ({exc})") from exc
+    return engine
+
+
+def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration revision shipped with this version of curator."""
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head())
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision a database is at (None for an empty database)."""
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run Alembic migrations up to `revision`."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(engine), revision)
+
+
+def _check_sqlite_path(url: str) -> None:
+    """Fail early and clearly when an SQLite file cannot exist where asked."""
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if not path or path == ":memory:":
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise DatabaseError(url, "is a directory, not a database file")
+    if not target.parent.exists():
+        raise DatabaseError(url, f"folder {target.parent} does not exist")
+    if target.exists():
+        with target.open("rb") as handle:
+            head = handle.read(16)
+        if head and not head.startswith(b"SQLite format 3"):
+            raise DatabaseError(url, "is not an SQLite database")
+
+
+def open_database(
+    url: str, *, migrate: bool = True, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+) -> Database:
+    """Open `url`, bringing its schema to the newest revision unless `migrate` is False."""
+    if url.startswith("sqlite"):
+        _check_sqlite_path(url)
+    engine = create_db_engine(url, lock_timeout_s=lock_timeout_s)
+    try:
+        if migrate and current_revision(engine) != head_revision():
+            upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise DatabaseError(url, _describe(exc)) from exc
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise DatabaseError(url, _describe(exc)) from exc
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    return Database(url=url, engine=engine, sessions=sessions)

@@ -1,0 +1,238 @@
+"""ORM models: the database is the source of truth for films, cues, clips and reviews.
+
+Times are integer milliseconds (`*_ms`) everywhere; timestamps are naive UTC.
+Each table has one concern; the append-only `change_log` records every edit a
+person (or a command acting for one) makes, old → new.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+CLIP_STATUSES: tuple[str, ...] = ("proposed", "confirmed", "rejected")
+DECISIONS: tuple[str, ...] = ("confirm", "reject", "skip")
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, microseconds dropped so XML round trips are exact."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Film(Base):
+    __tablename__ = "films"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    fps: Mapped[float] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    rotation: Mapped[int] = mapped_column(Integer, default=0)
+    variable_fps: Mapped[bool] = mapped_column(Boolean, default=False)
+    subs_offset_ms: Mapped[int] = mapped_column(Integer, default=0)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    tracks: Mapped[list[SubtitleTrack]] = relationship(
+        back_populates="film", cascade="all, delete-orphan", order_by="SubtitleTrack.id"
+    )
+    clips: Mapped[list[Clip]] = relationship(
+        back_populates="film", cascade="all, delete-orphan", order_by="Clip.start_ms"
+    )
+
+
+class SubtitleTrack(Base):
+    __tablename__ = "subtitle_tracks"
+    __table_args__ = (UniqueConstraint("film_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(16))
+    encoding: Mapped[str] = mapped_column(String(32))
+    skipped_lines: Mapped[int] = mapped_column(Integer, default=0)
+    cue_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    film: Mapped[Film] = relationship(back_populates="tracks")
+    cues: Mapped[list[Cue]] = relationship(
+        back_populates="track", cascade="all, delete-orphan", order_by="Cue.idx"
+    )
+
+
+class Cue(Base):
+    __tablename__ = "cues"
+    __table_args__ = (UniqueConstraint("track_id", "idx"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("subtitle_tracks.id", ondelete="CASCADE"), index=True
+    )
+    idx: Mapped[int] = mapped_column(Integer)
+    start_ms: Mapped[int] = mapped_column(Integer)
+    end_ms: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    voice: Mapped[str | None] = mapped_column(Text, nullable=True)
+    emotion: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+
+    track: Mapped[SubtitleTrack] = relationship(back_populates="cues")
+    evidence: Mapped[list[CueEvidence]] = relationship(
+        back_populates="cue", cascade="all, delete-orphan", order_by="CueEvidence.position"
+    )
+
+
+class CueEvidence(Base):
+    __tablename__ = "cue_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cue_id: Mapped[int] = mapped_column(ForeignKey("cues.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    emotion: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    weight: Mapped[float] = mapped_column(Float, default=0.0)
+
+    cue: Mapped[Cue] = relationship(back_populates="evidence")
+
+
+class Clip(Base):
+    __tablename__ = "clips"
+    __table_args__ = (
+        UniqueConstraint("film_id", "start_ms", "end_ms"),
+        CheckConstraint("end_ms > start_ms", name="clip_positive_length"),
+        CheckConstraint(
+            "status in ('proposed', 'confirmed', 'rejected')", name="clip_status_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), index=True)
+    start_ms: Mapped[int] = mapped_column(Integer)
+    end_ms: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="proposed", index=True)
+    proposed_label: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    expression: Mapped[str | None] = mapped_column(String(16), nullable=True)  # overall, reviewed
+    reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Bumped on every edit; a writer holding an older version is told someone else changed it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    film: Mapped[Film] = relationship(back_populates="clips")
+    cue_links: Mapped[list[ClipCue]] = relationship(
+        back_populates="clip", cascade="all, delete-orphan"
+    )
+    subjects: Mapped[list[ClipSubject]] = relationship(
+        back_populates="clip", cascade="all, delete-orphan", order_by="ClipSubject.id"
+    )
+    annotations: Mapped[list[Annotation]] = relationship(
+        back_populates="clip", cascade="all, delete-orphan", order_by="Annotation.id"
+    )
+
+
+class ClipCue(Base):
+    """Which cues proposed a clip (`evidence`) and which dialogue surrounds it (`context`)."""
+
+    __tablename__ = "clip_cues"
+
+    clip_id: Mapped[int] = mapped_column(
+        ForeignKey("clips.id", ondelete="CASCADE"), primary_key=True
+    )
+    cue_id: Mapped[int] = mapped_column(ForeignKey("cues.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+    clip: Mapped[Clip] = relationship(back_populates="cue_links")
+    cue: Mapped[Cue] = relationship()
+
+
+class Person(Base):
+    """An actor: one identity across a film (face clusters attach here)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    film_id: Mapped[int | None] = mapped_column(
+        ForeignKey("films.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ClipSubject(Base):
+    """One person as they appear in one clip, with AFEW's per-person metadata."""
+
+    __tablename__ = "clip_subjects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    is_main: Mapped[bool] = mapped_column(Boolean, default=True)
+    character_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    character_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gender: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    pose: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    expression: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+    clip: Mapped[Clip] = relationship(back_populates="subjects")
+    person: Mapped[Person | None] = relationship()
+
+
+class Annotation(Base):
+    """One annotator's decision on one clip; several per clip, never overwritten."""
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        CheckConstraint("decision in ('confirm', 'reject', 'skip')", name="decision_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    annotator: Mapped[str] = mapped_column(String(64), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    expression: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # An undone decision stays in the table (append-only history) but no longer counts.
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    clip: Mapped[Clip] = relationship(back_populates="annotations")
+
+
+class ChangeLog(Base):
+    """Append-only: who changed what, when, from what to what."""
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    who: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))  # clip, subject, person
+    entity_id: Mapped[int] = mapped_column(Integer)
+    clip_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    old: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new: Mapped[str | None] = mapped_column(Text, nullable=True)

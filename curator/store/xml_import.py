@@ -1,0 +1,253 @@
+"""Reading curator XML back into the database: validate everything, then write in one go.
+
+A file that fails validation changes nothing. Films and subtitle tracks are matched
+by content hash, cues by (track, index), clips by (film, start, end): what already
+exists is kept as it is and counted, the rest is added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from curator.errors import XMLValidationError
+from curator.store.models import (
+    Annotation,
+    ChangeLog,
+    Clip,
+    ClipCue,
+    ClipSubject,
+    Cue,
+    CueEvidence,
+    Film,
+    Person,
+    SubtitleTrack,
+)
+from curator.store.xml_safety import parse_untrusted, validate
+
+
+@dataclass
+class ImportReport:
+    film_title: str
+    film_created: bool
+    clips_added: int
+    clips_existing: int
+
+
+def ms(value: str) -> int:
+    return int(Decimal(value) * 1000)
+
+
+def when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+def _opt_int(node: etree._Element, name: str) -> int | None:
+    value = node.get(name)
+    return None if value is None else int(value)
+
+
+def _check_meaning(root: etree._Element, path: Path) -> None:
+    """Rules the XSD cannot say: clips end after they start, inside the film."""
+    duration = ms(root.get("duration", "0"))
+    problems = []
+    for clip in root.iter("clip"):
+        start, end = ms(clip.get("start", "0")), ms(clip.get("end", "0"))
+        if end <= start:
+            problems.append((clip.sourceline or 0, "clip ends before it starts"))
+        elif end > duration:
+            problems.append((clip.sourceline or 0, "clip ends after the film"))
+    if problems:
+        raise XMLValidationError(path, problems)
+
+
+def load_validated(path: Path) -> etree._Element:
+    """Parse safely, validate against the XSD and the extra rules; return the root."""
+    tree = parse_untrusted(path)
+    validate(tree, path)
+    root = tree.getroot()
+    _check_meaning(root, path)
+    return root
+
+
+def import_film_xml(session: Session, path: Path) -> ImportReport:
+    """Import one film file; raises `XMLValidationError` before writing anything."""
+    root = load_validated(path)
+    film = session.scalars(select(Film).where(Film.sha256 == root.get("sha256"))).first()
+    film_created = film is None
+    if film is None:
+        film = Film(
+            sha256=root.get("sha256"),
+            path=root.get("path"),
+            title=root.get("title"),
+            duration_ms=ms(root.get("duration", "0")),
+            fps=float(root.get("fps", "0")),
+            width=int(root.get("width", "0")),
+            height=int(root.get("height", "0")),
+            rotation=int(root.get("rotation", "0")),
+            variable_fps=root.get("variableFps") == "true",
+            subs_offset_ms=ms(root.get("subsOffset", "0")),
+        )
+        session.add(film)
+        session.flush()
+
+    tracks = _import_tracks(session, film, root)
+    people: dict[str, Person] = {}
+    added = existing = 0
+    known = {
+        (s, e) for s, e in session.execute(
+            select(Clip.start_ms, Clip.end_ms).where(Clip.film_id == film.id)
+        )
+    }
+    for node in root.iterfind("clip"):
+        key = (ms(node.get("start", "0")), ms(node.get("end", "0")))
+        if key in known:
+            existing += 1
+            continue
+        _import_clip(session, film, node, tracks, people)
+        known.add(key)
+        added += 1
+    session.flush()
+    return ImportReport(film.title, film_created, added, existing)
+
+
+def _import_tracks(session: Session, film: Film, root: etree._Element) -> dict[str, SubtitleTrack]:
+    tracks: dict[str, SubtitleTrack] = {}
+    for node in root.iterfind("subtitleTrack"):
+        track = session.scalars(
+            select(SubtitleTrack).where(
+                SubtitleTrack.film_id == film.id, SubtitleTrack.sha256 == node.get("sha256")
+            )
+        ).first()
+        if track is None:
+            track = SubtitleTrack(
+                film=film,
+                sha256=node.get("sha256"),
+                path=node.get("path"),
+                lang=node.get("lang"),
+                format=node.get("format"),
+                encoding=node.get("encoding"),
+                skipped_lines=int(node.get("skippedLines", "0")),
+                cue_count=int(node.get("cueCount", "0")),
+            )
+            session.add(track)
+            session.flush()
+        tracks[node.get("key", "")] = track
+    return tracks
+
+
+def _cue_for(session: Session, track: SubtitleTrack, node: etree._Element) -> Cue:
+    index = int(node.get("index", "0"))
+    cue = session.scalars(select(Cue).where(Cue.track_id == track.id, Cue.idx == index)).first()
+    if cue is not None:
+        return cue
+    cue = Cue(
+        track=track,
+        idx=index,
+        start_ms=ms(node.get("start", "0")),
+        end_ms=ms(node.get("end", "0")),
+        text=node.findtext("text") or "",
+        voice=node.get("voice"),
+        emotion=node.get("emotion"),
+        score=float(node.get("score", "0")),
+        evidence=[
+            CueEvidence(
+                position=i,
+                text=item.text or "",
+                kind=item.get("kind"),
+                emotion=item.get("emotion"),
+                weight=float(item.get("weight", "0")),
+            )
+            for i, item in enumerate(node.iterfind("evidence"))
+        ],
+    )
+    session.add(cue)
+    session.flush()
+    return cue
+
+
+def _import_clip(
+    session: Session,
+    film: Film,
+    node: etree._Element,
+    tracks: dict[str, SubtitleTrack],
+    people: dict[str, Person],
+) -> None:
+    clip = Clip(
+        film=film,
+        start_ms=ms(node.get("start", "0")),
+        end_ms=ms(node.get("end", "0")),
+        status=node.get("status"),
+        proposed_label=node.get("proposedLabel"),
+        score=float(node.get("score", "0")),
+        expression=node.get("expression"),
+        reject_reason=node.get("rejectReason"),
+        created_at=when(node.get("created", "")),
+        updated_at=when(node.get("updated", "")),
+    )
+    session.add(clip)
+    for cue_node in node.iterfind("cue"):
+        cue = _cue_for(session, tracks[cue_node.get("track", "")], cue_node)
+        clip.cue_links.append(ClipCue(cue_id=cue.id, role=cue_node.get("role")))
+    subjects = []
+    for person_node in node.iterfind("person"):
+        actor_key = person_node.get("actor")
+        person = None
+        if actor_key is not None:
+            person = people.get(actor_key)
+            if person is None:
+                person = Person(film_id=film.id, name=person_node.get("actorName"))
+                session.add(person)
+                people[actor_key] = person
+        subject = ClipSubject(
+            person=person,
+            is_main=person_node.get("main", "true") == "true",
+            character_name=person_node.get("characterName"),
+            actor_age=_opt_int(person_node, "actorAge"),
+            character_age=_opt_int(person_node, "characterAge"),
+            gender=person_node.get("gender"),
+            pose=person_node.get("pose"),
+            expression=person_node.get("expression"),
+        )
+        clip.subjects.append(subject)
+        subjects.append(subject)
+    session.flush()
+    review = node.find("review")
+    if review is None:
+        return
+    for item in review.iterfind("annotation"):
+        session.add(
+            Annotation(
+                clip=clip,
+                annotator=item.get("annotator"),
+                decision=item.get("decision"),
+                expression=item.get("expression"),
+                reason=item.get("reason"),
+                created_at=when(item.get("at", "")),
+                retracted=item.get("retracted") == "true",
+            )
+        )
+    for item in review.iterfind("change"):
+        entity = item.get("entity", "clip")
+        ref = _opt_int(item, "ref")
+        entity_id = clip.id
+        if entity == "subject" and ref is not None and ref <= len(subjects):
+            entity_id = subjects[ref - 1].id
+        session.add(
+            ChangeLog(
+                at=when(item.get("at", "")),
+                who=item.get("who"),
+                entity=entity,
+                entity_id=entity_id,
+                clip_id=clip.id,
+                field=item.get("field"),
+                old=item.get("old"),
+                new=item.get("new"),
+            )
+        )

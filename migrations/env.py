@@ -1,0 +1,44 @@
+"""Alembic environment for curator.
+
+curator runs migrations itself (`curator db upgrade`, or automatically on first use)
+and passes its engine in `config.attributes["engine"]`. Running the `alembic`
+command directly also works: it reads `sqlalchemy.url` from the config or
+`CURATOR_DB`.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from curator import settings
+from curator.store.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_offline() -> None:
+    url = config.get_main_option("sqlalchemy.url") or settings.database_url()
+    context.configure(url=url, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("engine")
+    if engine is None:
+        url = config.get_main_option("sqlalchemy.url") or settings.database_url()
+        engine = create_engine(url)
+    with engine.begin() as connection:
+        # Batch mode lets later migrations alter SQLite tables (copy-and-move).
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True
+        )
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
