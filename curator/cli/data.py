@@ -145,7 +145,8 @@ def ingest_command(
         verb = "registered" if registered.created else "already known"
         out.print(
             f"film {record.id} {verb}: {record.title} "
-            f"({record.duration_ms / 1000:.1f} s, {record.fps:g} fps, {record.width}x{record.height})"
+            f"({record.duration_ms / 1000:.1f} s, {record.fps:g} fps, "
+            f"{record.width}x{record.height})"
         )
         if registered.moved_from:
             out.print(f"  moved: {registered.moved_from} → {record.path}")
@@ -155,7 +156,9 @@ def ingest_command(
             )
             emotional = sum(1 for a in analyzed if a.emotion)
             if created:
-                skipped = f", {document.skipped_lines} lines skipped" if document.skipped_lines else ""
+                skipped = (
+                    f", {document.skipped_lines} lines skipped" if document.skipped_lines else ""
+                )
                 out.print(
                     f"  track {track.id} ({lang}, {document.format}, {document.encoding}): "
                     f"{len(analyzed)} cues, {emotional} with an emotion{skipped}"

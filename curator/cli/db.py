@@ -30,7 +30,8 @@ def current_command() -> None:
         engine.dispose()
     head = head_revision()
     console().print(f"database: {engine.url.render_as_string(hide_password=True)}")
-    console().print(f"revision: {current or '(empty)'}" + ("  (up to date)" if current == head else f"  (newest: {head})"))
+    note = "  (up to date)" if current == head else f"  (newest: {head})"
+    console().print(f"revision: {current or '(empty)'}{note}")
 
 
 @db_group.command("upgrade")

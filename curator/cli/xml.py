@@ -72,7 +72,8 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
     failed = 0
     for path in files:
         if not path.is_file():
-            out.print(f"[red]error[/]: {path}: " + ("is a directory" if path.is_dir() else "file not found"))
+            problem = "is a directory" if path.is_dir() else "file not found"
+            console(stderr=True).print(f"error: {path}: {problem}", markup=False)
             failed += 1
             continue
         try:

@@ -84,6 +84,7 @@ def clip_stats(session: Session, *, film_id: int | None = None) -> Stats:
     by_label: dict[str, dict[str, int]] = {s: dict.fromkeys(EMOTIONS, 0) for s in CLIP_STATUSES}
     for status, name, count in session.execute(query):
         by_status[status] += count
-        by_label[status][name or "unlabelled"] = by_label[status].get(name or "unlabelled", 0) + count
+        key = name or "unlabelled"
+        by_label[status][key] = by_label[status].get(key, 0) + count
     films = session.scalar(select(func.count()).select_from(Film)) or 0
     return Stats(films=films, by_status=dict(by_status), by_label=by_label)

@@ -141,7 +141,9 @@ def _clip_element(
     node.set("created", timestamp(clip.created_at))
     node.set("updated", timestamp(clip.updated_at))
 
-    links = sorted(clip.cue_links, key=lambda link: (link.cue.start_ms, link.cue.track_id, link.cue.idx))
+    links = sorted(
+        clip.cue_links, key=lambda link: (link.cue.start_ms, link.cue.track_id, link.cue.idx)
+    )
     for link in links:
         _cue_element(node, link.cue, link.role, track_keys[link.cue.track_id])
 
