@@ -236,3 +236,17 @@ class ChangeLog(Base):
     field: Mapped[str] = mapped_column(String(64))
     old: Mapped[str | None] = mapped_column(Text, nullable=True)
     new: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Prediction(Base):
+    """A model's opinion of a clip (for the `suspect` review queue): label and class scores."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (UniqueConstraint("clip_id", "model"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    model: Mapped[str] = mapped_column(Text)  # checkpoint path or name
+    label: Mapped[str] = mapped_column(String(16))
+    scores_json: Mapped[str] = mapped_column(Text)  # {"Angry": 0.01, ...}, summing to 1
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

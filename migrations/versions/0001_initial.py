@@ -164,6 +164,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cues_track_id"), ["track_id"], unique=False)
 
     op.create_table(
+        "predictions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("clip_id", sa.Integer(), nullable=False),
+        sa.Column("model", sa.Text(), nullable=False),
+        sa.Column("label", sa.String(length=16), nullable=False),
+        sa.Column("scores_json", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["clip_id"], ["clips.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("clip_id", "model"),
+    )
+    with op.batch_alter_table("predictions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_predictions_clip_id"), ["clip_id"], unique=False)
+
+    op.create_table(
         "clip_cues",
         sa.Column("clip_id", sa.Integer(), nullable=False),
         sa.Column("cue_id", sa.Integer(), nullable=False),
@@ -194,6 +209,10 @@ def downgrade() -> None:
 
     op.drop_table("cue_evidence")
     op.drop_table("clip_cues")
+    with op.batch_alter_table("predictions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_predictions_clip_id"))
+
+    op.drop_table("predictions")
     with op.batch_alter_table("cues", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cues_track_id"))
 

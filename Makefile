@@ -1,0 +1,50 @@
+# curator: two commands for a fresh machine —
+#   make demo   set up .venv and run the pipeline on sample_media/
+#   make test   set up .venv (with dev tools) and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+# torch is pinned so a machine with the local CPU wheel uses it; on a GPU machine,
+# `make demo TORCH_SPEC=torch` takes the CUDA build PyPI offers instead.
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+DEMO := demo_out
+
+.PHONY: demo test lint install clean sample-media bench
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip "setuptools<81" wheel
+	$(PIP) install -q "$(TORCH_SPEC)"
+	# face-recognition asks for dlib's source build; dlib-bin is the same library as a wheel.
+	$(PIP) install -q dlib-bin face-recognition-models Click numpy Pillow
+	$(PIP) install -q --no-deps face-recognition
+	$(PIP) install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(BIN)/curator --db $(DEMO)/demo.db ingest sample_media/demo_film.mp4 --subs sample_media/demo_film.en.srt
+	$(BIN)/curator --db $(DEMO)/demo.db propose
+	$(BIN)/curator --db $(DEMO)/demo.db clips
+	$(BIN)/curator --db $(DEMO)/demo.db stats --plot $(DEMO)/class_distribution.png
+	$(BIN)/curator --db $(DEMO)/demo.db export --xml $(DEMO)/xml
+	@echo
+	@echo "Demo done: database $(DEMO)/demo.db, XML in $(DEMO)/xml, plot $(DEMO)/class_distribution.png"
+	@echo "Next: $(BIN)/curator --db $(DEMO)/demo.db cues sample_media/demo_film.en.srt"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check curator tests benchmarks sample_media migrations
+	$(BIN)/lint-imports
+
+sample-media: $(STAMP)
+	$(BIN)/python sample_media/make_sample_media.py
+
+clean:
+	rm -rf $(DEMO) .pytest_cache .ruff_cache

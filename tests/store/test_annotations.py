@@ -1,0 +1,66 @@
+"""The shared write path for decisions: annotations, consensus, change log, versions."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from curator.errors import ConflictError, LabelError
+from curator.store.annotations import record_decision, retract_decision
+from curator.store.db import Database
+from curator.store.models import Annotation, ChangeLog, Clip
+
+from .conftest import populate
+
+
+def _clip(session, label: str) -> Clip:
+    return session.scalars(select(Clip).where(Clip.proposed_label == label)).one()
+
+
+def test_decisions_are_kept_per_annotator_and_logged(database: Database) -> None:
+    populate(database)
+    with database.session() as session:
+        happy = _clip(session, "Happy")
+        assert happy.status == "confirmed" and happy.expression == "Happy"
+        assert [a.annotator for a in happy.annotations] == ["ann", "bob"]
+        log = session.scalars(
+            select(ChangeLog).where(ChangeLog.clip_id == happy.id, ChangeLog.entity == "clip")
+        ).all()
+        assert [(c.who, c.field, c.old, c.new) for c in log] == [
+            ("ann", "status", "proposed", "confirmed"),
+            ("ann", "expression", None, "Happy"),
+        ]
+
+
+def test_disagreement_changes_status_and_retraction_restores_it(database: Database) -> None:
+    populate(database)
+    with database.session() as session:
+        happy = _clip(session, "Happy")
+        record_decision(session, happy, annotator="cy", decision="confirm", expression="Sad")
+        record_decision(session, happy, annotator="dee", decision="confirm", expression="Sad")
+        assert happy.status == "proposed"  # 2 Happy vs 2 Sad: a tie stays undecided
+        last = session.scalars(select(Annotation).where(Annotation.annotator == "dee")).one()
+        retract_decision(session, last, who="dee")
+        assert (happy.status, happy.expression) == ("confirmed", "Happy")
+        assert last.retracted  # still in the history
+
+
+def test_stale_version_is_refused(database: Database) -> None:
+    populate(database)
+    with database.session() as session:
+        happy = _clip(session, "Happy")
+        seen = happy.version
+        record_decision(session, happy, annotator="cy", decision="confirm", expression="Fear")
+        with pytest.raises(ConflictError):
+            record_decision(
+                session, happy, annotator="dee", decision="reject", expected_version=seen
+            )
+
+
+def test_unknown_expression_is_refused(database: Database) -> None:
+    populate(database)
+    with database.session() as session, pytest.raises(LabelError) as info:
+        record_decision(
+            session, _clip(session, "Sad"), annotator="x", decision="confirm", expression="Joyful"
+        )
+    assert info.value.name == "Joyful"

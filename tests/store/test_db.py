@@ -1,0 +1,92 @@
+"""Opening databases: automatic migration, SQLite settings, clear failures."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from curator.errors import DatabaseError
+from curator.store.db import current_revision, head_revision, open_database, upgrade
+from curator.store.models import Base
+
+
+def test_new_database_is_created_at_head_in_wal_mode(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        assert current_revision(db.engine) == head_revision()
+        tables = set(inspect(db.engine).get_table_names())
+        assert set(Base.metadata.tables) <= tables
+    finally:
+        db.close()
+    mode = sqlite3.connect(tmp_path / "new.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_old_database_is_brought_to_head(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = open_database(url, migrate=False)
+    upgrade(db.engine, "0001_initial")
+    db.close()
+    assert head_revision() is not None
+    db = open_database(url)
+    try:
+        assert current_revision(db.engine) == head_revision()
+    finally:
+        db.close()
+
+
+def test_models_match_migrations(tmp_path: Path) -> None:
+    """A migrated database has every column the ORM expects (no forgotten revision)."""
+    db = open_database(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        inspector = inspect(db.engine)
+        for name, table in Base.metadata.tables.items():
+            columns = {c["name"] for c in inspector.get_columns(name)}
+            assert {c.name for c in table.columns} <= columns, name
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda p: p.mkdir(), "directory"),
+        (lambda p: p.write_bytes(b"this is not sqlite at all, just text"), "not an SQLite"),
+    ],
+)
+def test_unusable_file_gives_database_error(tmp_path: Path, make, reason: str) -> None:
+    target = tmp_path / "bad.db"
+    make(target)
+    with pytest.raises(DatabaseError) as info:
+        open_database(f"sqlite:///{target}")
+    assert reason in info.value.reason
+
+
+def test_missing_folder_gives_database_error(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError) as info:
+        open_database(f"sqlite:///{tmp_path / 'nope' / 'x.db'}")
+    assert "does not exist" in info.value.reason
+
+
+def test_locked_database_fails_cleanly_and_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    open_database(f"sqlite:///{path}").close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        db = open_database(f"sqlite:///{path}", lock_timeout_s=0.2)
+        with pytest.raises(DatabaseError) as info, db.session() as session:
+            from curator.store.models import Person
+
+            session.add(Person(name="x"))
+            session.flush()
+        assert "locked" in info.value.reason
+        db.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    count = sqlite3.connect(path).execute("SELECT count(*) FROM people").fetchone()[0]
+    assert count == 0
