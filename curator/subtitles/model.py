@@ -31,6 +31,7 @@ class SubtitleDocument:
     cues: tuple[Cue, ...]
     skipped_lines: int = 0  # lines dropped while reading leniently
     warnings: tuple[str, ...] = ()
+    dropped_cues: int = 0  # cues read but left out: empty text, end before start
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,12 @@ class Evidence:
     weight: float  # 0..1 strength of the emotion cue; 0 when emotion is None
 
     def to_json(self) -> dict[str, object]:
-        return {"text": self.text, "kind": self.kind, "emotion": self.emotion, "weight": self.weight}
+        return {
+            "text": self.text,
+            "kind": self.kind,
+            "emotion": self.emotion,
+            "weight": self.weight,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,131 @@
+"""Turn the bytes of a subtitle file into text, and say which encoding that took.
+
+Order of trust: a byte-order mark, then strict UTF-8, then UTF-16 without a BOM
+(recognised by its NUL pattern), then charset-normalizer for legacy code pages
+(cp1250/1251/1252/1256, GB2312/GBK, ...). A mostly-UTF-8 file with a few broken bytes
+is decoded as UTF-8 with replacement characters and a warning, because guessing a
+legacy code page for it would garble every correct character instead of a few.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+# Longest BOM first: the UTF-32-LE BOM starts with the UTF-16-LE one.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_SNIFF_BYTES = 8192
+# charset-normalizer is the slow step; past this size a prefix is enough to tell code pages
+# apart (smaller prefixes made it flip between answers on real files).
+_DETECT_BYTES = 262144
+# C0 control bytes that never occur in subtitle text (TAB, LF, FF, CR and ESC excluded).
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
+class BinaryDataError(ValueError):
+    """The bytes are not text in any encoding we accept."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    encoding: str  # a Python codec name, usable with bytes.decode()
+    warnings: tuple[str, ...] = ()
+
+
+def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
+    """Decode subtitle bytes; `encoding` forces a codec (LookupError if Python lacks it).
+
+    Raises `BinaryDataError` for data that is not text (NUL bytes, control characters).
+    """
+    if encoding is not None:
+        codecs.lookup(encoding)  # LookupError for a name Python does not know
+        return _decode_with(data, encoding)
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return _decode_with(data[len(bom):], name)
+    head = data[:_SNIFF_BYTES]
+    if b"\x00" in head:
+        utf16 = _utf16_without_bom(head)
+        if utf16 is None:
+            raise BinaryDataError("binary data (NUL bytes), not subtitle text")
+        return _decode_with(data, utf16)
+    if _looks_binary(head):
+        raise BinaryDataError("binary data (control bytes), not subtitle text")
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _mostly_utf8(data):
+        text = data.decode("utf-8", errors="replace")
+        return Decoded(text, "utf-8", (_replaced_warning(text, "utf-8"),))
+    return _decode_legacy(data)
+
+
+def _decode_with(data: bytes, name: str) -> Decoded:
+    try:
+        return Decoded(data.decode(name), name)
+    except UnicodeDecodeError:
+        text = data.decode(name, errors="replace")
+        return Decoded(text, name, (_replaced_warning(text, name),))
+
+
+def _replaced_warning(text: str, name: str) -> str:
+    return f"{text.count(chr(0xFFFD))} undecodable byte sequence(s) replaced ({name})"
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 text has NULs in every other byte for ASCII; say which half, if any."""
+    sample = head[: len(head) & ~1]
+    if len(sample) < 4:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _looks_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL))
+    return controls > max(2, len(head) // 100)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Valid multi-byte UTF-8 sequences outnumber the broken bytes.
+
+    Legacy code-page text almost never forms valid multi-byte UTF-8 by chance, so a
+    file with more valid sequences than broken ones is UTF-8 with some damage (seen:
+    a UTF-8 script whose header line was typed in cp1252).
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127) - bad
+    return good >= 3 and bad <= good
+
+
+def _decode_legacy(data: bytes) -> Decoded:
+    from charset_normalizer import from_bytes  # imported lazily: only legacy files need it
+
+    sample = data[:_DETECT_BYTES]
+    if len(data) > _DETECT_BYTES:
+        cut = sample.rfind(b"\n")  # don't cut a multi-byte character in half
+        sample = sample[: cut + 1] if cut > 0 else sample
+    best = from_bytes(sample).best()
+    if best is None:
+        text = data.decode("utf-8", errors="replace")
+        warning = "encoding not recognised; " + _replaced_warning(text, "utf-8")
+        return Decoded(text, "utf-8", (warning,))
+    name = codecs.lookup(best.encoding).name
+    return _decode_with(data, name)
