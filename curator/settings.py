@@ -30,6 +30,12 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLAlchemy URL of the database (a bare file path means SQLite). `--db` overrides it.",
     ),
     Setting(
+        "db_lock_timeout",
+        "CURATOR_DB_LOCK_TIMEOUT",
+        "5",
+        "Seconds a write waits for another process's lock on an SQLite database before failing.",
+    ),
+    Setting(
         "shared_data",
         "CURATOR_SHARED_DATA",
         "../shared/data",

@@ -41,7 +41,10 @@ class State:
             from curator import settings
             from curator.store.db import open_database
 
-            self._db = open_database(settings.database_url(self.db_url))
+            self._db = open_database(
+                settings.database_url(self.db_url),
+                lock_timeout_s=float(settings.get("db_lock_timeout")),
+            )
             click.get_current_context().call_on_close(self._db.close)
         return self._db
 

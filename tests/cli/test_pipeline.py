@@ -1,0 +1,101 @@
+"""The text path end to end through the CLI: cues → ingest → propose → clips/stats → XML."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from .conftest import SAMPLE, Curator
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_cues_json_is_the_public_shape(curator: Curator) -> None:
+    result = curator("cues", SAMPLE / "demo_film.en.srt", "--json")
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    assert len(items) == 8
+    for item in items:
+        assert set(item) == {"start", "end", "text", "evidence", "emotion", "score"}
+        for evidence in item["evidence"]:
+            assert set(evidence) == {"text", "kind", "emotion", "weight"}
+            assert evidence["kind"] in {"sound", "speaker", "music", "manner", "lexical"}
+    by_text = {item["text"].split("\n")[0]: item for item in items}
+    assert by_text["[laughs] We made it!"]["emotion"] == "Happy"
+    assert by_text["[laughs] We made it!"]["start"] == 3.0
+    assert by_text["(sobbing) I never thought"]["emotion"] == "Sad"
+    speaker = by_text["MISSION CONTROL: Shuttle, you are go for launch."]
+    assert [e["kind"] for e in speaker["evidence"]] == ["speaker"]
+    assert speaker["emotion"] is None
+    assert not Path(curator.db_path).exists()  # `cues` never touches the database
+
+
+def test_pipeline_ingest_propose_list_stats_export(curator: Curator, demo_film, tmp_path) -> None:
+    film, srt, _vtt = demo_film
+    result = curator("ingest", film, "--subs", srt)
+    assert result.exit_code == 0, result.output
+    assert "registered" in result.output
+    assert _rows(curator.db_path, "SELECT duration_ms, fps, width, height FROM films") == [
+        (22000, 25.0, 640, 360)
+    ]
+    again = curator("ingest", film, "--subs", srt)
+    assert again.exit_code == 0 and "already known" in again.output
+    assert _rows(curator.db_path, "SELECT count(*) FROM cues") == [(8,)]
+
+    assert curator("propose", "--no-faces").exit_code == 0
+    clips = json.loads(curator("clips", "--json").output)
+    labels = [c["label"] for c in clips]
+    assert {"Happy", "Sad", "Angry", "Surprise"} <= set(labels)
+    assert all(0 <= c["start"] < c["end"] <= 22.0 for c in clips)
+    assert set(clips[0]) == {"id", "film", "start", "end", "status", "label", "score"}
+    # every clip keeps the cue(s) that proposed it
+    linked = _rows(
+        curator.db_path, "SELECT count(DISTINCT clip_id) FROM clip_cues WHERE role='evidence'"
+    )
+    assert linked == [(len(clips),)]
+
+    rerun = curator("propose", "--no-faces")
+    assert rerun.exit_code == 0 and "0 new clips" in rerun.output
+    assert len(json.loads(curator("clips", "--json").output)) == len(clips)
+
+    plot = tmp_path / "dist.png"
+    stats = curator("stats", "--plot", plot)
+    assert stats.exit_code == 0 and f"{len(clips)} clips" in stats.output
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    out = tmp_path / "xml"
+    assert curator("export", "--xml", out).exit_code == 0
+    (xml_file,) = out.glob("*.xml")
+    other = Curator(tmp_path / "other.db")
+    imported = other("import-xml", xml_file)
+    assert imported.exit_code == 0 and f"{len(clips)} clips added" in imported.output
+    out2 = tmp_path / "xml2"
+    assert other("export", "--xml", out2).exit_code == 0
+    assert (out2 / xml_file.name).read_bytes() == xml_file.read_bytes()
+
+
+def test_webvtt_voice_tags_are_speakers(curator: Curator, demo_film) -> None:
+    _film, _srt, vtt = demo_film
+    items = json.loads(curator("cues", vtt, "--json").output)
+    first = items[0]
+    assert first["emotion"] is None
+    assert [(e["kind"], e["text"]) for e in first["evidence"]] == [("speaker", "Mission Control")]
+
+
+def test_two_tracks_of_one_film_propose_one_clip_per_moment(curator: Curator, demo_film) -> None:
+    film, srt, vtt = demo_film
+    assert curator("ingest", film, "--subs", srt, "--subs", vtt).exit_code == 0
+    assert _rows(curator.db_path, "SELECT count(*) FROM subtitle_tracks") == [(2,)]
+    assert curator("propose", "--no-faces").exit_code == 0
+    single = Curator(curator.db_path.with_name("single.db"))
+    single("ingest", film, "--subs", srt)
+    single("propose", "--no-faces")
+    both = json.loads(curator("clips", "--json").output)
+    one = json.loads(single("clips", "--json").output)
+    assert [(c["start"], c["end"], c["label"]) for c in both] == [
+        (c["start"], c["end"], c["label"]) for c in one
+    ]
