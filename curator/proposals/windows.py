@@ -1,0 +1,215 @@
+"""Clip windows from analysed cues: pure, deterministic, sorted by start.
+
+Steps (docs/subtitles.md, "Proposals"):
+
+1. keep cues with an emotion and `score >= min_score` that start before the film ends;
+2. pad each (`pad_before_ms`, `pad_after_ms`) and clamp to [0, film_duration_ms];
+3. per label, merge windows that overlap or lie within `merge_gap_ms`; windows of
+   different labels are both kept, even when they overlap: the reviewer picks;
+4. split a merged group that would exceed `max_len_ms` into consecutive chunks of its
+   evidence cues; a single cue longer than that is trimmed around its middle, and the
+   padding of a shorter one is cut in proportion to the two pads;
+5. grow windows under `min_len_ms` around their centre (within the film);
+6. where two windows of one label still overlap, the boundary goes midway between
+   their evidence;
+7. score = noisy-OR of the member cue scores; `evidence_cues` are their `Cue.index`
+   values; `context_cues` are the other cues from `context_cues` positions before the
+   first evidence cue to as many after the last one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from curator.subtitles.model import AnalyzedCue, Window
+
+
+@dataclass(frozen=True)
+class WindowParams:
+    pad_before_ms: int = 1000
+    pad_after_ms: int = 1500
+    min_len_ms: int = 1000
+    max_len_ms: int = 8000
+    merge_gap_ms: int = 500
+    min_score: float = 0.3
+    context_cues: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("pad_before_ms", "pad_after_ms", "min_len_ms", "merge_gap_ms", "context_cues"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.max_len_ms <= 0 or self.min_len_ms > self.max_len_ms:
+            raise ValueError("need 0 <= min_len_ms <= max_len_ms and max_len_ms > 0")
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ValueError("min_score must be in 0..1")
+
+
+@dataclass
+class _Draft:
+    start: int
+    end: int
+    ev_start: int  # earliest evidence cue start
+    ev_end: int  # latest evidence cue end
+    members: list[AnalyzedCue]
+
+
+def propose_windows(
+    analyzed: Sequence[AnalyzedCue],
+    *,
+    film_duration_ms: int | None,
+    params: WindowParams = WindowParams(),  # frozen: safe as a default
+) -> list[Window]:
+    """Proposed clip windows for the emotional cues of one film."""
+    limit = film_duration_ms
+    if limit is not None and limit <= 0:
+        return []
+    by_label: dict[str, list[AnalyzedCue]] = {}
+    for item in analyzed:
+        if item.emotion is None or item.score < params.min_score:
+            continue
+        if limit is not None and item.cue.start_ms >= limit:
+            continue  # past the end of the film (wrong subtitle file, broadcast clock)
+        by_label.setdefault(item.emotion, []).append(item)
+
+    position = {item.cue.index: i for i, item in enumerate(analyzed)}
+    windows: list[Window] = []
+    for label in sorted(by_label):
+        items = sorted(by_label[label], key=lambda a: (a.cue.start_ms, a.cue.end_ms, a.cue.index))
+        drafts: list[_Draft] = []
+        for group in _merge(items, params, limit):
+            drafts.extend(_fit(chunk, params, limit) for chunk in _chunks(group, params, limit))
+        _separate(drafts)
+        windows.extend(_window(d, label, analyzed, position, params, limit) for d in drafts)
+    windows.sort(key=lambda w: (w.start_ms, w.end_ms, w.label, w.evidence_cues))
+    return windows
+
+
+def _clamp(value: int, limit: int | None) -> int:
+    value = max(0, value)
+    return value if limit is None else min(value, limit)
+
+
+def _padded(item: AnalyzedCue, params: WindowParams, limit: int | None) -> tuple[int, int]:
+    return (
+        _clamp(item.cue.start_ms - params.pad_before_ms, limit),
+        _clamp(item.cue.end_ms + params.pad_after_ms, limit),
+    )
+
+
+def _merge(
+    items: list[AnalyzedCue], params: WindowParams, limit: int | None
+) -> list[list[AnalyzedCue]]:
+    groups: list[list[AnalyzedCue]] = []
+    group_end = 0
+    for item in items:
+        start, end = _padded(item, params, limit)
+        if groups and start - group_end <= params.merge_gap_ms:
+            groups[-1].append(item)
+            group_end = max(group_end, end)
+        else:
+            groups.append([item])
+            group_end = end
+    return groups
+
+
+def _chunks(
+    group: list[AnalyzedCue], params: WindowParams, limit: int | None
+) -> list[list[AnalyzedCue]]:
+    """Consecutive runs of evidence whose padded span fits in `max_len_ms`."""
+    chunks: list[list[AnalyzedCue]] = []
+    chunk_start = chunk_end = 0
+    for item in group:
+        start, end = _padded(item, params, limit)
+        if chunks and max(chunk_end, end) - chunk_start <= params.max_len_ms:
+            chunks[-1].append(item)
+            chunk_end = max(chunk_end, end)
+        else:
+            chunks.append([item])
+            chunk_start, chunk_end = start, end
+    return chunks
+
+
+def _fit(chunk: list[AnalyzedCue], params: WindowParams, limit: int | None) -> _Draft:
+    ev_start = min(a.cue.start_ms for a in chunk)
+    ev_end = max(a.cue.end_ms for a in chunk)
+    if limit is not None:
+        ev_end = min(ev_end, limit)
+    start = _clamp(ev_start - params.pad_before_ms, limit)
+    end = _clamp(ev_end + params.pad_after_ms, limit)
+    if end - start > params.max_len_ms:
+        start, end = _trim(start, end, ev_start, ev_end, params)
+    if end - start < params.min_len_ms:
+        start, end = _grow(start, end, params.min_len_ms, limit)
+    return _Draft(start, end, ev_start, ev_end, chunk)
+
+
+def _trim(start: int, end: int, ev_start: int, ev_end: int, p: WindowParams) -> tuple[int, int]:
+    """Cut a window to `max_len_ms`, keeping the evidence (or its middle, if too long)."""
+    if ev_end - ev_start >= p.max_len_ms:
+        middle = (ev_start + ev_end) // 2
+        return middle - p.max_len_ms // 2, middle - p.max_len_ms // 2 + p.max_len_ms
+    spare = p.max_len_ms - (ev_end - ev_start)
+    pads = p.pad_before_ms + p.pad_after_ms
+    before = min(ev_start - start, spare * p.pad_before_ms // pads if pads else 0)
+    after = min(end - ev_end, spare - before)
+    before = min(ev_start - start, spare - after)  # give back what the end could not use
+    return ev_start - before, ev_end + after
+
+
+def _grow(start: int, end: int, min_len: int, limit: int | None) -> tuple[int, int]:
+    need = min_len - (end - start)
+    start -= need // 2
+    end += need - need // 2
+    if start < 0:
+        end, start = end - start, 0
+    if limit is not None and end > limit:
+        start, end = max(0, start - (end - limit)), limit
+    return start, end
+
+
+def _separate(drafts: list[_Draft]) -> None:
+    """Same-label windows never share frames: split overlaps midway between evidence."""
+    drafts.sort(key=lambda d: (d.start, d.end))
+    for prev, cur in pairwise(drafts):
+        if prev.end > cur.start:
+            if prev.ev_end <= cur.ev_start:
+                boundary = (prev.ev_end + cur.ev_start) // 2
+            else:
+                boundary = cur.ev_start
+            boundary = max(prev.start, min(boundary, cur.end))
+            prev.end, cur.start = boundary, boundary
+
+
+def _window(
+    draft: _Draft,
+    label: str,
+    analyzed: Sequence[AnalyzedCue],
+    position: dict[int, int],
+    params: WindowParams,
+    limit: int | None,
+) -> Window:
+    miss = 1.0
+    for item in draft.members:
+        miss *= 1.0 - item.score
+    evidence = tuple(sorted(item.cue.index for item in draft.members))
+    places = [position[i] for i in evidence if i in position]
+    context: tuple[int, ...] = ()
+    if places and params.context_cues:
+        first = max(0, min(places) - params.context_cues)
+        last = min(len(analyzed), max(places) + params.context_cues + 1)
+        chosen = set(evidence)
+        context = tuple(
+            item.cue.index
+            for item in analyzed[first:last]
+            if item.cue.index not in chosen and (limit is None or item.cue.start_ms < limit)
+        )
+    return Window(
+        start_ms=draft.start,
+        end_ms=draft.end,
+        label=label,
+        score=round(1.0 - miss, 4),
+        evidence_cues=evidence,
+        context_cues=context,
+    )
