@@ -1,0 +1,156 @@
+"""`curator train` and `curator predict`: parse options, call the trainer or predictor, print.
+
+Importing this module must stay cheap (`curator --help` may not load torch or cv2): every heavy
+import happens inside the command functions. Option defaults live in one place,
+`train.TrainConfig`; an option left out keeps that default (the help text quotes it, and a test
+checks the quotes).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from curator.errors import CuratorError
+
+
+class CommandError(click.ClickException):
+    """A `CuratorError` at the command-line edge: one line, the error's exit code."""
+
+    def __init__(self, error: CuratorError) -> None:
+        super().__init__(error.message)
+        self.exit_code = error.exit_code
+
+
+def _numbers(kind: type, text: str | None, option: str) -> list | None:
+    if text is None:
+        return None
+    try:
+        return [kind(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: give a number or one per stage, e.g. 30,10",
+                                 param_hint=option) from None
+
+
+@click.command("train")
+@click.argument("data", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Run folder for checkpoints, metrics.json and figures, e.g. runs/NAME.")
+@click.option("--init", default=None,
+              help="imagenet, scratch, or a checkpoint (.pt) to start from. [default: imagenet]")
+@click.option("--backbone", default=None,
+              help="efficientnet_lite0 or small_cnn. [default: efficientnet_lite0, or the "
+                   "--init checkpoint's]")
+@click.option("--epochs", default=None, help="Epochs, or one per stage: 30,10. [default: 40]")
+@click.option("--img-size", type=int, default=None, help="Network input side in pixels. "
+              "[default: 112]")
+@click.option("--batch-size", type=int, default=None, help="Global batch size. [default: 256]")
+@click.option("--lr", default=None, help="Peak AdamW learning rate, or one per stage. "
+              "[default: 0.002]")
+@click.option("--class-weights", default=None, help="auto (tempered inverse frequency), none, "
+              "w1,w2,… in class order, or Name=w,…. [default: auto]")
+@click.option("--balanced", is_flag=True, default=None,
+              help="Draw every class equally often. [default: off]")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--resume", is_flag=True, help="Continue the interrupted run in --out exactly; "
+              "options come from its config.json.")
+@click.option("--limit", type=int, default=None,
+              help="Use at most this many images per split (stratified). [default: all]")
+@click.option("--seed", type=int, default=None, help="Random seed. [default: 0]")
+@click.option("--compile/--no-compile", "compile_", default=None,
+              help="torch.compile on CUDA. [default: on]")
+@click.option("--stop-after", type=int, default=None,
+              help="Leave after this many epochs; continue later with --resume.")
+def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone: str | None,
+                  epochs: str | None, img_size: int | None, batch_size: int | None,
+                  lr: str | None, class_weights: str | None, balanced: bool | None, device: str,
+                  resume: bool, limit: int | None, seed: int | None, compile_: bool | None,
+                  stop_after: int | None) -> None:
+    """Fine-tune an expression classifier on DATA; several DATA run as consecutive stages.
+
+    DATA is an SFEW-layout folder (Train/Val/Test of class folders), a FER-2013 CSV, FER-2013
+    image folders (train/, test/), any class-per-folder tree, or a packed .npz. With
+    `torchrun --nproc_per_node N -m curator train …` it trains on N GPUs.
+    """
+    from curator.train.train import TrainConfig, train
+
+    if not data and not resume:
+        raise click.UsageError("give at least one DATA path")
+    given = {
+        "init": init, "backbone": backbone, "epochs": _numbers(int, epochs, "--epochs"),
+        "img_size": img_size, "batch_size": batch_size, "lr": _numbers(float, lr, "--lr"),
+        "class_weights": class_weights, "balanced": balanced, "limit": limit, "seed": seed,
+        "compile": compile_,
+    }
+    cfg = TrainConfig(data=[str(p) for p in data], out=str(out), device=device, resume=resume,
+                      stop_after_epochs=stop_after)
+    for key, value in given.items():
+        if value is not None:
+            setattr(cfg, key, value)
+    try:
+        result = train(cfg)
+    except CuratorError as e:
+        raise CommandError(e) from e
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: continue with `curator train --out {out} --resume`", err=True)
+        sys.exit(130)
+    if not result["complete"]:
+        return
+    stage = result["stages"][-1]
+    val = stage["val"]
+    click.echo(f"best validation accuracy {val['accuracy']:.2%} (epoch {stage['best_epoch']}), "
+               f"balanced {val['balanced_accuracy']:.2%}, macro F1 {val['macro_f1']:.3f}")
+    click.echo("per-class recall: " + "  ".join(
+        f"{name} {v['recall']:.1%}" for name, v in val["per_class"].items()))
+    if stage["test"]:
+        click.echo(f"test accuracy {stage['test']['accuracy']:.2%}")
+    if stage["skipped"]:
+        click.echo(f"skipped {stage['skipped']} unreadable image(s); see metrics.json")
+    click.echo(f"wrote {out}/best.pt, last.pt, metrics.json and figures")
+
+
+@click.command("predict")
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.option("--model", "model_path", required=True, type=click.Path(path_type=Path),
+              help="A checkpoint from curator train, e.g. runs/NAME/best.pt.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print Emotion-API-shaped JSON (an object keyed by file for a folder).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+def predict_command(target: Path, model_path: Path, as_json: bool, device: str) -> None:
+    """Detect, align and classify the faces in an IMAGE or every image in a FOLDER."""
+    from curator.train.predict import Classifier, image_files, predict_image, read_rgb
+
+    try:
+        classifier = Classifier(model_path, device)
+        files = image_files(target) if target.is_dir() else [target]
+        answers: dict[str, list] = {}
+        failed = 0
+        for path in files:
+            try:
+                answers[str(path.relative_to(target) if target.is_dir() else path)] = (
+                    predict_image(read_rgb(path), classifier))
+            except CuratorError as e:
+                if not target.is_dir():
+                    raise
+                failed += 1
+                click.echo(f"skipping {e}", err=True)
+    except CuratorError as e:
+        raise CommandError(e) from e
+    if as_json:
+        single = None if target.is_dir() else next(iter(answers.values()))
+        click.echo(json.dumps(answers if single is None else single, indent=2))
+    else:
+        for name, faces in answers.items():
+            if not faces:
+                click.echo(f"{name}: no face")
+            for i, face in enumerate(faces, 1):
+                r = face["faceRectangle"]
+                top = sorted(face["scores"].items(), key=lambda kv: -kv[1])[:3]
+                click.echo(f"{name}: face {i} at {r['left']},{r['top']} {r['width']}x"
+                           f"{r['height']}: " + ", ".join(f"{k} {v:.2f}" for k, v in top))
+    if failed:
+        click.echo(f"{failed} image(s) could not be read", err=True)
+        sys.exit(1)

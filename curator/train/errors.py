@@ -1,0 +1,46 @@
+"""Errors a user can cause while training or predicting (all `CuratorError`s, one-line messages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from curator.errors import CuratorError, InputFileError
+
+
+class DatasetError(InputFileError):
+    """A dataset path cannot be used: unknown layout, no images, a class without training images."""
+
+
+class CheckpointError(InputFileError):
+    """A checkpoint file is missing, unreadable or not written by `curator train`."""
+
+
+class LabelSetMismatch(CuratorError):
+    """Data and checkpoint disagree on the label set where they must agree (e.g. `--resume`)."""
+
+    def __init__(self, path: str | Path, expected: tuple[str, ...], found: tuple[str, ...]) -> None:
+        self.path = Path(path)
+        self.expected = tuple(expected)
+        self.found = tuple(found)
+        super().__init__(
+            f"{self.path}: label set {', '.join(found)} does not match the checkpoint's "
+            f"{', '.join(expected)}"
+        )
+
+
+class OutOfMemory(CuratorError):
+    """The device ran out of memory; carries the batch size that failed."""
+
+    def __init__(self, device: str, batch_size: int) -> None:
+        self.device = device
+        self.batch_size = batch_size
+        super().__init__(
+            f"out of memory on {device} at batch size {batch_size}: "
+            f"try --batch-size {max(1, batch_size // 2)} (or a smaller --img-size)"
+        )
+
+
+class OptionError(CuratorError):
+    """A training option has a value that cannot work (e.g. a class-weight list of wrong length)."""
+
+    exit_code = 2

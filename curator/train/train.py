@@ -1,0 +1,398 @@
+"""curator's trainer, top to bottom (in the manner of nanoGPT's train.py).
+
+Defaults (`TrainConfig`) → one stage per dataset (the cascade of Ng et al. 2015: ImageNet →
+FER-2013 → the curated set, each stage starting from the previous stage's best weights) → per
+stage: data, model init, optimizer, resume, device placement, the loop (augmentation on the
+device, mixed precision, EMA of weights), evaluation, checkpoints, figures, metrics.json.
+
+`curator train DATA … --out runs/NAME` calls `train()`; `torchrun --nproc_per_node N -m curator
+train …` runs the same code once per GPU. Randomness is drawn from generators seeded by
+(seed, stage, epoch, rank), so `--resume` repeats an interrupted run exactly from its last epoch.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from curator.train import checkpoint as ckpt
+from curator.train import ddp, plots
+from curator.train.augment import Augment, augment
+from curator.train.data import load_dataset
+from curator.train.errors import CheckpointError, LabelSetMismatch, OptionError, OutOfMemory
+from curator.train.evaluate import evaluate, summarize
+from curator.train.imbalance import balanced_sample_weights, class_weights
+from curator.train.model import (
+    BACKBONES,
+    GRAY_MEAN,
+    GRAY_STD,
+    build_model,
+    load_imagenet,
+    replace_head,
+)
+from curator.train.progress import Reporter
+from curator.train.runtime import amp_dtype, autocast_for, ema_update, place, try_compile
+
+# ----------------------------------------------------------------------------- defaults
+# Tuned for EfficientNet-Lite0 from ImageNet weights on FER-2013-sized data on one GPU.
+
+
+@dataclass
+class TrainConfig:
+    data: list[str] = field(default_factory=list)  # one dataset per stage, in cascade order
+    out: str = "runs/train"  # run folder: checkpoints, metrics.json, figures
+    # model
+    init: str = "imagenet"  # imagenet | scratch | path to a curator checkpoint (.pt)
+    backbone: str | None = None  # efficientnet_lite0 | small_cnn; None: from --init, else lite0
+    dropout: float = 0.3  # before the classifier
+    drop_path: float = 0.1  # stochastic depth in the EfficientNet blocks
+    # data
+    img_size: int = 112  # network input side; faces are resized on the device
+    limit: int | None = None  # keep at most this many images per split (stratified)
+    val_fraction: float = 0.1  # stratified hold-out when the data has no validation split
+    # optimisation
+    epochs: list[int] = field(default_factory=lambda: [40])  # per stage; one value serves all
+    batch_size: int = 256  # global: divided between DDP processes
+    lr: list[float] = field(default_factory=lambda: [2e-3])  # AdamW peak rate, per stage
+    weight_decay: float = 0.05
+    warmup_epochs: float = 2.0  # linear warm-up, then cosine decay
+    min_lr_ratio: float = 0.01  # end of the cosine, as a fraction of the peak
+    label_smoothing: float = 0.1
+    grad_clip: float = 5.0  # max gradient norm (0: off)
+    ema_decay: float = 0.999  # exponential moving average of weights, evaluated (0: off)
+    # imbalance
+    class_weights: str = "auto"  # auto | none | w1,w2,… (class order) | Name=w,…
+    class_weight_power: float = 0.5  # temper of auto: 1 = inverse frequency, 0 = uniform
+    balanced: bool = False  # draw every class equally often (sampling with replacement)
+    # augmentation and evaluation
+    augment: Augment = field(default_factory=Augment)
+    tta: bool = True  # average logits with the mirrored face when evaluating
+    # system
+    device: str = "auto"  # auto | cpu | cuda
+    amp: bool = True  # CUDA: bf16 autocast where supported, else fp16 with loss scaling
+    channels_last: bool = True  # CUDA memory layout
+    compile: bool = True  # CUDA: torch.compile (eager if compiling fails)
+    seed: int = 0
+    resume: bool = False  # continue the run in `out` (its config.json wins over options)
+    stop_after_epochs: int | None = None  # leave after this many epochs (time-sliced jobs)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        d["augment"] = Augment(**d.get("augment", {}))
+        return cls(**d)
+
+
+def per_stage(values: list, k: int) -> object:
+    return values[min(k, len(values) - 1)]
+
+
+def get_lr(step: int, total: int, warmup: int, peak: float, min_ratio: float) -> float:
+    """Linear warm-up to `peak`, then cosine decay to `peak * min_ratio` at `total` steps."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return peak * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def init_model(cfg: TrainConfig, init: str,
+               classes: tuple[str, ...]) -> tuple[torch.nn.Module, str]:
+    """(model, backbone) from ImageNet weights, from scratch, or from a curator checkpoint."""
+    if init in ("imagenet", "scratch"):
+        backbone = cfg.backbone or "efficientnet_lite0"
+        if backbone not in BACKBONES:
+            raise OptionError(f"--backbone {backbone}: choose from {', '.join(BACKBONES)}")
+        model = build_model(backbone, len(classes), cfg.dropout, cfg.drop_path)
+        if init == "imagenet":
+            if backbone != "efficientnet_lite0":
+                raise OptionError(f"--init imagenet: no ImageNet weights ship for {backbone}")
+            load_imagenet(model)
+        return model, backbone
+    source = ckpt.load(init)
+    if cfg.backbone and cfg.backbone != source["backbone"]:
+        raise OptionError(f"--backbone {cfg.backbone} differs from {init}'s {source['backbone']}")
+    model = build_model(source["backbone"], len(source["classes"]), cfg.dropout, cfg.drop_path)
+    model.load_state_dict(source["model"])
+    replace_head(model, tuple(source["classes"]), classes)
+    return model, source["backbone"]
+
+
+# ----------------------------------------------------------------------------- one stage
+
+def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
+              budget: list[int | None]) -> dict | None:
+    """Train stage `k` on `cfg.data[k]`; returns its metrics, or None when stopped early."""
+    n_stages = len(cfg.data)
+    out = Path(cfg.out) if k == n_stages - 1 else Path(cfg.out) / f"stage{k + 1}"
+    out.mkdir(parents=True, exist_ok=True)
+    path = Path(cfg.data[k])
+    epochs, peak_lr = int(per_stage(cfg.epochs, k)), float(per_stage(cfg.lr, k))
+    last = ckpt.load(out / "last.pt") if cfg.resume and (out / "last.pt").is_file() else None
+    if last is not None and last["train_state"]["done"]:
+        log.log(f"stage {k + 1}/{n_stages}: already complete in {out}")
+        return json.loads((out / "metrics.json").read_text())["stages"][-1]
+
+    # ---- data
+    data = load_dataset(path, max_side=cfg.img_size, val_fraction=cfg.val_fraction,
+                        limit=cfg.limit, seed=cfg.seed)
+    classes, num_classes = data.classes, len(data.classes)
+    if last is not None and tuple(last["classes"]) != classes:
+        raise LabelSetMismatch(path, tuple(last["classes"]), classes)
+    for note in data.notes:
+        log.log(f"note: {note}")
+    if data.skipped:
+        log.log(f"skipped {len(data.skipped)} unreadable image(s), e.g. {data.skipped[0]}")
+    counts = {"train": data.train.counts(num_classes), "val": data.val.counts(num_classes)}
+    if data.test is not None and data.test is not data.val:
+        counts["test"] = data.test.counts(num_classes)
+    log.log(f"stage {k + 1}/{n_stages}: {path} ({data.format}): {len(data.train)} train, "
+            f"{len(data.val)} val from the {data.val_source}; {data.side}px faces; "
+            f"classes {', '.join(classes)}")
+    weights = class_weights(cfg.class_weights, counts["train"], classes, cfg.class_weight_power)
+    if weights:
+        log.log("class weights: " + ", ".join(f"{c} {w:.2f}" for c, w in zip(classes, weights,
+                                                                            strict=True)))
+
+    # ---- model
+    torch.manual_seed(cfg.seed)
+    model, backbone = init_model(cfg, init, classes)
+    dev = d.device
+    cuda = dev.type == "cuda"
+    channels_last = cuda and cfg.channels_last
+    model.to(dev, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    ema = copy.deepcopy(model).eval().requires_grad_(False) if cfg.ema_decay > 0 else None
+    amp = amp_dtype(dev, cfg.amp)
+    autocast = autocast_for(amp)
+
+    # ---- optimizer: no weight decay on biases and norm parameters
+    params = list(model.parameters())
+    opt = torch.optim.AdamW(
+        [{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
+         {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
+        lr=peak_lr, fused=cuda or None)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp == torch.float16)
+
+    # ---- resume
+    history: list[dict] = []
+    start_epoch, best_acc, best_epoch = 0, -1.0, 0
+    if last is not None:
+        state = last["train_state"]
+        model.load_state_dict(state["raw_model"])
+        if ema is not None:
+            ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["optimizer"])
+        scaler.load_state_dict(state["scaler"])
+        history, best_acc = state["history"], state["best_accuracy"]
+        best_epoch = state["best_epoch"]
+        start_epoch = last["epoch"]
+        log.log(f"resuming stage {k + 1} after epoch {start_epoch} from {out / 'last.pt'}")
+
+    # ---- data on the device (the whole set when it fits)
+    train_x, train_y, val_x, val_y = place(
+        [torch.from_numpy(a) for a in (data.train.images, data.train.labels, data.val.images,
+                                       data.val.labels)], dev, log.log)
+    loss_weight = torch.tensor(weights, device=dev) if weights else None
+    sample_w = (torch.from_numpy(balanced_sample_weights(data.train.labels, num_classes))
+                if cfg.balanced else None)
+
+    # ---- steps: drop the last partial batch so every step has one shape (compile, BatchNorm)
+    n_train = len(train_y)
+    per_rank = max(1, min(cfg.batch_size, n_train) // d.world)
+    global_batch = per_rank * d.world
+    steps = max(1, n_train // global_batch)
+    total_steps, warmup_steps = epochs * steps, round(cfg.warmup_epochs * steps)
+
+    step_model = model
+    if d.world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        step_model = DistributedDataParallel(model, device_ids=[dev.index] if cuda else None)
+    compiled = False
+    if cuda and cfg.compile:
+        example = torch.randn(per_rank, 1, cfg.img_size, cfg.img_size, device=dev)
+        step_model = try_compile(step_model, example, autocast, log.log)
+        compiled = step_model is not model
+    device_name = f"{dev} ({torch.cuda.get_device_name(dev)})" if cuda else "cpu"
+    log.log(f"{backbone} from {init}; {epochs} epochs x {steps} steps of {global_batch} on "
+            f"{device_name} x{d.world}, amp {amp or 'off'}, compiled {compiled}")
+
+    # ---- the loop
+    eval_model = ema if ema is not None else model
+    log.start((epochs - start_epoch) * steps, f"stage {k + 1}")
+    try:
+        for epoch in range(start_epoch, epochs):
+            if budget[0] is not None and budget[0] <= 0:
+                log.log("stopping as asked (--stop-after); continue with --resume")
+                return None
+            epoch_seed = (cfg.seed * 1_000_003 + k * 10_007 + epoch) * 64
+            torch.manual_seed(epoch_seed + d.rank)  # dropout, drop-path
+            g_order = torch.Generator().manual_seed(epoch_seed)  # one order shared by all ranks
+            g_aug = torch.Generator(device=dev).manual_seed(epoch_seed + 32 + d.rank)
+            order = (torch.multinomial(sample_w, n_train, True, generator=g_order)
+                     if sample_w is not None else torch.randperm(n_train, generator=g_order))
+            order = order.to(train_x.device)
+            model.train()
+            sums = torch.zeros(3, device=dev, dtype=torch.float64)  # loss, correct, seen
+            t0 = time.perf_counter()
+            for step in range(steps):
+                it = epoch * steps + step
+                lr = get_lr(it, total_steps, warmup_steps, peak_lr, cfg.min_lr_ratio)
+                for group in opt.param_groups:
+                    group["lr"] = lr
+                idx = order[step * global_batch + d.rank * per_rank:][:per_rank]
+                x = train_x[idx].to(dev, non_blocking=True)
+                x = augment(x, cfg.img_size, cfg.augment, g_aug)
+                y = train_y[idx].to(dev, non_blocking=True)
+                if channels_last:
+                    x = x.contiguous(memory_format=torch.channels_last)
+                with autocast():
+                    logits = step_model(x)
+                loss = F.cross_entropy(logits.float(), y, weight=loss_weight,
+                                       label_smoothing=cfg.label_smoothing)
+                opt.zero_grad(set_to_none=True)
+                scaler.scale(loss).backward()
+                if cfg.grad_clip > 0:
+                    scaler.unscale_(opt)
+                    torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+                scaler.step(opt)
+                scaler.update()
+                if ema is not None:
+                    ema_update(ema, model, cfg.ema_decay, it)
+                sums += torch.stack([loss.detach().double() * len(y),
+                                     (logits.argmax(1) == y).sum().double(),
+                                     torch.tensor(float(len(y)), device=dev, dtype=torch.float64)])
+                # A loss read forces a device sync: only now and then, and only for the bar.
+                show = log.use_bar and step % 20 == 0
+                log.advance(1, f"loss {loss.item():.3f}" if show else None)
+            if cuda:
+                torch.cuda.synchronize(dev)
+            seconds = time.perf_counter() - t0
+            ddp.sync_buffers(d, model, ema)
+            loss_sum, correct, seen = ddp.all_sum(d, sums).tolist()
+
+            # ---- evaluate, keep the best, save the last
+            cm, val_loss = evaluate(eval_model, val_x, val_y, num_classes, cfg.img_size,
+                                    autocast=autocast, channels_last=channels_last,
+                                    tta=cfg.tta, rank=d.rank, world=d.world)
+            summary = summarize(cm, classes)
+            history.append({
+                "epoch": epoch + 1, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
+                "val_loss": val_loss, "val_accuracy": summary["accuracy"],
+                "val_balanced_accuracy": summary["balanced_accuracy"], "lr": lr,
+                "seconds": seconds, "images_per_s": seen / seconds,
+            })
+            improved = summary["accuracy"] > best_acc
+            if improved:
+                best_acc, best_epoch = summary["accuracy"], epoch + 1
+            if d.main:
+                record = {
+                    "format": ckpt.FORMAT, "backbone": backbone, "classes": list(classes),
+                    "model": eval_model.state_dict(),
+                    "preprocess": {"gray": True, "side": data.side, "img_size": cfg.img_size,
+                                   "mean": GRAY_MEAN, "std": GRAY_STD, "tta_flip": cfg.tta,
+                                   "face_crop": "ng2015"},
+                    "metrics": summary, "epoch": epoch + 1, "stage": k + 1, "data": str(path),
+                    "config": asdict(cfg),
+                }
+                if improved:
+                    ckpt.save(out / "best.pt", record)
+                ckpt.save(out / "last.pt", {**record, "train_state": {
+                    "raw_model": model.state_dict(),
+                    "ema": ema.state_dict() if ema is not None else None,
+                    "optimizer": opt.state_dict(), "scaler": scaler.state_dict(),
+                    "history": history, "best_accuracy": best_acc, "best_epoch": best_epoch,
+                    "done": epoch + 1 == epochs,
+                }})
+            ddp.barrier(d)
+            h = history[-1]
+            log.log(f"epoch {epoch + 1}/{epochs}  train loss {h['train_loss']:.4f} "
+                    f"acc {h['train_accuracy']:.1%}  val loss {val_loss:.4f} "
+                    f"acc {summary['accuracy']:.2%} (best {best_acc:.2%} @ {best_epoch})  "
+                    f"lr {lr:.2e}  {h['images_per_s']:.0f} img/s  {seconds:.1f}s")
+            if budget[0] is not None:
+                budget[0] -= 1
+    finally:
+        log.stop()
+
+    # ---- final: best weights on validation (and test), figures, metrics.json
+    best = ckpt.load(out / "best.pt")
+    final = ckpt.build_from(best, out / "best.pt").to(dev)
+    test = None
+    if data.test is not None and data.test is not data.val:
+        cm, _ = evaluate(final, torch.from_numpy(data.test.images), torch.from_numpy(
+            data.test.labels), num_classes, cfg.img_size, autocast=autocast, tta=cfg.tta,
+            rank=d.rank, world=d.world)
+        test = summarize(cm, classes)
+    result = {
+        "stage": k + 1, "data": str(path), "format": data.format, "classes": list(classes),
+        "backbone": backbone, "init": init, "device": device_name, "world_size": d.world,
+        "amp": str(amp or "off"), "compiled": compiled, "img_size": cfg.img_size,
+        "side": data.side, "counts": counts, "val_source": data.val_source,
+        "skipped": len(data.skipped), "skipped_files": data.skipped[:20],
+        "class_weights": weights, "balanced": cfg.balanced, "epochs": epochs,
+        "steps_per_epoch": steps, "batch_size": global_batch, "best_epoch": best_epoch,
+        "val": best["metrics"], "final_val_accuracy": history[-1]["val_accuracy"], "test": test,
+        "train_seconds": sum(h["seconds"] for h in history),
+        "images_per_s": sorted(h["images_per_s"] for h in history)[len(history) // 2],
+        "history": history,
+    }
+    if d.main:
+        plots.save_all(out, classes, best["metrics"], history, counts)
+    return result
+
+
+# ----------------------------------------------------------------------------- all stages
+
+def resumed_config(cfg: TrainConfig) -> TrainConfig:
+    """The saved run's options, with this invocation's data paths, device and stop setting."""
+    saved_path = Path(cfg.out) / "config.json"
+    if not saved_path.is_file():
+        raise CheckpointError(saved_path, "nothing to resume (no config.json in --out)")
+    saved = TrainConfig.from_dict(json.loads(saved_path.read_text()))
+    if cfg.data and len(cfg.data) != len(saved.data):
+        raise OptionError(f"--resume: the run has {len(saved.data)} stage(s), "
+                          f"got {len(cfg.data)} dataset(s)")
+    saved.data = cfg.data or saved.data
+    saved.device, saved.resume, saved.stop_after_epochs = cfg.device, True, cfg.stop_after_epochs
+    return saved
+
+
+def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
+    """Run every stage; returns {"stages": [metrics…], "complete": bool}."""
+    if not cfg.data:
+        raise OptionError("no dataset given")
+    if cfg.resume:
+        cfg = resumed_config(cfg)
+    log = reporter or Reporter()
+    d = ddp.setup(cfg.device, say=log.log)
+    log.enabled = log.enabled and d.main
+    out = Path(cfg.out)
+    try:
+        if d.main:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+        stages: list[dict] = []
+        init, budget = cfg.init, [cfg.stop_after_epochs]
+        for k in range(len(cfg.data)):
+            try:
+                result = run_stage(cfg, k, init, d, log, budget)
+            except torch.OutOfMemoryError as e:
+                raise OutOfMemory(str(d.device), cfg.batch_size) from e
+            if result is None:
+                return {"stages": stages, "complete": False}
+            stages.append(result)
+            stage_out = out if k == len(cfg.data) - 1 else out / f"stage{k + 1}"
+            if d.main:
+                (stage_out / "metrics.json").write_text(json.dumps({"stages": stages}, indent=2))
+            init = str(stage_out / "best.pt")
+        return {"stages": stages, "complete": True}
+    finally:
+        ddp.teardown(d)
