@@ -255,7 +255,9 @@ def _read_line(
     for hit, weight in weighed:
         if weight > 0:
             text = " ".join(words[hit.start : hit.end])
-            found.append((position, Evidence(text, "lexical", hit.term.emotion, round(weight, 4))))
+            at = line.find(words[hit.start])  # for reading order against blanked-out spans
+            evidence = Evidence(text, "lexical", hit.term.emotion, round(weight, 4))
+            found.append((offset + at if at >= 0 else position, evidence))
 
 
 def _is_label(label: str, lexicon: Lexicon) -> bool:

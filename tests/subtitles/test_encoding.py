@@ -1,0 +1,88 @@
+"""Encoding detection: BOMs, strict UTF-8, legacy code pages, damaged bytes."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from curator.subtitles.encoding import BinaryDataError, decode_bytes
+from curator.subtitles.loading import load_subtitles
+
+SRT = "1\n00:00:01,000 --> 00:00:02,000\n{line}\n\n2\n00:00:03,000 --> 00:00:04,000\n{line}\n"
+
+
+@pytest.mark.parametrize(
+    "bom, codec, name",
+    [
+        (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16-be"),
+        (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32-be"),
+    ],
+)
+def test_byte_order_marks(tmp_path: Path, bom: bytes, codec: str, name: str) -> None:
+    path = tmp_path / "x.srt"
+    path.write_bytes(bom + SRT.format(line="Ça va? (rires)").encode(codec))
+    doc = load_subtitles(path)
+    assert doc.encoding == name
+    assert doc.cues[0].text == "Ça va? (rires)"
+
+
+def test_utf16_without_bom() -> None:
+    text = SRT.format(line="Hello")
+    assert decode_bytes(text.encode("utf-16-le")).text == text
+    assert decode_bytes(text.encode("utf-16-be")).text == text
+
+
+@pytest.mark.parametrize(
+    "line, codec",
+    [
+        ("Доброе утро, Бри! Как дела? Всё хорошо, спасибо.", "cp1251"),
+        ("Tu dis ça à cette fille? C'était très drôle, vraiment génial.", "cp1252"),
+        ("Gyermekkor. Apád itthon van? Jöjj beljebb, kérlek, őszintén.", "cp1250"),
+        ("مرحبا بكم في هذا الفيلم الجميل. كيف حالك اليوم؟ أنا بخير، شكرا لك يا صديقي.", "cp1256"),
+        ("宇宙守护神 保护我们远离邪恶 他们住在高楼", "gb2312"),
+    ],
+)
+def test_legacy_code_pages(tmp_path: Path, line: str, codec: str) -> None:
+    path = tmp_path / "x.srt"
+    data = (SRT.format(line=line) * 8).encode(codec)
+    path.write_bytes(data)
+    doc = load_subtitles(path)
+    # Several code pages can decode the same bytes identically; what matters is the text.
+    assert data.decode(doc.encoding) == (SRT.format(line=line) * 8)
+    assert doc.cues[0].text == line
+
+
+def test_strict_utf8_is_preferred() -> None:
+    decoded = decode_bytes("Él llora. 我有个点子".encode())
+    assert decoded.encoding == "utf-8" and decoded.warnings == ()
+
+
+def test_mostly_utf8_with_a_broken_byte_is_replaced_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "x.srt"
+    good = SRT.format(line="señora, qué tal, ¿cómo está?").encode()
+    path.write_bytes(b"\xe9 " + good)  # one stray cp1252 byte in front of UTF-8 text
+    doc = load_subtitles(path)
+    assert doc.encoding == "utf-8"
+    assert doc.warnings and doc.cues[0].text == "señora, qué tal, ¿cómo está?"
+
+
+def test_forced_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "x.srt"
+    path.write_bytes(SRT.format(line="café").encode("latin-1"))
+    assert load_subtitles(path, encoding="latin-1").cues[0].text == "café"
+
+
+def test_forced_wrong_encoding_replaces_and_warns() -> None:
+    decoded = decode_bytes("café".encode("latin-1"), encoding="utf-8")
+    assert "\ufffd" in decoded.text and decoded.warnings
+
+
+@pytest.mark.parametrize("data", [b"\x00\x00\x01\x02" * 20, b"\x01\x02\x03\x04 text" * 50])
+def test_binary(data: bytes) -> None:
+    with pytest.raises(BinaryDataError):
+        decode_bytes(data)
