@@ -16,6 +16,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -196,9 +197,14 @@ class ClipSubject(Base):
     gender: Mapped[str | None] = mapped_column(String(16), nullable=True)
     pose: Mapped[str | None] = mapped_column(String(32), nullable=True)
     expression: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The face track this subject was found as (None for people added by hand).
+    track_id: Mapped[int | None] = mapped_column(
+        ForeignKey("face_tracks.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
     clip: Mapped[Clip] = relationship(back_populates="subjects")
     person: Mapped[Person | None] = relationship()
+    track: Mapped[FaceTrack | None] = relationship()
 
 
 class Annotation(Base):
@@ -250,3 +256,81 @@ class Prediction(Base):
     label: Mapped[str] = mapped_column(String(16))
     scores_json: Mapped[str] = mapped_column(Text)  # {"Angry": 0.01, ...}, summing to 1
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FaceCheck(Base):
+    """That (and how) a clip's window was searched for faces; checked clips are not redone."""
+
+    __tablename__ = "face_checks"
+
+    clip_id: Mapped[int] = mapped_column(
+        ForeignKey("clips.id", ondelete="CASCADE"), primary_key=True
+    )
+    checked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    detector: Mapped[str] = mapped_column(String(16))
+    sample_fps: Mapped[float] = mapped_column(Float)
+    start_ms: Mapped[int] = mapped_column(Integer)  # the decoded range: frame i is at
+    end_ms: Mapped[int] = mapped_column(Integer)  # start_ms + i * 1000 / sample_fps
+    frames: Mapped[int] = mapped_column(Integer, default=0)
+    faces: Mapped[int] = mapped_column(Integer, default=0)  # usable tracks found
+
+
+class FaceTrack(Base):
+    """One face followed through one clip; boxes and landmarks are in display pixels."""
+
+    __tablename__ = "face_tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    start_ms: Mapped[int] = mapped_column(Integer)
+    end_ms: Mapped[int] = mapped_column(Integer)
+    detection_count: Mapped[int] = mapped_column(Integer, default=0)
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
+    presence: Mapped[float] = mapped_column(Float, default=0.0)
+
+    clip: Mapped[Clip] = relationship()
+    person: Mapped[Person | None] = relationship()
+    detections: Mapped[list[FaceDetection]] = relationship(
+        back_populates="track", cascade="all, delete-orphan", order_by="FaceDetection.time_ms"
+    )
+    encodings: Mapped[list[FaceEncoding]] = relationship(
+        back_populates="track", cascade="all, delete-orphan", order_by="FaceEncoding.time_ms"
+    )
+
+
+class FaceDetection(Base):
+    """A face in one sampled frame: box, 68 landmarks (float32 x, y pairs) and sharpness."""
+
+    __tablename__ = "face_detections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("face_tracks.id", ondelete="CASCADE"), index=True
+    )
+    time_ms: Mapped[int] = mapped_column(Integer)
+    left: Mapped[int] = mapped_column(Integer)
+    top: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    landmarks: Mapped[bytes] = mapped_column(LargeBinary)  # 68 x 2 float32, little-endian
+    sharpness: Mapped[float] = mapped_column(Float, default=0.0)
+
+    track: Mapped[FaceTrack] = relationship(back_populates="detections")
+
+
+class FaceEncoding(Base):
+    """A 128-d face descriptor (float32, little-endian) for one segment of a track."""
+
+    __tablename__ = "face_encodings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("face_tracks.id", ondelete="CASCADE"), index=True
+    )
+    time_ms: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+    track: Mapped[FaceTrack] = relationship(back_populates="encodings")

@@ -1,0 +1,202 @@
+"""The face check of one time window: detect, track, landmarks, encodings.
+
+Runs in a worker process (see pool.py). For each sampled frame of the window
+(decoded at `detect_width` at most): detect faces, link them to tracks by box
+overlap, fit 68 landmarks and measure sharpness. Encodings are expensive (a ResNet
+pass), so a track gets one per segment of `segment_ms`: the best-looking face chip
+of the segment is kept (150x150, not the frame) and encoded when the segment ends.
+At the end of the window, track fragments of the same face are joined by encoding
+distance. Boxes and landmarks are returned in display pixels of the film.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from curator.errors import MediaError
+from curator.media.align import landmarks_sane
+from curator.media.decode import sample_time_ms, scaled_size, stream_frames
+from curator.media.detect import FaceDetector, face_api, get_detector
+from curator.media.quality import sharpness
+from curator.media.tracking import Fragment, IoUTracker, merge_fragments
+
+
+@dataclass(frozen=True)
+class FaceParams:
+    """How the face check samples and detects (the `curator propose` face options)."""
+
+    detector: str = "hog"
+    upsample: int = 0
+    sample_fps: float = 4.0
+    detect_width: int = 640
+    segment_ms: int = 4000
+    iou: float = 0.3
+    max_misses: int = 2
+    min_samples: int = 2  # a track seen fewer times is noise (not encoded, never a subject)
+
+
+@dataclass(frozen=True)
+class WindowJob:
+    key: int  # the clip id (or a chunk number)
+    path: str
+    start_ms: int
+    end_ms: int
+    display_size: tuple[int, int]
+
+
+@dataclass
+class FaceSample:
+    time_ms: int
+    box: tuple[int, int, int, int]  # left, top, width, height (display pixels)
+    landmarks: np.ndarray  # (68, 2) float32, display pixels
+    sharpness: float
+
+
+@dataclass
+class TrackResult:
+    samples: list[FaceSample]
+    encodings: list[tuple[int, np.ndarray]]  # (time_ms of the encoded sample, 128 float32)
+
+    @property
+    def start_ms(self) -> int:
+        return self.samples[0].time_ms
+
+    @property
+    def end_ms(self) -> int:
+        return self.samples[-1].time_ms
+
+
+@dataclass
+class WindowFaces:
+    key: int
+    start_ms: int
+    end_ms: int
+    sample_fps: float
+    frames: int = 0
+    tracks: list[TrackResult] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class _Building:
+    samples: list[FaceSample] = field(default_factory=list)
+    encodings: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    segment_start: int = 0
+    chip: np.ndarray | None = None
+    chip_time: int = 0
+    chip_quality: tuple[bool, float] = (False, -1.0)
+
+
+class WindowAnalyser:
+    """Holds the models (loaded once per process) and analyses windows."""
+
+    def __init__(self, params: FaceParams, detector: FaceDetector | None = None) -> None:
+        self.params = params
+        self.detector = detector or get_detector(params.detector, upsample=params.upsample)
+        api = face_api()
+        self._predictor = api.pose_predictor_68_point
+        self._encoder = api.face_encoder
+
+    def analyse(self, job: WindowJob) -> WindowFaces:
+        began = time.perf_counter()
+        result = WindowFaces(job.key, job.start_ms, job.end_ms, self.params.sample_fps)
+        try:
+            self._run(job, result)
+        except MediaError as exc:
+            result.error = str(exc)
+        result.seconds = time.perf_counter() - began
+        return result
+
+    def _run(self, job: WindowJob, result: WindowFaces) -> None:
+        import cv2
+        import dlib
+
+        params = self.params
+        size = scaled_size(job.display_size, params.detect_width)
+        scale_x = job.display_size[0] / size[0]
+        scale_y = job.display_size[1] / size[1]
+        tracker = IoUTracker(iou_threshold=params.iou, max_misses=params.max_misses)
+        building: dict[int, _Building] = {}
+        finished: list[_Building] = []
+        frames = stream_frames(
+            Path(job.path), start_ms=job.start_ms, duration_ms=job.end_ms - job.start_ms,
+            fps=params.sample_fps, size=size,
+        )
+        for index, frame in enumerate(frames):
+            now = sample_time_ms(job.start_ms, index, params.sample_fps)
+            result.frames += 1
+            detections = self.detector.detect(frame)
+            ids, closed = tracker.update([d.box for d in detections])
+            for track_id in closed:
+                finished.append(self._finish(building.pop(track_id)))
+            gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if detections else None
+            for track_id, detection in zip(ids, detections, strict=True):
+                left, top, right, bottom = detection.box
+                shape = self._predictor(frame, dlib.rectangle(left, top, right, bottom))
+                points = np.array([(p.x, p.y) for p in shape.parts()], np.float32)
+                sharp = sharpness(gray, detection.box)
+                track = building.setdefault(track_id, _Building(segment_start=now))
+                if now - track.segment_start >= params.segment_ms:
+                    self._encode_segment(track)
+                    track.segment_start = now
+                quality = (landmarks_sane(points), (bottom - top) * np.sqrt(sharp + 1.0))
+                if quality > track.chip_quality:
+                    track.chip = dlib.get_face_chip(frame, shape, size=150)
+                    track.chip_time, track.chip_quality = now, quality
+                track.samples.append(FaceSample(
+                    time_ms=now,
+                    box=(round(left * scale_x), round(top * scale_y),
+                         round((right - left) * scale_x), round((bottom - top) * scale_y)),
+                    landmarks=points * np.array([scale_x, scale_y], np.float32),
+                    sharpness=round(sharp, 2),
+                ))
+        for track_id in tracker.close_all():
+            finished.append(self._finish(building.pop(track_id)))
+        result.tracks = _merge(finished, params.min_samples)
+
+    def _encode_segment(self, track: _Building) -> None:
+        if track.chip is not None:
+            vector = np.array(self._encoder.compute_face_descriptor(track.chip), np.float32)
+            track.encodings.append((track.chip_time, vector))
+        track.chip, track.chip_quality = None, (False, -1.0)
+
+    def _finish(self, track: _Building) -> _Building:
+        if len(track.samples) >= self.params.min_samples:
+            self._encode_segment(track)
+        track.chip = None
+        return track
+
+
+def _merge(tracks: list[_Building], min_samples: int) -> list[TrackResult]:
+    """Join fragments of one face; drop tracks too short to be a face on screen."""
+    kept = [t for t in tracks if len(t.samples) >= min_samples and t.encodings]
+    fragments = [
+        Fragment(t.samples[0].time_ms, t.samples[-1].time_ms, tuple(v for _, v in t.encodings))
+        for t in kept
+    ]
+    merged = []
+    for group in merge_fragments(fragments):
+        samples = sorted((s for i in group for s in kept[i].samples), key=lambda s: s.time_ms)
+        encodings = sorted((e for i in group for e in kept[i].encodings), key=lambda e: e[0])
+        merged.append(TrackResult(samples, encodings))
+    merged.sort(key=lambda t: (t.start_ms, t.samples[0].box))
+    return merged
+
+
+# Worker-process entry points (see pool.py): one analyser per process.
+_ANALYSER: WindowAnalyser | None = None
+
+
+def init_worker(params: FaceParams) -> None:
+    global _ANALYSER
+    _ANALYSER = WindowAnalyser(params)
+
+
+def analyse_in_worker(job: WindowJob) -> WindowFaces:
+    assert _ANALYSER is not None, "init_worker was not called"
+    return _ANALYSER.analyse(job)

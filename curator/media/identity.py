@@ -1,0 +1,77 @@
+"""Grouping face tracks into people (actors) across a film, from their encodings.
+
+New tracks first join a known person when one of that person's tracks is within
+`threshold`; the rest are clustered among themselves with dlib's Chinese
+whispers (a graph whose edges join encodings closer than `threshold`), each
+cluster becoming a new person. Known people are never split or merged here, so a
+re-run does not renumber anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A track's person: an existing person id, or the index of a new cluster."""
+
+    person_id: int | None = None
+    new_cluster: int | None = None
+
+
+def mean_encoding(encodings: Sequence[np.ndarray]) -> np.ndarray:
+    """One representative encoding per track (the mean of its segment encodings)."""
+    return np.mean(np.stack(encodings), axis=0).astype(np.float32)
+
+
+def assign_identities(
+    known: Mapping[int, Sequence[np.ndarray]],
+    new: Sequence[np.ndarray],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[Assignment]:
+    """For each new encoding: the nearest known person within `threshold`, else a new cluster."""
+    result: list[Assignment | None] = [None] * len(new)
+    known_ids: list[int] = []
+    known_vectors: list[np.ndarray] = []
+    for person_id, vectors in known.items():
+        for vector in vectors:
+            known_ids.append(person_id)
+            known_vectors.append(np.asarray(vector, np.float32))
+    unmatched: list[int] = []
+    if known_vectors:
+        matrix = np.stack(known_vectors)
+        for i, vector in enumerate(new):
+            distances = np.linalg.norm(matrix - np.asarray(vector, np.float32), axis=1)
+            nearest = int(distances.argmin())
+            if distances[nearest] < threshold:
+                result[i] = Assignment(person_id=known_ids[nearest])
+            else:
+                unmatched.append(i)
+    else:
+        unmatched = list(range(len(new)))
+    labels = cluster([new[i] for i in unmatched], threshold=threshold)
+    for i, label in zip(unmatched, labels, strict=True):
+        result[i] = Assignment(new_cluster=label)
+    return [r for r in result if r is not None]
+
+
+def cluster(vectors: Sequence[np.ndarray], *, threshold: float = DEFAULT_THRESHOLD) -> list[int]:
+    """Chinese-whispers labels, renumbered 0, 1, … in order of first appearance."""
+    if not vectors:
+        return []
+    if len(vectors) == 1:
+        return [0]
+    import dlib
+
+    raw = dlib.chinese_whispers_clustering(
+        [dlib.vector(np.asarray(v, np.float64).tolist()) for v in vectors], threshold
+    )
+    renumber: dict[int, int] = {}
+    return [renumber.setdefault(label, len(renumber)) for label in raw]
