@@ -111,7 +111,7 @@ def _mostly_utf8(data: bytes) -> bool:
     """
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    good = sum(1 for ch in text if ord(ch) > 127) - bad
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad  # non-ASCII characters
     return good >= 3 and bad <= good
 
 

@@ -100,6 +100,7 @@ class Lexicon:
     speaker_words: frozenset[str]
     not_labels: frozenset[str]
     vocabulary: frozenset[str]  # folded words of sounds/neutral/manners/music/negation
+    lexical_heads: frozenset[str]  # first words of [lexical] entries: skips most dialogue fast
 
     def scan(self, folded: Sequence[str], context: str) -> list[Hit]:
         """Lexicon phrases in `folded` tokens, longest first, left to right."""
@@ -308,4 +309,9 @@ def _build(data: dict[str, Any], source: Path) -> Lexicon:
         speaker_words=frozenset(fold(w) for w in speakers.get("words", [])),
         not_labels=frozenset(fold(w) for w in speakers.get("not_labels", [])),
         vocabulary=vocabulary,
+        lexical_heads=frozenset(
+            head
+            for head, entries in tables["dialogue"].items()
+            if any(category == "lexical" for _, category, _ in entries)
+        ),
     )

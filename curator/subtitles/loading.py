@@ -117,7 +117,8 @@ def parse_subtitles(
     if not kept:
         skipped = f", {track.skipped_lines} unreadable line(s)" if track.skipped_lines else ""
         raise SubtitleError(path, f"no cues found ({empty + backwards} empty{skipped})")
-    if any(kept[i][0] < kept[i - 1][0] for i in range(1, len(kept))):
+    starts = [c[0] for c in kept]
+    if starts != sorted(starts):
         kept.sort(key=lambda c: (c[0], c[1]))  # stable: equal starts keep file order
         warnings.append("cues out of order; sorted by start time")
     if kept[-1][1] > _DAY_MS:

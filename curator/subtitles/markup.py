@@ -21,6 +21,7 @@ _TAGS = re.compile(
     r"|\{[A-Za-z]:[^{}]*\}"  # {y:i} {c:$0000ff} {s:22}
 )
 _SPECIAL = ("<", "{", "\\", "&")
+_CONTENT = re.compile(r"[^\W_]|[♪♫]")
 _SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
 
 
@@ -47,4 +48,4 @@ def clean_text(raw: str) -> tuple[str, str | None]:
 
 def has_content(text: str) -> bool:
     """False for cues that show nothing readable: "", "_", "***", "..."."""
-    return any(ch.isalnum() or ch in "♪♫" for ch in text)
+    return _CONTENT.search(text) is not None

@@ -26,14 +26,15 @@ from collections.abc import Callable
 from curator.subtitles.lexicon import Hit, Lexicon, fold
 from curator.subtitles.model import Cue, Evidence
 
-_MUSIC_MARKS = "♪♫♬♩＃"
 _PAIRED_MUSIC = re.compile(r"[♪♫♬♩＃]+([^♪♫♬♩＃]*)[♪♫♬♩＃]+")
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]|\(([^()]*)\)")
 _LEAD = re.compile(r"^(?:[-–—‐]+|>>+)\s*")
 _LABEL = re.compile(r"^([^\W\d_][\w'’.&\- ]{0,30}?)\s*:(?=\s|$)")
 _TOKEN = re.compile(r"(?P<w>[^\W\d_]+(?:['’\-][^\W\d_]+)*|\d+)|(?P<b>[,;:.!?¿¡…—–/]|\s-\s)")
 _PARTS = re.compile(r"[,;/]")
-_SPECIAL = frozenset("[(♪♫♬♩＃#:>-–—")
+_WORD = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
+_LETTER = re.compile(r"[^\W\d_]")
+_MUSIC_MARK = re.compile(r"[♪♫♬♩＃]")
 _NEG_BEFORE_GAP = 2  # words allowed between a negator and the sound: "stops her crying"
 _NEG_AFTER_GAP = 1  # "laughter slowly fades"
 
@@ -44,21 +45,21 @@ def extract_evidence(cue: Cue, lexicon: Lexicon) -> tuple[Evidence, ...]:
     if cue.voice:
         found.append((-1, Evidence(cue.voice, "speaker", None, 0.0)))
     text = cue.text
-    if _SPECIAL.isdisjoint(text):
-        # Fast path: no brackets, music, labels or dashes; a caps line or dialogue.
-        _read_line(text, 0, lexicon, found)
-        return tuple(e for _, e in found)
-    if any(mark in text for mark in _MUSIC_MARKS):
+    if _MUSIC_MARK.search(text):
         text = _take_spans(
             _PAIRED_MUSIC, text, found, lambda m: _music(m.group(0), m.group(1), lexicon)
         )
     if "[" in text or "(" in text:
         text = _take_spans(_BRACKETS, text, found, lambda m: _description(m, lexicon))
-    offset = 0
-    for line in text.split("\n"):
-        _read_line(line, offset, lexicon, found)
-        offset += len(line) + 1
-    found.sort(key=lambda item: item[0])  # stable: reading order within one position
+    if "\n" not in text:
+        _read_line(text, 0, lexicon, found)
+    else:
+        offset = 0
+        for line in text.split("\n"):
+            _read_line(line, offset, lexicon, found)
+            offset += len(line) + 1
+    if len(found) > 1:
+        found.sort(key=lambda item: item[0])  # stable: reading order within one position
     return tuple(e for _, e in found)
 
 
@@ -233,23 +234,28 @@ def _read_line(
         return
     position = offset + (len(line) - len(line.lstrip()))
     lyric = stripped[0] == "#" and (len(stripped) == 1 or stripped[1] in " #")
-    if lyric or any(mark in stripped for mark in _MUSIC_MARKS):
+    if lyric or _MUSIC_MARK.search(stripped):
         # A line with a music mark is a lyric or a music cue, as a whole.
         found.extend((position, e) for e in _music(stripped, stripped, lexicon))
         return
-    lead = _LEAD.match(stripped)
-    if lead:
-        stripped = stripped[lead.end() :]
-    label = _LABEL.match(stripped)
+    if stripped[0] in "-–—‐>":
+        lead = _LEAD.match(stripped)
+        if lead:
+            stripped = stripped[lead.end() :]
+    label = _LABEL.match(stripped) if ":" in stripped else None
     if label and _is_label(label.group(1), lexicon):
         found.append((position, Evidence(label.group(1).strip(), "speaker", None, 0.0)))
         stripped = stripped[label.end() :].strip()
-    if not stripped or not any(ch.isalpha() for ch in stripped):
+    if not stripped or not _LETTER.search(stripped):
         return
-    caps = _caps_sound(stripped, lexicon)
-    if caps is not None:
-        found.extend((position, e) for e in caps)
-        return
+    if stripped == stripped.upper():
+        caps = _caps_sound(stripped, lexicon)
+        if caps is not None:
+            found.extend((position, e) for e in caps)
+            return
+    lowered = stripped.lower().replace("’", "'")
+    if lexicon.lexical_heads.isdisjoint(_WORD.findall(lowered)):
+        return  # most dialogue: no emotion word at all, so no need to tokenise it
     words, folded, clauses = _tokens(stripped, lexicon)
     weighed = _effective(lexicon.scan(folded, "dialogue"), clauses, lexicon)
     for hit, weight in weighed:
@@ -276,7 +282,7 @@ def _caps_sound(line: str, lexicon: Lexicon) -> list[Evidence] | None:
     first/second-person pronoun, every word known to the lexicon as a sound, manner,
     speaker, subject, filler or negator, and at least one sound among them.
     """
-    if "!" in line or "?" in line or any(ch.islower() for ch in line):
+    if "!" in line or "?" in line or line != line.upper():
         return None
     words, folded, clauses = _tokens(line, lexicon)
     if not words or len(words) > lexicon.caps_max_words:

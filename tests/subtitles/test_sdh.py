@@ -159,6 +159,11 @@ def test_caps_sound_lines(en: Lexicon, text: str, emotion: str | None) -> None:
     assert ("sound", emotion) in found(text, en)
 
 
+def test_caps_line_is_judged_per_line(en: Lexicon) -> None:
+    assert found("HE LAUGHS\nWhat a day.", en) == [("sound", "Happy")]
+    assert found("What a day.\nSHE SOBS", en) == [("sound", "Sad")]
+
+
 @pytest.mark.parametrize(
     "text",
     [

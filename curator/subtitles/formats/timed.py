@@ -81,6 +81,15 @@ def _count_preamble(pre: str) -> int:
 
 def _cue_body(body: str, *, vtt: bool, last: bool) -> tuple[str, int]:
     """(cue text, skipped line count) from the lines between two timing lines."""
+    head, blank, tail = body.partition("\n\n")
+    if blank and head.strip():
+        # Fast path for the common shape "text\ntext\n\nINDEX\n": same result, less work.
+        rest = tail.strip()
+        single = "\n" not in tail.rstrip("\n \t")
+        if (not rest or (not last and single and (vtt or rest.isdigit()))) and (
+            "\n" not in head or all(line.strip() for line in head.split("\n"))
+        ):
+            return head, 0
     lines = body.split("\n")
     if lines and lines[-1] == "" and body.endswith("\n"):
         lines.pop()  # the newline that ends the body, not a blank line
