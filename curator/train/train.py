@@ -367,10 +367,10 @@ def resumed_config(cfg: TrainConfig) -> TrainConfig:
 
 def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
     """Run every stage; returns {"stages": [metrics…], "complete": bool}."""
-    if not cfg.data:
-        raise OptionError("no dataset given")
     if cfg.resume:
         cfg = resumed_config(cfg)
+    if not cfg.data:
+        raise OptionError("no dataset given")
     log = reporter or Reporter()
     d = ddp.setup(cfg.device, say=log.log)
     log.enabled = log.enabled and d.main
@@ -384,7 +384,9 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
         for k in range(len(cfg.data)):
             try:
                 result = run_stage(cfg, k, init, d, log, budget)
-            except torch.OutOfMemoryError as e:
+            except RuntimeError as e:  # torch.OutOfMemoryError on GPUs; the CPU allocator's too
+                if not isinstance(e, torch.OutOfMemoryError) and "can't allocate" not in str(e):
+                    raise
                 raise OutOfMemory(str(d.device), cfg.batch_size) from e
             if result is None:
                 return {"stages": stages, "complete": False}

@@ -1,10 +1,11 @@
-"""Generated, learnable toy face data for the training tests (no real data needed)."""
+"""Generated, learnable toy data for the training tests (no real data needed), and fixtures."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 CLASSES = ("Angry", "Happy", "Sad")
 
@@ -50,3 +51,55 @@ def write_fer_csv(path: Path, per_class: dict[str, int], seed: int = 0) -> Path:
                 lines.append(f"{ids[name]},{' '.join(map(str, image.ravel()))},{usage}")
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+@pytest.fixture(scope="session")
+def toy_sfew(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SFEW layout: Train (40 per class), Val (10), Test (10); three classes."""
+    return write_folders(tmp_path_factory.mktemp("toy") / "sfew",
+                         {"Train": 40, "Val": 10, "Test": 10})
+
+
+def small_config(data: list, out: Path, **overrides):
+    """A TrainConfig that trains the small CNN on the CPU in about a second per epoch."""
+    from curator.train.train import TrainConfig
+
+    values = dict(data=[str(d) for d in data], out=str(out), init="scratch",
+                  backbone="small_cnn", epochs=[3], img_size=32, batch_size=16, lr=[3e-3],
+                  device="cpu", class_weights="auto")
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+@pytest.fixture(scope="session")
+def toy_run(toy_sfew: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished small-CNN run on `toy_sfew` (its folder)."""
+    from curator.train.progress import Reporter
+    from curator.train.train import train
+
+    out = tmp_path_factory.mktemp("runs") / "toy"
+    train(small_config([toy_sfew], out), Reporter(enabled=False))
+    return out
+
+
+@pytest.fixture
+def small_cfg():
+    """`small_config` as a fixture (test modules cannot import conftest)."""
+    return small_config
+
+
+@pytest.fixture
+def make_folders():
+    return write_folders
+
+
+@pytest.fixture
+def make_fer_csv():
+    return write_fer_csv
+
+
+@pytest.fixture
+def quiet():
+    from curator.train.progress import Reporter
+
+    return Reporter(enabled=False)

@@ -1,0 +1,88 @@
+"""`curator train` / `curator predict` through click: exit codes, messages, defaults, imports."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from curator.train.cli import predict_command, train_command
+
+SMALL = ["--init", "scratch", "--backbone", "small_cnn", "--img-size", "32", "--batch-size",
+         "16", "--device", "cpu"]
+
+
+def test_train_command_end_to_end(toy_sfew: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(train_command, [str(toy_sfew), "--out", str(tmp_path / "r"),
+                                                "--epochs", "2", "--class-weights", "none",
+                                                *SMALL])
+    assert result.exit_code == 0, result.output
+    assert "best validation accuracy" in result.output
+    assert "per-class recall: Angry" in result.output
+    assert "epoch 2/2" in result.output  # plain log lines when not on a terminal
+    cfg = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert cfg["epochs"] == [2] and cfg["class_weights"] == "none" and cfg["img_size"] == 32
+
+
+def test_stop_and_resume_from_the_command_line(toy_sfew: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "r")
+    first = CliRunner().invoke(train_command, [str(toy_sfew), "--out", out, "--epochs", "2",
+                                               "--stop-after", "1", *SMALL])
+    assert first.exit_code == 0 and "continue with --resume" in first.output
+    second = CliRunner().invoke(train_command, ["--out", out, "--resume", "--device", "cpu"])
+    assert second.exit_code == 0, second.output
+    assert "resuming stage 1 after epoch 1" in second.output and "epoch 2/2" in second.output
+
+
+@pytest.mark.parametrize(("args", "code", "fragment"), [
+    ([], 2, "give at least one DATA path"),
+    (["{data}", "--epochs", "ten"], 2, "one per stage"),
+    (["{data}", "--class-weights", "1,2"], 2, "2 values for 3 classes"),
+    (["{data}", "--backbone", "resnet9000"], 2, "choose from efficientnet_lite0, small_cnn"),
+    (["{data}", "--device", "tpu"], 2, "--device must be auto, cpu or cuda"),
+    (["{tmp}/missing"], 1, "does not exist"),
+    (["{data}", "--init", "{tmp}/none.pt"], 1, "checkpoint file does not exist"),
+])
+def test_train_bad_input(toy_sfew: Path, tmp_path: Path, args: list, code: int,
+                         fragment: str) -> None:
+    args = [a.format(data=toy_sfew, tmp=tmp_path) for a in args]
+    pairs = zip(SMALL[::2], SMALL[1::2], strict=True)
+    small = [x for option, value in pairs if option not in args for x in (option, value)]
+    result = CliRunner().invoke(train_command, [*args, "--out", str(tmp_path / "r"), *small])
+    assert result.exit_code == code, result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+
+
+def test_help_quotes_the_real_defaults() -> None:
+    from curator.train.train import TrainConfig
+
+    cfg = TrainConfig()  # every field has a default: a bare config is a valid run
+    quoted = {p.name: m.group(1) for p in train_command.params
+              if (m := re.search(r"\[default: ([^\],]+)", getattr(p, "help", None) or ""))}
+    assert quoted["epochs"] == str(cfg.epochs[0]) and quoted["lr"] == str(cfg.lr[0])
+    assert quoted["img_size"] == str(cfg.img_size)
+    assert quoted["batch_size"] == str(cfg.batch_size)
+    assert quoted["class_weights"] == cfg.class_weights and quoted["init"] == cfg.init
+    assert quoted["seed"] == str(cfg.seed) and quoted["backbone"] == "efficientnet_lite0"
+    assert quoted["compile_"] == ("on" if cfg.compile else "off")
+    assert quoted["balanced"] == ("on" if cfg.balanced else "off")
+
+
+def test_importing_the_commands_loads_neither_torch_nor_cv2() -> None:
+    code = ("import sys, curator.train.cli; "
+            "print(sorted(m for m in ('torch', 'cv2', 'face_recognition') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_predict_bad_model(tmp_path: Path) -> None:
+    image = tmp_path / "x.png"
+    image.write_bytes(b"")
+    result = CliRunner().invoke(predict_command, [str(image), "--model", str(tmp_path / "no.pt")])
+    assert result.exit_code == 1 and "checkpoint file does not exist" in result.output

@@ -1,0 +1,181 @@
+"""Dataset readers: SFEW folders, FER-2013 CSV, FER-2013 folders, class trees, packed npz."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from curator.labels import EMOTIONS
+from curator.train.data import (
+    class_name,
+    decode_gray,
+    load_dataset,
+    order_classes,
+    pack_npz,
+    scan_folders,
+    stratified_holdout,
+)
+from curator.train.errors import DatasetError
+
+
+def test_sfew_layout_uses_its_own_splits(toy_sfew: Path) -> None:
+    d = load_dataset(toy_sfew)
+    assert d.format == "folders"
+    assert d.classes == ("Angry", "Happy", "Sad")
+    assert (len(d.train), len(d.val), len(d.test)) == (120, 30, 30)
+    assert d.val_source == "val split"
+    assert d.train.images.dtype == np.uint8 and d.train.images.shape[1:] == (24, 24)
+    assert d.train.counts(3) == [40, 40, 40]
+
+
+def test_fer2013_csv_maps_ids_and_usage(tmp_path: Path, make_fer_csv) -> None:
+    path = make_fer_csv(tmp_path / "fer.csv", {"Training": 6, "PublicTest": 2, "PrivateTest": 3})
+    with open(path, "a") as f:
+        f.write("3,1 2 3,Training\n")  # too few pixels
+        f.write("9," + " ".join(["0"] * 2304) + ",Training\n")  # no such emotion id
+    d = load_dataset(path)
+    assert d.format == "fer2013-csv"
+    # ids 0, 3, 4 are Angry, Happy, Sad; ordered as the SFEW folders are.
+    assert d.classes == ("Angry", "Happy", "Sad")
+    assert (len(d.train), len(d.val), len(d.test)) == (18, 6, 9)
+    assert d.val_source == "val split"
+    assert d.side == 48
+    assert d.skipped == [f"{path}: 2 malformed rows"]
+
+
+def test_fer2013_csv_pixels_are_row_major(tmp_path: Path) -> None:
+    pixels = np.arange(2304) % 256
+    (tmp_path / "one.csv").write_text(
+        "emotion,pixels,Usage\n" + f"6,{' '.join(map(str, pixels))},Training\n" * 2)
+    d = load_dataset(tmp_path / "one.csv")
+    assert d.classes == ("Neutral",)
+    image = np.concatenate([d.train.images, d.val.images])[0]
+    assert image[0, :5].tolist() == [0, 1, 2, 3, 4] and image[1, 0] == 48 % 256
+
+
+def test_fer_folders_validate_on_test(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "fer", {"train": 12, "test": 4},
+                        classes=("angry", "happy", "surprise"))
+    d = load_dataset(root)
+    assert d.classes == ("Angry", "Happy", "Surprise")
+    assert d.val is d.test and len(d.val) == 12
+    assert d.val_source.startswith("test split")
+
+
+def test_class_tree_aliases_and_holdout(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "tree", {"": 20},
+                        classes=("anger", "SADNESS", "happiness", "Contempt"))
+    d = load_dataset(root, val_fraction=0.25, seed=3)
+    assert d.classes == ("Angry", "Happy", "Sad", "Contempt")
+    assert d.val_source.startswith("stratified hold-out")
+    assert d.val.counts(4) == [5, 5, 5, 5] and d.train.counts(4) == [15, 15, 15, 15]
+    assert d.test is None
+
+
+def test_unknown_class_names_are_kept_and_noted(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "tree", {"": 6}, classes=("happy", "Pain"))
+    d = load_dataset(root)
+    assert d.classes == ("Happy", "Pain")
+    assert any("'Pain'" in note for note in d.notes)
+
+
+def test_empty_training_class_folder_is_an_error(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "sfew", {"Train": 5, "Val": 2})
+    empty = root / "Train" / "Fear"
+    empty.mkdir()
+    with pytest.raises(DatasetError) as info:
+        load_dataset(root)
+    assert info.value.path == empty
+
+
+def test_empty_validation_class_folder_is_a_note(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "sfew", {"Train": 5, "Val": 2})
+    (root / "Val" / "Fear").mkdir()
+    (root / "Train" / "Fear").mkdir()
+    make_folders(root, {"Train": 5}, classes=("Fear",))
+    d = load_dataset(root)
+    assert "Fear" in d.classes and any("Val/Fear is empty" in n for n in d.notes)
+
+
+def test_class_without_training_images_is_an_error(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "sfew", {"Train": 5, "Val": 2})
+    make_folders(root, {"Val": 2}, classes=("Fear",))
+    with pytest.raises(DatasetError, match="Fear has no training images"):
+        load_dataset(root)
+
+
+def test_corrupt_images_are_skipped_and_counted(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "sfew", {"Train": 5, "Val": 2})
+    bad = [root / "Train" / "Happy" / "broken.png", root / "Val" / "Sad" / "empty.jpg"]
+    bad[0].write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    bad[1].write_bytes(b"")
+    d = load_dataset(root)
+    assert sorted(d.skipped) == sorted(map(str, bad))
+    assert len(d.train) == 15 and len(d.val) == 6
+
+
+def test_mixed_sizes_become_one_square_side(tmp_path: Path, make_folders) -> None:
+    import cv2
+
+    root = make_folders(tmp_path / "tree", {"": 4}, classes=("happy", "sad"), side=40)
+    cv2.imwrite(str(root / "happy" / "big.png"), np.zeros((300, 200), np.uint8))
+    d = load_dataset(root, max_side=32)
+    assert d.side == 32 and d.train.images.shape[1:] == (32, 32)
+
+
+def test_limit_is_stratified(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "sfew", {"Train": 30, "Val": 10})
+    d = load_dataset(root, limit=30)
+    assert d.train.counts(3) == [10, 10, 10] and len(d.val) == 30
+
+
+def test_npz_round_trip(toy_sfew: Path, tmp_path: Path) -> None:
+    d = load_dataset(toy_sfew)
+    path = pack_npz(tmp_path / "toy.npz", {"train": d.train, "val": d.val, "test": d.test},
+                    d.classes)
+    back = load_dataset(path)
+    assert back.format == "npz" and back.classes == d.classes
+    for a, b in ((d.train, back.train), (d.val, back.val), (d.test, back.test)):
+        assert np.array_equal(a.images, b.images) and np.array_equal(a.labels, b.labels)
+
+
+@pytest.mark.parametrize("name", ["missing", "notes.txt"])
+def test_unusable_paths(tmp_path: Path, name: str) -> None:
+    if name.endswith(".txt"):
+        (tmp_path / name).write_text("hello")
+    with pytest.raises(DatasetError) as info:
+        load_dataset(tmp_path / name)
+    assert info.value.path == tmp_path / name
+
+
+def test_not_a_fer_csv(tmp_path: Path) -> None:
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(DatasetError, match="not a FER-2013 CSV"):
+        load_dataset(tmp_path / "x.csv")
+
+
+def test_label_helpers() -> None:
+    assert class_name("ANGER") == "Angry" and class_name("sadness") == "Sad"
+    assert class_name("Contempt") == "Contempt" and class_name("pain") == "pain"
+    assert order_classes(["Surprise", "pain", "Contempt", "Angry"]) == (
+        "Angry", "Surprise", "Contempt", "pain")
+
+
+def test_stratified_holdout_keeps_every_class() -> None:
+    labels = np.array([0] * 50 + [1] * 10 + [2] * 2)
+    train, val = stratified_holdout(labels, 0.1, np.random.default_rng(0))
+    assert np.bincount(labels[val]).tolist() == [5, 1, 1]
+    assert len(np.intersect1d(train, val)) == 0 and len(train) + len(val) == len(labels)
+
+
+@pytest.mark.shared_data
+def test_real_fer2013_folders(shared_data: Path) -> None:
+    tree, notes = scan_folders(shared_data / "fer2013")
+    assert set(tree) == {"train", "test"} and not notes
+    assert tuple(sorted(tree["train"])) == tuple(sorted(EMOTIONS))
+    assert len(tree["train"]["Disgust"]) > 100
+    for files in list(tree["test"].values())[:3]:
+        image = decode_gray(files[0])
+        assert image is not None and image.shape == (48, 48) and image.dtype == np.uint8

@@ -1,0 +1,110 @@
+"""`predict`: alignment geometry, the Emotion-API answer shape, and real photos."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from curator.labels import EMOTION_API_KEYS
+from curator.train.cli import predict_command
+from curator.train.predict import Classifier, Face, align_ng2015, predict_image
+
+
+def eye(center: tuple[float, float], r: float = 4.0) -> np.ndarray:
+    angles = np.linspace(0, 2 * math.pi, 6, endpoint=False)
+    return np.stack([center[0] + r * np.cos(angles), center[1] + r * np.sin(angles)], 1)
+
+
+def test_alignment_levels_the_eyes_and_frames_them_as_ng2015() -> None:
+    image = np.zeros((300, 300), np.uint8)
+    left, right = (100.0, 120.0), (160.0, 150.0)  # tilted by about 27 degrees
+    for x, y in (left, right):
+        image[round(y) - 1:round(y) + 2, round(x) - 1:round(x) + 2] = 255
+    face = Face(80, 90, 110, 130, eye(left), eye(right))
+    crop = align_ng2015(image, face, 90)
+    assert crop.shape == (90, 90) and crop.dtype == np.uint8
+    e2e = math.dist(left, right)
+    width = e2e + 2 * 4.0 + 2 * 0.62 * e2e  # outer corners are 4 px beyond the centres
+    rows, cols = np.nonzero(crop > 60)
+    on_left = cols < 45
+    expected_row = 0.9 / 2.25 * 90
+    expected_left = (0.62 * e2e + 4.0) / width * 90
+    assert abs(rows[on_left].mean() - expected_row) < 1.5
+    assert abs(rows[~on_left].mean() - expected_row) < 1.5  # level
+    assert abs(cols[on_left].mean() - expected_left) < 1.5
+    assert abs(cols[~on_left].mean() - (90 - expected_left)) < 1.5
+
+
+def fixed_faces(faces: list[Face]):
+    return lambda rgb: list(faces)
+
+
+def test_answer_shape_largest_face_first(toy_run: Path) -> None:
+    classifier = Classifier(toy_run / "best.pt", "cpu")
+    rgb = np.random.default_rng(0).integers(0, 255, (200, 300, 3), dtype=np.uint8)
+    small = Face(10, 10, 40, 40, eye((20, 25)), eye((40, 25)))
+    large = Face(150, 50, 100, 100, eye((175, 80)), eye((225, 82)))
+    answer = predict_image(rgb, classifier, find_faces=fixed_faces([small, large]))
+    assert [a["faceRectangle"] for a in answer] == [
+        {"left": 150, "top": 50, "width": 100, "height": 100},
+        {"left": 10, "top": 10, "width": 40, "height": 40}]
+    for a in answer:
+        assert set(a["scores"]) == set(EMOTION_API_KEYS)
+        assert sum(a["scores"].values()) == pytest.approx(1.0, abs=1e-9)
+        # The toy model knows Angry, Happy and Sad only: the other API emotions score 0.
+        assert a["scores"]["fear"] == 0.0 and a["scores"]["happiness"] > 0.0
+    assert predict_image(rgb, classifier, find_faces=fixed_faces([])) == []
+
+
+def test_classes_outside_the_api_keep_their_names(tmp_path: Path, small_cfg, make_folders,
+                                                  quiet) -> None:
+    from curator.train.train import train
+
+    data = make_folders(tmp_path / "d", {"Train": 6, "Val": 2}, classes=("Happy", "Pain"))
+    train(small_cfg([data], tmp_path / "r", epochs=[1]), quiet)
+    classifier = Classifier(tmp_path / "r" / "best.pt", "cpu")
+    scores = classifier.scores(np.array([0.25, 0.75]))
+    assert scores["pain"] == 0.75 and scores["happiness"] == 0.25 and len(scores) == 9
+
+
+@pytest.mark.shared_data
+def test_predict_json_on_a_real_photo(shared_data: Path, toy_run: Path) -> None:
+    photo = shared_data / "faces" / "portraits" / "obama.jpg"
+    if not photo.is_file():
+        pytest.skip("portrait not present")
+    result = CliRunner().invoke(predict_command, [str(photo), "--model",
+                                                  str(toy_run / "best.pt"), "--json"])
+    assert result.exit_code == 0, result.output
+    faces = json.loads(result.stdout)
+    assert isinstance(faces, list) and len(faces) == 1
+    rect = faces[0]["faceRectangle"]
+    assert set(rect) == {"left", "top", "width", "height"}
+    assert all(isinstance(v, int) for v in rect.values())
+    assert 150 < rect["width"] < 400 and 250 < rect["left"] + rect["width"] / 2 < 600
+    assert sum(faces[0]["scores"].values()) == pytest.approx(1.0)
+
+
+@pytest.mark.shared_data
+def test_predict_a_folder_skips_unreadable_files(shared_data: Path, toy_run: Path,
+                                                 tmp_path: Path) -> None:
+    portraits = (shared_data / "faces" / "portraits").resolve()
+    if not (portraits / "two_people.jpg").is_file():
+        pytest.skip("portraits not present")
+    (tmp_path / "two.jpg").symlink_to(portraits / "two_people.jpg")
+    (tmp_path / "dog.jpg").symlink_to((shared_data / "faces" / "negatives" / "dogs.jpg").resolve())
+    (tmp_path / "broken.png").write_bytes(b"not an image")
+    result = CliRunner().invoke(predict_command, [str(tmp_path), "--model",
+                                                  str(toy_run / "best.pt"), "--json"])
+    assert result.exit_code == 1  # a file was skipped
+    answers = json.loads(result.stdout)
+    assert set(answers) == {"two.jpg", "dog.jpg"}
+    assert len(answers["two.jpg"]) == 2 and answers["dog.jpg"] == []
+    areas = [f["faceRectangle"]["width"] * f["faceRectangle"]["height"]
+             for f in answers["two.jpg"]]
+    assert areas == sorted(areas, reverse=True)
+    assert "broken.png" in result.stderr

@@ -1,0 +1,157 @@
+"""The training loop on the CPU with the small CNN: learning, outputs, resume, cascade, errors."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from curator.train import checkpoint as ckpt
+from curator.train.errors import CheckpointError, LabelSetMismatch, OptionError, OutOfMemory
+from curator.train.train import TrainConfig, get_lr, train
+
+FIGURES = ("confusion_counts.png", "confusion_normalised.png", "per_class_accuracy.png",
+           "training_curves.png", "class_distribution.png")
+
+
+def test_a_few_cpu_steps_reduce_the_loss(toy_run: Path) -> None:
+    history = json.loads((toy_run / "metrics.json").read_text())["stages"][0]["history"]
+    assert len(history) == 3
+    assert history[-1]["train_loss"] < 0.8 * history[0]["train_loss"]
+    assert history[-1]["val_loss"] < history[0]["val_loss"]
+    assert history[-1]["val_accuracy"] > 0.6  # three classes: chance is 1/3
+
+
+def test_run_folder_holds_checkpoints_metrics_and_figures(toy_run: Path) -> None:
+    for name in ("best.pt", "last.pt", "metrics.json", "config.json", *FIGURES):
+        assert (toy_run / name).is_file(), name
+    best = ckpt.load(toy_run / "best.pt")
+    assert best["classes"] == ["Angry", "Happy", "Sad"] and best["backbone"] == "small_cnn"
+    assert best["preprocess"]["side"] == 24 and best["preprocess"]["img_size"] == 32
+    assert set(best["metrics"]["per_class"]) == {"Angry", "Happy", "Sad"}
+    assert "train_state" not in best and "optimizer" in ckpt.load(toy_run / "last.pt")[
+        "train_state"]
+    stage = json.loads((toy_run / "metrics.json").read_text())["stages"][0]
+    assert stage["counts"] == {"train": [40] * 3, "val": [10] * 3, "test": [10] * 3}
+    assert stage["test"]["images"] == 30 and stage["val"] == best["metrics"]
+    assert stage["world_size"] == 1 and stage["device"] == "cpu"
+    recall = {c: v["recall"] for c, v in stage["val"]["per_class"].items()}
+    assert all(0.0 <= r <= 1.0 for r in recall.values())
+
+
+def test_resume_repeats_the_interrupted_run_exactly(toy_sfew: Path, tmp_path: Path, small_cfg,
+                                                    quiet) -> None:
+    whole = tmp_path / "whole"
+    train(small_cfg([toy_sfew], whole, balanced=True), quiet)
+    parts = tmp_path / "parts"
+    first = train(small_cfg([toy_sfew], parts, balanced=True, stop_after_epochs=1), quiet)
+    assert not first["complete"] and not ckpt.load(parts / "last.pt")["train_state"]["done"]
+    # Options other than data and device come from the run's config.json.
+    train(TrainConfig(data=[str(toy_sfew)], out=str(parts), device="cpu", resume=True,
+                      epochs=[99]), quiet)
+    a, b = ckpt.load(whole / "last.pt"), ckpt.load(parts / "last.pt")
+    assert b["epoch"] == 3 and b["train_state"]["done"]
+    for key, value in a["train_state"]["raw_model"].items():
+        assert torch.equal(value, b["train_state"]["raw_model"][key]), key
+    losses = [[h["train_loss"] for h in c["train_state"]["history"]] for c in (a, b)]
+    assert losses[0] == losses[1]
+
+
+def test_resume_of_a_finished_run_changes_nothing(toy_run: Path, toy_sfew: Path, quiet) -> None:
+    before = (toy_run / "last.pt").stat().st_mtime_ns
+    result = train(TrainConfig(data=[str(toy_sfew)], out=str(toy_run), resume=True,
+                               device="cpu"), quiet)
+    assert result["complete"] and (toy_run / "last.pt").stat().st_mtime_ns == before
+
+
+def test_resume_with_another_label_set_is_refused(toy_sfew: Path, tmp_path: Path, small_cfg,
+                                                  make_folders, quiet) -> None:
+    out = tmp_path / "run"
+    train(small_cfg([toy_sfew], out, stop_after_epochs=1), quiet)
+    other = make_folders(tmp_path / "other", {"Train": 8, "Val": 2}, classes=("Fear", "Sad"))
+    with pytest.raises(LabelSetMismatch) as info:
+        train(TrainConfig(data=[str(other)], out=str(out), resume=True, device="cpu"), quiet)
+    assert info.value.expected == ("Angry", "Happy", "Sad")
+    assert info.value.found == ("Fear", "Sad")
+
+
+def test_resume_without_a_run_is_an_error(tmp_path: Path, toy_sfew: Path, quiet) -> None:
+    with pytest.raises(CheckpointError):
+        train(TrainConfig(data=[str(toy_sfew)], out=str(tmp_path / "none"), resume=True), quiet)
+
+
+def test_cascade_replaces_the_head_when_label_sets_differ(toy_sfew: Path, tmp_path: Path,
+                                                         small_cfg, make_folders, quiet) -> None:
+    target = make_folders(tmp_path / "target", {"Train": 10, "Val": 4},
+                          classes=("Happy", "Sad", "Contempt"), seed=7)
+    out = tmp_path / "cascade"
+    result = train(small_cfg([toy_sfew, target], out, epochs=[2, 2]), quiet)
+    assert result["complete"] and len(result["stages"]) == 2
+    assert (out / "stage1" / "best.pt").is_file() and (out / "best.pt").is_file()
+    assert result["stages"][1]["init"] == str(out / "stage1" / "best.pt")
+    first, final = ckpt.load(out / "stage1" / "best.pt"), ckpt.load(out / "best.pt")
+    assert final["classes"] == ["Happy", "Sad", "Contempt"]
+    assert final["model"]["_fc.weight"].shape[0] == 3
+    # The stage started from stage 1's weights (the body moved, but not from a fresh init).
+    body = "body.0.weight"
+    fresh = torch.nn.init.kaiming_uniform_(torch.empty_like(first["model"][body]))
+    assert (final["model"][body] - first["model"][body]).norm() < (
+        fresh - first["model"][body]).norm()
+    stages = json.loads((out / "metrics.json").read_text())["stages"]
+    assert [s["stage"] for s in stages] == [1, 2]
+
+
+def test_init_from_a_checkpoint(toy_run: Path, tmp_path: Path, small_cfg, make_folders,
+                                quiet) -> None:
+    data = make_folders(tmp_path / "d", {"Train": 6, "Val": 3}, classes=("Sad", "Angry"))
+    result = train(small_cfg([data], tmp_path / "ft", init=str(toy_run / "best.pt"),
+                             backbone=None, epochs=[1]), quiet)
+    assert result["stages"][0]["backbone"] == "small_cnn"
+    with pytest.raises(OptionError):
+        train(small_cfg([data], tmp_path / "ft2", init=str(toy_run / "best.pt"),
+                        backbone="efficientnet_lite0"), quiet)
+
+
+@pytest.mark.parametrize("init", ["nothing.pt", "config.json"])
+def test_init_from_a_bad_checkpoint(toy_run: Path, toy_sfew: Path, tmp_path: Path, small_cfg,
+                                    init: str, quiet) -> None:
+    with pytest.raises(CheckpointError):
+        train(small_cfg([toy_sfew], tmp_path / "x", init=str(toy_run / init)), quiet)
+
+
+def test_imagenet_init_needs_the_efficientnet(toy_sfew: Path, tmp_path: Path, small_cfg,
+                                              quiet) -> None:
+    with pytest.raises(OptionError):
+        train(small_cfg([toy_sfew], tmp_path / "x", init="imagenet"), quiet)
+
+
+def test_out_of_memory_says_to_lower_the_batch_size(toy_sfew: Path, tmp_path: Path, small_cfg,
+                                                    quiet) -> None:
+    # An input side no machine can hold: the allocation fails at once (no swapping).
+    with pytest.raises(OutOfMemory) as info:
+        train(small_cfg([toy_sfew], tmp_path / "oom", img_size=3_000_000), quiet)
+    assert info.value.batch_size == 16 and "--batch-size 8" in str(info.value)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_no_cuda_falls_back_to_the_cpu_with_a_message(toy_sfew: Path, tmp_path: Path,
+                                                      small_cfg) -> None:
+    import io
+
+    from curator.train.progress import Reporter
+
+    stream = io.StringIO()
+    result = train(small_cfg([toy_sfew], tmp_path / "x", device="cuda", epochs=[1]),
+                   Reporter(stream=stream, bar=False))
+    assert result["stages"][0]["device"] == "cpu"
+    assert "falling back to the CPU" in stream.getvalue()
+
+
+def test_learning_rate_schedule() -> None:
+    lrs = [get_lr(s, 100, 10, 1.0, 0.01) for s in range(100)]
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in itertools.pairwise(lrs[9:]))
+    assert lrs[-1] == pytest.approx(0.01, abs=1e-3)
