@@ -13,6 +13,7 @@ from curator.cli.common import CuratorGroup, State
 from curator.cli.data import cues_command, ingest_command, propose_command
 from curator.cli.db import db_group
 from curator.cli.listing import clips_command, stats_command
+from curator.cli.review import review_command
 from curator.cli.xml import export_command, import_xml_command
 
 
@@ -46,6 +47,7 @@ for command in (
     propose_command,
     clips_command,
     stats_command,
+    review_command,
     export_command,
     import_xml_command,
     db_group,

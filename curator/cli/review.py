@@ -1,0 +1,55 @@
+"""`curator review`: label clips in the terminal, or print agreement figures (`--stats`)."""
+
+from __future__ import annotations
+
+import click
+
+from curator.cli.common import console, state
+
+QUEUE_CHOICE = click.Choice(["proposed", "disputed", "suspect", "mine", "all"])
+
+
+@click.command("review")
+@click.option("--annotator", metavar="NAME",
+              help="Who is labelling [env CURATOR_ANNOTATOR; default: the last name given "
+                   "here, else the OS user]. Remembered for next time.")
+@click.option("--queue", "queue", type=QUEUE_CHOICE, default="proposed", show_default=True,
+              help="proposed: not yet labelled (or tied); disputed: annotators disagree; "
+                   "suspect: label contradicts the subtitles or a model; mine: what you "
+                   "decided; all: every clip.")
+@click.option("--film", "film_id", type=int, help="Only clips of this film.")
+@click.option("--stats", is_flag=True,
+              help="Print inter-annotator agreement (Cohen's and Fleiss' kappa, "
+                   "Krippendorff's alpha, per class, confusion) instead of opening the UI.")
+def review_command(annotator: str | None, queue: str, film_id: int | None, stats: bool) -> None:
+    """Confirm, fix or reject proposed clips in a keyboard-only terminal UI.
+
+    \b
+    Keys: 1-7 expression (Angry Disgust Fear Happy Neutral Sad Surprise),
+    enter accept, x reject, s skip, u undo, e person, [ ] { } boundaries,
+    n/p next/previous, / filter, k agreement, ? help, q quit.
+    Every decision is saved at once; the next start resumes at your first
+    undecided clip.
+    """
+    from curator.review.config import remember_annotator, resolve_annotator
+    from curator.store.films import get_film
+
+    database = state().database()
+    if film_id is not None:
+        with database.session() as session:
+            get_film(session, film_id)
+    if stats:
+        from curator.review.stats import full_report, load_report
+
+        console().print(full_report(load_report(database, film_id=film_id)))
+        return
+    name = resolve_annotator(annotator)
+    if annotator:
+        remember_annotator(name)
+    from curator.review.app import ReviewApp  # Textual only now that the UI is wanted
+    from curator.store.review_queries import QueueSpec
+
+    ReviewApp(
+        database, annotator=name,
+        spec=QueueSpec(queue=queue, annotator=name, film_id=film_id),
+    ).run()

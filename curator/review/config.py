@@ -1,0 +1,107 @@
+"""The remembered annotator name: `[review] annotator = "…"` in curator's config file.
+
+The file is `$CURATOR_CONFIG_DIR/config.toml` when that variable is set (tests use it),
+else `$XDG_CONFIG_HOME/curator/config.toml`, else `~/.config/curator/config.toml`.
+Other tables in the file are kept as they are; an unknown key in `[review]` is an
+error rather than a silent typo.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from curator.errors import CuratorError, InputFileError
+
+CONFIG_DIR_ENV = "CURATOR_CONFIG_DIR"
+REVIEW_KEYS = frozenset({"annotator"})
+MAX_NAME = 64  # annotations.annotator is VARCHAR(64)
+
+
+def config_path() -> Path:
+    explicit = os.environ.get(CONFIG_DIR_ENV)
+    if explicit:
+        return Path(explicit).expanduser() / "config.toml"
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base).expanduser() / "curator" / "config.toml"
+
+
+def _load(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"not valid TOML ({exc})") from exc
+    review = data.get("review", {})
+    if not isinstance(review, dict):
+        raise InputFileError(path, "[review] must be a table")
+    unknown = set(review) - REVIEW_KEYS
+    if unknown:
+        raise InputFileError(path, f"unknown key(s) in [review]: {', '.join(sorted(unknown))}")
+    return data
+
+
+def remembered_annotator() -> str | None:
+    name = _load(config_path()).get("review", {}).get("annotator")
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def check_name(name: str) -> str:
+    """An annotator name as stored: stripped, non-empty, at most 64 characters."""
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > MAX_NAME or any(ch in cleaned for ch in "\n\r\t"):
+        raise CuratorError(f"annotator name must be 1–{MAX_NAME} characters on one line")
+    return cleaned
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    raise TypeError(type(value).__name__)
+
+
+def _dump(data: dict[str, Any]) -> str:
+    """TOML for a document of scalar keys and one level of tables of scalars."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    for table, values in data.items():
+        if isinstance(values, dict):
+            lines += ["", f"[{table}]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def remember_annotator(name: str) -> Path:
+    """Store `name` as the default annotator; returns the file written."""
+    path = config_path()
+    data = _load(path)
+    data.setdefault("review", {})["annotator"] = check_name(name)
+    try:
+        text = _dump(data)
+    except TypeError:
+        # Keep a hand-written file with nested structures intact rather than mangle it.
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def resolve_annotator(option: str | None) -> str:
+    """--annotator, else CURATOR_ANNOTATOR, else the remembered name, else the OS user."""
+    from curator import settings
+
+    if option:
+        return check_name(option)
+    configured = settings.get("annotator")
+    if configured:
+        return check_name(configured)
+    return remembered_annotator() or check_name(settings.default_annotator())

@@ -1,0 +1,241 @@
+"""Every change the review UI makes to the store, one transaction each, with undo.
+
+The app runs these methods one after another on a single writer thread, so they
+never block the key loop and are applied in the order the keys were pressed. Each
+returns an `Outcome` instead of raising, so the UI can tell the annotator what
+happened (saved, nothing to undo, someone else changed the clip first).
+
+Optimistic locking: the UI passes the clip version the annotator was looking at.
+If this annotator's own earlier writes (still queued when the key was pressed)
+moved the version on, that is not a conflict; anybody else's write is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from curator.errors import ConflictError, CuratorError, NotFoundError
+from curator.store.annotations import record_decision, retract_decision
+from curator.store.changes import set_field
+from curator.store.db import Database
+from curator.store.models import Annotation, Clip, ClipSubject, Person
+from curator.store.review_edits import (
+    add_subject,
+    claim_clip_version,
+    edit_subject,
+    move_clip,
+    name_actor,
+)
+
+NUDGE_STEP_MS = 250
+UNSET: Any = object()  # "leave the actor's name alone" (None means "clear it")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    clip_id: int
+    ok: bool
+    message: str
+    action: str  # decide, nudge, edit, undo
+    conflict: bool = False
+
+
+@dataclass
+class _Change:
+    """One field changed by one action: enough to put the old value back."""
+
+    entity: type[Clip] | type[ClipSubject] | type[Person]
+    entity_id: int
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class _UndoEntry:
+    clip_id: int
+    what: str
+    annotation_id: int | None = None
+    changes: list[_Change] = field(default_factory=list)
+
+
+class ReviewController:
+    """The write side of one annotator's review session."""
+
+    def __init__(self, database: Database, annotator: str) -> None:
+        self.database = database
+        self.annotator = annotator
+        self._undo: list[_UndoEntry] = []
+        self._written: dict[int, int] = {}  # clip id → version after our last write
+
+    @property
+    def undo_depth(self) -> int:
+        return len(self._undo)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _expected(self, clip_id: int, seen_version: int) -> int:
+        ours = self._written.get(clip_id)
+        return ours if ours is not None and seen_version <= ours else seen_version
+
+    def _clip(self, session: Session, clip_id: int) -> Clip:
+        clip = session.get(Clip, clip_id)
+        if clip is None:
+            raise NotFoundError("clip", clip_id)
+        return clip
+
+    def _run(self, clip_id: int, action: str, work: Any) -> Outcome:
+        """Run `work(session)` in its own transaction and turn failures into an Outcome."""
+        try:
+            with self.database.session() as session:
+                message, clip, entry = work(session)
+                version = clip.version
+        except ConflictError as exc:
+            return Outcome(clip_id, False, f"{exc} — your change was not saved", action, True)
+        except CuratorError as exc:
+            return Outcome(clip_id, False, str(exc), action)
+        except SQLAlchemyError as exc:  # e.g. a uniqueness race another process won
+            detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+            return Outcome(clip_id, False, f"not saved: {detail}", action)
+        # Only now, after the commit, is the change real enough to be undone.
+        self._written[clip_id] = version
+        if entry is not None:
+            self._undo.append(entry)
+        return Outcome(clip_id, True, message, action)
+
+    # -- labels ----------------------------------------------------------------------------
+
+    def decide(
+        self,
+        clip_id: int,
+        seen_version: int,
+        decision: str,
+        expression: str | None = None,
+        reason: str | None = None,
+    ) -> Outcome:
+        """Record this annotator's confirm / reject / skip on a clip."""
+
+        def work(session: Session) -> tuple[str, Clip, _UndoEntry | None]:
+            clip = self._clip(session, clip_id)
+            annotation = record_decision(
+                session, clip, annotator=self.annotator, decision=decision,
+                expression=expression, reason=reason,
+                expected_version=self._expected(clip_id, seen_version),
+            )
+            what = {"confirm": f"confirmed {annotation.expression}",
+                    "reject": f"rejected ({reason or 'no reason'})", "skip": "skipped"}[decision]
+            entry = _UndoEntry(clip_id, what, annotation_id=annotation.id)
+            return f"clip {clip_id} {what}", clip, entry
+
+        return self._run(clip_id, "decide", work)
+
+    # -- metadata --------------------------------------------------------------------------
+
+    def nudge(
+        self, clip_id: int, seen_version: int, start_delta_ms: int, end_delta_ms: int
+    ) -> Outcome:
+        """Move the clip's start and/or end by the given amounts (negative = earlier)."""
+
+        def work(session: Session) -> tuple[str, Clip, _UndoEntry | None]:
+            clip = self._clip(session, clip_id)
+            old = (clip.start_ms, clip.end_ms)
+            move_clip(
+                session, clip, start_ms=clip.start_ms + start_delta_ms,
+                end_ms=clip.end_ms + end_delta_ms, who=self.annotator,
+                expected_version=self._expected(clip_id, seen_version),
+                film_duration_ms=clip.film.duration_ms,
+            )
+            entry = _UndoEntry(clip_id, "boundary move", changes=[
+                _Change(Clip, clip_id, "start_ms", old[0], clip.start_ms),
+                _Change(Clip, clip_id, "end_ms", old[1], clip.end_ms),
+            ])
+            span = f"{clip.start_ms / 1000:.2f}–{clip.end_ms / 1000:.2f} s"
+            return f"clip {clip_id} now {span}", clip, entry
+
+        return self._run(clip_id, "nudge", work)
+
+    def edit_person(
+        self,
+        clip_id: int,
+        seen_version: int,
+        subject_id: int | None,
+        changes: dict[str, Any],
+        actor_name: str | None = UNSET,
+    ) -> Outcome:
+        """Save the person form: per-clip fields, and the actor's name (shared everywhere).
+
+        `subject_id` None adds a person to a clip that has none recorded.
+        """
+
+        def work(session: Session) -> tuple[str, Clip, _UndoEntry | None]:
+            clip = self._clip(session, clip_id)
+            claim_clip_version(session, clip, self._expected(clip_id, seen_version))
+            if subject_id is None:
+                subject = add_subject(session, clip, who=self.annotator)
+            else:
+                found = session.get(ClipSubject, subject_id)
+                if found is None or found.clip_id != clip_id:
+                    raise NotFoundError("person in this clip", subject_id)
+                subject = found
+            before = edit_subject(session, subject, changes, who=self.annotator)
+            entry = _UndoEntry(clip_id, "person edit", changes=[
+                _Change(ClipSubject, subject.id, f, old, getattr(subject, f))
+                for f, old in before.items()
+            ])
+            person = subject.person
+            rename = actor_name is not UNSET and (
+                (person.name != actor_name) if person is not None else actor_name is not None
+            )
+            if rename:
+                old_person = subject.person_id
+                person, old_name, created = name_actor(
+                    session, subject, actor_name, who=self.annotator, expected_version=None
+                )
+                if created:
+                    entry.changes.append(
+                        _Change(ClipSubject, subject.id, "person_id", old_person, person.id)
+                    )
+                entry.changes.append(_Change(Person, person.id, "name", old_name, person.name))
+            if entry.changes or subject_id is None:
+                return f"clip {clip_id}: person saved", clip, entry
+            return f"clip {clip_id}: nothing changed", clip, None
+
+        return self._run(clip_id, "edit", work)
+
+    # -- undo ------------------------------------------------------------------------------
+
+    def undo(self) -> Outcome:
+        """Take back this session's most recent change (several levels)."""
+        if not self._undo:
+            return Outcome(0, False, "nothing to undo", "undo")
+        entry = self._undo[-1]
+
+        def work(session: Session) -> tuple[str, Clip, _UndoEntry | None]:
+            clip = self._clip(session, entry.clip_id)
+            if entry.annotation_id is not None:
+                annotation = session.get(Annotation, entry.annotation_id)
+                if annotation is not None and not annotation.retracted:
+                    retract_decision(session, annotation, who=self.annotator)
+            else:
+                claim_clip_version(session, clip, clip.version)
+                for change in reversed(entry.changes):
+                    obj = session.get(change.entity, change.entity_id)
+                    if obj is None:
+                        continue
+                    if getattr(obj, change.field) != change.new:
+                        raise ConflictError(
+                            f"{change.field} of clip {entry.clip_id} was changed by someone "
+                            "else since; not undone"
+                        )
+                    set_field(session, obj, change.field, change.old, who=self.annotator)
+            return f"undone: clip {entry.clip_id} {entry.what}", clip, None
+
+        outcome = self._run(entry.clip_id, "undo", work)
+        if outcome.ok or outcome.conflict:
+            # A conflicting undo is dropped too: retrying it could only fail again.
+            self._undo.pop()
+        return outcome

@@ -1,0 +1,388 @@
+"""The review screen: the queue, the current clip, and every labelling key.
+
+Keys act at once on what is on screen. Changes to the store are handed to a single
+writer thread (`SerialWriter`) and come back as `WriteDone`; previews are decoded by
+thread workers and come back as `PreviewReady`. The key loop itself only reads the
+queue window and one clip view (a few indexed queries), so it never waits on video
+decoding or on another process's lock.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from curator.labels import EMOTIONS
+from curator.review.agreement_screen import AgreementScreen
+from curator.review.clip_detail import ClipDetail
+from curator.review.controller import NUDGE_STEP_MS, UNSET, ReviewController
+from curator.review.expression_bar import ExpressionBar
+from curator.review.filter_input import FilterModal
+from curator.review.help_screen import HelpScreen
+from curator.review.history_screen import HistoryScreen
+from curator.review.messages import PreviewReady, WriteDone
+from curator.review.people_panel import PeoplePanel
+from curator.review.person_form import PersonEdit, PersonForm
+from curator.review.player import find_player, launch, player_command
+from curator.review.preview import PreviewPane
+from curator.review.preview_loader import PreviewLoader, missing_film
+from curator.review.preview_screen import PreviewScreen
+from curator.review.queue_list import QueueList
+from curator.review.queues import ReviewQueue, describe
+from curator.review.reject_modal import RejectModal
+from curator.review.subtitle_context import SubtitleContext
+from curator.review.writer import SerialWriter
+from curator.store.db import Database
+from curator.store.review_queries import QueueSpec
+from curator.store.review_views import ClipView, clip_history, clip_view
+
+PREFETCH = 3  # clips ahead whose previews are decoded in the background
+
+
+class ReviewScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(str(key), f"choose({key})", name, show=False)
+          for key, name in enumerate(EMOTIONS, start=1)),
+        Binding("enter,a", "accept", "accept"),
+        Binding("x", "reject", "reject"),
+        Binding("s", "skip", "skip"),
+        Binding("u", "undo", "undo"),
+        Binding("n,down", "next", "next"),
+        Binding("p,up", "previous", "prev"),
+        Binding("e", "edit", "person"),
+        Binding("tab", "next_person", "next person", show=False),
+        Binding("left_square_bracket", "nudge(-1, 0)", "start earlier", show=False),
+        Binding("right_square_bracket", "nudge(0, 1)", "end later", show=False),
+        Binding("left_curly_bracket", "nudge(1, 0)", "start later", show=False),
+        Binding("right_curly_bracket", "nudge(0, -1)", "end earlier", show=False),
+        Binding("slash", "filter", "filter"),
+        Binding("v", "play", "play", show=False),
+        Binding("z", "zoom", "zoom", show=False),
+        Binding("h", "history", "history", show=False),
+        Binding("k", "agreement", "agreement"),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(
+        self,
+        database: Database,
+        controller: ReviewController,
+        loader: PreviewLoader,
+        spec: QueueSpec,
+        *,
+        player_finder=find_player,  # type: ignore[no-untyped-def]
+    ) -> None:
+        super().__init__()
+        self.database = database
+        self.controller = controller
+        self.loader = loader
+        self.queue = ReviewQueue(database, spec)
+        self.player_finder = player_finder
+        self.writer = SerialWriter(self)
+        self.view: ClipView | None = None
+        self.chosen: str | None = None  # the expression key pressed for the current clip
+        self.person = 0  # selected person in the current clip
+        self.last_message = ""  # what the annotator was last told (tests read it too)
+
+    def tell(self, message: str, *, severity: str = "information", timeout: float = 3,
+             title: str = "") -> None:
+        self.last_message = message
+        self.notify(message, title=title, severity=severity,  # type: ignore[arg-type]
+                    timeout=timeout, markup=False)
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        with Horizontal(id="body"):
+            yield QueueList(id="queue")
+            with Vertical(id="middle"):
+                yield ClipDetail(id="detail")
+                yield ExpressionBar(id="expressions")
+                yield SubtitleContext(id="context")
+                yield PeoplePanel(id="people")
+            yield PreviewPane(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for selector, title in (("#queue", "queue"), ("#detail", "clip"),
+                                ("#context", "subtitles"), ("#people", "people"),
+                                ("#preview", "keyframes")):
+            self.query_one(selector).border_title = title
+        self.queue.open()
+        self.show_current()
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self.query_one(QueueList).show(self.queue)
+
+    # -- showing the current clip -----------------------------------------------------------
+
+    def _load_view(self, clip_id: int) -> ClipView:
+        with self.database.session() as session:
+            return clip_view(session, clip_id, annotator=self.controller.annotator)
+
+    def show_current(self, *, keep_choice: bool = False) -> None:
+        row = self.queue.current
+        self.query_one(QueueList).show(self.queue)
+        if not keep_choice:
+            self.chosen = None
+        if row is None:
+            self.view = None
+            self.query_one(ClipDetail).update(
+                f"The queue [b]{describe(self.queue.spec)}[/b] is empty.\n"
+                "Press [b]/[/b] to change the filter (for example queue:all), or [b]q[/b] to quit."
+            )
+            for widget in (self.query_one(SubtitleContext), self.query_one(PeoplePanel)):
+                widget.update("")
+            self.query_one(ExpressionBar).update("")
+            self.query_one(PreviewPane).show_message("")
+            self._update_topbar()
+            return
+        self.view = self._load_view(row.id)
+        if self.person >= max(len(self.view.subjects), 1) or not keep_choice:
+            self.person = 0
+        self._draw_view()
+        self._show_preview(self.view)
+
+    def _draw_view(self) -> None:
+        assert self.view is not None
+        self.query_one(ClipDetail).show(self.view)
+        self.query_one(ExpressionBar).show(self.suggestion(), explicit=self.chosen is not None)
+        self.query_one(SubtitleContext).show(self.view)
+        self.query_one(PeoplePanel).show(self.view, self.person)
+        self._update_topbar()
+
+    def suggestion(self) -> str | None:
+        """What `enter` confirms: the key pressed, else my vote, the label, the proposal."""
+        if self.chosen:
+            return self.chosen
+        view = self.view
+        if view is None:
+            return None
+        if view.mine is not None and view.mine.decision == "confirm":
+            return view.mine.expression
+        return view.expression or view.proposed_label
+
+    def _update_topbar(self) -> None:
+        pending = self.writer.pending
+        saving = f"  [yellow]saving {pending}…[/yellow]" if pending else "  [green]saved[/green]"
+        self.query_one("#topbar", Static).update(
+            f"[b]curator review[/b]  annotator [b cyan]{self.controller.annotator}[/b cyan]"
+            f"  {describe(self.queue.spec)}"
+            f"  clip {self.queue.index + 1 if self.queue.current else 0} of {self.queue.total}"
+            f"{saving}  ? help"
+        )
+
+    # -- previews --------------------------------------------------------------------------
+
+    def _show_preview(self, view: ClipView) -> None:
+        pane = self.query_one(PreviewPane)
+        upcoming = self.queue.upcoming(PREFETCH)
+        self.loader.want([view.id, *(r.id for r in upcoming)])
+        cached = self.loader.cached(view)
+        if cached is not None:
+            pane.show_preview(cached)
+        elif (missing := missing_film(view)) is not None:
+            pane.show_message(missing)  # labelling goes on; only the picture is missing
+        else:
+            pane.show_message("decoding keyframes…")
+            self._request_preview(view.id, view)
+        for row in upcoming:
+            self._request_preview(row.id, None)
+
+    def _request_preview(self, clip_id: int, view: ClipView | None) -> None:
+        if self.loader.claim(clip_id, None if view is None else (view.start_ms, view.end_ms)):
+            self.run_worker(partial(self._preview_job, clip_id, view), thread=True,
+                            group="preview", exit_on_error=False)
+
+    def _preview_job(self, clip_id: int, view: ClipView | None) -> None:
+        try:
+            preview = self.loader.load(view or self._load_view(clip_id))
+        finally:
+            self.loader.release(clip_id)
+        if preview is not None:
+            self.post_message(PreviewReady(preview))
+
+    @on(PreviewReady)
+    def preview_ready(self, message: PreviewReady) -> None:
+        view, preview = self.view, message.preview
+        if view is not None and preview.clip_id == view.id and \
+                (preview.start_ms, preview.end_ms) == (view.start_ms, view.end_ms):
+            self.query_one(PreviewPane).show_preview(preview)
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def _submit(self, job) -> None:  # type: ignore[no-untyped-def]
+        self.writer.submit(job)
+        self._update_topbar()
+
+    @on(WriteDone)
+    def write_done(self, message: WriteDone) -> None:
+        outcome = message.outcome
+        if outcome.clip_id:
+            self.queue.refresh(outcome.clip_id)
+        current = self.view.id if self.view else None
+        if outcome.ok:
+            self.tell(outcome.message, timeout=2)
+            if outcome.action == "undo":
+                self.queue.goto(outcome.clip_id)
+                self.show_current()
+            elif outcome.clip_id == current:
+                self.show_current(keep_choice=True)
+        elif outcome.conflict:
+            # Someone else changed the clip first: say so and show it as it is now.
+            self.tell(outcome.message, title="Not saved", severity="error", timeout=8)
+            self.queue.goto(outcome.clip_id)
+            self.show_current()
+        else:
+            self.tell(outcome.message, severity="warning", timeout=4)
+            if outcome.clip_id == current:
+                self.show_current(keep_choice=True)
+        self._update_topbar()
+        self.query_one(QueueList).show(self.queue)
+
+    def _decide(self, decision: str, expression: str | None = None,
+                reason: str | None = None, view: ClipView | None = None) -> None:
+        view = view or self.view
+        if view is None:
+            return
+        self._submit(partial(self.controller.decide, view.id, view.version, decision,
+                             expression, reason))
+        self._advance()
+
+    def _advance(self) -> None:
+        if self.queue.move(1):
+            self.show_current()
+        else:
+            self.tell("end of the queue: everything here has been seen", timeout=3)
+            self.show_current()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_choose(self, key: int) -> None:
+        if self.view is None:
+            return
+        self.chosen = EMOTIONS[key - 1]
+        self.query_one(ExpressionBar).show(self.chosen, explicit=True)
+
+    def action_accept(self) -> None:
+        expression = self.suggestion()
+        if self.view is None:
+            return
+        if expression is None:
+            self.tell("choose an expression first (1–7)", severity="warning")
+            return
+        self._decide("confirm", expression)
+
+    def action_reject(self) -> None:
+        view = self.view
+        if view is not None:
+            self.app.push_screen(
+                RejectModal(),
+                lambda reason: self._decide("reject", reason=reason, view=view) if reason else None,
+            )
+
+    def action_skip(self) -> None:
+        self._decide("skip")
+
+    def action_undo(self) -> None:
+        if not self.controller.undo_depth and not self.writer.pending:
+            self.tell("nothing to undo", timeout=2)
+            return
+        self._submit(self.controller.undo)
+
+    def action_next(self) -> None:
+        if self.queue.move(1):
+            self.show_current()
+        else:
+            self.tell("last clip of the queue", timeout=2)
+
+    def action_previous(self) -> None:
+        if self.queue.move(-1):
+            self.show_current()
+        else:
+            self.tell("first clip of the queue", timeout=2)
+
+    def action_next_person(self) -> None:
+        if self.view is not None and self.view.subjects:
+            self.person = (self.person + 1) % len(self.view.subjects)
+            self.query_one(PeoplePanel).show(self.view, self.person)
+
+    def action_edit(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        subject = view.subjects[self.person] if view.subjects else None
+
+        def saved(edit: PersonEdit | None) -> None:
+            if edit is None or (not edit.changes and not edit.rename):
+                return
+            self._submit(partial(
+                self.controller.edit_person, view.id, view.version,
+                subject.id if subject else None, edit.changes,
+                edit.actor_name if edit.rename else UNSET,
+            ))
+
+        self.app.push_screen(PersonForm(subject, self.person + 1), saved)
+
+    def action_nudge(self, start_steps: int, end_steps: int) -> None:
+        if self.view is not None:
+            self._submit(partial(self.controller.nudge, self.view.id, self.view.version,
+                                 start_steps * NUDGE_STEP_MS, end_steps * NUDGE_STEP_MS))
+
+    def action_filter(self) -> None:
+        def apply(spec: QueueSpec | None) -> None:
+            if spec is not None:
+                self.queue = ReviewQueue(self.database, spec)
+                self.queue.open()
+                self.show_current()
+
+        self.app.push_screen(FilterModal(self.queue.spec, describe(self.queue.spec)), apply)
+
+    def action_play(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        if (missing := missing_film(view)) is not None:
+            self.tell(missing, severity="warning")
+            return
+        player = self.player_finder()
+        if player is None:
+            self.tell("no video player found: install mpv or ffplay to play clips",
+                        severity="warning", timeout=5)
+            return
+        launch(player_command(player, Path(view.film_path), view.start_ms, view.end_ms))
+        self.tell(f"playing in {Path(player).name}", timeout=2)
+
+    def action_zoom(self) -> None:
+        if self.view is not None:
+            pane = self.query_one(PreviewPane)
+            self.app.push_screen(PreviewScreen(pane.preview, pane.message))
+
+    def action_history(self) -> None:
+        if self.view is not None:
+            with self.database.session() as session:
+                entries = clip_history(session, self.view.id)
+            self.app.push_screen(HistoryScreen(self.view.id, entries))
+
+    def action_agreement(self) -> None:
+        self.app.push_screen(AgreementScreen(self.database, self.queue.spec.film_id))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        if self.writer.pending:
+            self.tell("saving your last changes…", timeout=2)
+            await self.writer.drain()
+        self.app.exit()

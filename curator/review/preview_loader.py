@@ -1,0 +1,130 @@
+"""Decoding and caching clip previews off the UI thread (no Textual here).
+
+The app asks for the current clip and the next few; each `load` runs in a worker
+thread, decodes a handful of keyframes by seeking, and keeps them in a small LRU
+cache. A clip the reviewer has already moved past is dropped before it is decoded,
+and at most `parallel` decodes run at once so prefetching cannot starve the machine.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from curator.errors import CuratorError
+from curator.review.face_boxes import face_boxes_for_clip
+from curator.review.halfblock import Keyframe, frames_with_boxes, keyframe_times
+from curator.store.db import Database
+from curator.store.review_views import ClipView
+
+FrameSource = Callable[..., list[np.ndarray]]  # frames_at(path, times_ms, width=...)
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    clip_id: int
+    start_ms: int
+    end_ms: int
+    frames: tuple[Keyframe, ...] = ()
+    error: str | None = None
+
+
+def missing_film(view: ClipView) -> str | None:
+    """The message the preview shows when the film file is not where the store says."""
+    if not Path(view.film_path).is_file():
+        return f"film file not found: {view.film_path}"
+    return None
+
+
+class PreviewLoader:
+    def __init__(
+        self,
+        database: Database,
+        frame_source: FrameSource,
+        *,
+        count: int = 4,
+        decode_width: int = 320,
+        capacity: int = 24,
+        parallel: int = 2,
+    ) -> None:
+        self.database = database
+        self.frame_source = frame_source
+        self.count = count
+        self.decode_width = decode_width
+        self.capacity = capacity
+        self._cache: OrderedDict[int, Preview] = OrderedDict()
+        self._inflight: set[int] = set()
+        self._wanted: set[int] = set()
+        self._lock = threading.Lock()
+        self._slots = threading.Semaphore(parallel)
+
+    def cached(self, view: ClipView) -> Preview | None:
+        """The preview of this clip as it is now (boundaries included), if decoded."""
+        with self._lock:
+            preview = self._cache.get(view.id)
+            if preview is not None:
+                self._cache.move_to_end(view.id)
+                if (preview.start_ms, preview.end_ms) == (view.start_ms, view.end_ms):
+                    return preview
+        return None
+
+    def want(self, clip_ids: Iterable[int]) -> None:
+        """Only these clips are still worth decoding (the current one and the next few)."""
+        with self._lock:
+            self._wanted = set(clip_ids)
+
+    def claim(self, clip_id: int, bounds: tuple[int, int] | None) -> bool:
+        """True when the caller should start a worker for this clip; then `release` it after.
+
+        `bounds` (start, end) makes a preview decoded for older boundaries not count.
+        """
+        with self._lock:
+            if clip_id in self._inflight:
+                return False
+            preview = self._cache.get(clip_id)
+            if preview is not None and (bounds is None or
+                                        (preview.start_ms, preview.end_ms) == bounds):
+                return False
+            self._inflight.add(clip_id)
+            return True
+
+    def release(self, clip_id: int) -> None:
+        with self._lock:
+            self._inflight.discard(clip_id)
+
+    def load(self, view: ClipView) -> Preview | None:
+        """Decode `view`'s keyframes (worker thread); None when no longer wanted."""
+        with self._slots:
+            with self._lock:
+                if view.id not in self._wanted:
+                    return None
+            preview = self._decode(view)
+        with self._lock:
+            self._cache[view.id] = preview
+            self._cache.move_to_end(view.id)
+            while len(self._cache) > self.capacity:
+                self._cache.popitem(last=False)
+        return preview
+
+    def _decode(self, view: ClipView) -> Preview:
+        missing = missing_film(view)
+        if missing:
+            return Preview(view.id, view.start_ms, view.end_ms, error=missing)
+        times = keyframe_times(view.start_ms, view.end_ms, self.count)
+        try:
+            images: Sequence[np.ndarray] = self.frame_source(
+                Path(view.film_path), times, width=self.decode_width
+            )
+            with self.database.session() as session:
+                boxes = face_boxes_for_clip(session, view.id)
+        except (CuratorError, OSError, subprocess.SubprocessError) as exc:
+            # The preview says why; labelling goes on without it.
+            return Preview(view.id, view.start_ms, view.end_ms, error=f"no preview: {exc}")
+        frames = frames_with_boxes(images, times, boxes, view.film_width)
+        return Preview(view.id, view.start_ms, view.end_ms, frames=tuple(frames))

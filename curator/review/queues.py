@@ -1,0 +1,219 @@
+"""The review queue as the reviewer walks it: a filter, a position, and a window of rows.
+
+`parse_filter` turns what the reviewer types after `/` into a `QueueSpec`.
+`ReviewQueue` keeps a few pages of rows around the current clip and reads more by
+keyset as the reviewer moves, so moving is a list step almost always and a single
+indexed query once per page. No Textual here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from curator.errors import CuratorError
+from curator.labels import EMOTIONS, canonical_label
+from curator.store.db import Database
+from curator.store.models import CLIP_STATUSES
+from curator.store.review_queries import (
+    QUEUES,
+    Key,
+    QueueRow,
+    QueueSpec,
+    first_undecided,
+    queue_count,
+    queue_page,
+    queue_position,
+    queue_row,
+)
+
+PAGE = 100
+MAX_ROWS = 5 * PAGE  # rows kept in memory; older ones are dropped and re-read if needed
+
+FILTER_HELP = (
+    "queue:proposed|disputed|suspect|mine|all  film:ID  label:Happy  status:confirmed  "
+    "score:0.5 (at least)  any other words: part of the film title"
+)
+
+
+class FilterError(CuratorError):
+    """A filter token that cannot be understood."""
+
+    def __init__(self, token: str, reason: str) -> None:
+        self.token = token
+        self.reason = reason
+        super().__init__(f"{token!r}: {reason}")
+
+
+def parse_filter(text: str, base: QueueSpec) -> QueueSpec:
+    """Apply `key:value` tokens (and free title words) to `base`; an empty text clears filters."""
+    spec = QueueSpec(queue=base.queue, annotator=base.annotator)
+    words: list[str] = []
+    for token in text.split():
+        key, sep, value = token.partition(":")
+        if not sep:
+            words.append(token)
+            continue
+        key = key.lower()
+        if not value:
+            raise FilterError(token, "needs a value after ':'")
+        if key == "queue":
+            if value not in QUEUES:
+                raise FilterError(token, f"queue is one of {', '.join(QUEUES)}")
+            spec = replace(spec, queue=value)
+        elif key == "film":
+            if not value.isdigit():
+                raise FilterError(token, "film takes a numeric film id")
+            spec = replace(spec, film_id=int(value))
+        elif key == "label":
+            try:
+                spec = replace(spec, label=canonical_label(value, EMOTIONS))
+            except CuratorError:
+                raise FilterError(token, f"label is one of {', '.join(EMOTIONS)}") from None
+        elif key == "status":
+            if value not in CLIP_STATUSES:
+                raise FilterError(token, f"status is one of {', '.join(CLIP_STATUSES)}")
+            spec = replace(spec, status=value)
+        elif key == "score":
+            try:
+                spec = replace(spec, min_score=float(value))
+            except ValueError:
+                raise FilterError(token, "score takes a number such as 0.5") from None
+        else:
+            raise FilterError(token, "unknown filter (try queue, film, label, status, score)")
+    return replace(spec, title=" ".join(words) or None)
+
+
+def describe(spec: QueueSpec) -> str:
+    """A filter as the reviewer would type it back."""
+    parts = [f"queue:{spec.queue}"]
+    if spec.film_id is not None:
+        parts.append(f"film:{spec.film_id}")
+    if spec.label:
+        parts.append(f"label:{spec.label}")
+    if spec.status:
+        parts.append(f"status:{spec.status}")
+    if spec.min_score is not None:
+        parts.append(f"score:{spec.min_score:g}")
+    if spec.title:
+        parts.append(spec.title)
+    return " ".join(parts)
+
+
+class ReviewQueue:
+    """The clips of one queue, walked one at a time."""
+
+    def __init__(self, database: Database, spec: QueueSpec) -> None:
+        self.database = database
+        self.spec = spec
+        self.total = 0
+        self._rows: list[QueueRow] = []
+        self._pos = 0  # index of the current row in _rows
+        self._offset = 0  # queue index of _rows[0]
+        self._at_end = False  # no rows after the last one in _rows
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def open(self, at: Key | None = None) -> None:
+        """Read the count and the rows around `at` (default: first clip not yet decided)."""
+        with self.database.session() as session:
+            self.total = queue_count(session, self.spec)
+            if at is None:
+                at = first_undecided(session, self.spec)
+            if at is None:  # everything decided: start at the top
+                rows = queue_page(session, self.spec, limit=PAGE)
+                before: list[QueueRow] = []
+                self._offset = 0
+            else:
+                rows = queue_page(session, self.spec, include=at, limit=PAGE)
+                before = queue_page(session, self.spec, before=at, limit=10)
+                self._offset = queue_position(session, self.spec, at) - len(before)
+        self._rows = before + rows
+        self._pos = len(before) if rows else max(len(before) - 1, 0)
+        self._at_end = len(rows) < PAGE
+
+    # -- where we are ----------------------------------------------------------------------
+
+    @property
+    def current(self) -> QueueRow | None:
+        return self._rows[self._pos] if self._rows else None
+
+    @property
+    def index(self) -> int:
+        """0-based position of the current clip in the queue."""
+        return self._offset + self._pos
+
+    def window(self, above: int, below: int) -> tuple[list[QueueRow], int]:
+        """Rows around the current one (already read) and the current one's index among them."""
+        start = max(0, self._pos - above)
+        return self._rows[start : self._pos + below + 1], self._pos - start
+
+    def upcoming(self, count: int) -> list[QueueRow]:
+        """The next `count` rows after the current one (for prefetching)."""
+        self._ensure_after(count)
+        return self._rows[self._pos + 1 : self._pos + 1 + count]
+
+    # -- moving ----------------------------------------------------------------------------
+
+    def move(self, step: int) -> bool:
+        """Go `step` rows forward (or back); False when there is no such row."""
+        if not self._rows:
+            return False
+        target = self._pos + step
+        if step > 0:
+            self._ensure_after(step)
+        elif target < 0:
+            target += self._load_before()
+        if not 0 <= target < len(self._rows):
+            return False
+        self._pos = target
+        return True
+
+    def goto(self, clip_id: int) -> bool:
+        """Make `clip_id` current (reading its rows when it is outside the window)."""
+        for i, row in enumerate(self._rows):
+            if row.id == clip_id:
+                self._pos = i
+                return True
+        with self.database.session() as session:
+            row = queue_row(session, self.spec, clip_id)
+        if row is None:
+            return False
+        self.open(at=row.key)
+        if self.current is None or self.current.id != clip_id:
+            # The clip has left this queue (it was decided): show it anyway, in place.
+            self._rows.insert(self._pos, row)
+        return True
+
+    def refresh(self, clip_id: int) -> None:
+        """Re-read one row after it changed (status, label, the annotator's own decision)."""
+        with self.database.session() as session:
+            row = queue_row(session, self.spec, clip_id)
+        if row is None:
+            return
+        for i, old in enumerate(self._rows):
+            if old.id == clip_id:
+                self._rows[i] = row
+
+    def _ensure_after(self, count: int) -> None:
+        while not self._at_end and self._pos + count >= len(self._rows):
+            with self.database.session() as session:
+                more = queue_page(session, self.spec, after=self._rows[-1].key, limit=PAGE)
+            self._rows.extend(more)
+            self._at_end = len(more) < PAGE
+            if len(self._rows) > MAX_ROWS:
+                drop = len(self._rows) - MAX_ROWS
+                drop = min(drop, self._pos - 10) if self._pos > 10 else 0
+                del self._rows[:drop]
+                self._pos -= drop
+                self._offset += drop
+
+    def _load_before(self) -> int:
+        """Prepend the page before the window; returns how many rows were added."""
+        if not self._rows or self._offset == 0:
+            return 0
+        with self.database.session() as session:
+            earlier = queue_page(session, self.spec, before=self._rows[0].key, limit=PAGE)
+        self._rows[:0] = earlier
+        self._pos += len(earlier)
+        self._offset -= len(earlier)
+        return len(earlier)
