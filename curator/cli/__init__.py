@@ -12,9 +12,11 @@ from curator import __version__
 from curator.cli.common import CuratorGroup, State
 from curator.cli.data import cues_command, ingest_command, propose_command
 from curator.cli.db import db_group
+from curator.cli.export import export_command
+from curator.cli.label import label_command
 from curator.cli.listing import clips_command, stats_command
 from curator.cli.review import review_command
-from curator.cli.xml import export_command, import_xml_command
+from curator.cli.xml import import_xml_command
 
 
 @click.group(cls=CuratorGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,6 +49,7 @@ for command in (
     propose_command,
     clips_command,
     stats_command,
+    label_command,
     review_command,
     export_command,
     import_xml_command,

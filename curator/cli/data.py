@@ -99,6 +99,8 @@ def cues_command(
               help="Shift all subtitles of this film by SECONDS (positive = later).")
 @click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path),
               help="A TOML lexicon file to use instead of the built-in one.")
+@click.option("--check-offset/--no-check-offset", default=True, show_default=True,
+              help="Estimate the subtitle offset from speech onsets in the audio.")
 def ingest_command(
     film: Path,
     subs: tuple[Path, ...],
@@ -106,13 +108,19 @@ def ingest_command(
     title: str | None,
     subs_offset: float | None,
     lexicon_path: Path | None,
+    check_offset: bool,
 ) -> None:
     """Register FILM and its subtitle tracks (idempotent).
 
-    Probes the video (duration, frame rate, size), reads and analyses each subtitle
-    file, and stores everything in one transaction: if any input is bad, nothing is
-    written. Ingesting the same film again (found by content hash, even after a
-    rename) changes nothing except adding tracks not seen before.
+    Probes the video (duration, frame rate, size, rotation, variable frame rate),
+    reads and analyses each subtitle file, and stores everything in one
+    transaction: if any input is bad, nothing is written. Ingesting the same film
+    again (found by content hash, even after a rename) changes nothing except
+    adding tracks not seen before.
+
+    The subtitle timing is checked against the audio: speech onsets are matched
+    with cue starts over ±10 s and the best offset is reported with a confidence;
+    --subs-offset applies a correction.
     """
     from curator.fsutil import sha256_file
     from curator.media.probe import probe_video
@@ -130,6 +138,11 @@ def ingest_command(
         analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
         tracks.append((document, analyzed, lang, sha256_file(sub_path)))
     film_hash = _hash_with_progress(film, sha256_file)
+    estimate = None
+    if check_offset and info.has_audio:
+        from curator.cli.faces import estimate_offset_quietly
+
+        estimate = estimate_offset_quietly(film, [c.start_ms for d, *_ in tracks for c in d.cues])
 
     out = console()
     with state().database().session() as session:
@@ -167,6 +180,10 @@ def ingest_command(
                 out.print(f"  track {track.id} ({document.path.name}) already stored")
         if record.subs_offset_ms:
             out.print(f"  subtitle offset: {record.subs_offset_ms / 1000:+.3f} s")
+        if estimate is not None:
+            from curator.cli.faces import report_offset
+
+            report_offset(out, estimate, applied_ms=record.subs_offset_ms)
 
 
 def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-untyped-def]
@@ -195,6 +212,18 @@ def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-unty
               help="Longer windows are cut down around their evidence.")
 @click.option("--min-score", type=float, default=0.3, show_default=True,
               help="Cues whose emotion score is below this propose nothing.")
+@click.option("--no-faces", is_flag=True,
+              help="Skip the face check (text proposals only; run again later to check).")
+@click.option("--detector", type=click.Choice(["hog", "cnn"]), default="hog", show_default=True,
+              help="Face detector: dlib HOG (fast) or dlib's CNN (slower, finds more).")
+@click.option("--sample-fps", type=click.FloatRange(min=0.1, max=60), default=4.0,
+              show_default=True, help="Frames looked at per second of each window.")
+@click.option("--upsample", type=click.IntRange(0, 3), default=0, show_default=True,
+              help="Upsample frames this many times before detecting (finds smaller faces).")
+@click.option("--detect-width", type=click.IntRange(min=64), default=640, show_default=True,
+              metavar="PX", help="Frames are scaled down to at most this width for detection.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes for the face check [default: CPU count].")
 def propose_command(
     film_id: int | None,
     pad_before: float,
@@ -202,12 +231,25 @@ def propose_command(
     min_length: float,
     max_length: float,
     min_score: float,
+    no_faces: bool,
+    detector: str,
+    sample_fps: float,
+    upsample: int,
+    detect_width: int,
+    workers: int | None,
 ) -> None:
-    """Turn the films' emotional cues into clip proposals (re-runnable, no duplicates).
+    """Turn the films' emotional cues into clip proposals, then check them for faces.
 
     Each cue whose SDH evidence points to an emotion becomes a window (padded,
     clamped to the film, overlapping windows of one label merged), stored as a
     proposed clip linked to the cues that proposed it and the dialogue around it.
+
+    The face check then decodes only those windows (never the whole film), samples
+    --sample-fps frames per second, detects faces, follows each through the window
+    and stores the tracks (times, boxes, 68 landmarks, encodings); the main face(s)
+    become the clip's subjects, grouped into people across the film. A window with
+    no usable face is rejected ("no face"). Checked clips are not checked again, so
+    re-running is cheap and resumes an interrupted run.
     """
     from sqlalchemy import select
 
@@ -243,3 +285,13 @@ def propose_command(
                 f"film {film.id} ({film.title}): {len(windows)} windows, "
                 f"{len(result.created)} new clips, {result.existing} already proposed"
             )
+        film_ids = [film.id for film in films]
+    if no_faces:
+        return
+    from curator.cli.faces import check_faces
+    from curator.media.facecheck import FaceParams
+
+    face_params = FaceParams(
+        detector=detector, upsample=upsample, sample_fps=sample_fps, detect_width=detect_width
+    )
+    check_faces(state().database(), film_ids, face_params, workers=workers)

@@ -1,4 +1,4 @@
-"""`curator export` and `curator import-xml`."""
+"""`curator import-xml`, and the XML part of `curator export` (see export.py)."""
 
 from __future__ import annotations
 
@@ -14,21 +14,6 @@ def film_file_name(film_id: int, title: str) -> str:
     """`0003-the-film-title.xml`: unique by id, readable by title."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "film"
     return f"{film_id:04d}-{slug}.xml"
-
-
-@click.command("export")
-@click.option("--xml", "xml_dir", type=click.Path(path_type=Path), metavar="DIR",
-              help="Write one AFEW-style XML file per film (valid against schemas/).")
-@click.option("--film", "film_id", type=int, help="Only this film.")
-def export_command(xml_dir: Path | None, film_id: int | None) -> None:
-    """Export the database: AFEW-style XML records (--xml DIR).
-
-    Files are written atomically (a temporary file renamed into place), so an
-    interrupted export never leaves a half-written file.
-    """
-    if xml_dir is None:
-        raise click.UsageError("say what to export, e.g. --xml DIR")
-    export_xml(xml_dir, film_id)
 
 
 def export_xml(xml_dir: Path, film_id: int | None) -> None:

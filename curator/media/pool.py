@@ -1,16 +1,17 @@
-"""Running the face check over many windows in worker processes.
+"""Running work over many items in worker processes, with bounded memory.
 
-Each worker loads the models once (`init_worker`) and analyses whole windows, so
-only small results cross process boundaries. At most `2 x workers` windows are in
-flight, so memory does not grow with the number of windows. `workers=1` runs in
-this process (no pool), which tests and small jobs use.
+`parallel_map` keeps at most `2 x workers` items in flight and yields results in
+completion order; `workers=1` runs in this process (no pool), which tests and
+small jobs use. Workers are started with `spawn` (no inherited database handles
+or threads) and set up once through `initializer` (e.g. loading face models).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, TypeVar
 
 from curator.media.facecheck import (
     FaceParams,
@@ -21,31 +22,54 @@ from curator.media.facecheck import (
     init_worker,
 )
 
+J = TypeVar("J")
+R = TypeVar("R")
 
-def analyse_windows(
-    jobs: Iterable[WindowJob], params: FaceParams, *, workers: int = 1
-) -> Iterator[WindowFaces]:
-    """Yield one `WindowFaces` per job, in completion order."""
+
+def parallel_map(
+    func: Callable[[J], R],
+    jobs: Iterable[J],
+    *,
+    workers: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[R]:
+    """`func(job)` for every job, in worker processes; results in completion order."""
     if workers <= 1:
-        analyser = WindowAnalyser(params)
+        if initializer is not None:
+            initializer(*initargs)
         for job in jobs:
-            yield analyser.analyse(job)
+            yield func(job)
         return
-    context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(params,)
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=initializer, initargs=initargs,
     )
-    pending: set[Future[WindowFaces]] = set()
+    pending: set[Future[R]] = set()
     try:
         for job in jobs:
             if len(pending) >= 2 * workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield future.result()
-            pending.add(executor.submit(analyse_in_worker, job))
+            pending.add(executor.submit(func, job))
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def analyse_windows(
+    jobs: Iterable[WindowJob], params: FaceParams, *, workers: int = 1
+) -> Iterator[WindowFaces]:
+    """The face check of every window (see facecheck.py), in completion order."""
+    if workers <= 1:
+        analyser = WindowAnalyser(params)
+        for job in jobs:
+            yield analyser.analyse(job)
+        return
+    yield from parallel_map(
+        analyse_in_worker, jobs, workers=workers, initializer=init_worker, initargs=(params,)
+    )

@@ -1,0 +1,192 @@
+"""`curator export`: XML records, SFEW folders, FER-2013 CSV, AFEW-style clip videos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from curator.cli.common import console, interactive, state
+
+if TYPE_CHECKING:
+    from curator.export.plan import ExportPlan
+
+
+@click.command("export")
+@click.option("--xml", "xml_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Write one AFEW-style XML file per film (valid against schemas/).")
+@click.option("--sfew", "sfew_dir", type=click.Path(path_type=Path), metavar="OUT",
+              help="Aligned face crops of confirmed clips: OUT/Train|Val|Test/<Expression>/*.png.")
+@click.option("--afew", "afew_dir", type=click.Path(path_type=Path), metavar="OUT",
+              help="Confirmed clips as videos: OUT/Train|Val|Test/<Expression>/<clip>.mp4 + XML.")
+@click.option("--fer2013", "fer_csv", type=click.Path(path_type=Path), metavar="OUT.csv",
+              help="The crops as 48x48 grayscale rows of a FER-2013 CSV (emotion,pixels,Usage).")
+@click.option("--film", "film_id", type=int, help="Only this film.")
+@click.option("--split", "split_mode", type=click.Choice(["by-actor", "by-film"]),
+              default="by-actor", show_default=True,
+              help="What must never be in two splits: an actor, or a whole film.")
+@click.option("--val", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
+              help="Share of clips for Val.")
+@click.option("--test", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,
+              help="Share of clips for Test.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Breaks ties when placing groups into splits.")
+@click.option("--frames-per-clip", "frames_per_clip", type=click.IntRange(1, 100), default=3,
+              show_default=True, metavar="K", help="Images per clip (spread over the clip).")
+@click.option("--size", type=click.IntRange(16, 2048), default=256, show_default=True,
+              help="Side of the square crops in pixels (EmotiW uses 256).")
+@click.option("--gray", is_flag=True, help="Grayscale crops.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes for cropping [default: CPU count].")
+def export_command(
+    xml_dir: Path | None, sfew_dir: Path | None, afew_dir: Path | None, fer_csv: Path | None,
+    film_id: int | None, split_mode: str, val: float, test: float, seed: int,
+    frames_per_clip: int, size: int, gray: bool, workers: int | None,
+) -> None:
+    """Export the database: XML records, and datasets from confirmed clips.
+
+    \b
+    --xml DIR       one AFEW-style XML file per film (every clip, any status)
+    --sfew OUT      SFEW 2.0 layout of aligned face crops, manifest.csv, summary
+    --fer2013 CSV   the same crops as 48x48 grayscale FER-2013 rows
+    --afew OUT      each confirmed clip cut as a video (audio kept) + its XML
+
+    Crops follow Ng et al. (ICMI 2015): eyes levelled, the box set by the eye
+    distance, resized to --size; K frames per clip spread over it, each the
+    sharpest and most expressive of its part. Splits are subject-independent:
+    no actor (or with --split by-film, no film) is in two of Train/Val/Test.
+    Re-running writes only what is missing or changed; files are written
+    atomically, so an interrupted export leaves no partial file and resumes.
+    """
+    if not (xml_dir or sfew_dir or afew_dir or fer_csv):
+        raise click.UsageError("say what to export: --xml DIR, --sfew OUT, --afew OUT "
+                               "or --fer2013 OUT.csv")
+    if val + test >= 1:
+        raise click.UsageError("--val plus --test must leave something for Train")
+    for folder in (xml_dir, sfew_dir, afew_dir):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            raise click.ClickException(f"{folder}: exists and is not a directory")
+    if fer_csv is not None and fer_csv.is_dir():
+        raise click.ClickException(f"{fer_csv}: is a directory, not a CSV file")
+    if xml_dir is not None:
+        from curator.cli.xml import export_xml
+
+        export_xml(xml_dir, film_id)
+    if not (sfew_dir or afew_dir or fer_csv):
+        return
+    from curator.cli.faces import default_workers
+    from curator.export.plan import assign
+
+    images = sfew_dir is not None or fer_csv is not None
+    plan, film_xml, problems = _plan(film_id, frames_per_clip if images else 0, afew_dir)
+    previous = _previous_splits(sfew_dir, afew_dir, fer_csv)
+    assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous)
+    out, err = console(), console(stderr=True)
+    describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
+                "frames_per_clip": frames_per_clip, "size": size, "gray": gray}
+    if images:
+        problems += _images(plan, sfew_dir, fer_csv, size, gray, workers or default_workers(),
+                            describe)
+    if afew_dir is not None:
+        from curator.export.afew import export_afew
+
+        report = export_afew(plan, afew_dir, film_xml)
+        out.print(f"afew: {report.clips} clips in {afew_dir} ({report.cut} cut, "
+                  f"{report.unchanged} unchanged, {report.removed} removed)")
+        problems += report.problems
+    for problem in problems:
+        err.print(f"warning: {problem}", markup=False)
+    if problems:
+        err.print(f"{len(problems)} problem(s)", markup=False)
+        raise click.exceptions.Exit(1)
+
+
+def _plan(
+    film_id: int | None, frames_per_clip: int, afew_dir: Path | None
+) -> tuple[ExportPlan, dict[int, bytes], list[str]]:
+    """The confirmed clips; films that cannot be found are reported and left out."""
+    from curator.errors import MediaError
+    from curator.export.plan import confirmed_clips
+    from curator.store.face_check import locate_film
+    from curator.store.films import get_film
+    from curator.store.xml_export import film_to_xml
+
+    problems: list[str] = []
+    film_xml: dict[int, bytes] = {}
+    with state().database().session() as session:
+        if film_id is not None:
+            get_film(session, film_id)
+        plan = confirmed_clips(session, film_id=film_id, frames_per_clip=frames_per_clip)
+        paths: dict[int, str | None] = {}
+        for clip in plan.clips:
+            if clip.film_id not in paths:
+                film = get_film(session, clip.film_id)
+                try:
+                    path, _note = locate_film(film)
+                    paths[film.id] = film.path = str(path.resolve())
+                except MediaError as exc:
+                    problems.append(f"film {film.id}: {exc}")
+                    paths[film.id] = None
+                if afew_dir is not None:
+                    film_xml[film.id] = film_to_xml(session, film)
+            clip.film_path = paths[clip.film_id] or ""
+    plan.clips = [c for c in plan.clips if c.film_path]
+    return plan, film_xml, problems
+
+
+def _previous_splits(*outputs: Path | None) -> dict[int, str]:
+    """clip id → split from earlier exports to these outputs (so nothing moves)."""
+    from curator.export.state import STATE_NAME, load_state
+
+    previous: dict[int, str] = {}
+    for output in outputs:
+        if output is None:
+            continue
+        path = (output.with_name(f".{output.name}.state.json") if output.suffix == ".csv"
+                else output / STATE_NAME)
+        for clip_id, split in load_state(path).get("clips", {}).items():
+            previous.setdefault(int(clip_id), split)
+    return previous
+
+
+def _images(
+    plan: ExportPlan, sfew_dir: Path | None, fer_csv: Path | None, size: int, gray: bool,
+    workers: int, describe: dict[str, object],
+) -> list[str]:
+    from curator.export.images import ImageSettings, export_images
+
+    progress = task = None
+    if interactive():
+        from rich.progress import Progress
+
+        progress = Progress(console=console(stderr=True), transient=True)
+        progress.start()
+
+    def on_start(total: int) -> None:
+        nonlocal task
+        if progress is not None:
+            task = progress.add_task("cropping", total=total)
+
+    def on_clip() -> None:
+        if progress is not None and task is not None:
+            progress.advance(task)
+
+    try:
+        report = export_images(
+            plan, sfew_dir=sfew_dir, fer_csv=fer_csv, settings=ImageSettings(size, gray),
+            workers=workers, describe=describe, on_start=on_start, on_clip=on_clip,
+        )
+    finally:
+        if progress is not None:
+            progress.stop()
+    out = console()
+    rate = f", {report.crops / report.crop_seconds:.1f} crops/s" if report.crops else ""
+    if sfew_dir is not None:
+        out.print(f"sfew: {report.images} images in {sfew_dir} ({report.written} written, "
+                  f"{report.unchanged} unchanged, {report.removed} removed{rate})")
+    if fer_csv is not None:
+        out.print(f"fer2013: {report.fer_rows} rows in {fer_csv}")
+    for note in report.skipped:
+        out.print(f"  skipped {note}", markup=False)
+    return report.problems

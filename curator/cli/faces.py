@@ -1,0 +1,118 @@
+"""The face check as `curator propose` runs it: progress bar, summary, problems."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from curator.cli.common import console, interactive
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from curator.media.facecheck import FaceParams
+    from curator.media.offset import OffsetEstimate
+    from curator.store.db import Database
+
+# Suggest --subs-offset when the estimate differs this much and is this clear.
+OFFSET_HINT_MS = 300
+OFFSET_HINT_CONFIDENCE = 0.3
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def check_faces(
+    database: Database, film_ids: Sequence[int], params: FaceParams, *, workers: int | None
+) -> None:
+    """Run the face check with a progress bar; exit 1 at the end if any window failed."""
+    from curator.store.face_check import run_face_check
+
+    out, err = console(), console(stderr=True)
+    if params.detector == "cnn":
+        err.print("note: the CNN detector is slow on a CPU (about a second per frame)")
+    progress = None
+    task = None
+    if interactive():
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        progress = Progress(
+            TextColumn("face check"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=err, transient=True,
+        )
+
+    def on_start(total: int) -> None:
+        nonlocal task
+        if progress is not None:
+            task = progress.add_task("faces", total=total)
+
+    def on_window(_result: object) -> None:
+        if progress is not None and task is not None:
+            progress.advance(task)
+
+    if progress is not None:
+        progress.start()
+    try:
+        report = run_face_check(
+            database, film_ids, params, workers=workers or default_workers(),
+            on_start=on_start, on_window=on_window,
+        )
+    finally:
+        if progress is not None:
+            progress.stop()
+    for note in report.relocated:
+        out.print(f"  {note}", markup=False)
+    if report.windows:
+        out.print(
+            f"faces: {report.windows} windows checked, {report.kept} kept, "
+            f"{report.rejected} rejected (no face), {report.faces} face tracks, "
+            f"{report.new_people} new people"
+        )
+    else:
+        out.print("faces: no clips waiting for a face check")
+    for problem in report.problems:
+        err.print(f"warning: {problem}", markup=False)
+    if report.problems:
+        err.print(f"{len(report.problems)} problem(s); those clips stay unchecked", markup=False)
+        raise click.exceptions.Exit(1)
+
+
+def estimate_offset_quietly(film: Path, cue_starts_ms: list[int]) -> OffsetEstimate | None:
+    """The offset estimate, or None (with a warning) when the audio cannot be read."""
+    from curator.errors import MediaError
+    from curator.media.audio import film_subtitle_offset
+
+    try:
+        return film_subtitle_offset(film, cue_starts_ms)
+    except MediaError as exc:
+        console(stderr=True).print(f"warning: subtitle timing not checked: {exc}", markup=False)
+        return None
+
+
+def report_offset(out: Console, estimate: OffsetEstimate, *, applied_ms: int) -> None:
+    """One line on the subtitle timing, and how to fix it when it looks off."""
+    if not estimate.cues or not estimate.onsets:
+        out.print("  subtitle timing: not enough speech or cues to check")
+        return
+    out.print(
+        f"  subtitle timing: speech onsets suggest an offset of "
+        f"{estimate.offset_ms / 1000:+.3f} s (confidence {estimate.confidence:.2f}, "
+        f"{estimate.matched}/{estimate.cues} cue starts meet an onset)"
+    )
+    if abs(estimate.offset_ms - applied_ms) >= OFFSET_HINT_MS and (
+        estimate.confidence >= OFFSET_HINT_CONFIDENCE
+    ):
+        out.print(
+            f"  to apply it, ingest again with --subs-offset {estimate.offset_ms / 1000:.3f}"
+        )

@@ -1,0 +1,80 @@
+"""`curator label`: confirm clips from the command line (scripts, tests, bulk work).
+
+Writes through `record_decision`, the same path the review UI uses, so the
+annotations, the consensus and the change log are the same either way.
+"""
+
+from __future__ import annotations
+
+import click
+
+from curator.cli.common import console, state
+
+
+@click.command("label")
+@click.argument("clip_ids", nargs=-1, type=int, metavar="CLIP_ID…")
+@click.option("--expression", help="The expression to confirm (Angry, Disgust, Fear, Happy, "
+                                   "Neutral, Sad, Surprise; common spellings accepted).")
+@click.option("--accept-proposed", is_flag=True,
+              help="Confirm every proposed clip with its proposed label.")
+@click.option("--film", "film_id", type=int, help="With --accept-proposed: only this film.")
+@click.option("--annotator", help="Who is deciding [env CURATOR_ANNOTATOR; default: OS user].")
+def label_command(
+    clip_ids: tuple[int, ...],
+    expression: str | None,
+    accept_proposed: bool,
+    film_id: int | None,
+    annotator: str | None,
+) -> None:
+    """Confirm clips with an expression, without the review UI.
+
+    \b
+    curator label 12 15 --expression happy     confirm clips 12 and 15 as Happy
+    curator label --accept-proposed --film 1   confirm film 1's proposals as proposed
+
+    Each decision is an annotation by --annotator; the clip's status and expression
+    follow from all annotators' votes, and every change is logged. Rejected clips
+    (by a reviewer or by the face check) are left alone by --accept-proposed. A
+    clip id that does not exist is reported and skipped; the command then exits 1.
+    """
+    from curator import settings
+    from curator.labels import EMOTIONS, canonical_label
+    from curator.store.annotations import record_decision
+    from curator.store.films import get_film
+    from curator.store.label import proposed_clips
+
+    if accept_proposed == bool(clip_ids):
+        raise click.UsageError("give CLIP_IDs with --expression, or --accept-proposed")
+    if clip_ids and expression is None:
+        raise click.UsageError("--expression is required with CLIP_IDs")
+    if accept_proposed and expression is not None:
+        raise click.UsageError("--accept-proposed uses each clip's proposed label; "
+                               "drop --expression")
+    if film_id is not None and not accept_proposed:
+        raise click.UsageError("--film goes with --accept-proposed")
+    label = canonical_label(expression, EMOTIONS) if expression is not None else None
+    who = annotator or settings.default_annotator()
+    out, err = console(), console(stderr=True)
+    confirmed = missing = 0
+    from curator.store.models import Clip
+
+    with state().database().session() as session:
+        if accept_proposed:
+            if film_id is not None:
+                get_film(session, film_id)
+            work = [(clip, clip.proposed_label) for clip in proposed_clips(session, film_id)]
+        else:
+            work = []
+            for clip_id in dict.fromkeys(clip_ids):
+                clip = session.get(Clip, clip_id)
+                if clip is None:
+                    err.print(f"error: no clip with id {clip_id}", markup=False)
+                    missing += 1
+                    continue
+                work.append((clip, label))
+        for clip, name in work:
+            record_decision(session, clip, annotator=who, decision="confirm", expression=name)
+            confirmed += 1
+    out.print(f"{confirmed} clip(s) confirmed by {who}")
+    if missing:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,132 @@
+"""AFEW-style export: each confirmed clip as its own short video, beside its XML record.
+
+Layout: `OUT/<Train|Val|Test>/<Expression>/<film>_<clip>.mp4` (cut with moviepy,
+audio kept) and `<film>_<clip>.xml` (the film's curator XML reduced to that one
+clip: valid against the same schema), plus `manifest.csv`. Splits are the same
+subject-independent ones as the image export. A clip already cut from the same
+film content and times is not cut again; clips no longer confirmed are removed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curator.errors import CuratorError
+from curator.export.plan import ClipPlan, ExportPlan
+from curator.export.state import (
+    STATE_NAME,
+    load_state,
+    remove_temporaries,
+    save_state,
+    write_if_changed,
+)
+from curator.fsutil import sha256_file
+
+CHECKPOINT_S = 3.0
+MANIFEST_COLUMNS = ("video", "clip", "film", "start", "end", "person", "label", "split", "sha256")
+
+
+@dataclass
+class AfewReport:
+    clips: int = 0
+    cut: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def clip_record(film_xml: bytes, start_ms: int, end_ms: int) -> bytes:
+    """The film document with only the clip at (start, end) left in it."""
+    from lxml import etree
+
+    root = etree.fromstring(film_xml)
+    start, end = f"{start_ms / 1000:.3f}", f"{end_ms / 1000:.3f}"
+    for node in root.findall("clip"):
+        if (node.get("start"), node.get("end")) != (start, end):
+            root.remove(node)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def video_path(clip: ClipPlan) -> str:
+    return f"{clip.split}/{clip.label}/{clip.film_id:04d}_{clip.clip_id:06d}.mp4"
+
+
+def _key(clip: ClipPlan) -> str:
+    return hashlib.sha256(f"{clip.film_sha}|{clip.start_ms}|{clip.end_ms}".encode()).hexdigest()
+
+
+def export_afew(
+    plan: ExportPlan,
+    out: Path,
+    film_xml: Mapping[int, bytes],
+    *,
+    on_clip: Callable[[], None] | None = None,
+) -> AfewReport:
+    """Cut every planned clip (splits already assigned) that is not there yet."""
+    from curator.media.cut import cut_clip
+
+    report = AfewReport()
+    remove_temporaries(out)
+    state = load_state(out / STATE_NAME)
+    videos: dict[str, dict[str, Any]] = state.get("videos", {})
+    last = time.monotonic()
+    planned: set[str] = set()
+    for clip in plan.clips:
+        rel = video_path(clip)
+        planned.add(rel)
+        target = out / rel
+        entry = videos.get(rel)
+        try:
+            if entry and entry.get("key") == _key(clip) and target.is_file():
+                report.unchanged += 1
+            else:
+                cut_clip(Path(clip.film_path), clip.start_ms, clip.end_ms, target)
+                report.cut += 1
+                entry = {"key": _key(clip), "sha256": sha256_file(target)}
+            write_if_changed(target.with_suffix(".xml"),
+                             clip_record(film_xml[clip.film_id], clip.start_ms, clip.end_ms))
+        except (CuratorError, OSError) as exc:
+            report.problems.append(f"clip {clip.clip_id}: {exc}")
+            continue
+        videos[rel] = {**entry, "clip": clip.clip_id, "film": clip.film_id,
+                       "start_ms": clip.start_ms, "end_ms": clip.end_ms,
+                       "person": clip.person_id, "label": clip.label, "split": clip.split}
+        if on_clip is not None:
+            on_clip()
+        if time.monotonic() - last > CHECKPOINT_S:
+            _save(out, state, videos)
+            last = time.monotonic()
+    for rel in sorted(set(videos) - planned):
+        (out / rel).unlink(missing_ok=True)
+        (out / rel).with_suffix(".xml").unlink(missing_ok=True)
+        del videos[rel]
+        report.removed += 1
+    report.clips = len(videos)
+    _save(out, state, videos)
+    write_if_changed(out / "manifest.csv", _manifest(videos))
+    return report
+
+
+def _save(out: Path, state: dict[str, Any], videos: dict[str, dict[str, Any]]) -> None:
+    state["videos"] = videos
+    state["clips"] = {str(v["clip"]): v["split"] for v in videos.values()}
+    save_state(out / STATE_NAME, state)
+
+
+def _manifest(videos: Mapping[str, Mapping[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for rel in sorted(videos):
+        v = videos[rel]
+        writer.writerow([rel, v["clip"], v["film"], f"{v['start_ms'] / 1000:.3f}",
+                         f"{v['end_ms'] / 1000:.3f}", "" if v["person"] is None else v["person"],
+                         v["label"], v["split"], v["sha256"]])
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,248 @@
+"""Aligned face crops of confirmed clips: the SFEW 2.0 folders and/or a FER-2013 CSV.
+
+SFEW: `OUT/<Train|Val|Test>/<Angry|…|Surprise>/<film>_<clip>_<ms>.png`, a
+`manifest.csv` (image, clip, film, time, person, label, split, sha256), a
+`summary.json` and one class-distribution PNG per split.
+
+Idempotent and resumable: every image has a key (film content, time, landmarks,
+size, colour); an image whose key and file are unchanged is not decoded again, a
+changed one is rewritten, one no longer planned (clip relabelled or unconfirmed)
+is deleted. Progress is saved every few seconds, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curator.export.fer2013 import fer_document, fer_row, pixels_text
+from curator.export.plan import ClipPlan, ExportPlan
+from curator.export.splits import SPLITS
+from curator.export.state import (
+    STATE_NAME,
+    load_state,
+    remove_temporaries,
+    save_state,
+    sha256_bytes,
+    write_if_changed,
+)
+from curator.labels import EMOTIONS
+from curator.media.crops import CropFrame, CropJob, CropResult, render_clip
+
+CHECKPOINT_S = 3.0
+MANIFEST_COLUMNS = ("image", "clip", "film", "time", "person", "label", "split", "sha256")
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    size: int = 256
+    gray: bool = False
+
+
+@dataclass
+class ImageReport:
+    images: int = 0  # in the dataset now
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    fer_rows: int = 0
+    crops: int = 0  # crops computed in this run
+    crop_seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # clips without usable frames
+    problems: list[str] = field(default_factory=list)
+
+
+def image_name(clip: ClipPlan, frame: CropFrame) -> str:
+    return f"{clip.film_id:04d}_{clip.clip_id:06d}_{frame.time_ms:08d}.png"
+
+
+def image_key(clip: ClipPlan, frame: CropFrame, settings: ImageSettings) -> str:
+    """Changes whenever the pixels of the crop could change."""
+    digest = hashlib.sha256()
+    digest.update(f"{clip.film_sha}|{clip.check_start_ms}|{clip.sample_fps}|{frame.index}|"
+                  f"{settings.size}|{settings.gray}|".encode())
+    digest.update(frame.landmarks.astype("<f4").tobytes())
+    return digest.hexdigest()
+
+
+def export_images(
+    plan: ExportPlan,
+    *,
+    sfew_dir: Path | None,
+    fer_csv: Path | None,
+    settings: ImageSettings,
+    workers: int = 1,
+    describe: Mapping[str, Any] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_clip: Callable[[], None] | None = None,
+) -> ImageReport:
+    """Write the crops of `plan` (splits already assigned) to the SFEW folder and/or CSV.
+
+    `describe` (the export's options) is recorded in the summary.
+    """
+    from curator.media.pool import parallel_map
+
+    report = ImageReport()
+    sfew = _SfewState(sfew_dir, settings) if sfew_dir is not None else None
+    if sfew is not None:
+        sfew.state["settings"] = dict(describe or {})
+    fer = _FerState(fer_csv) if fer_csv is not None else None
+    jobs = []
+    for clip in plan.clips:
+        if not clip.frames:
+            report.skipped.append(f"clip {clip.clip_id}: {clip.note or 'no frames'}")
+            continue
+        needed = [f for f in clip.frames
+                  if (sfew and sfew.needs(clip, f)) or (fer and fer.needs(clip, f, settings))]
+        if needed:
+            jobs.append(CropJob(
+                key=clip.clip_id, path=clip.film_path, start_ms=clip.check_start_ms or 0,
+                sample_fps=clip.sample_fps or 1.0, display_size=clip.display_size,
+                frames=tuple(needed), size=settings.size, gray=settings.gray,
+                png=sfew is not None, fer=fer is not None,
+            ))
+    by_id = {c.clip_id: c for c in plan.clips}
+    if on_start is not None:
+        on_start(len(jobs))
+    last = time.monotonic()
+    began = time.perf_counter()
+    try:
+        for result in parallel_map(render_clip, jobs, workers=min(workers, max(len(jobs), 1))):
+            _take(result, by_id[result.key], sfew, fer, settings, report)
+            if on_clip is not None:
+                on_clip()
+            if time.monotonic() - last > CHECKPOINT_S:
+                if sfew is not None:
+                    sfew.save()
+                last = time.monotonic()
+    finally:
+        report.crop_seconds = time.perf_counter() - began
+        if sfew is not None:
+            sfew.save()
+    if sfew is not None:
+        sfew.finish(plan, report)
+    if fer is not None:
+        fer.finish(plan, settings, report)
+    return report
+
+
+def _take(
+    result: CropResult, clip: ClipPlan, sfew: _SfewState | None, fer: _FerState | None,
+    settings: ImageSettings, report: ImageReport,
+) -> None:
+    if result.error is not None:
+        report.problems.append(f"clip {clip.clip_id}: {result.error}")
+    frames = {f.time_ms: f for f in clip.frames}
+    for image in result.images:
+        report.crops += 1
+        frame = frames[image.time_ms]
+        if sfew is not None and image.png is not None:
+            sfew.store(clip, frame, image.png, report)
+        if fer is not None and image.fer is not None:
+            fer.rows[image_key(clip, frame, settings)] = pixels_text(image.fer)
+
+
+class _SfewState:
+    def __init__(self, folder: Path, settings: ImageSettings) -> None:
+        self.folder, self.settings = folder, settings
+        remove_temporaries(folder)
+        self.state = load_state(folder / STATE_NAME)
+        self.images: dict[str, dict[str, Any]] = self.state.get("images", {})
+
+    def relpath(self, clip: ClipPlan, frame: CropFrame) -> str:
+        return f"{clip.split}/{clip.label}/{image_name(clip, frame)}"
+
+    def needs(self, clip: ClipPlan, frame: CropFrame) -> bool:
+        entry = self.images.get(self.relpath(clip, frame))
+        return not (entry and entry.get("key") == image_key(clip, frame, self.settings)
+                    and (self.folder / self.relpath(clip, frame)).is_file())
+
+    def store(self, clip: ClipPlan, frame: CropFrame, png: bytes, report: ImageReport) -> None:
+        rel = self.relpath(clip, frame)
+        if write_if_changed(self.folder / rel, png):
+            report.written += 1
+        else:
+            report.unchanged += 1
+        self.images[rel] = {
+            "key": image_key(clip, frame, self.settings), "sha256": sha256_bytes(png),
+            "clip": clip.clip_id, "film": clip.film_id, "time_ms": frame.time_ms,
+            "person": clip.person_id, "label": clip.label, "split": clip.split,
+        }
+
+    def save(self) -> None:
+        self.state["images"] = self.images
+        self.state["clips"] = {str(e["clip"]): e["split"] for e in self.images.values()}
+        save_state(self.folder / STATE_NAME, self.state)
+
+    def finish(self, plan: ExportPlan, report: ImageReport) -> None:
+        planned = {self.relpath(c, f) for c in plan.clips for f in c.frames}
+        for rel in sorted(set(self.images) - planned):
+            (self.folder / rel).unlink(missing_ok=True)
+            del self.images[rel]
+            report.removed += 1
+        for split in SPLITS:
+            for label in EMOTIONS:
+                (self.folder / split / label).mkdir(parents=True, exist_ok=True)
+        report.unchanged = len(planned & set(self.images)) - report.written
+        report.images = len(self.images)
+        self.save()
+        from curator.export.summary import write_summary
+
+        write_summary(self.folder, list(self._manifest_rows()), self.state.get("settings"))
+        write_if_changed(self.folder / "manifest.csv", _csv(self._manifest_rows()))
+
+    def _manifest_rows(self) -> Iterator[dict[str, Any]]:
+        for rel in sorted(self.images):
+            e = self.images[rel]
+            yield {"image": rel, "clip": e["clip"], "film": e["film"],
+                   "time": f"{e['time_ms'] / 1000:.3f}",
+                   "person": "" if e["person"] is None else e["person"],
+                   "label": e["label"], "split": e["split"], "sha256": e["sha256"]}
+
+
+class _FerState:
+    """Rows of an earlier CSV are reused by key, so only new crops are computed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.state_path = path.with_name(f".{path.name}.state.json")
+        self.rows: dict[str, str] = {}  # image key → pixels text
+        for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+            leftover.unlink(missing_ok=True)
+        keys = load_state(self.state_path).get("keys", [])
+        if keys and path.is_file():
+            lines = path.read_text(encoding="ascii").splitlines()[1:]
+            if len(lines) == len(keys):
+                self.rows = {k: line.split(",")[1] for k, line in zip(keys, lines, strict=True)}
+
+    def needs(self, clip: ClipPlan, frame: CropFrame, settings: ImageSettings) -> bool:
+        return image_key(clip, frame, settings) not in self.rows
+
+    def finish(self, plan: ExportPlan, settings: ImageSettings, report: ImageReport) -> None:
+        order = {s: i for i, s in enumerate(SPLITS)}
+        keys, lines = [], []
+        for clip in sorted(plan.clips, key=lambda c: (order[c.split], c.clip_id)):
+            for frame in clip.frames:
+                key = image_key(clip, frame, settings)
+                pixels = self.rows.get(key)
+                if pixels is not None:  # reused rows take the current label and split
+                    keys.append(key)
+                    lines.append(fer_row(clip.label, pixels, clip.split))
+        write_if_changed(self.path, fer_document(lines))
+        save_state(self.state_path, {"keys": keys})
+        report.fer_rows = len(lines)
+
+
+def _csv(rows: Iterator[dict[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")

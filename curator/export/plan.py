@@ -1,0 +1,149 @@
+"""What an export contains: confirmed clips, their split, and for images their frames.
+
+Read from the store in one go; everything after this works on plain dataclasses.
+The main face of a clip is its most present main track; its person (or, by film,
+the film) decides the split group.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from curator.export.selection import Candidate, choose_frames
+from curator.export.splits import SPLITS, assign_splits, connected_groups
+from curator.media.crops import CropFrame
+from curator.store.faces import display_size, landmarks_of
+from curator.store.models import Clip, ClipSubject, FaceCheck, FaceTrack, Film
+
+SPLIT_MODES = ("by-actor", "by-film")
+
+
+@dataclass
+class ClipPlan:
+    clip_id: int
+    film_id: int
+    film_sha: str
+    film_path: str
+    start_ms: int
+    end_ms: int
+    label: str
+    person_id: int | None  # the main face's person
+    people: tuple[int, ...]  # every person in the clip (for subject-independent splits)
+    display_size: tuple[int, int]
+    check_start_ms: int | None = None
+    sample_fps: float | None = None
+    frames: tuple[CropFrame, ...] = ()
+    split: str = ""
+    note: str | None = None  # why a clip has no frames
+
+
+@dataclass
+class ExportPlan:
+    clips: list[ClipPlan] = field(default_factory=list)
+
+    def by_split(self) -> dict[str, list[ClipPlan]]:
+        return {s: [c for c in self.clips if c.split == s] for s in SPLITS}
+
+
+def confirmed_clips(
+    session: Session, *, film_id: int | None = None, frames_per_clip: int = 0
+) -> ExportPlan:
+    """Every confirmed clip with its main face; with `frames_per_clip`, its chosen frames."""
+    query = (
+        select(Clip)
+        .where(Clip.status == "confirmed", Clip.expression.is_not(None))
+        .options(
+            selectinload(Clip.film),
+            selectinload(Clip.subjects).selectinload(ClipSubject.track),
+        )
+        .order_by(Clip.film_id, Clip.start_ms, Clip.id)
+    )
+    if film_id is not None:
+        query = query.where(Clip.film_id == film_id)
+    plan = ExportPlan()
+    for clip in session.scalars(query):
+        film: Film = clip.film
+        track = session.scalars(
+            select(FaceTrack)
+            .where(FaceTrack.clip_id == clip.id, FaceTrack.is_main.is_(True))
+            .order_by(FaceTrack.presence.desc(), FaceTrack.id)
+            .options(selectinload(FaceTrack.detections))
+        ).first()
+        people = {s.person_id for s in clip.subjects if s.person_id is not None}
+        if track is not None and track.person_id is not None:
+            people.add(track.person_id)
+        item = ClipPlan(
+            clip_id=clip.id, film_id=film.id, film_sha=film.sha256, film_path=film.path,
+            start_ms=clip.start_ms, end_ms=clip.end_ms, label=str(clip.expression),
+            person_id=track.person_id if track is not None else None,
+            people=tuple(sorted(people)), display_size=display_size(film),
+        )
+        if frames_per_clip > 0:
+            _plan_frames(session, item, track, frames_per_clip)
+        plan.clips.append(item)
+    return plan
+
+
+def _plan_frames(session: Session, item: ClipPlan, track: FaceTrack | None, k: int) -> None:
+    check = session.get(FaceCheck, item.clip_id)
+    if check is None:
+        item.note = "not face-checked (run `curator propose`)"
+        return
+    if track is None or not track.detections:
+        item.note = "no face track"
+        return
+    item.check_start_ms, item.sample_fps = check.start_ms, check.sample_fps
+    candidates = [Candidate(d.time_ms, landmarks_of(d), d.sharpness) for d in track.detections]
+    chosen = choose_frames(candidates, k, neutral=item.label == "Neutral")
+    if not chosen:
+        item.note = "no frame with usable landmarks"
+        return
+    item.frames = tuple(
+        CropFrame(
+            index=round((candidates[i].time_ms - check.start_ms) * check.sample_fps / 1000),
+            time_ms=candidates[i].time_ms,
+            landmarks=candidates[i].landmarks,
+        )
+        for i in chosen
+    )
+
+
+def group_of(clip: ClipPlan, mode: str) -> list[str]:
+    """What ties a clip to others: its people (by-actor) or its film."""
+    if mode == "by-film" or not clip.people:
+        return [f"film:{clip.film_id}"]
+    return [f"person:{p}" for p in clip.people]
+
+
+def assign(
+    plan: ExportPlan,
+    *,
+    mode: str,
+    val: float,
+    test: float,
+    seed: int,
+    previous: Mapping[int, str] | None = None,
+) -> dict[str, str]:
+    """Set every clip's split; returns group → split. `previous` (clip → split) is kept
+    where a group was placed before, so a re-run does not move earlier files."""
+    if mode not in SPLIT_MODES:
+        raise ValueError(f"unknown split mode {mode!r}")
+    groups = connected_groups({c.clip_id: group_of(c, mode) for c in plan.clips})
+    sizes = Counter(groups[c.clip_id] for c in plan.clips)
+    earlier: dict[str, Counter[str]] = {}
+    for clip in plan.clips:
+        if previous and clip.clip_id in previous:
+            earlier.setdefault(groups[clip.clip_id], Counter())[previous[clip.clip_id]] += 1
+    fixed = {
+        group: max(counts, key=lambda s: (counts[s], -SPLITS.index(s) if s in SPLITS else -9))
+        for group, counts in earlier.items()
+    }
+    splits = assign_splits(sizes, val=val, test=test, seed=seed, fixed=fixed)
+    for clip in plan.clips:
+        clip.split = splits[groups[clip.clip_id]]
+    return splits

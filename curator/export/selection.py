@@ -1,0 +1,78 @@
+"""Choosing K frames of a clip for the image datasets (pure).
+
+Candidates are the main face's samples from the face check whose landmarks are
+usable (`landmarks_sane`: eyes apart and roughly level, nose between the eyes).
+The time span they cover is cut into K equal parts; from each part the frame with
+the best score is taken, so the frames spread over the clip. The score adds two
+ranks within the clip, each scaled to 0..1:
+
+* sharpness: variance of the Laplacian of the face (measured at check time);
+* expression: how far brows and mouth are from the track's median shape (eyes
+  levelled, scaled by the eye distance). For Neutral clips the closest is best.
+
+Parts without a usable frame leave their slot to the best remaining frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from curator.media.align import landmarks_sane
+from curator.media.quality import expression_strength
+
+
+@dataclass(frozen=True)
+class Candidate:
+    time_ms: int
+    landmarks: np.ndarray  # (68, 2)
+    sharpness: float
+
+
+def _ranks(values: Sequence[float]) -> np.ndarray:
+    """0..1 ranks (ties share the lower rank); all 0 when there is one value."""
+    array = np.asarray(values, np.float64)
+    if len(array) <= 1:
+        return np.zeros(len(array))
+    order = array.argsort(kind="stable")
+    ranks = np.empty(len(array))
+    ranks[order] = np.arange(len(array))
+    for value in np.unique(array):
+        same = array == value
+        ranks[same] = ranks[same].min()
+    return ranks / (len(array) - 1)
+
+
+def choose_frames(candidates: Sequence[Candidate], k: int, *, neutral: bool = False) -> list[int]:
+    """Indices (into `candidates`, in time order) of up to `k` frames to export."""
+    if k <= 0:
+        return []
+    usable = [i for i, c in enumerate(candidates) if landmarks_sane(c.landmarks)]
+    if not usable:
+        return []
+    expression = _ranks(expression_strength([candidates[i].landmarks for i in usable]))
+    sharp = _ranks([candidates[i].sharpness for i in usable])
+    score = {i: sharp[n] + ((1 - expression[n]) if neutral else expression[n])
+             for n, i in enumerate(usable)}
+    times = [candidates[i].time_ms for i in usable]
+    first, last = min(times), max(times)
+    width = (last - first) / k or 1.0
+    chosen: list[int] = []
+    for part in range(k):
+        lo, hi = first + part * width, first + (part + 1) * width
+        last_part = part == k - 1
+        members = [
+            i for i in usable
+            if i not in chosen
+            and (lo <= candidates[i].time_ms < hi or (last_part and candidates[i].time_ms == last))
+        ]
+        if members:
+            chosen.append(max(members, key=lambda i: (score[i], -i)))
+    for i in sorted(usable, key=lambda i: (-score[i], i)):
+        if len(chosen) >= k:
+            break
+        if i not in chosen:
+            chosen.append(i)
+    return sorted(chosen, key=lambda i: (candidates[i].time_ms, i))

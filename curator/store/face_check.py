@@ -1,0 +1,153 @@
+"""Running the face check for films' unchecked clips and storing what it finds.
+
+Windows of all films go through one worker pool; results are written in small
+transactions as they arrive, so an interrupted run keeps what it finished and a
+re-run picks up the rest. A window that cannot be decoded is reported and left
+unchecked; the others go on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from curator.errors import CuratorError, MediaError
+from curator.media.facecheck import FaceParams, WindowFaces, WindowJob
+from curator.store.db import Database
+from curator.store.faces import assign_people, display_size, save_window, unchecked_clips
+from curator.store.models import Clip, Film
+
+COMMIT_EVERY_S = 2.0
+VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".m4v", ".webm", ".mpg", ".mpeg", ".ts", ".wmv")
+
+
+@dataclass
+class FaceCheckReport:
+    windows: int = 0
+    kept: int = 0
+    rejected: int = 0
+    faces: int = 0
+    new_people: int = 0
+    problems: list[str] = field(default_factory=list)  # one line each: what failed and why
+    relocated: list[str] = field(default_factory=list)
+
+
+def locate_film(film: Film) -> tuple[Path, str | None]:
+    """The film's file, or the same content found by hash beside where it was.
+
+    Returns (path, note); raises `MediaError` when the file is gone.
+    """
+    from curator.fsutil import sha256_file
+
+    path = Path(film.path)
+    if path.is_file():
+        return path, None
+    folder = path.parent
+    if folder.is_dir():
+        for candidate in sorted(folder.iterdir()):
+            is_video = candidate.suffix.lower() in VIDEO_SUFFIXES and candidate.is_file()
+            if is_video and sha256_file(candidate) == film.sha256:
+                return candidate, f"film {film.id} found by content hash at {candidate}"
+    raise MediaError(
+        path,
+        "film file not found (moved or renamed since ingest?); "
+        "run `curator ingest NEW_PATH --subs …` to record where it is now",
+    )
+
+
+def _jobs(database: Database, film_ids: Sequence[int], report: FaceCheckReport) -> list[WindowJob]:
+    jobs: list[WindowJob] = []
+    with database.session() as session:
+        for film_id in film_ids:
+            film = session.get(Film, film_id)
+            if film is None:
+                continue
+            clips = unchecked_clips(session, film)
+            if not clips:
+                continue
+            try:
+                path, note = locate_film(film)
+            except MediaError as exc:
+                report.problems.append(f"film {film.id}: {exc}")
+                continue
+            if note is not None:
+                film.path = str(path.resolve())
+                report.relocated.append(note)
+            size = display_size(film)
+            jobs += [WindowJob(c.id, str(path), c.start_ms, c.end_ms, size) for c in clips]
+    return jobs
+
+
+def run_face_check(
+    database: Database,
+    film_ids: Sequence[int],
+    params: FaceParams,
+    *,
+    workers: int = 1,
+    on_start: Callable[[int], None] | None = None,
+    on_window: Callable[[WindowFaces], None] | None = None,
+) -> FaceCheckReport:
+    """Check every unchecked clip of `film_ids`; then group the films' faces into people."""
+    from curator.media.pool import analyse_windows
+
+    report = FaceCheckReport()
+    jobs = _jobs(database, film_ids, report)
+    if on_start is not None:
+        on_start(len(jobs))
+    buffer: list[WindowFaces] = []
+    last_commit = time.monotonic()
+    try:
+        for result in analyse_windows(jobs, params, workers=min(workers, max(len(jobs), 1))):
+            report.windows += 1
+            if result.error is not None:
+                report.problems.append(f"clip {result.key}: {result.error}")
+            else:
+                buffer.append(result)
+            if on_window is not None:
+                on_window(result)
+            if buffer and time.monotonic() - last_commit >= COMMIT_EVERY_S:
+                _store(database, buffer, params, report)
+                buffer, last_commit = [], time.monotonic()
+    finally:
+        if buffer:
+            _store(database, buffer, params, report)
+    with database.session() as session:
+        for film_id in film_ids:
+            film = session.get(Film, film_id)
+            if film is not None:
+                report.new_people += assign_people(session, film).new_people
+    return report
+
+
+def _store(
+    database: Database, results: list[WindowFaces], params: FaceParams, report: FaceCheckReport
+) -> None:
+    with database.session() as session:
+        clips = {
+            c.id: c
+            for c in session.scalars(select(Clip).where(Clip.id.in_([r.key for r in results])))
+        }
+        for result in results:
+            clip = clips.get(result.key)
+            if clip is None:  # deleted while we looked at it
+                continue
+            if result.frames == 0:
+                report.problems.append(
+                    f"clip {clip.id}: {Path(clip.film.path).name}: no frames decoded at "
+                    f"{clip.start_ms / 1000:.3f} s (past the end of the video?)"
+                )
+                continue
+            try:
+                outcome = save_window(session, clip, result, params)
+            except CuratorError as exc:
+                report.problems.append(f"clip {clip.id}: {exc}")
+                continue
+            report.faces += outcome.faces
+            if outcome.rejected:
+                report.rejected += 1
+            else:
+                report.kept += 1
