@@ -144,7 +144,7 @@ def ingest_command(
 
         estimate = estimate_offset_quietly(film, [c.start_ms for d, *_ in tracks for c in d.cues])
 
-    out = console()
+    lines: list[str] = []  # printed once the transaction is committed
     with state().database().session() as session:
         registered = register_film(
             session,
@@ -156,13 +156,13 @@ def ingest_command(
         )
         record = registered.film
         verb = "registered" if registered.created else "already known"
-        out.print(
+        lines.append(
             f"film {record.id} {verb}: {record.title} "
             f"({record.duration_ms / 1000:.1f} s, {record.fps:g} fps, "
             f"{record.width}x{record.height})"
         )
         if registered.moved_from:
-            out.print(f"  moved: {registered.moved_from} → {record.path}")
+            lines.append(f"  moved: {registered.moved_from} → {record.path}")
         for document, analyzed, lang, sub_hash in tracks:
             track, created = add_subtitle_track(
                 session, record, document, analyzed, sha256=sub_hash, lang=lang
@@ -172,18 +172,22 @@ def ingest_command(
                 skipped = (
                     f", {document.skipped_lines} lines skipped" if document.skipped_lines else ""
                 )
-                out.print(
+                lines.append(
                     f"  track {track.id} ({lang}, {document.format}, {document.encoding}): "
                     f"{len(analyzed)} cues, {emotional} with an emotion{skipped}"
                 )
             else:
-                out.print(f"  track {track.id} ({document.path.name}) already stored")
+                lines.append(f"  track {track.id} ({document.path.name}) already stored")
         if record.subs_offset_ms:
-            out.print(f"  subtitle offset: {record.subs_offset_ms / 1000:+.3f} s")
-        if estimate is not None:
-            from curator.cli.faces import report_offset
+            lines.append(f"  subtitle offset: {record.subs_offset_ms / 1000:+.3f} s")
+        applied_ms = record.subs_offset_ms
+    out = console()
+    for line in lines:
+        out.print(line, markup=False)
+    if estimate is not None:
+        from curator.cli.faces import report_offset
 
-            report_offset(out, estimate, applied_ms=record.subs_offset_ms)
+        report_offset(out, estimate, applied_ms=applied_ms)
 
 
 def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-untyped-def]
