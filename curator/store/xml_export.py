@@ -12,7 +12,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from curator.store.models import ChangeLog, Clip, ClipCue, Cue, Film, SubtitleTrack
+from curator.store.models import ChangeLog, Clip, ClipCue, ClipSubject, Cue, Film, SubtitleTrack
 from curator.store.xml_safety import SCHEMA_VERSION
 
 
@@ -96,7 +96,7 @@ def film_to_xml(session: Session, film: Film) -> bytes:
         .order_by(Clip.start_ms, Clip.end_ms)
         .options(
             selectinload(Clip.cue_links).selectinload(ClipCue.cue).selectinload(Cue.evidence),
-            selectinload(Clip.subjects),
+            selectinload(Clip.subjects).selectinload(ClipSubject.track),
             selectinload(Clip.annotations),
         )
     ).all()
@@ -160,6 +160,13 @@ def _clip_element(
         _set(person, "pose", subject.pose)
         _set(person, "expression", subject.expression)
         person.set("main", "true" if subject.is_main else "false")
+        if subject.track is not None:
+            face = etree.SubElement(person, "faceTrack")
+            face.set("start", seconds(subject.track.start_ms))
+            face.set("end", seconds(subject.track.end_ms))
+            face.set("startFrame", str(frame_at(subject.track.start_ms, film.fps)))
+            face.set("endFrame", str(frame_at(subject.track.end_ms, film.fps)))
+            face.set("detections", str(subject.track.detection_count))
 
     if not clip.annotations and not changes:
         return

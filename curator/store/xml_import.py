@@ -25,6 +25,7 @@ from curator.store.models import (
     ClipSubject,
     Cue,
     CueEvidence,
+    FaceTrack,
     Film,
     Person,
     SubtitleTrack,
@@ -215,6 +216,13 @@ def _import_clip(
             pose=person_node.get("pose"),
             expression=person_node.get("expression"),
         )
+        face = person_node.find("faceTrack")
+        if face is not None:  # a summary: the detections themselves stay in the source database
+            subject.track = FaceTrack(
+                clip=clip, person=person, is_main=subject.is_main,
+                start_ms=ms(face.get("start", "0")), end_ms=ms(face.get("end", "0")),
+                detection_count=int(face.get("detections", "0")),
+            )
         clip.subjects.append(subject)
         subjects.append(subject)
     session.flush()
