@@ -51,9 +51,10 @@ def loudness_envelope(path: Path, *, hop_ms: int = HOP_MS) -> np.ndarray:
                 process.wait()
         if returncode != 0:
             errors.seek(0)
-            lines = errors.read().decode(errors="replace").strip().splitlines()
+            text = errors.read().decode(errors="replace").strip()
+            lines = text.splitlines()
             reason = lines[-1] if lines else "cannot decode the audio"
-            if "matches no streams" in reason:
+            if "matches no streams" in text or "'0:a:0'" in text:
                 reason = "has no audio stream"
             raise MediaError(path, reason)
     return np.concatenate(levels).astype(np.float32) if levels else np.zeros(0, np.float32)

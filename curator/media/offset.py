@@ -3,7 +3,8 @@
 1. Onsets: the loudness envelope is smoothed over ~100 ms (so syllables inside a
    phrase do not count), the noise floor is its 20th percentile, and an onset is
    where the level rises above floor + `rise_db` after at least `quiet_ms` below it;
-   the onset is put where that rise began (3 dB above the floor).
+   the onset is put where that rise began: the start of the run of unsmoothed levels
+   more than 3 dB above the floor that leads up to it.
 2. Alignment: the onsets become a train of soft peaks (±`tolerance_ms`); for every
    lag in ±`search_ms` the cue starts shifted by the lag are scored against it. The
    best lag is the offset that makes cue starts meet speech onsets.
@@ -45,11 +46,12 @@ def speech_onsets(
     if len(levels_db) == 0:
         return np.zeros(0, np.int64)
     width = max(1, smooth_ms // hop_ms)
-    smooth = np.convolve(levels_db, np.ones(width) / width, mode="same")
+    padded = np.pad(levels_db, (width // 2, width - 1 - width // 2), mode="edge")
+    smooth = np.convolve(padded, np.ones(width) / width, mode="valid")
     floor = float(np.percentile(smooth, 20))
     loud = smooth >= floor + rise_db
     quiet_hops = max(1, quiet_ms // hop_ms)
-    stirring = smooth > floor + 3.0
+    stirring = levels_db > floor + 3.0  # raw level: the smoothed one rises too early
     onsets = []
     quiet_run = quiet_hops  # the film's start counts as quiet
     for i, is_loud in enumerate(loud):

@@ -1,0 +1,48 @@
+"""Media fixtures: small real videos made from the sample film with the bundled ffmpeg."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from curator.media.probe import ffmpeg_exe
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "sample_media" / "demo_film.mp4"
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", *args], check=True)
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def audio_only(media_dir: Path) -> Path:
+    path = media_dir / "audio_only.m4a"
+    ffmpeg("-i", str(DEMO), "-vn", "-c:a", "copy", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def truncated(media_dir: Path) -> Path:
+    """The first half of an MP4 whose index (moov) is written at the end."""
+    whole = media_dir / "moov_at_end.mp4"
+    ffmpeg("-i", str(DEMO), "-c", "copy", str(whole))
+    path = media_dir / "truncated.mp4"
+    data = whole.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+@pytest.fixture(scope="session")
+def rotated(media_dir: Path) -> Path:
+    """Two seconds of the demo film tagged to be shown turned 90 degrees."""
+    path = media_dir / "rotated.mp4"
+    ffmpeg("-display_rotation", "90", "-i", str(DEMO), "-t", "2", "-c", "copy", str(path))
+    return path

@@ -1,0 +1,121 @@
+"""The Ng et al. crop on synthetic landmarks: rotation, eye-distance geometry, borders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from curator.media.align import (
+    BOTTOM_MARGIN,
+    SIDE_MARGIN,
+    TOP_MARGIN,
+    align_face,
+    crop_geometry,
+    crop_matrix,
+    eye_centres,
+    landmarks_sane,
+    transform_points,
+)
+
+from .synthetic import OUTER_CORNER, frontal_landmarks
+
+SIZE = 256
+WIDTH_E2E = 2 * OUTER_CORNER + 2 * SIDE_MARGIN  # crop width in eye distances
+HEIGHT_E2E = TOP_MARGIN + BOTTOM_MARGIN
+
+
+def _eyes_in_output(landmarks: np.ndarray, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
+    matrix = crop_matrix(crop_geometry(landmarks), (size, size))
+    return eye_centres(transform_points(matrix, landmarks))
+
+
+@pytest.mark.parametrize("angle", [0.0, 12.5, -30.0, 90.0, 170.0])
+def test_rotation_levels_the_eyes_and_puts_them_where_ng_et_al_say(angle: float) -> None:
+    landmarks = frontal_landmarks(angle_deg=angle, e2e=60)
+    geometry = crop_geometry(landmarks)
+    assert geometry.angle_deg == pytest.approx(angle if angle <= 180 else angle - 360, abs=1e-6)
+    left, right = _eyes_in_output(landmarks)
+    assert left[1] == pytest.approx(right[1], abs=1e-6)  # level
+    assert left[1] == pytest.approx(SIZE * TOP_MARGIN / HEIGHT_E2E, abs=1e-6)  # 0.4 of the height
+    # Outer corners 0.62·e2e in from the sides; eye centres a quarter e2e further in.
+    assert left[0] == pytest.approx(SIZE * (SIDE_MARGIN + 0.25) / WIDTH_E2E, abs=1e-6)
+    assert right[0] == pytest.approx(SIZE - SIZE * (SIDE_MARGIN + 0.25) / WIDTH_E2E, abs=1e-6)
+
+
+@pytest.mark.parametrize("e2e", [14.0, 60.0, 300.0])
+def test_box_is_sized_by_the_eye_distance(e2e: float) -> None:
+    geometry = crop_geometry(frontal_landmarks(e2e=e2e, angle_deg=7))
+    assert geometry.e2e == pytest.approx(e2e)
+    assert geometry.width == pytest.approx(WIDTH_E2E * e2e)
+    assert geometry.height == pytest.approx(HEIGHT_E2E * e2e)
+    assert geometry.centre[1] - geometry.top == pytest.approx(0.9 * e2e)
+    assert geometry.bottom - geometry.centre[1] == pytest.approx(1.35 * e2e)
+
+
+def _gradient(height: int = 300, width: int = 400) -> np.ndarray:
+    y, x = np.mgrid[0:height, 0:width]
+    return np.dstack([x % 256, y % 256, (x + y) % 256]).astype(np.uint8)
+
+
+def test_crop_reaching_past_the_frame_is_padded_by_reflection_not_shifted() -> None:
+    image = _gradient()
+    inside = frontal_landmarks(centre=(200, 150), e2e=50)
+    corner = frontal_landmarks(centre=(10, 8), e2e=50)  # most of the box is off the frame
+    # The eyes land on the same output pixels either way: the box did not move.
+    for a, b in zip(_eyes_in_output(inside), _eyes_in_output(corner), strict=True):
+        assert a == pytest.approx(b, abs=1e-6)
+    crop = align_face(image, corner)
+    assert crop.shape == (SIZE, SIZE, 3)
+    # Reflection, not a constant border: an output pixel whose source lies left of and
+    # above the frame shows the frame pixel mirrored about the edges.
+    back = np.linalg.inv(np.vstack([crop_matrix(crop_geometry(corner), (SIZE, SIZE)), [0, 0, 1]]))
+    for out_x, out_y in [(5, 5), (30, 60), (10, 120)]:
+        src_x, src_y = (back @ [out_x, out_y, 1])[:2]
+        assert src_x < 0 or src_y < 0
+        mirrored = image[round(abs(src_y)), round(abs(src_x))].astype(int)
+        assert np.abs(crop[out_y, out_x].astype(int) - mirrored).max() <= 4
+    assert len(np.unique(crop[:40, :40].reshape(-1, 3), axis=0)) > 50
+
+
+def test_pixels_inside_the_frame_are_the_frame_pixels() -> None:
+    image = _gradient()
+    landmarks = frontal_landmarks(centre=(200, 150), e2e=50)
+    crop = align_face(image, landmarks, size=(137, 113))  # integer scale not needed
+    assert crop.shape == (113, 137, 3)
+    geometry = crop_geometry(landmarks)
+    # The output centre maps back to the box centre in the (unrotated) frame.
+    x = (geometry.left + geometry.right) / 2
+    y = (geometry.top + geometry.bottom) / 2
+    assert np.abs(crop[56, 68].astype(int) - image[round(y), round(x)].astype(int)).max() <= 3
+
+
+def test_gray_and_other_input_formats() -> None:
+    landmarks = frontal_landmarks(centre=(200, 150), e2e=50)
+    rgb = _gradient()
+    assert align_face(rgb, landmarks, gray=True).shape == (SIZE, SIZE)
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+    assert (align_face(rgba, landmarks) == align_face(rgb, landmarks)).all()
+    gray = rgb[:, :, 0]
+    out = align_face(gray, landmarks)
+    assert out.shape == (SIZE, SIZE, 3) and (out[:, :, 0] == out[:, :, 1]).all()
+    assert align_face(rgb, landmarks, size=48, gray=True).shape == (48, 48)
+
+
+def test_degenerate_landmarks_are_refused() -> None:
+    with pytest.raises(ValueError):
+        crop_geometry(np.zeros((68, 2)))
+    with pytest.raises(ValueError):
+        crop_geometry(np.zeros((5, 2)))
+
+
+def test_sanity_check_rejects_profiles_tilts_and_tiny_faces() -> None:
+    assert landmarks_sane(frontal_landmarks())
+    assert landmarks_sane(frontal_landmarks(angle_deg=-20))
+    assert not landmarks_sane(frontal_landmarks(angle_deg=50))
+    assert not landmarks_sane(frontal_landmarks(e2e=8))
+    profile = frontal_landmarks(centre=(0, 0), e2e=60)
+    profile[30] = (70, 20)  # nose tip beyond the outer eye corner
+    assert not landmarks_sane(profile)
+    broken = frontal_landmarks()
+    broken[5] = np.nan
+    assert not landmarks_sane(broken)

@@ -1,0 +1,64 @@
+"""The face check of single windows on real video: tracks, landmarks, main subjects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from curator.media.facecheck import FaceParams, WindowAnalyser, WindowJob
+from curator.media.subjects import main_tracks
+
+from .conftest import DEMO
+
+
+@pytest.fixture(scope="module")
+def analyser() -> WindowAnalyser:
+    return WindowAnalyser(FaceParams())
+
+
+def test_a_face_is_followed_through_the_window(analyser: WindowAnalyser) -> None:
+    result = analyser.analyse(WindowJob(1, str(DEMO), 2000, 6500, (640, 360)))
+    assert result.error is None and result.frames == 18
+    (track,) = result.tracks
+    assert len(track.samples) >= 16
+    times = [s.time_ms for s in track.samples]
+    assert times == sorted(times) and times[0] == 2000
+    assert all(t % 250 == 0 for t in times)
+    sample = track.samples[0]
+    assert sample.landmarks.shape == (68, 2)
+    left, top, width, height = sample.box
+    x, y = sample.landmarks[:, 0], sample.landmarks[:, 1]
+    inside = ((x >= left - 0.2 * width) & (x <= left + 1.2 * width)
+              & (y >= top - 0.3 * height) & (y <= top + 1.2 * height)).mean()
+    assert inside > 0.9
+    assert len(track.encodings) >= 1 and track.encodings[0][1].shape == (128,)
+    assert main_tracks(result.tracks, result.frames, 360) == [0]
+
+
+def test_a_window_without_a_face(analyser: WindowAnalyser) -> None:
+    result = analyser.analyse(WindowJob(2, str(DEMO), 11000, 13500, (640, 360)))
+    assert result.error is None and result.frames == 10
+    assert result.tracks == [] and main_tracks(result.tracks, result.frames, 360) == []
+
+
+def test_coordinates_are_in_display_pixels_whatever_the_detection_size() -> None:
+    small = WindowAnalyser(FaceParams(detect_width=320, upsample=1))
+    full = WindowAnalyser(FaceParams())
+    job = WindowJob(3, str(DEMO), 3000, 4000, (640, 360))
+    a, b = small.analyse(job).tracks[0].samples[0], full.analyse(job).tracks[0].samples[0]
+    assert np.abs(np.array(a.box) - np.array(b.box)).max() < 0.15 * b.box[2]
+    assert np.abs(a.landmarks - b.landmarks).mean() < 6
+
+
+def test_a_missing_file_is_an_error_not_a_crash(analyser: WindowAnalyser, tmp_path: Path) -> None:
+    result = analyser.analyse(WindowJob(4, str(tmp_path / "gone.mp4"), 0, 1000, (640, 360)))
+    assert result.error is not None and "gone.mp4" in result.error
+
+
+@pytest.mark.shared_data
+def test_audience_laughing_window_has_faces(analyser: WindowAnalyser, shared_data: Path) -> None:
+    clip = shared_data / "video" / "short_hamilton_clip.mp4"
+    result = analyser.analyse(WindowJob(5, str(clip), 6000, 10_000, (640, 360)))
+    assert result.tracks and main_tracks(result.tracks, result.frames, 360)

@@ -1,0 +1,54 @@
+"""Probing videos with the bundled ffmpeg: what we read, and one-line errors for bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from curator.errors import MediaError
+from curator.media.probe import parse_ffmpeg_header, probe_video
+
+from .conftest import DEMO
+
+
+def test_demo_film() -> None:
+    info = probe_video(DEMO)
+    assert (info.duration_ms, info.fps, info.width, info.height) == (22000, 25.0, 640, 360)
+    assert info.has_audio and not info.variable_fps and info.rotation == 0
+
+
+def test_rotation_is_read_and_display_size_follows(rotated: Path) -> None:
+    info = probe_video(rotated)
+    assert info.rotation in (90, 270)
+    assert info.display_size == (360, 640)
+
+
+def test_variable_frame_rate_is_flagged() -> None:
+    header = (
+        "  Duration: 00:01:00.00, start: 0.000000, bitrate: 900 kb/s\n"
+        "  Stream #0:0(und): Video: h264 (High), yuv420p, 1280x720, 800 kb/s, 23.5 fps, "
+        "30 tbr, 90k tbn (default)\n"
+    )
+    info = parse_ffmpeg_header(header, Path("phone.mp4"))
+    assert info.variable_fps and info.fps == 23.5
+
+
+@pytest.mark.parametrize(
+    "fixture, reason",
+    [("audio_only", "no video stream"), ("truncated", "corrupt or truncated")],
+)
+def test_unusable_videos_say_why(request: pytest.FixtureRequest, fixture: str, reason: str) -> None:
+    path = request.getfixturevalue(fixture)
+    with pytest.raises(MediaError) as caught:
+        probe_video(path)
+    assert caught.value.path == path and reason in caught.value.reason
+    assert "\n" not in str(caught.value)
+
+
+def test_corrupt_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "film.mkv"
+    path.write_bytes(b"\x1a\x45\xdf\xa3 not really matroska" * 50)
+    with pytest.raises(MediaError) as caught:
+        probe_video(path)
+    assert caught.value.path == path and "\n" not in caught.value.reason
