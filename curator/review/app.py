@@ -52,6 +52,7 @@ class ReviewApp(App[None]):
         self.controller = ReviewController(database, annotator)
         self.loader = PreviewLoader(database, frame_source or _default_frames(), count=keyframes)
         self.player_finder = player_finder
+        self._started = False  # resize events can arrive before the first screen is up
 
     def on_mount(self) -> None:
         with self.database.session() as session:
@@ -61,13 +62,15 @@ class ReviewApp(App[None]):
         else:
             self.push_screen(ReviewScreen(self.database, self.controller, self.loader,
                                           self.spec, player_finder=self.player_finder))
+        self._started = True
         self._check_size(self.size.width, self.size.height)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._check_size(event.size.width, event.size.height)
+        if self._started:
+            self._check_size(event.size.width, event.size.height)
 
     def _check_size(self, width: int, height: int) -> None:
-        covered = any(isinstance(s, TooSmallScreen) for s in self.screen_stack)
+        covered = isinstance(self.screen, TooSmallScreen)
         if too_small(width, height) and not covered:
             self.push_screen(TooSmallScreen())
         elif not too_small(width, height) and isinstance(self.screen, TooSmallScreen):

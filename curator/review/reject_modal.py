@@ -24,6 +24,8 @@ REASONS: tuple[str, ...] = (
 class RejectModal(ModalScreen[str | None]):
     """Dismisses with the chosen reason, or None when cancelled."""
 
+    AUTO_FOCUS = ""  # the reason keys belong to the screen until `o` opens the text field
+
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(str(i), f"choose({i})", reason, show=False)
           for i, reason in enumerate(REASONS, start=1)),
@@ -38,9 +40,6 @@ class RejectModal(ModalScreen[str | None]):
             lines.append("[b]o[/b]  other (type it)      [b]esc[/b]  cancel")
             yield Static("\n".join(lines), id="reject-reasons")
             yield Input(placeholder="type a reason, enter to reject", id="reject-other")
-
-    def on_mount(self) -> None:
-        self.query_one("#reject-other", Input).display = False
 
     def action_choose(self, number: int) -> None:
         self.dismiss(REASONS[number - 1])

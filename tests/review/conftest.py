@@ -7,6 +7,7 @@ so only the preview tests decode real video.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
+from textual.widgets import Static
 
 from curator.review.app import ReviewApp
 from curator.store.db import Database, open_database
@@ -157,3 +160,10 @@ def clip_row(db: Database, clip_id: int) -> Clip:
         clip = session.get(Clip, clip_id)
         assert clip is not None
         return clip
+
+
+def text_of(widget: Static) -> str:
+    """What a Static shows, as plain text."""
+    console = Console(width=160, record=True, file=io.StringIO(), color_system=None)
+    console.print(widget.content)
+    return console.export_text()

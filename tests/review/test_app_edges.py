@@ -1,0 +1,132 @@
+"""Pilot tests for bad situations: empty database, moved film, small terminal, a rival writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from curator.review.controller import ReviewController
+from curator.review.empty_screen import EmptyScreen
+from curator.review.help_screen import HelpScreen
+from curator.review.main_screen import ReviewScreen
+from curator.review.preview import PreviewPane
+from curator.review.preview_screen import PreviewScreen
+from curator.review.too_small import TooSmallScreen
+from curator.store.db import open_database
+
+from .conftest import SIZE, Sample, clip_row, make_app, text_of, votes
+from .test_app_labelling import settle
+
+
+async def test_an_empty_database_gets_a_helpful_screen(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        app = make_app(db)
+        async with app.run_test(size=SIZE) as pilot:
+            assert isinstance(app.screen, EmptyScreen)
+            assert "curator propose" in text_of(app.screen.query_one("#empty-text"))
+            await pilot.press("enter", "4", "x")  # labelling keys do nothing here
+            assert isinstance(app.screen, EmptyScreen)
+            await pilot.press("q")
+        assert app.return_code == 0
+    finally:
+        db.close()
+
+
+async def test_a_moved_film_says_so_and_labelling_still_works(sample: Sample) -> None:
+    lost = sample.clip_ids[6]
+    app = make_app(sample.db, queue="all")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["n"] * 6)
+        assert app.screen.view.id == lost
+        pane = app.screen.query_one(PreviewPane)
+        assert pane.message.startswith("film file not found: ")
+        assert pane.message.endswith("lost.mkv")
+        assert pane.preview is None or not pane.preview.frames
+        await pilot.press("v")
+        assert app.screen.last_message.startswith("film file not found")
+        await pilot.press("6", "enter")
+        await settle(app, pilot)
+        assert votes(sample.db, lost) == [("ann", "confirm", "Sad", False)]
+
+
+async def test_no_external_player_is_a_clear_message(sample: Sample) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        assert "no video player found" in app.screen.last_message
+
+
+async def test_the_player_gets_the_clip_times(sample: Sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    launched: list[list[str]] = []
+    monkeypatch.setattr("curator.review.main_screen.launch", launched.append)
+    app = make_app(sample.db, player_finder=lambda: "/usr/bin/mpv")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+    assert launched[0][0] == "/usr/bin/mpv"
+    assert "--start=2.500" in launched[0] and "--end=5.700" in launched[0]
+
+
+async def test_a_small_terminal_shows_a_message_and_blocks_keys(sample: Sample) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=(60, 20)) as pilot:
+        assert isinstance(app.screen, TooSmallScreen)
+        assert "needs at least 80×24" in text_of(app.screen.query_one("#too-small-text"))
+        await pilot.press("enter", "x", "s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TooSmallScreen)
+        assert votes(sample.db, sample.clip_ids[0]) == []
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.resize_terminal(79, 30)
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+
+
+async def test_a_rival_process_wins_and_this_annotator_is_told(sample: Sample) -> None:
+    clip = sample.clip_ids[0]
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.screen.view.version == 1
+        # Another process (its own engine on the same file) labels the clip meanwhile.
+        rival_db = open_database(sample.url())
+        try:
+            assert ReviewController(rival_db, "bob").decide(clip, 1, "confirm", "Sad").ok
+        finally:
+            rival_db.close()
+        await pilot.press("4", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert "changed by someone else" in screen.last_message
+        assert screen.view.id == clip  # shown again, as it is now
+        assert screen.view.version == 2 and screen.view.votes[0].annotator == "bob"
+        assert votes(sample.db, clip) == [("bob", "confirm", "Sad", False)]  # nothing lost
+        await pilot.press("4", "enter")  # deciding again, on the current version, works
+        await settle(app, pilot)
+    assert [v[0] for v in votes(sample.db, clip)] == ["bob", "ann"]
+    assert clip_row(sample.db, clip).status == "proposed"  # Sad vs Happy: a tie
+
+
+async def test_quitting_waits_for_pending_writes(sample: Sample) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "enter", "q")
+    assert [clip_row(sample.db, c).status for c in sample.clip_ids[:2]] == ["confirmed"] * 2
+
+
+async def test_help_and_zoom_open_and_close(sample: Sample) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("4")  # no labelling while help is open
+        await pilot.press("escape")
+        assert isinstance(app.screen, ReviewScreen) and app.screen.chosen is None
+        await pilot.press("z")
+        assert isinstance(app.screen, PreviewScreen)
+        zoomed = app.screen.query_one(PreviewPane)
+        assert zoomed.preview is not None and len(zoomed.preview.frames) == 4
+        await pilot.press("z")
+        assert isinstance(app.screen, ReviewScreen)

@@ -1,0 +1,128 @@
+"""Pilot tests: the person form, selecting people, and nudging clip boundaries."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from curator.review.main_screen import ReviewScreen
+from curator.review.person_form import PersonForm
+from curator.store.models import ChangeLog, ClipSubject, Person
+
+from .conftest import SIZE, Sample, clip_row, make_app, text_of
+from .test_app_labelling import settle
+
+
+async def _fill(pilot, field: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    box = app.screen.query_one(f"#f-{field}")
+    box.value = ""
+    box.focus()
+    if text:
+        await pilot.press(*text)
+
+
+async def test_person_form_saves_fields_and_renames_the_actor_everywhere(sample: Sample) -> None:
+    first, second = sample.clip_ids[:2]
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, PersonForm)
+        assert app.focused.id == "f-actor"
+        assert app.screen.query_one("#f-actor").value == "Eileen Collins"
+        await _fill(pilot, "actor", "Eileen M. Collins")
+        await _fill(pilot, "character_age", "40")
+        await _fill(pilot, "expression", "happy")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        with sample.db.session() as session:
+            subject = session.scalar(select(ClipSubject).where(ClipSubject.clip_id == first))
+            assert (subject.character_age, subject.expression) == (40, "Happy")
+            assert session.get(Person, sample.person_id).name == "Eileen M. Collins"
+            logged = session.execute(
+                select(ChangeLog.entity, ChangeLog.field, ChangeLog.old, ChangeLog.new)
+                .where(ChangeLog.who == "ann").order_by(ChangeLog.id)
+            ).all()
+        assert [tuple(r) for r in logged] == [
+            ("subject", "character_age", None, "40"),
+            ("subject", "expression", None, "Happy"),
+            ("person", "name", "Eileen Collins", "Eileen M. Collins"),
+        ]
+        assert app.screen.view.subjects[0].person_name == "Eileen M. Collins"
+        await pilot.press("n")  # the other clip with the same actor shows the new name
+        assert app.screen.view.id == second
+        assert app.screen.view.subjects[0].person_name == "Eileen M. Collins"
+
+
+async def test_person_form_refuses_bad_values_and_cancels_cleanly(sample: Sample) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await _fill(pilot, "actor_age", "old")
+        await pilot.press("enter")
+        assert isinstance(app.screen, PersonForm)
+        assert app.focused.id == "f-actor_age"
+        assert "whole number" in text_of(app.screen.query_one("#person-error"))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        with sample.db.session() as session:
+            assert session.scalars(select(ChangeLog)).all() == []
+        assert clip_row(sample.db, sample.clip_ids[0]).version == 1
+
+
+async def test_form_edit_is_undone_with_u(sample: Sample) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await _fill(pilot, "pose", "profile")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.view.subjects[0].pose == "profile"
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert app.screen.view.subjects[0].pose == "frontal"
+
+
+async def test_tab_selects_the_next_person(sample: Sample) -> None:
+    with sample.db.session() as session:
+        session.add(ClipSubject(clip_id=sample.clip_ids[0], is_main=False, gender="male"))
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.screen.person == 0
+        await pilot.press("tab")
+        assert app.screen.person == 1 and app.focused is None
+        await pilot.press("e")
+        assert app.screen.query_one("#f-gender").value == "male"
+        await pilot.press("escape", "tab")
+        assert app.screen.person == 0
+
+
+async def test_boundary_nudges_grow_shrink_and_undo(sample: Sample) -> None:
+    clip = sample.clip_ids[1]  # 5800–9000
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "left_square_bracket", "left_square_bracket",
+                          "right_square_bracket")
+        await settle(app, pilot)
+        row = clip_row(sample.db, clip)
+        assert (row.start_ms, row.end_ms) == (5300, 9250)
+        assert (app.screen.view.start_ms, app.screen.view.end_ms) == (5300, 9250)
+        await pilot.press("left_curly_bracket", "right_curly_bracket")
+        await settle(app, pilot)
+        row = clip_row(sample.db, clip)
+        assert (row.start_ms, row.end_ms) == (5550, 9000)
+        await pilot.press("u", "u", "u", "u", "u")
+        await settle(app, pilot)
+        row = clip_row(sample.db, clip)
+        assert (row.start_ms, row.end_ms) == (5800, 9000)
+
+
+async def test_a_nudge_out_of_the_film_is_refused_with_a_message(sample: Sample) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n", "n", "n")  # 19400–21600 of 22000
+        await pilot.press(*["right_square_bracket"] * 2)
+        await settle(app, pilot)
+        assert clip_row(sample.db, sample.clip_ids[5]).end_ms == 21_850
+        assert "outside the film" in app.screen.last_message

@@ -1,0 +1,128 @@
+"""The write side of a review session: decisions, undo, boundaries, people, conflicts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from curator.review.controller import UNSET, ReviewController
+from curator.store.db import open_database
+from curator.store.models import ChangeLog, ClipSubject, Person
+
+from .conftest import Sample, clip_row, votes
+
+
+def test_decide_then_undo_chain(sample: Sample) -> None:
+    first, second = sample.clip_ids[:2]
+    ctl = ReviewController(sample.db, "ann")
+    assert ctl.decide(first, 1, "confirm", "Happy").ok
+    assert ctl.decide(second, 1, "reject", reason="no face").ok
+    assert (clip_row(sample.db, first).status, clip_row(sample.db, second).status) == (
+        "confirmed", "rejected")
+    assert ctl.undo_depth == 2
+    undone = ctl.undo()
+    assert undone.ok and undone.clip_id == second
+    assert clip_row(sample.db, second).status == "proposed"
+    assert ctl.undo().clip_id == first
+    assert clip_row(sample.db, first).status == "proposed"
+    assert votes(sample.db, first) == [("ann", "confirm", "Happy", True)]
+    assert not ctl.undo().ok  # nothing left
+
+
+def test_own_queued_writes_are_not_conflicts(sample: Sample) -> None:
+    clip = sample.clip_ids[0]
+    ctl = ReviewController(sample.db, "ann")
+    # Three keys pressed while the screen still showed version 1.
+    assert ctl.nudge(clip, 1, -250, 0).ok
+    assert ctl.nudge(clip, 1, -250, 0).ok
+    assert ctl.decide(clip, 1, "confirm", "Happy").ok
+    row = clip_row(sample.db, clip)
+    assert (row.start_ms, row.version) == (2000, 4)
+
+
+def test_another_writer_wins_and_the_later_one_is_told(sample: Sample) -> None:
+    clip = sample.clip_ids[0]
+    ours = ReviewController(sample.db, "ann")
+    other_db = open_database(sample.url())  # a second "process": its own engine
+    try:
+        theirs = ReviewController(other_db, "bob")
+        assert theirs.decide(clip, 1, "confirm", "Sad").ok
+        outcome = ours.decide(clip, 1, "confirm", "Happy")
+    finally:
+        other_db.close()
+    assert not outcome.ok and outcome.conflict
+    assert "changed by someone else" in outcome.message
+    assert votes(sample.db, clip) == [("bob", "confirm", "Sad", False)]  # nothing lost
+    assert ours.undo_depth == 0
+    # Having seen the new version, the annotator can decide again.
+    assert ours.decide(clip, 2, "confirm", "Happy").ok
+
+
+def test_nudge_respects_film_bounds_length_and_uniqueness(sample: Sample) -> None:
+    ctl = ReviewController(sample.db, "ann")
+    last_demo = sample.clip_ids[5]  # 19400–21600 in a 22000 ms film
+    assert ctl.nudge(last_demo, 1, 0, 250).ok
+    refused = ctl.nudge(last_demo, 1, 0, 250)
+    assert not refused.ok and "outside the film" in refused.message
+    assert clip_row(sample.db, last_demo).end_ms == 21_850
+    assert "shorter" in ctl.nudge(last_demo, 2, 2300, 0).message  # 150 ms left
+    # Moving clip 5 (17000–19400) so it equals clip 4 (14500–17000) is refused.
+    fifth = sample.clip_ids[4]
+    twin = ctl.nudge(fifth, 1, -2500, -2400)
+    assert not twin.ok and "already has these times" in twin.message
+    assert (clip_row(sample.db, fifth).start_ms, clip_row(sample.db, fifth).end_ms) == (
+        17_000, 19_400)
+
+
+def test_nudge_is_logged_and_undone(sample: Sample) -> None:
+    clip = sample.clip_ids[1]
+    ctl = ReviewController(sample.db, "ann")
+    ctl.nudge(clip, 1, -250, 0)
+    ctl.undo()
+    assert clip_row(sample.db, clip).start_ms == 5800
+    with sample.db.session() as session:
+        log = session.execute(
+            select(ChangeLog.who, ChangeLog.field, ChangeLog.old, ChangeLog.new)
+            .where(ChangeLog.clip_id == clip).order_by(ChangeLog.id)
+        ).all()
+    assert [tuple(r) for r in log] == [("ann", "start_ms", "5800", "5550"),
+                                       ("ann", "start_ms", "5550", "5800")]
+
+
+def test_edit_person_renames_the_actor_everywhere(sample: Sample) -> None:
+    first, second = sample.clip_ids[:2]
+    ctl = ReviewController(sample.db, "ann")
+    with sample.db.session() as session:
+        subject_id = session.scalar(select(ClipSubject.id).where(ClipSubject.clip_id == first))
+    outcome = ctl.edit_person(first, 1, subject_id, {"actor_age": 43, "expression": "Happy"},
+                              "Eileen M. Collins")
+    assert outcome.ok
+    with sample.db.session() as session:
+        subject = session.get(ClipSubject, subject_id)
+        assert (subject.actor_age, subject.expression) == (43, "Happy")
+        other = session.scalar(select(ClipSubject).where(ClipSubject.clip_id == second))
+        assert other.person.name == "Eileen M. Collins"  # the same actor in another clip
+    ctl.undo()
+    with sample.db.session() as session:
+        subject = session.get(ClipSubject, subject_id)
+        assert (subject.actor_age, subject.expression) == (42, None)
+        assert session.get(Person, sample.person_id).name == "Eileen Collins"
+
+
+def test_edit_person_adds_one_to_a_clip_without_people(sample: Sample) -> None:
+    lost = sample.clip_ids[6]
+    ctl = ReviewController(sample.db, "ann")
+    assert ctl.edit_person(lost, 1, None, {"gender": "male"}, "John Doe").ok
+    with sample.db.session() as session:
+        subject = session.scalar(select(ClipSubject).where(ClipSubject.clip_id == lost))
+        assert subject.is_main and subject.gender == "male"
+        assert subject.person.name == "John Doe" and subject.person.film_id == sample.moved_film_id
+
+
+def test_nothing_changed_writes_nothing(sample: Sample) -> None:
+    clip = sample.clip_ids[0]
+    ctl = ReviewController(sample.db, "ann")
+    with sample.db.session() as session:
+        subject_id = session.scalar(select(ClipSubject.id).where(ClipSubject.clip_id == clip))
+    outcome = ctl.edit_person(clip, 1, subject_id, {}, UNSET)
+    assert outcome.ok and "nothing changed" in outcome.message
+    assert ctl.undo_depth == 0

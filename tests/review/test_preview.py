@@ -1,0 +1,107 @@
+"""Keyframe previews: half-block drawing, face boxes, decoding the demo film in a worker."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from curator.review.halfblock import (
+    FrameGrid,
+    Keyframe,
+    box_at,
+    crop_to_face,
+    draw_box,
+    fit_grid,
+    frames_with_boxes,
+    halfblock_lines,
+    keyframe_times,
+)
+from curator.review.preview import PreviewPane
+from curator.review.preview_loader import PreviewLoader
+from curator.store.review_views import clip_view
+
+from .conftest import SIZE, Sample, make_app
+
+
+def test_halfblock_puts_the_top_pixel_in_front_and_the_bottom_one_behind() -> None:
+    pixels = np.zeros((2, 2, 3), np.uint8)
+    pixels[0, 0] = (255, 0, 0)
+    pixels[1, 0] = (0, 0, 255)
+    (line,) = halfblock_lines(pixels)
+    assert [s.text for s in line] == ["▀", "▀"]
+    assert line[0].style.color.triplet == (255, 0, 0)
+    assert line[0].style.bgcolor.triplet == (0, 0, 255)
+    assert line[1].style.color.triplet == (0, 0, 0)
+
+
+def test_fit_grid_prefers_the_largest_frames() -> None:
+    # 16:9 frames in a wide, short area: side by side.
+    assert fit_grid(4, 16 / 9, 200, 14).columns == 4
+    # The same in a narrow, tall area: stacked.
+    assert fit_grid(4, 16 / 9, 30, 80).columns == 1
+    grid = fit_grid(4, 1.0, 40, 40)
+    assert grid.columns * grid.cell_width + grid.columns - 1 <= 40
+    assert grid.rows * (grid.cell_height + 1) <= 40
+    assert fit_grid(4, 16 / 9, 3, 3) is None
+
+
+def test_frame_grid_fits_the_area_and_labels_each_frame() -> None:
+    frames = [Keyframe(np.full((90, 160, 3), 128, np.uint8), f"{t} s") for t in (1, 2, 3)]
+    grid = FrameGrid(frames, 50, 30)
+    assert 0 < len(grid.lines) <= 30
+    assert all(sum(len(s.text) for s in line) <= 50 for line in grid.lines)
+    text = "".join(s.text for line in grid.lines for s in line)
+    assert "1 s" in text and "3 s" in text
+
+
+def test_face_boxes_are_matched_by_time_scaled_cropped_and_drawn() -> None:
+    boxes = [(1000, 100, 50, 200, 150), (2000, 300, 50, 400, 150)]
+    assert box_at(boxes, 1900) == (300, 50, 400, 150)
+    assert box_at(boxes, 5000) is None
+    image = np.zeros((360, 640, 3), np.uint8)
+    (frame,) = frames_with_boxes([image[::2, ::2]], [1000], boxes, film_width=640)
+    assert frame.box == (50, 25, 100, 75)  # the film's pixels scaled to a half-size frame
+    crop, inner = crop_to_face(image, (100, 50, 200, 150))
+    assert crop.shape[:2] == (240, 280) and inner == (90, 50, 190, 150)  # top clipped at 0
+    boxed = draw_box(np.zeros((10, 10, 3), np.uint8), (2, 2, 7, 7))
+    assert boxed[2, 4].tolist() == [60, 255, 90] and boxed[4, 4].tolist() == [0, 0, 0]
+
+
+def test_keyframes_are_spread_inside_the_clip() -> None:
+    assert keyframe_times(1000, 5000, 4) == [1500, 2500, 3500, 4500]
+
+
+@pytest.mark.slow
+def test_loader_decodes_the_demo_film(sample: Sample) -> None:
+    from curator.media.frames import frames_at
+
+    loader = PreviewLoader(sample.db, frames_at, count=3)
+    with sample.db.session() as session:
+        view = clip_view(session, sample.clip_ids[0], annotator="ann")
+    assert loader.load(view) is None  # not wanted: nothing decoded
+    loader.want([view.id])
+    assert loader.claim(view.id, (view.start_ms, view.end_ms))
+    preview = loader.load(view)
+    loader.release(view.id)
+    assert preview.error is None and len(preview.frames) == 3
+    assert preview.frames[0].image.shape == (180, 320, 3)
+    assert loader.cached(view) is preview
+    assert not loader.claim(view.id, (view.start_ms, view.end_ms))  # cached: no second decode
+    assert loader.claim(view.id, (view.start_ms - 250, view.end_ms))  # moved: decode again
+
+
+@pytest.mark.slow
+async def test_the_app_shows_real_keyframes_without_blocking(sample: Sample) -> None:
+    from curator.media.frames import frames_at
+
+    app = make_app(sample.db, frame_source=frames_at)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(PreviewPane)
+        assert pane.message == "decoding keyframes…"  # shown at once; decoding is elsewhere
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert pane.preview is not None and len(pane.preview.frames) == 4
+        assert pane.preview.clip_id == sample.clip_ids[0]
+        # The next clips were prefetched in the background.
+        await pilot.press("n")
+        assert pane.preview is not None and pane.preview.clip_id == sample.clip_ids[1]

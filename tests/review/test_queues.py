@@ -1,0 +1,122 @@
+"""Queues: the filter language, the SQL behind each queue, and walking a queue page by page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from curator.review import queues
+from curator.review.controller import ReviewController
+from curator.review.queues import FilterError, ReviewQueue, describe, parse_filter
+from curator.store.models import Prediction
+from curator.store.review_queries import (
+    QueueSpec,
+    first_undecided,
+    queue_count,
+    queue_page,
+    queue_position,
+)
+
+from .conftest import Sample
+
+BASE = QueueSpec(queue="proposed", annotator="ann")
+
+
+def test_parse_filter_tokens_and_title_words() -> None:
+    spec = parse_filter("queue:disputed label:sadness film:3 status:confirmed score:0.5 demo film",
+                        BASE)
+    assert spec == QueueSpec(queue="disputed", annotator="ann", film_id=3, label="Sad",
+                             status="confirmed", title="demo film", min_score=0.5)
+    assert parse_filter(describe(spec), BASE) == spec
+    assert parse_filter("", spec) == QueueSpec(queue="disputed", annotator="ann")
+
+
+@pytest.mark.parametrize("text, token", [
+    ("queue:nope", "queue:nope"), ("film:x", "film:x"), ("label:Joyful", "label:Joyful"),
+    ("status:done", "status:done"), ("score:high", "score:high"), ("colour:red", "colour:red"),
+    ("label:", "label:"),
+])
+def test_parse_filter_rejects_bad_tokens(text: str, token: str) -> None:
+    with pytest.raises(FilterError) as caught:
+        parse_filter(text, BASE)
+    assert caught.value.token == token
+
+
+def _ids(sample: Sample, spec: QueueSpec) -> list[int]:
+    with sample.db.session() as session:
+        return [row.id for row in queue_page(session, spec, limit=50)]
+
+
+def test_queues_select_the_right_clips(sample: Sample) -> None:
+    c = sample.clip_ids
+    ann, bob = ReviewController(sample.db, "ann"), ReviewController(sample.db, "bob")
+    ann.decide(c[0], 1, "confirm", "Happy")   # agreed below
+    bob.decide(c[0], 2, "confirm", "Happy")
+    ann.decide(c[1], 1, "confirm", "Sad")     # disputed, tie → still proposed
+    bob.decide(c[1], 2, "confirm", "Neutral")
+    ann.decide(c[2], 1, "confirm", "Surprise")  # label contradicts the subtitle's Fear
+    ann.decide(c[3], 1, "skip")
+    with sample.db.session() as session:
+        session.add(Prediction(clip_id=c[0], model="m", label="Angry",
+                               scores_json=json.dumps({"Angry": 1.0})))
+    spec = QueueSpec(annotator="ann")
+    assert _ids(sample, spec) == [c[1], c[3], c[4], c[5], c[6]]
+    assert _ids(sample, QueueSpec(queue="disputed", annotator="ann")) == [c[1]]
+    assert _ids(sample, QueueSpec(queue="suspect", annotator="ann")) == [c[0], c[2]]
+    assert _ids(sample, QueueSpec(queue="mine", annotator="ann")) == c[:4]
+    assert _ids(sample, QueueSpec(queue="mine", annotator="bob")) == c[:2]
+    assert _ids(sample, QueueSpec(queue="all", annotator="ann", film_id=sample.moved_film_id)) \
+        == [c[6]]
+    assert _ids(sample, QueueSpec(queue="all", annotator="ann", label="Happy")) == [c[0], c[5]]
+    assert _ids(sample, QueueSpec(queue="all", annotator="ann", title="LOST")) == [c[6]]
+    assert _ids(sample, QueueSpec(queue="all", annotator="ann", min_score=0.8)) == [c[0], c[1]]
+    with sample.db.session() as session:
+        rows = queue_page(session, QueueSpec(queue="all", annotator="ann"), limit=4)
+        assert [r.mine for r in rows] == ["Happy", "Sad", "Surprise", "skip"]
+        # Resume point: the first clip ann has not decided (a skip counts as decided).
+        assert first_undecided(session, QueueSpec(queue="all", annotator="ann")) == (
+            sample.film_id, 17_000, 19_400)
+        assert queue_count(session, spec) == 5
+        assert queue_position(session, spec, (sample.film_id, 17_000, 19_400)) == 2
+
+
+def test_walking_a_queue_across_pages(sample: Sample, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queues, "PAGE", 2)  # force a page read every two clips
+    queue = ReviewQueue(sample.db, QueueSpec(queue="all", annotator="ann"))
+    queue.open()
+    seen = [queue.current.id]
+    while queue.move(1):
+        seen.append(queue.current.id)
+    assert seen == sample.clip_ids
+    assert queue.index == 6 and queue.total == 7
+    assert not queue.move(1)
+    back = []
+    while queue.move(-1):
+        back.append(queue.current.id)
+    assert back == sample.clip_ids[-2::-1]
+
+
+def test_open_resumes_with_rows_above_and_goto_outside_the_window(
+    sample: Sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queues, "PAGE", 2)
+    ctl = ReviewController(sample.db, "ann")
+    for clip in sample.clip_ids[:3]:
+        ctl.decide(clip, 1, "skip")
+    queue = ReviewQueue(sample.db, QueueSpec(queue="all", annotator="ann"))
+    queue.open()
+    assert queue.current.id == sample.clip_ids[3] and queue.index == 3
+    rows, current = queue.window(above=5, below=1)
+    assert [r.id for r in rows[:current]] == sample.clip_ids[:3]
+    assert queue.goto(sample.clip_ids[6]) and queue.current.id == sample.clip_ids[6]
+    assert queue.goto(sample.clip_ids[0]) and queue.index == 0
+    assert not queue.goto(999)
+
+
+def test_an_empty_queue(sample: Sample) -> None:
+    queue = ReviewQueue(sample.db, QueueSpec(queue="disputed", annotator="ann"))
+    queue.open()
+    assert queue.current is None and queue.total == 0
+    assert not queue.move(1) and not queue.move(-1)
+    assert queue.window(3, 3) == ([], 0)
