@@ -1,0 +1,259 @@
+"""Faces end to end through the CLI: propose with the face check, label, export datasets."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .conftest import SAMPLE, Curator
+
+pytestmark = pytest.mark.slow
+
+LABELS = ("Angry", "Disgust", "Fear", "Happy", "Neutral", "Sad", "Surprise")
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")
+            if p.is_file()}
+
+
+def _manifest(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Curator, Path]:
+    """The demo film ingested, proposed with the face check, and every proposal accepted."""
+    folder = tmp_path_factory.mktemp("faces")
+    film = folder / "demo_film.mp4"
+    shutil.copy(SAMPLE / "demo_film.mp4", film)
+    curator = Curator(folder / "curator.db")
+    assert curator("ingest", film, "--subs", SAMPLE / "demo_film.en.srt").exit_code == 0
+    result = curator("propose", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert "1 rejected (no face)" in result.output and "1 new people" in result.output
+    assert curator("label", "--accept-proposed", "--annotator", "t").exit_code == 0
+    return curator, folder
+
+
+def test_the_faceless_window_is_rejected_and_faces_become_one_person(checked) -> None:
+    curator, _ = checked
+    db = curator.db_path
+    assert _rows(db, "SELECT status, reject_reason FROM clips WHERE start_ms = 10200") == [
+        ("rejected", "no face")]
+    assert _rows(db, "SELECT who, field, new FROM change_log WHERE who = 'face-check'") == [
+        ("face-check", "status", "rejected"), ("face-check", "reject_reason", "no face")]
+    assert _rows(db, "SELECT count(*) FROM annotations WHERE annotator = 'face-check'") == [(0,)]
+    assert _rows(db, "SELECT count(*) FROM face_checks") == [(6,)]
+    assert _rows(db, "SELECT count(*), count(DISTINCT person_id) FROM clip_subjects "
+                     "WHERE track_id IS NOT NULL") == [(5, 1)]
+    assert _rows(db, "SELECT count(*) FROM face_detections") > [(60,)]
+    again = curator("propose")
+    assert again.exit_code == 0 and "no clips waiting for a face check" in again.output
+    assert _rows(db, "SELECT count(*) FROM people") == [(1,)]
+    assert _rows(db, "SELECT count(*) FROM clip_subjects") == [(5,)]
+
+
+def test_export_sfew_fer_afew(checked, tmp_path: Path) -> None:
+    curator, _ = checked
+    sfew, fer, afew = tmp_path / "sfew", tmp_path / "fer.csv", tmp_path / "afew"
+    result = curator("export", "--sfew", sfew, "--fer2013", fer, "--afew", afew,
+                     "--frames-per-clip", "3", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "sfew: 15 images" in result.output and "afew: 5 clips" in result.output
+    for split in ("Train", "Val", "Test"):
+        assert sorted(p.name for p in (sfew / split).iterdir()) == sorted(LABELS)
+        assert (sfew / f"class_distribution_{split}.png").read_bytes()[:4] == b"\x89PNG"
+    rows = _manifest(sfew / "manifest.csv")
+    assert list(rows[0]) == ["image", "clip", "film", "time", "person", "label", "split", "sha256"]
+    assert len(rows) == 15 and {r["split"] for r in rows} == {"Train"}  # one actor: one group
+    import cv2
+
+    from curator.export.state import sha256_bytes
+
+    for row in rows:
+        path = sfew / row["image"]
+        assert path.parent.name == row["label"] and sha256_bytes(path.read_bytes()) == row["sha256"]
+        assert cv2.imread(str(path)).shape == (256, 256, 3)
+    per_clip = {r["clip"] for r in rows}
+    assert all(sum(r["clip"] == c for r in rows) == 3 for c in per_clip)
+    summary = json.loads((sfew / "summary.json").read_text())
+    assert summary["splits"]["Train"]["images"] == 15
+    lines = fer.read_text().splitlines()
+    assert lines[0] == "emotion,pixels,Usage" and len(lines) == 16
+    emotion, pixels, usage = lines[1].split(",")
+    assert len(pixels.split()) == 2304 and usage == "Training" and emotion in "0123456"
+    from lxml import etree
+
+    from curator.store.xml_safety import schema
+
+    videos = sorted(afew.rglob("*.mp4"))
+    assert len(videos) == 5
+    for video in videos:
+        record = etree.parse(str(video.with_suffix(".xml")))
+        assert schema().validate(record) and len(record.findall("clip")) == 1
+        assert record.find("clip").get("expression") == video.parent.name
+    from curator.media.probe import probe_video
+
+    info = probe_video(videos[0])
+    assert info.has_audio and 2500 <= info.duration_ms <= 5000
+
+
+def test_exports_are_idempotent_and_resume(checked, tmp_path: Path) -> None:
+    curator, _ = checked
+    sfew = tmp_path / "sfew"
+    assert curator("export", "--sfew", sfew, "--workers", "1").exit_code == 0
+    before = _mtimes(sfew)
+    again = curator("export", "--sfew", sfew, "--workers", "1")
+    assert "0 written, 15 unchanged, 0 removed" in again.output
+    assert _mtimes(sfew) == before  # nothing rewritten, not even the manifest
+    # An interrupted run: two images never made it, a temporary file was left behind.
+    rows = _manifest(sfew / "manifest.csv")
+    for row in rows[:2]:
+        (sfew / row["image"]).unlink()
+    (sfew / rows[2]["image"]).with_name(".x.png.abcd.tmp").write_bytes(b"half")
+    resumed = curator("export", "--sfew", sfew, "--workers", "1")
+    assert "2 written, 13 unchanged" in resumed.output
+    assert not list(sfew.rglob("*.tmp"))
+    after = _mtimes(sfew)
+    assert {k for k in after if after[k] != before.get(k) and k.endswith(".png")
+            and "class_distribution" not in k} == {rows[0]["image"], rows[1]["image"]}
+
+
+def test_new_confirmations_are_added_and_relabelled_clips_move(checked, tmp_path: Path) -> None:
+    curator, folder = checked
+    db = folder / "partial.db"
+    shutil.copy(curator.db_path, db)
+    partial = Curator(db)
+    with sqlite3.connect(db) as conn:  # pretend only the first clip was confirmed so far
+        conn.execute("UPDATE clips SET status='proposed' WHERE status='confirmed' AND id > 1")
+    sfew = tmp_path / "sfew"
+    assert "sfew: 3 images" in partial("export", "--sfew", sfew, "--workers", "1").output
+    first = _mtimes(sfew)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE clips SET status='confirmed' WHERE expression IS NOT NULL")
+    result = partial("export", "--sfew", sfew, "--workers", "1")
+    assert "15 images" in result.output and "12 written" in result.output
+    assert all(_mtimes(sfew)[k] == v for k, v in first.items() if k.endswith(".png")
+               and "class_distribution" not in k)
+    result = partial("label", "1", "--expression", "Sad", "--annotator", "x")
+    result = partial("label", "1", "--expression", "Sad", "--annotator", "y")
+    result = partial("export", "--sfew", sfew, "--workers", "1")
+    assert "3 removed" in result.output and "3 written" in result.output
+    assert len(list((sfew / "Train" / "Happy").glob("0001_000001_*.png"))) == 0
+    assert len(list((sfew / "Train" / "Sad").glob("0001_000001_*.png"))) == 3
+
+
+def test_gray_small_crops(checked, tmp_path: Path) -> None:
+    import cv2
+
+    curator, _ = checked
+    sfew = tmp_path / "gray"
+    result = curator("export", "--sfew", sfew, "--gray", "--size", "64", "--frames-per-clip", "1",
+                     "--workers", "1")
+    assert result.exit_code == 0 and "5 images" in result.output
+    image = cv2.imread(str(next(sfew.rglob("0001_*.png"))), cv2.IMREAD_UNCHANGED)
+    assert image.shape == (64, 64)
+
+
+def test_moved_and_missing_films(checked, tmp_path: Path) -> None:
+    curator, folder = checked
+    db = tmp_path / "moved.db"
+    shutil.copy(curator.db_path, db)
+    moved = Curator(db)
+    with sqlite3.connect(db) as conn:  # forget the face checks so propose has work to do
+        conn.execute("DELETE FROM face_checks")
+    (tmp_path / "films").mkdir()
+    renamed = tmp_path / "films" / "renamed_film.mp4"
+    shutil.copy(folder / "demo_film.mp4", renamed)
+    with sqlite3.connect(db) as conn:  # ingested as films/demo_film.mp4, renamed since
+        conn.execute("UPDATE films SET path = ?", (str(tmp_path / "films" / "demo_film.mp4"),))
+    result = moved("propose", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "found by content hash" in result.output
+    assert _rows(db, "SELECT path FROM films") == [(str(renamed.resolve()),)]
+    renamed.unlink()
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM face_checks")
+        conn.execute("UPDATE films SET path = ?", (str(tmp_path / "nowhere" / "x.mp4"),))
+    result = moved("propose", "--workers", "1")
+    assert result.exit_code == 1
+    assert "film file not found (moved or renamed since ingest?)" in result.output
+    assert _rows(db, "SELECT count(*) FROM face_checks") == [(0,)]
+    export = moved("export", "--sfew", tmp_path / "out")
+    assert export.exit_code == 1 and "film file not found" in export.output
+
+
+def test_a_film_damaged_after_ingest(checked, tmp_path: Path) -> None:
+    curator, folder = checked
+    db = tmp_path / "damaged.db"
+    shutil.copy(curator.db_path, db)
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes((folder / "demo_film.mp4").read_bytes()[:20_000])
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM face_checks")
+        conn.execute("UPDATE films SET path = ?", (str(damaged),))
+    result = Curator(db)("propose", "--workers", "1")
+    assert result.exit_code == 1 and "damaged.mp4" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cues_past_the_end_of_the_film(curator: Curator, demo_film, tmp_path: Path) -> None:
+    film, srt, _ = demo_film
+    late = tmp_path / "late.srt"
+    late.write_text(srt.read_text() + "\n9\n00:00:30,000 --> 00:00:31,000\n[screams]\n\n"
+                    "10\n00:00:21,500 --> 00:00:40,000\n[sobbing]\n")
+    assert curator("ingest", film, "--subs", late).exit_code == 0
+    result = curator("propose", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    clips = json.loads(curator("clips", "--json").output)
+    assert all(c["end"] <= 22.0 for c in clips)
+
+
+def test_audio_only_file_is_refused_at_ingest(curator: Curator, demo_film, tmp_path) -> None:
+    import subprocess
+
+    from curator.media.probe import ffmpeg_exe
+
+    film, srt, _ = demo_film
+    audio = tmp_path / "sound.m4a"
+    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-i", str(film), "-vn", "-c:a", "copy",
+                    str(audio)], check=True)
+    result = curator("ingest", audio, "--subs", srt)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {audio}: has no video stream (audio only)"
+
+
+@pytest.mark.shared_data
+def test_hamilton_audience_laughing_keeps_faces_and_exports(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    video = shared_data / "video" / "short_hamilton_clip.mp4"
+    curator = Curator(tmp_path / "h.db")
+    assert curator("ingest", video, "--subs", video.with_suffix(".srt")).exit_code == 0
+    assert curator("propose", "--workers", "1").exit_code == 0
+    clips = json.loads(curator("clips", "--json").output)
+    laughing = [c for c in clips if c["start"] <= 7.0 < c["end"] and c["label"] == "Happy"]
+    assert laughing and laughing[0]["status"] == "proposed", clips
+    assert curator("label", str(laughing[0]["id"]), "--expression", "Happy").exit_code == 0
+    out = tmp_path / "sfew"
+    result = curator("export", "--sfew", out, "--workers", "1")
+    assert result.exit_code == 0, result.output
+    images = list(out.rglob("Happy/*.png"))
+    assert images
+    import cv2
+
+    crop = cv2.imread(str(images[0]))
+    assert crop.shape == (256, 256, 3) and float(np.std(crop)) > 10

@@ -1,0 +1,96 @@
+"""`curator label`: confirming clips without the UI, through the shared write path."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from .conftest import Curator
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture
+def proposed(curator: Curator, demo_film) -> list[dict]:
+    film, srt, _ = demo_film
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    return json.loads(curator("clips", "--json").output)
+
+
+def test_label_ids_with_an_expression(curator: Curator, proposed: list[dict]) -> None:
+    ids = [proposed[0]["id"], proposed[1]["id"]]
+    result = curator("label", *ids, "--expression", "surprised", "--annotator", "ann")
+    assert result.exit_code == 0 and "2 clip(s) confirmed by ann" in result.output
+    assert _rows(curator.db_path, "SELECT clip_id, annotator, decision, expression "
+                                  "FROM annotations ORDER BY clip_id") == [
+        (ids[0], "ann", "confirm", "Surprise"), (ids[1], "ann", "confirm", "Surprise")]
+    clips = {c["id"]: c for c in json.loads(curator("clips", "--json").output)}
+    assert [clips[i]["status"] for i in ids] == ["confirmed", "confirmed"]
+    assert [clips[i]["label"] for i in ids] == ["Surprise", "Surprise"]
+    changes = _rows(curator.db_path, "SELECT who, field, new FROM change_log "
+                                     f"WHERE clip_id = {ids[0]} ORDER BY id")
+    assert ("ann", "status", "confirmed") in changes
+    assert ("ann", "expression", "Surprise") in changes
+
+
+def test_accept_proposed_leaves_rejected_clips_alone(
+    curator: Curator, proposed: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rejected = proposed[2]["id"]
+    with sqlite3.connect(curator.db_path) as conn:
+        conn.execute(f"UPDATE clips SET status='rejected' WHERE id={rejected}")
+    monkeypatch.setenv("CURATOR_ANNOTATOR", "bulk")
+    result = curator("label", "--accept-proposed", "--film", "1")
+    assert result.exit_code == 0, result.output
+    assert f"{len(proposed) - 1} clip(s) confirmed by bulk" in result.output
+    after = {c["id"]: c for c in json.loads(curator("clips", "--json").output)}
+    for clip in proposed:
+        if clip["id"] == rejected:
+            assert after[clip["id"]]["status"] == "rejected"
+        else:
+            assert after[clip["id"]]["status"] == "confirmed"
+            assert after[clip["id"]]["label"] == clip["label"]
+    again = curator("label", "--accept-proposed")
+    assert again.exit_code == 0 and "0 clip(s) confirmed" in again.output
+
+
+def test_unknown_clip_is_reported_and_the_rest_confirmed(
+    curator: Curator, proposed: list[dict]
+) -> None:
+    result = curator("label", proposed[0]["id"], 999, "--expression", "Sad")
+    assert result.exit_code == 1
+    assert "no clip with id 999" in result.output and "1 clip(s) confirmed" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        ((), "give CLIP_IDs"),
+        (("1",), "--expression is required"),
+        (("1", "--accept-proposed"), "give CLIP_IDs"),
+        (("--accept-proposed", "--expression", "Sad"), "drop --expression"),
+        (("1", "--expression", "Sad", "--film", "1"), "--film goes with"),
+    ],
+)
+def test_usage_errors(curator: Curator, args: tuple[str, ...], fragment: str) -> None:
+    result = curator("label", *args)
+    assert result.exit_code == 2 and fragment in result.output
+
+
+def test_unknown_expression_is_one_line(curator: Curator, proposed: list[dict]) -> None:
+    result = curator("label", proposed[0]["id"], "--expression", "bored")
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: unknown label 'bored'")
+    assert _rows(curator.db_path, "SELECT count(*) FROM annotations") == [(0,)]
+
+
+def test_unknown_film(curator: Curator) -> None:
+    result = curator("label", "--accept-proposed", "--film", "42")
+    assert result.exit_code == 1 and "no film with id 42" in result.output
