@@ -1,16 +1,16 @@
 """Face detectors, one registry: `DETECTORS` maps a name to a `FaceDetector` class.
 
-Both built-ins are dlib's, loaded through face-recognition's bundled models:
+Both built-ins are dlib's, with face-recognition's bundled model files:
 `hog` (HOG + linear SVM; fast on a CPU, frontal faces) and `cnn` (dlib's MMOD CNN;
 finds more turned and small faces, about 50-100x slower on a CPU).
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
-from types import ModuleType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -25,12 +25,29 @@ class Detection:
     score: float
 
 
-def face_api() -> ModuleType:
-    """face_recognition's model objects (loaded once per process, warnings silenced)."""
+@functools.cache
+def face_model(name: str) -> Any:
+    """One of face-recognition's dlib models, loaded on first use (once per process).
+
+    `hog` (frontal face detector), `cnn` (MMOD face detector), `landmarks68` (68-point
+    shape predictor) or `encoder` (the ResNet giving 128-d descriptors). The model
+    files come from the face-recognition-models package, as face_recognition uses them;
+    loading only what is needed keeps worker start-up short.
+    """
+    import dlib
+
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import face_recognition.api as api
-    return api
+        warnings.simplefilter("ignore")  # face_recognition_models imports pkg_resources
+        import face_recognition_models as files
+    if name == "hog":
+        return dlib.get_frontal_face_detector()
+    if name == "cnn":
+        return dlib.cnn_face_detection_model_v1(files.cnn_face_detector_model_location())
+    if name == "landmarks68":
+        return dlib.shape_predictor(files.pose_predictor_model_location())
+    if name == "encoder":
+        return dlib.face_recognition_model_v1(files.face_recognition_model_location())
+    raise ValueError(f"unknown face model {name!r}")
 
 
 class FaceDetector:
@@ -54,7 +71,7 @@ class HogDetector(FaceDetector):
 
     def __init__(self, *, upsample: int = 0) -> None:
         super().__init__(upsample=upsample)
-        self._detector = face_api().face_detector
+        self._detector = face_model("hog")
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         rects, scores, _ = self._detector.run(as_rgb(image), self.upsample, 0.0)
@@ -69,7 +86,7 @@ class CnnDetector(FaceDetector):
 
     def __init__(self, *, upsample: int = 0) -> None:
         super().__init__(upsample=upsample)
-        self._detector = face_api().cnn_face_detector
+        self._detector = face_model("cnn")
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         found = self._detector(as_rgb(image), self.upsample)

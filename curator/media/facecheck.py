@@ -20,7 +20,7 @@ import numpy as np
 from curator.errors import MediaError
 from curator.media.align import landmarks_sane
 from curator.media.decode import sample_time_ms, scaled_size, stream_frames
-from curator.media.detect import FaceDetector, face_api, get_detector
+from curator.media.detect import FaceDetector, face_model, get_detector
 from curator.media.quality import sharpness
 from curator.media.tracking import Fragment, IoUTracker, merge_fragments
 
@@ -98,9 +98,8 @@ class WindowAnalyser:
     def __init__(self, params: FaceParams, detector: FaceDetector | None = None) -> None:
         self.params = params
         self.detector = detector or get_detector(params.detector, upsample=params.upsample)
-        api = face_api()
-        self._predictor = api.pose_predictor_68_point
-        self._encoder = api.face_encoder
+        self._predictor = face_model("landmarks68")
+        self._encoder = face_model("encoder")
 
     def analyse(self, job: WindowJob) -> WindowFaces:
         began = time.perf_counter()
