@@ -124,7 +124,7 @@ def predict_command(target: Path, model_path: Path, as_json: bool, device: str) 
     from curator.train.predict import Classifier, image_files, predict_image, read_rgb
 
     try:
-        classifier = Classifier(model_path, device)
+        classifier = Classifier(model_path, device, say=lambda m: click.echo(m, err=True))
         files = image_files(target) if target.is_dir() else [target]
         answers: dict[str, list] = {}
         failed = 0

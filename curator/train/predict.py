@@ -91,7 +91,8 @@ def align_ng2015(gray: np.ndarray, face: Face, side: int) -> np.ndarray:
 class Classifier:
     """A checkpoint ready to score aligned gray crops."""
 
-    def __init__(self, checkpoint_path: str | Path, device: str = "auto") -> None:
+    def __init__(self, checkpoint_path: str | Path, device: str = "auto",
+                 say: Callable[[str], None] = lambda _: None) -> None:
         from curator.train import checkpoint as ckpt
         from curator.train.ddp import pick_device
 
@@ -99,7 +100,7 @@ class Classifier:
         self.classes: tuple[str, ...] = tuple(ck["classes"])
         self.preprocess: dict = ck["preprocess"]
         self.side = int(self.preprocess["side"])
-        self.device = pick_device(device, say=lambda _: None)
+        self.device = pick_device(device, say=say if device != "auto" else lambda _: None)
         self.model = ckpt.build_from(ck, checkpoint_path).to(self.device)
 
     def probabilities(self, crops: np.ndarray) -> np.ndarray:

@@ -25,24 +25,24 @@ def autocast_for(dtype: torch.dtype | None) -> Callable[[], contextlib.AbstractC
 
 
 def try_compile(model: torch.nn.Module, example: torch.Tensor, autocast: Callable,
-                say: Callable[[str], None]) -> torch.nn.Module:
+                say: Callable[[str], None]) -> tuple[torch.nn.Module, bool]:
     """torch.compile where it works on this machine, eager otherwise (e.g. no C compiler).
 
     One trial step compiles forward and backward up front, so a failure shows here rather than
     mid-run; the trial's effect on the weights and BatchNorm statistics is undone.
     """
     saved = copy.deepcopy(model.state_dict())
-    compiled = torch.compile(model)
+    compiled, ok = torch.compile(model), True
     try:
         with autocast():
             out = compiled(example)
         out.float().sum().backward()
     except Exception as e:  # any backend failure: keep training, just slower
         say(f"torch.compile failed here ({type(e).__name__}); training eagerly")
-        compiled = model
+        compiled, ok = model, False
     model.load_state_dict(saved)
     model.zero_grad(set_to_none=True)
-    return compiled
+    return compiled, ok
 
 
 @torch.no_grad()

@@ -136,7 +136,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     path = Path(cfg.data[k])
     epochs, peak_lr = int(per_stage(cfg.epochs, k)), float(per_stage(cfg.lr, k))
     last = ckpt.load(out / "last.pt") if cfg.resume and (out / "last.pt").is_file() else None
-    if last is not None and last["train_state"]["done"]:
+    if last is not None and last["train_state"]["done"] and (out / "metrics.json").is_file():
         log.log(f"stage {k + 1}/{n_stages}: already complete in {out}")
         return json.loads((out / "metrics.json").read_text())["stages"][-1]
 
@@ -158,14 +158,13 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
             f"classes {', '.join(classes)}")
     weights = class_weights(cfg.class_weights, counts["train"], classes, cfg.class_weight_power)
     if weights:
-        log.log("class weights: " + ", ".join(f"{c} {w:.2f}" for c, w in zip(classes, weights,
-                                                                            strict=True)))
+        pairs = zip(classes, weights, strict=True)
+        log.log("class weights: " + ", ".join(f"{c} {w:.2f}" for c, w in pairs))
 
     # ---- model
     torch.manual_seed(cfg.seed)
     model, backbone = init_model(cfg, init, classes)
-    dev = d.device
-    cuda = dev.type == "cuda"
+    dev, cuda = d.device, d.device.type == "cuda"
     channels_last = cuda and cfg.channels_last
     model.to(dev, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
     ema = copy.deepcopy(model).eval().requires_grad_(False) if cfg.ema_decay > 0 else None
@@ -190,9 +189,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
             ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["optimizer"])
         scaler.load_state_dict(state["scaler"])
-        history, best_acc = state["history"], state["best_accuracy"]
-        best_epoch = state["best_epoch"]
-        start_epoch = last["epoch"]
+        history, start_epoch = state["history"], last["epoch"]
+        best_acc, best_epoch = state["best_accuracy"], state["best_epoch"]
         log.log(f"resuming stage {k + 1} after epoch {start_epoch} from {out / 'last.pt'}")
 
     # ---- data on the device (the whole set when it fits)
@@ -206,8 +204,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     # ---- steps: drop the last partial batch so every step has one shape (compile, BatchNorm)
     n_train = len(train_y)
     per_rank = max(1, min(cfg.batch_size, n_train) // d.world)
-    global_batch = per_rank * d.world
-    steps = max(1, n_train // global_batch)
+    global_batch, steps = per_rank * d.world, max(1, n_train // (per_rank * d.world))
     total_steps, warmup_steps = epochs * steps, round(cfg.warmup_epochs * steps)
 
     step_model = model
@@ -218,8 +215,9 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     compiled = False
     if cuda and cfg.compile:
         example = torch.randn(per_rank, 1, cfg.img_size, cfg.img_size, device=dev)
-        step_model = try_compile(step_model, example, autocast, log.log)
-        compiled = step_model is not model
+        if channels_last:  # the same strides as the real batches, or it compiles twice
+            example = example.contiguous(memory_format=torch.channels_last)
+        step_model, compiled = try_compile(step_model, example, autocast, log.log)
     device_name = f"{dev} ({torch.cuda.get_device_name(dev)})" if cuda else "cpu"
     log.log(f"{backbone} from {init}; {epochs} epochs x {steps} steps of {global_batch} on "
             f"{device_name} x{d.world}, amp {amp or 'off'}, compiled {compiled}")
@@ -240,7 +238,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                      if sample_w is not None else torch.randperm(n_train, generator=g_order))
             order = order.to(train_x.device)
             model.train()
-            sums = torch.zeros(3, device=dev, dtype=torch.float64)  # loss, correct, seen
+            sums = torch.zeros(2, device=dev, dtype=torch.float64)  # loss, correct (no syncs)
+            seen = 0
             t0 = time.perf_counter()
             for step in range(steps):
                 it = epoch * steps + step
@@ -267,8 +266,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                 if ema is not None:
                     ema_update(ema, model, cfg.ema_decay, it)
                 sums += torch.stack([loss.detach().double() * len(y),
-                                     (logits.argmax(1) == y).sum().double(),
-                                     torch.tensor(float(len(y)), device=dev, dtype=torch.float64)])
+                                     (logits.argmax(1) == y).sum().double()])
+                seen += len(y)
                 # A loss read forces a device sync: only now and then, and only for the bar.
                 show = log.use_bar and step % 20 == 0
                 log.advance(1, f"loss {loss.item():.3f}" if show else None)
@@ -276,7 +275,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                 torch.cuda.synchronize(dev)
             seconds = time.perf_counter() - t0
             ddp.sync_buffers(d, model, ema)
-            loss_sum, correct, seen = ddp.all_sum(d, sums).tolist()
+            totals = torch.cat([sums, torch.tensor([seen], device=dev, dtype=torch.float64)])
+            loss_sum, correct, seen = ddp.all_sum(d, totals).tolist()
 
             # ---- evaluate, keep the best, save the last
             cm, val_loss = evaluate(eval_model, val_x, val_y, num_classes, cfg.img_size,

@@ -155,3 +155,13 @@ def test_learning_rate_schedule() -> None:
     assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
     assert all(a >= b for a, b in itertools.pairwise(lrs[9:]))
     assert lrs[-1] == pytest.approx(0.01, abs=1e-3)
+
+
+def test_progress_bar_path(toy_sfew: Path, tmp_path: Path, small_cfg) -> None:
+    import io
+
+    from curator.train.progress import Reporter
+
+    stream = io.StringIO()
+    train(small_cfg([toy_sfew], tmp_path / "bar", epochs=[1]), Reporter(stream=stream, bar=True))
+    assert "epoch 1/1" in stream.getvalue()

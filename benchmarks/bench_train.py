@@ -1,0 +1,240 @@
+"""Benchmark the bundled trainer on real FER-2013 data; one command on any CUDA machine.
+
+    .venv/bin/python benchmarks/bench_train.py                 # gpu profile with CUDA, else cpu
+    .venv/bin/python benchmarks/bench_train.py --profile cpu   # reduced: ~30 min on 2 cores
+    .venv/bin/python benchmarks/bench_train.py --profile smoke # small CNN, a couple of minutes
+    .venv/bin/python benchmarks/bench_train.py --pack .devdata/fer2013.npz   # pack, then exit
+
+FER-2013 comes from --data: a packed .npz (`--pack` writes one, about 55 MB) or the image
+folders (`train/`, `test/` = PublicTest), by default `.devdata/fer2013.npz` when present, else
+`$CURATOR_SHARED_DATA/fer2013` (default ../shared/data/fer2013).
+
+Runs, each a normal `train()` call with the profile's recipe:
+
+- `fer-imagenet`: EfficientNet-Lite0 from the packaged ImageNet weights, trained on train/,
+  reported on PublicTest. The figure is the last epoch's (no checkpoint picked on PublicTest);
+  the best epoch is shown too but was chosen on the same images. Target (gpu): >= 72% in <= 10 min.
+- `fer-scratch`: the same recipe from random weights.
+- `target-imagenet` / `target-cascade`: a small target (1,000 PublicTest images, stratified;
+  validated on the other 2,589, or your own set with --target) fine-tuned from ImageNet, and from
+  ImageNet → FER-2013 (the last weights of `fer-imagenet`, which never saw PublicTest). The
+  cascade must win. Note the default target shares FER-2013's source; --target can point at a
+  set from elsewhere (an SFEW export, class folders).
+
+Prints a table and writes benchmarks/results/bench_train-<profile>.json (with the hardware).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.table import Table
+
+from curator import settings
+from curator.train.augment import Augment
+from curator.train.data import Split, load_dataset, pack_npz, stratified_holdout
+from curator.train.progress import Reporter
+from curator.train.train import TrainConfig, train
+
+ROOT = Path(__file__).resolve().parent
+RESULTS = ROOT / "results"
+DEVDATA = ROOT.parent / ".devdata" / "fer2013.npz"
+
+# Recipes. "fer" trains on FER-2013, "target" fine-tunes on the small target set.
+PROFILES: dict[str, dict] = {
+    # One H100/H200: the whole of FER-2013 resident on the GPU, bf16, channels-last, compiled.
+    "gpu": {
+        "fer_limit": None,
+        "fer": dict(epochs=[40], img_size=128, batch_size=256, lr=[2e-3], warmup_epochs=2.0,
+                    class_weights="none"),
+        "target": dict(epochs=[30], img_size=128, batch_size=64, lr=[1e-3], warmup_epochs=2.0,
+                       class_weights="auto"),
+    },
+    # Two CPU cores: 6,000 training images, 64 px, a few epochs; PublicTest in full.
+    "cpu": {
+        "fer_limit": 6000,
+        "fer": dict(epochs=[5], img_size=64, batch_size=64, lr=[2e-3], warmup_epochs=0.5,
+                    class_weights="none"),
+        "target": dict(epochs=[8], img_size=64, batch_size=32, lr=[1e-3], warmup_epochs=1.0,
+                       class_weights="auto"),
+    },
+    # Seconds-to-minutes sanity run: the small CNN on 2,000 images at 48 px.
+    "smoke": {
+        "fer_limit": 2000,
+        "init": "scratch",  # no ImageNet weights for it: the cascade starts from scratch
+        "fer": dict(epochs=[2], img_size=48, batch_size=64, lr=[3e-3], warmup_epochs=0.5,
+                    class_weights="none", backbone="small_cnn"),
+        "target": dict(epochs=[3], img_size=48, batch_size=32, lr=[1e-3], warmup_epochs=0.5,
+                       class_weights="auto", backbone="small_cnn"),
+    },
+}
+
+
+def hardware() -> str:
+    if torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name(0)} x{torch.cuda.device_count()}"
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"CPU: {model}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+
+
+def default_data() -> Path:
+    return DEVDATA if DEVDATA.is_file() else settings.shared_data_dir() / "fer2013"
+
+
+def subset(split: Split, n: int | None, seed: int) -> Split:
+    if n is None or n >= len(split):
+        return split
+    _, keep = stratified_holdout(split.labels, n / len(split), np.random.default_rng(seed))
+    return Split(split.images[keep], split.labels[keep])
+
+
+def prepare(data: Path, work: Path, fer_limit: int | None, target: Path | None,
+            say) -> tuple[Path, Path]:
+    """Write the FER-2013 stage and the small target as .npz files under `work`."""
+    t0 = time.perf_counter()
+    fer = load_dataset(data, max_side=256)
+    if fer.test is None:
+        sys.exit(f"{data}: needs a test split (PublicTest) to report on")
+    train_split = subset(fer.train, fer_limit, seed=1)
+    fer_npz = pack_npz(work / "fer.npz", {"train": train_split, "val": fer.test}, fer.classes)
+    if target is None:
+        # 1,000 PublicTest images to train on; the other 2,589 to validate on.
+        rest, picked = stratified_holdout(fer.test.labels, 1000 / len(fer.test),
+                                          np.random.default_rng(2))
+        target_npz = pack_npz(work / "target.npz", {
+            "train": Split(fer.test.images[picked], fer.test.labels[picked]),
+            "val": Split(fer.test.images[rest], fer.test.labels[rest])}, fer.classes)
+    else:
+        target_npz = target
+    say(f"data: {len(train_split)} FER-2013 train, {len(fer.test)} PublicTest "
+        f"({time.perf_counter() - t0:.1f}s to read {data})")
+    return fer_npz, target_npz
+
+
+def run(name: str, data: list[Path], out: Path, recipe: dict, init: str, device: str,
+        say) -> dict:
+    cfg = TrainConfig(data=[str(d) for d in data], out=str(out), init=init, device=device,
+                      augment=Augment(), **recipe)
+    say(f"--- {name}: {init} → {', '.join(d.name for d in data)}")
+    t0 = time.perf_counter()
+    stage = train(cfg, Reporter())["stages"][-1]
+    wall = time.perf_counter() - t0
+    return {
+        "run": name, "init": init, "backbone": stage["backbone"], "device": stage["device"],
+        "train_images": sum(stage["counts"]["train"]), "eval_images": sum(stage["counts"]["val"]),
+        "img_size": stage["img_size"], "epochs": stage["epochs"],
+        "final_accuracy": stage["final_val_accuracy"], "best_accuracy": stage["val"]["accuracy"],
+        "best_epoch": stage["best_epoch"],
+        "best_balanced_accuracy": stage["val"]["balanced_accuracy"],
+        "per_class_recall": {c: v["recall"] for c, v in stage["val"]["per_class"].items()},
+        "train_seconds": stage["train_seconds"], "wall_seconds": wall,
+        "images_per_s": stage["images_per_s"], "amp": stage["amp"], "compiled": stage["compiled"],
+        "recipe": {k: v for k, v in asdict(cfg).items() if k not in ("data", "out")},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", choices=["auto", *PROFILES], default="auto")
+    parser.add_argument("--data", type=Path, default=None, help="FER-2013 folders or .npz")
+    parser.add_argument("--target", type=Path, default=None, help="your own small target set")
+    parser.add_argument("--only", default="fer-imagenet,fer-scratch,cascade",
+                        help="comma list of fer-imagenet, fer-scratch, cascade")
+    parser.add_argument("--work", type=Path, default=RESULTS / "work")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--pack", type=Path, default=None,
+                        help="write FER-2013 (train + test) to this .npz and exit")
+    args = parser.parse_args()
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    say = console.print
+    data = args.data or default_data()
+    if not data.exists():
+        sys.exit(f"no FER-2013 at {data}: pass --data or set CURATOR_SHARED_DATA")
+    if args.pack:
+        fer = load_dataset(data, max_side=256)
+        path = pack_npz(args.pack, {"train": fer.train, "test": fer.test}, fer.classes)
+        say(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        return
+    profile = args.profile
+    if profile == "auto":
+        profile = "gpu" if torch.cuda.is_available() else "cpu"
+    recipe = PROFILES[profile]
+    only = set(args.only.split(","))
+    args.work.mkdir(parents=True, exist_ok=True)
+    say(f"profile {profile} on {hardware()}; torch {torch.__version__}")
+    fer_npz, target = prepare(data, args.work, recipe["fer_limit"], args.target, say)
+    runs_dir = args.work / profile
+    base = recipe.get("init", "imagenet")
+    rows = []
+    if f"fer-{base}" in only or "fer-imagenet" in only or "cascade" in only:
+        rows.append(run(f"fer-{base}", [fer_npz], runs_dir / f"fer-{base}", recipe["fer"],
+                        base, args.device, say))
+    if "fer-scratch" in only and base != "scratch":
+        rows.append(run("fer-scratch", [fer_npz], runs_dir / "fer-scratch", recipe["fer"],
+                        "scratch", args.device, say))
+    if "cascade" in only:
+        rows.append(run(f"target-{base}", [target], runs_dir / f"target-{base}",
+                        recipe["target"], base, args.device, say))
+        # Stage 1 is the FER run's last weights: never selected on PublicTest.
+        rows.append(run("target-cascade", [target], runs_dir / "target-cascade",
+                        recipe["target"], str(runs_dir / f"fer-{base}" / "last.pt"),
+                        args.device, say))
+    report(rows, profile, console)
+
+
+def report(rows: list[dict], profile: str, console: Console) -> None:
+    table = Table(title=f"curator train benchmark ({profile}) on {hardware()}")
+    for col in ("run", "init", "train imgs", "eval imgs", "px", "epochs", "final acc",
+                "best acc (epoch)", "balanced", "train s", "img/s"):
+        table.add_column(col, justify="left" if col in ("run", "init") else "right")
+    for r in rows:
+        init = r["init"] if len(r["init"]) < 20 else "…/" + "/".join(Path(r["init"]).parts[-2:])
+        table.add_row(r["run"], init, str(r["train_images"]), str(r["eval_images"]),
+                      str(r["img_size"]), str(r["epochs"]), f"{r['final_accuracy']:.2%}",
+                      f"{r['best_accuracy']:.2%} ({r['best_epoch']})",
+                      f"{r['best_balanced_accuracy']:.2%}", f"{r['train_seconds']:.0f}",
+                      f"{r['images_per_s']:.0f}")
+    console.print(table)
+    by = {r["run"]: r for r in rows}
+    verdicts = {}
+    if "fer-imagenet" in by and profile == "gpu":
+        r = by["fer-imagenet"]
+        verdicts["fer_target_72pct_10min"] = (r["final_accuracy"] >= 0.72
+                                              and r["train_seconds"] <= 600)
+    single = [r for r in rows if r["run"].startswith("target-") and r["run"] != "target-cascade"]
+    if "target-cascade" in by and single:
+        verdicts["cascade_beats_single_stage"] = (by["target-cascade"]["final_accuracy"]
+                                                  > single[0]["final_accuracy"])
+    if "fer-scratch" in by and "fer-imagenet" in by:
+        verdicts["imagenet_beats_scratch"] = (by["fer-imagenet"]["final_accuracy"]
+                                              > by["fer-scratch"]["final_accuracy"])
+    for name, ok in verdicts.items():
+        console.print(f"{name}: {'yes' if ok else 'NO'}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"bench_train-{profile}.json"
+    path.write_text(json.dumps({"profile": profile, "hardware": hardware(),
+                                "torch": torch.__version__, "python": platform.python_version(),
+                                "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+                                "verdicts": verdicts, "runs": rows}, indent=2))
+    console.print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
