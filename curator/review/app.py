@@ -8,6 +8,7 @@ with a clear message while the terminal is too small.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 from textual import events
@@ -64,6 +65,13 @@ class ReviewApp(App[None]):
                                           self.spec, player_finder=self.player_finder))
         self._started = True
         self._check_size(self.size.width, self.size.height)
+        # Everything built so far (Textual, SQLAlchemy, the first screen) lives as long as
+        # the app: keep it out of the cyclic collector, whose full passes over those
+        # objects otherwise stall the key loop for tens of milliseconds now and then.
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # an app run from tests or a notebook leaves nothing pinned behind
 
     def on_resize(self, event: events.Resize) -> None:
         if self._started:

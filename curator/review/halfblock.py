@@ -105,24 +105,39 @@ def resize(image: np.ndarray, width: int, height_px: int) -> np.ndarray:
     )
 
 
+# Colours are rounded to 6 bits a channel (invisible in a terminal) so neighbouring cells
+# share styles: runs of equal cells become one segment, and styles are reused.
+_QUANT = 0xFC
+_STYLES: dict[int, Style] = {}
+_MAX_STYLES = 65_536
+
+
+def _style(key: int) -> Style:
+    style = _STYLES.get(key)
+    if style is None:
+        if len(_STYLES) >= _MAX_STYLES:
+            _STYLES.clear()
+        top, bottom = key >> 24, key & 0xFFFFFF
+        style = _STYLES[key] = Style.from_color(
+            Color.from_rgb(top >> 16, (top >> 8) & 0xFF, top & 0xFF),
+            Color.from_rgb(bottom >> 16, (bottom >> 8) & 0xFF, bottom & 0xFF),
+        )
+    return style
+
+
 def halfblock_lines(pixels: np.ndarray) -> list[list[Segment]]:
-    """Segments for an (2·rows, cols, 3) image: one "▀" per cell, top pixel fg, bottom bg."""
+    """Segments for an (2·rows, cols, 3) image: "▀" cells, top pixel fg, bottom pixel bg."""
     if pixels.shape[0] % 2:
         pixels = np.vstack([pixels, pixels[-1:]])
+    rgb = (pixels & _QUANT).astype(np.int64)
+    packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+    keys = (packed[0::2] << 24) | packed[1::2]  # one 48-bit key per cell
     lines = []
-    cache: dict[tuple[int, ...], Style] = {}
-    for row in range(0, pixels.shape[0], 2):
-        top, bottom = pixels[row].tolist(), pixels[row + 1].tolist()
-        line = []
-        for fg, bg in zip(top, bottom, strict=True):
-            key = (*fg, *bg)
-            style = cache.get(key)
-            if style is None:
-                style = cache[key] = Style(
-                    color=Color.from_rgb(*fg), bgcolor=Color.from_rgb(*bg)
-                )
-            line.append(Segment("▀", style))
-        lines.append(line)
+    for row in keys:
+        starts = np.flatnonzero(np.concatenate(([True], row[1:] != row[:-1])))
+        ends = np.append(starts[1:], len(row))
+        lines.append([Segment("▀" * int(e - b), _style(int(row[b])))
+                      for b, e in zip(starts, ends, strict=True)])
     return lines
 
 

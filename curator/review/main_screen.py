@@ -202,12 +202,14 @@ class ReviewScreen(Screen[None]):
 
     def _request_preview(self, clip_id: int, view: ClipView | None) -> None:
         if self.loader.claim(clip_id, None if view is None else (view.start_ms, view.end_ms)):
-            self.run_worker(partial(self._preview_job, clip_id, view), thread=True,
-                            group="preview", exit_on_error=False)
+            size = self.query_one(PreviewPane).content_size
+            self.run_worker(partial(self._preview_job, clip_id, view, (size.width, size.height)),
+                            thread=True, group="preview", exit_on_error=False)
 
-    def _preview_job(self, clip_id: int, view: ClipView | None) -> None:
+    def _preview_job(self, clip_id: int, view: ClipView | None, size: tuple[int, int]) -> None:
+        # Runs in a worker thread: read the clip (for a prefetch), decode, draw.
         try:
-            preview = self.loader.load(view or self._load_view(clip_id))
+            preview = self.loader.load(view or self._load_view(clip_id), size)
         finally:
             self.loader.release(clip_id)
         if preview is not None:

@@ -1,17 +1,22 @@
 """The face preview: the clip's keyframes in half-block characters, sized to the widget.
 
-Decoding happens elsewhere (`preview_loader`, in workers); this widget only draws what
-it is given, and redraws when its size changes.
+Decoding and drawing happen in workers (`preview_loader`), which hand over finished
+lines for the pane's size; this widget only returns those lines (Textual's line API),
+and redraws by itself only when its size changes.
 """
 
 from __future__ import annotations
 
-from rich.console import RenderableType
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
 from textual.widget import Widget
 
 from curator.review.halfblock import FrameGrid
 from curator.review.preview_loader import Preview
+
+MESSAGE_STYLE = Style(color="grey62", italic=True)
+ERROR_STYLE = Style(color="yellow", italic=True)
 
 
 class PreviewPane(Widget):
@@ -19,32 +24,43 @@ class PreviewPane(Widget):
         super().__init__(id=id)
         self.preview: Preview | None = None
         self.message = "no clip"
-        self._drawn: tuple[int, int, int] | None = None  # (clip id, width, height)
-        self._grid: FrameGrid | None = None
+        self._strips: list[Strip] = []
+        self._drawn_for: tuple[int, int, int] | None = None  # (clip id, width, height)
 
     def show_message(self, message: str) -> None:
         self.preview, self.message = None, message
-        self._drawn = self._grid = None
+        self._drawn_for = None
         self.refresh()
 
     def show_preview(self, preview: Preview) -> None:
         self.preview = preview
         self.message = preview.error or ""
-        self._drawn = self._grid = None
+        self._drawn_for = None
         self.refresh()
 
     def on_resize(self) -> None:
-        self._drawn = None
+        self._drawn_for = None
         self.refresh()
 
-    def render(self) -> RenderableType:
-        if self.preview is None or not self.preview.frames:
-            return Text(self.message, style="italic yellow" if self.preview else "italic grey62")
-        size = self.content_size
-        key = (self.preview.clip_id, size.width, size.height)
-        if self._drawn != key or self._grid is None:
-            self._grid = FrameGrid(self.preview.frames, size.width, size.height)
-            self._drawn = key
-        if not self._grid.lines:
-            return Text("too little room for a preview (z: full screen)", style="italic")
-        return self._grid
+    def _lines(self) -> list[Strip]:
+        width, height = self.content_size
+        key = (self.preview.clip_id if self.preview else -1, width, height)
+        if key == self._drawn_for:
+            return self._strips
+        preview = self.preview
+        if preview is None or not preview.frames:
+            style = ERROR_STYLE if preview is not None else MESSAGE_STYLE
+            strips = [Strip([Segment(self.message[:width], style)])] if self.message else []
+        else:
+            grid = preview.grid
+            if grid is None or preview.grid_size != (width, height):
+                grid = FrameGrid(preview.frames, width, height)  # only after a resize
+            strips = [Strip(line) for line in grid.lines]
+            if not strips:
+                strips = [Strip([Segment("too little room (z: full screen)", MESSAGE_STYLE)])]
+        self._strips, self._drawn_for = strips, key
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._lines()
+        return lines[y] if y < len(lines) else Strip.blank(self.content_size.width)

@@ -12,14 +12,14 @@ import subprocess
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from curator.errors import CuratorError
 from curator.review.face_boxes import face_boxes_for_clip
-from curator.review.halfblock import Keyframe, frames_with_boxes, keyframe_times
+from curator.review.halfblock import FrameGrid, Keyframe, frames_with_boxes, keyframe_times
 from curator.store.db import Database
 from curator.store.review_views import ClipView
 
@@ -33,6 +33,9 @@ class Preview:
     end_ms: int
     frames: tuple[Keyframe, ...] = ()
     error: str | None = None
+    # Drawn in the worker for the pane's size at the time, so showing it costs nothing.
+    grid: FrameGrid | None = None
+    grid_size: tuple[int, int] | None = None
 
 
 def missing_film(view: ClipView) -> str | None:
@@ -98,13 +101,18 @@ class PreviewLoader:
         with self._lock:
             self._inflight.discard(clip_id)
 
-    def load(self, view: ClipView) -> Preview | None:
-        """Decode `view`'s keyframes (worker thread); None when no longer wanted."""
+    def load(self, view: ClipView, size: tuple[int, int] | None = None) -> Preview | None:
+        """Decode `view`'s keyframes and draw them for `size` (worker thread).
+
+        None when the clip is no longer wanted by the time a decoding slot is free.
+        """
         with self._slots:
             with self._lock:
                 if view.id not in self._wanted:
                     return None
             preview = self._decode(view)
+            if size is not None and preview.frames:
+                preview = replace(preview, grid=FrameGrid(preview.frames, *size), grid_size=size)
         with self._lock:
             self._cache[view.id] = preview
             self._cache.move_to_end(view.id)

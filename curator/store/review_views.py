@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from curator.errors import NotFoundError
 from curator.store.consensus import Verdict, Vote, consensus
@@ -22,6 +22,7 @@ from curator.store.models import (
     ClipCue,
     ClipSubject,
     Cue,
+    CueEvidence,
     Film,
     Person,
     Prediction,
@@ -29,9 +30,9 @@ from curator.store.models import (
 )
 from curator.store.review_queries import latest_votes_subquery
 
-# How far around the clip to look for surrounding dialogue, and how many lines to keep.
-CONTEXT_WINDOW_MS = 15_000
+# Lines of dialogue shown before and after the clip, and at most this many inside it.
 CONTEXT_LINES = 3
+MAX_INSIDE = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,48 +116,57 @@ class ClipView:
 
 
 def _context(session: Session, clip: Clip, film: Film) -> tuple[CueLine, ...]:
-    roles = {
+    """The cues inside the clip (and any linked to it) plus a few lines either side.
+
+    Four small queries, each limited, so a dense subtitle track costs no more than a
+    sparse one.
+    """
+    roles: dict[int, str] = {
         cue_id: role
         for cue_id, role in session.execute(
             select(ClipCue.cue_id, ClipCue.role).where(ClipCue.clip_id == clip.id)
         )
     }
     offset = film.subs_offset_ms
-    lo, hi = clip.start_ms - offset - CONTEXT_WINDOW_MS, clip.end_ms - offset + CONTEXT_WINDOW_MS
-    nearby = (
-        select(Cue, SubtitleTrack.lang)
+    start, end = clip.start_ms - offset, clip.end_ms - offset
+    base = (
+        select(Cue.id, Cue.start_ms, Cue.end_ms, Cue.text, Cue.emotion, SubtitleTrack.lang)
         .join(SubtitleTrack, SubtitleTrack.id == Cue.track_id)
         .where(SubtitleTrack.film_id == film.id)
-        .where((Cue.end_ms >= lo) & (Cue.start_ms <= hi) | Cue.id.in_(list(roles)))
-        .options(selectinload(Cue.evidence))
-        .order_by(Cue.start_ms, Cue.id)
     )
-    lines = [
+    queries = [
+        base.where(Cue.end_ms >= start, Cue.start_ms <= end)
+        .order_by(Cue.start_ms, Cue.id).limit(MAX_INSIDE),
+        base.where(Cue.end_ms < start)
+        .order_by(Cue.start_ms.desc(), Cue.id.desc()).limit(CONTEXT_LINES),
+        base.where(Cue.start_ms > end).order_by(Cue.start_ms, Cue.id).limit(CONTEXT_LINES),
+    ]
+    if roles:
+        queries.append(base.where(Cue.id.in_(list(roles))))
+    rows = {row.id: row for query in queries for row in session.execute(query)}
+    evidence: dict[int, list[EvidenceBit]] = {}
+    if rows:
+        for e in session.scalars(
+            select(CueEvidence)
+            .where(CueEvidence.cue_id.in_(list(rows)))
+            .order_by(CueEvidence.cue_id, CueEvidence.position)
+        ):
+            evidence.setdefault(e.cue_id, []).append(
+                EvidenceBit(e.text, e.kind, e.emotion, e.weight)
+            )
+    return tuple(
         CueLine(
-            cue_id=cue.id,
-            start_ms=cue.start_ms + offset,
-            end_ms=cue.end_ms + offset,
-            text=cue.text,
-            lang=lang,
-            emotion=cue.emotion,
-            role=roles.get(cue.id),
-            evidence=tuple(
-                EvidenceBit(e.text, e.kind, e.emotion, e.weight) for e in cue.evidence
-            ),
+            cue_id=row.id,
+            start_ms=row.start_ms + offset,
+            end_ms=row.end_ms + offset,
+            text=row.text,
+            lang=row.lang,
+            emotion=row.emotion,
+            role=roles.get(row.id),
+            evidence=tuple(evidence.get(row.id, ())),
         )
-        for cue, lang in session.execute(nearby)
-    ]
-    # Keep what overlaps the clip or is linked to it, plus a few lines either side.
-    inside = [
-        i for i, line in enumerate(lines)
-        if line.role or (line.end_ms >= clip.start_ms and line.start_ms <= clip.end_ms)
-    ]
-    if not inside:
-        before = [i for i, line in enumerate(lines) if line.end_ms < clip.start_ms]
-        first = (before[-1] + 1) if before else 0
-        return tuple(lines[max(0, first - CONTEXT_LINES) : first + CONTEXT_LINES])
-    first, last = inside[0], inside[-1]
-    return tuple(lines[max(0, first - CONTEXT_LINES) : last + 1 + CONTEXT_LINES])
+        for row in sorted(rows.values(), key=lambda r: (r.start_ms, r.id))
+    )
 
 
 def _subjects(session: Session, clip_id: int) -> tuple[SubjectView, ...]:

@@ -24,13 +24,13 @@ from .conftest import SIZE, Sample, make_app
 
 
 def test_halfblock_puts_the_top_pixel_in_front_and_the_bottom_one_behind() -> None:
-    pixels = np.zeros((2, 2, 3), np.uint8)
+    pixels = np.zeros((2, 3, 3), np.uint8)
     pixels[0, 0] = (255, 0, 0)
-    pixels[1, 0] = (0, 0, 255)
+    pixels[1, 0] = (0, 0, 200)
     (line,) = halfblock_lines(pixels)
-    assert [s.text for s in line] == ["▀", "▀"]
-    assert line[0].style.color.triplet == (255, 0, 0)
-    assert line[0].style.bgcolor.triplet == (0, 0, 255)
+    assert [s.text for s in line] == ["▀", "▀▀"]  # equal neighbours share one segment
+    assert line[0].style.color.triplet == (252, 0, 0)  # 6 bits a channel
+    assert line[0].style.bgcolor.triplet == (0, 0, 200)
     assert line[1].style.color.triplet == (0, 0, 0)
 
 
