@@ -44,7 +44,7 @@ class ReviewApp(App[None]):
         spec: QueueSpec | None = None,
         frame_source: FrameSource | None = None,
         player_finder: Callable[[], str | None] = find_player,
-        keyframes: int = 4,
+        keyframes: int = 3,
     ) -> None:
         super().__init__()
         self.database = database

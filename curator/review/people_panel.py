@@ -25,8 +25,6 @@ def person_text(subject: SubjectView, number: int, selected: bool) -> Text:
     text.append(f", age {_or_dash(subject.character_age)}")
     text.append(f"\n     {_or_dash(subject.gender)} · pose {_or_dash(subject.pose)}"
                 f" · expression {_or_dash(subject.expression)}")
-    if selected:
-        text.stylize("on grey19")
     return text
 
 

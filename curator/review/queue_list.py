@@ -23,7 +23,7 @@ def row_text(row: QueueRow, current: bool, width: int) -> Text:
     line.append(f" {label:<8} ", style="bold" if row.status == "confirmed" else "")
     line.append(f"{row.score:4.2f}", style="grey62")
     if current:
-        line.stylize("reverse")
+        line.stylize("bold on grey27")
     line.truncate(width, overflow="ellipsis", pad=True)
     return line
 

@@ -127,6 +127,6 @@ async def test_help_and_zoom_open_and_close(sample: Sample) -> None:
         await pilot.press("z")
         assert isinstance(app.screen, PreviewScreen)
         zoomed = app.screen.query_one(PreviewPane)
-        assert zoomed.preview is not None and len(zoomed.preview.frames) == 4
+        assert zoomed.preview is not None and len(zoomed.preview.frames) == 3
         await pilot.press("z")
         assert isinstance(app.screen, ReviewScreen)

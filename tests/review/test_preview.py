@@ -100,7 +100,7 @@ async def test_the_app_shows_real_keyframes_without_blocking(sample: Sample) -> 
         assert pane.message == "decoding keyframes…"  # shown at once; decoding is elsewhere
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert pane.preview is not None and len(pane.preview.frames) == 4
+        assert pane.preview is not None and len(pane.preview.frames) == 3
         assert pane.preview.clip_id == sample.clip_ids[0]
         # The next clips were prefetched in the background.
         await pilot.press("n")
