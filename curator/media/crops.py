@@ -62,20 +62,15 @@ def render_clip(job: CropJob) -> CropResult:
     if not job.frames:
         return result
     wanted = {f.index: f for f in job.frames}
-    last = max(wanted)
+    order = sorted(wanted)
     try:
         stream = stream_frames(
             Path(job.path), start_ms=job.start_ms,
-            duration_ms=round((last + 1) * 1000 / job.sample_fps), fps=job.sample_fps,
-            size=job.display_size,
+            duration_ms=round((order[-1] + 1) * 1000 / job.sample_fps), fps=job.sample_fps,
+            size=job.display_size, only=order,
         )
-        for index, frame in enumerate(stream):
-            chosen = wanted.pop(index, None)
-            if chosen is not None:
-                result.images.append(_crop(frame, chosen, job))
-            if not wanted:
-                stream.close()
-                break
+        for index, frame in zip(order, stream, strict=False):  # only the chosen frames come
+            result.images.append(_crop(frame, wanted.pop(index), job))
     except MediaError as exc:
         result.error = str(exc)
         return result

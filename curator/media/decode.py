@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -44,20 +44,26 @@ def stream_frames(
     duration_ms: int,
     fps: float,
     size: tuple[int, int],
+    only: Sequence[int] | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield RGB frames (H, W, 3 uint8) of `size` = (W, H) from the range, `fps` per second.
 
-    `size` must be the display size (after rotation) or a scaled version of it. A
-    decoding failure raises `MediaError` naming the file.
+    `size` must be the display size (after rotation) or a scaled version of it. With
+    `only`, just the frames of those indices are converted and yielded, in index
+    order. A decoding failure raises `MediaError` naming the file.
     """
     if not path.is_file():
         raise MediaError(path, "file not found")
     width, height = size
+    chain = f"fps={fps:g}"
+    if only is not None:
+        picks = "+".join(f"eq(n\\,{i})" for i in sorted(set(only)))
+        chain += f",select='{picks}'"
     command = [
         ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1",
         "-ss", f"{max(start_ms, 0) / 1000:.3f}", "-i", str(path),
         "-t", f"{max(duration_ms, 1) / 1000:.3f}", "-an", "-sn", "-dn",
-        "-vf", f"fps={fps:g},scale={width}:{height}",
+        "-vf", f"{chain},scale={width}:{height}", "-fps_mode", "passthrough",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
     ]
     frame_bytes = width * height * 3

@@ -165,7 +165,10 @@ class WindowAnalyser:
         track.chip, track.chip_quality = None, (False, -1.0)
 
     def _finish(self, track: _Building) -> _Building:
-        if len(track.samples) >= self.params.min_samples:
+        # The last segment is encoded unless it is a short tail of an encoded track.
+        tail_ms = track.samples[-1].time_ms - track.segment_start if track.samples else 0
+        long_enough = not track.encodings or 2 * tail_ms >= self.params.segment_ms
+        if len(track.samples) >= self.params.min_samples and long_enough:
             self._encode_segment(track)
         track.chip = None
         return track

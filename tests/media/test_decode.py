@@ -55,3 +55,12 @@ def test_stopping_early_leaves_no_process_behind() -> None:
     stream = stream_frames(DEMO, start_ms=0, duration_ms=10_000, fps=25, size=(640, 360))
     next(stream)
     stream.close()  # must not hang or raise
+
+
+def test_only_the_chosen_frames_are_delivered_and_they_are_the_same_frames() -> None:
+    every = list(stream_frames(DEMO, start_ms=2000, duration_ms=4000, fps=4, size=(640, 360)))
+    chosen = list(stream_frames(DEMO, start_ms=2000, duration_ms=4000, fps=4, size=(640, 360),
+                                only=[11, 0, 3]))
+    assert len(chosen) == 3
+    for frame, index in zip(chosen, [0, 3, 11], strict=True):
+        assert (frame == every[index]).all()
