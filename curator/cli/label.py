@@ -42,6 +42,7 @@ def label_command(
     from curator.store.annotations import record_decision
     from curator.store.films import get_film
     from curator.store.label import proposed_clips
+    from curator.store.models import Clip
 
     if accept_proposed == bool(clip_ids):
         raise click.UsageError("give CLIP_IDs with --expression, or --accept-proposed")
@@ -56,8 +57,6 @@ def label_command(
     who = annotator or settings.default_annotator()
     out, err = console(), console(stderr=True)
     confirmed = missing = 0
-    from curator.store.models import Clip
-
     with state().database().session() as session:
         if accept_proposed:
             if film_id is not None:

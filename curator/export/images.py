@@ -226,7 +226,7 @@ class _FerState:
 
     def finish(self, plan: ExportPlan, settings: ImageSettings, report: ImageReport) -> None:
         order = {s: i for i, s in enumerate(SPLITS)}
-        keys, lines = [], []
+        keys, lines, clips = [], [], {}
         for clip in sorted(plan.clips, key=lambda c: (order[c.split], c.clip_id)):
             for frame in clip.frames:
                 key = image_key(clip, frame, settings)
@@ -234,8 +234,9 @@ class _FerState:
                 if pixels is not None:  # reused rows take the current label and split
                     keys.append(key)
                     lines.append(fer_row(clip.label, pixels, clip.split))
+                    clips[str(clip.clip_id)] = clip.split
         write_if_changed(self.path, fer_document(lines))
-        save_state(self.state_path, {"keys": keys})
+        save_state(self.state_path, {"keys": keys, "clips": clips})
         report.fer_rows = len(lines)
 
 
