@@ -64,3 +64,12 @@ def test_only_the_chosen_frames_are_delivered_and_they_are_the_same_frames() -> 
     assert len(chosen) == 3
     for frame, index in zip(chosen, [0, 3, 11], strict=True):
         assert (frame == every[index]).all()
+
+
+def test_rotated_films_come_out_as_displayed(rotated: Path) -> None:
+    from curator.media.probe import probe_video
+
+    info = probe_video(rotated)
+    size = scaled_size(info.display_size, 640)
+    (frame, *_) = stream_frames(rotated, start_ms=0, duration_ms=500, fps=4, size=size)
+    assert frame.shape == (640, 360, 3)
