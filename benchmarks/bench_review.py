@@ -18,6 +18,10 @@ Then, in this process:
 - confirm: the same for `enter` (vote handed to the writer thread, next clip drawn),
   then the time until every vote is committed.
 
+Each key also reports the CPU time the UI thread spent on it (handler, layout, drawing,
+plus the pilot's own small overhead): unlike wall-clock latency, that does not grow
+when other programs compete for the CPUs.
+
 `--media real` points every film at sample_media/demo_film.mp4, so keyframes are
 really decoded by ffmpeg in background workers while the keys are pressed; `fake`
 returns frames instantly. Targets: open <= 2 s, next p95 <= 100 ms. Prints a table
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -162,16 +167,18 @@ class FrameClock:
 
 
 async def press_many(pilot, clock: FrameClock, screen: ReviewScreen, key: str,
-                     count: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
-    frame_latency, press_time = [], []
+                     count: int) -> tuple[list[float], list[float], list[float]]:
+    """Per key: latency to the frame, pilot.press time, CPU time of the UI thread."""
+    frame_latency, press_time, ui_cpu = [], [], []
     for _ in range(count):
         before = screen.view.id
-        sent = time.perf_counter()
+        sent, cpu = time.perf_counter(), time.thread_time()
         await pilot.press(key)
         press_time.append(time.perf_counter() - sent)
+        ui_cpu.append(time.thread_time() - cpu)  # the event loop's thread: handlers, layout
         assert screen.view.id != before
         frame_latency.append(clock.latency(sent))
-    return frame_latency, press_time
+    return frame_latency, press_time, ui_cpu
 
 
 async def drive(path: Path, presses: int, media: str) -> dict[str, object]:
@@ -192,8 +199,9 @@ async def drive(path: Path, presses: int, media: str) -> dict[str, object]:
         screen = app.screen
         clock.watch(screen)
         first_id = screen.view.id
-        nexts, next_presses = await press_many(pilot, clock, screen, "n", presses)
-        confirms, confirm_presses = await press_many(pilot, clock, screen, "enter", presses)
+        nexts, next_presses, next_cpu = await press_many(pilot, clock, screen, "n", presses)
+        confirms, confirm_presses, confirm_cpu = await press_many(pilot, clock, screen, "enter",
+                                                                  presses)
         t = time.perf_counter()
         await screen.writer.drain(120)
         committed = time.perf_counter() - t
@@ -205,7 +213,9 @@ async def drive(path: Path, presses: int, media: str) -> dict[str, object]:
         "open_to_first_frame_s": first_frame,
         "first_clip_id": first_id, "queue_total": screen.queue.total,
         "next": percentiles(nexts), "next_pilot_press": percentiles(next_presses),
+        "next_ui_cpu": percentiles(next_cpu),
         "confirm": percentiles(confirms), "confirm_pilot_press": percentiles(confirm_presses),
+        "confirm_ui_cpu": percentiles(confirm_cpu),
         "commit_after_last_confirm_s": committed,
     }
 
@@ -245,6 +255,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="reuse (or build here) the benchmark database")
     args = parser.parse_args()
     out = Console()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "bench_review.db"
         built = None
@@ -255,6 +266,8 @@ def main() -> None:
         result = asyncio.run(drive(path, args.presses, args.media))
         result["cold_process_to_first_clip_s"] = cold_start(path)
     result.update(clips=args.clips, presses=args.presses, media=args.media, build_s=built,
+                  cpus=os.cpu_count(), load_average_before=load_before,
+                  load_average_after=os.getloadavg(),
                   python=platform.python_version(), machine=platform.machine(),
                   processor=platform.processor() or platform.machine())
     table = Table(title=f"curator review, {args.clips:,} clips, media {args.media}")
@@ -267,8 +280,10 @@ def main() -> None:
     table.add_row("cold process → first clip shown",
                   f"{result['cold_process_to_first_clip_s']:.3f} s", "")
     for name, label in (("next", "n: key → next clip drawn"),
+                        ("next_ui_cpu", "n: UI-thread CPU time"),
                         ("next_pilot_press", "n: pilot.press (incl. idle wait)"),
                         ("confirm", "enter: key → next clip drawn"),
+                        ("confirm_ui_cpu", "enter: UI-thread CPU time"),
                         ("confirm_pilot_press", "enter: pilot.press (incl. idle wait)")):
         stats = result[name]
         table.add_row(f"{label}, p50 / p95 / max",
@@ -277,6 +292,9 @@ def main() -> None:
     table.add_row(f"commit of {args.presses} votes after the last key",
                   f"{result['commit_after_last_confirm_s']:.3f} s", "")
     out.print(table)
+    out.print(f"{os.cpu_count()} CPUs, load average {load_before[0]:.1f} before, "
+              f"{result['load_average_after'][0]:.1f} after (other work on the machine "
+              "inflates the tail)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1), encoding="utf-8")
     out.print(f"written to {RESULTS.relative_to(ROOT)}")

@@ -8,7 +8,6 @@ with a clear message while the terminal is too small.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 
 from textual import events
@@ -16,8 +15,10 @@ from textual.app import App
 
 from curator.review.controller import ReviewController
 from curator.review.empty_screen import EmptyScreen
+from curator.review.gc_pacing import IdleCollector
 from curator.review.main_screen import ReviewScreen
 from curator.review.player import find_player
+from curator.review.preview import draw_strips
 from curator.review.preview_loader import FrameSource, PreviewLoader
 from curator.review.too_small import TooSmallScreen, too_small
 from curator.store.db import Database
@@ -51,9 +52,11 @@ class ReviewApp(App[None]):
         self.annotator = annotator
         self.spec = spec or QueueSpec(annotator=annotator)
         self.controller = ReviewController(database, annotator)
-        self.loader = PreviewLoader(database, frame_source or _default_frames(), count=keyframes)
+        self.loader = PreviewLoader(database, frame_source or _default_frames(), count=keyframes,
+                                    draw=draw_strips)
         self.player_finder = player_finder
         self._started = False  # resize events can arrive before the first screen is up
+        self.collector = IdleCollector()
 
     def on_mount(self) -> None:
         with self.database.session() as session:
@@ -65,13 +68,14 @@ class ReviewApp(App[None]):
                                           self.spec, player_finder=self.player_finder))
         self._started = True
         self._check_size(self.size.width, self.size.height)
-        # Everything built so far (Textual, SQLAlchemy, the first screen) lives as long as
-        # the app: keep it out of the cyclic collector, whose full passes over those
-        # objects otherwise stall the key loop for tens of milliseconds now and then.
-        gc.freeze()
+        self.collector.start()
+        self.set_interval(0.5, self.collector.tick)
+
+    def on_key(self) -> None:
+        self.collector.touch()
 
     def on_unmount(self) -> None:
-        gc.unfreeze()  # an app run from tests or a notebook leaves nothing pinned behind
+        self.collector.stop()
 
     def on_resize(self, event: events.Resize) -> None:
         if self._started:

@@ -109,7 +109,7 @@ def resize(image: np.ndarray, width: int, height_px: int) -> np.ndarray:
 # share styles: runs of equal cells become one segment, and styles are reused.
 _QUANT = 0xFC
 _STYLES: dict[int, Style] = {}
-_MAX_STYLES = 65_536
+_MAX_STYLES = 1024  # few enough that the cache never weighs on the garbage collector
 
 
 def _style(key: int) -> Style:

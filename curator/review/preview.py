@@ -7,16 +7,26 @@ and redraws by itself only when its size changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from curator.review.halfblock import FrameGrid
+from curator.review.halfblock import FrameGrid, Keyframe
 from curator.review.preview_loader import Preview
 
 MESSAGE_STYLE = Style(color="grey62", italic=True)
 ERROR_STYLE = Style(color="yellow", italic=True)
+
+
+def draw_strips(frames: Sequence[Keyframe], width: int, height: int) -> list[Strip]:
+    """The pane's lines for `frames` at a size; thread-safe, so workers draw ahead."""
+    strips = [Strip(line) for line in FrameGrid(frames, width, height).lines]
+    if not strips and frames:
+        strips = [Strip([Segment("too little room (z: full screen)", MESSAGE_STYLE)])]
+    return strips
 
 
 class PreviewPane(Widget):
@@ -51,13 +61,10 @@ class PreviewPane(Widget):
         if preview is None or not preview.frames:
             style = ERROR_STYLE if preview is not None else MESSAGE_STYLE
             strips = [Strip([Segment(self.message[:width], style)])] if self.message else []
+        elif preview.drawn_size == (width, height) and preview.drawing is not None:
+            strips = preview.drawing
         else:
-            grid = preview.grid
-            if grid is None or preview.grid_size != (width, height):
-                grid = FrameGrid(preview.frames, width, height)  # only after a resize
-            strips = [Strip(line) for line in grid.lines]
-            if not strips:
-                strips = [Strip([Segment("too little room (z: full screen)", MESSAGE_STYLE)])]
+            strips = draw_strips(preview.frames, width, height)  # only after a resize
         self._strips, self._drawn_for = strips, key
         return strips
 

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,11 @@ from curator.store.db import Database
 from curator.store.review_views import ClipView
 
 FrameSource = Callable[..., list[np.ndarray]]  # frames_at(path, times_ms, width=...)
+Draw = Callable[[Sequence[Keyframe], int, int], Any]
+
+
+def draw_grid(frames: Sequence[Keyframe], width: int, height: int) -> FrameGrid:
+    return FrameGrid(frames, width, height)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +39,10 @@ class Preview:
     end_ms: int
     frames: tuple[Keyframe, ...] = ()
     error: str | None = None
-    # Drawn in the worker for the pane's size at the time, so showing it costs nothing.
-    grid: FrameGrid | None = None
-    grid_size: tuple[int, int] | None = None
+    # Drawn in the worker for the pane's size at the time, so showing it costs nothing:
+    # whatever `draw(frames, width, height)` returns (the pane's ready-made lines).
+    drawing: Any = None
+    drawn_size: tuple[int, int] | None = None
 
 
 def missing_film(view: ClipView) -> str | None:
@@ -53,10 +60,12 @@ class PreviewLoader:
         *,
         count: int = 4,
         decode_width: int = 320,
-        capacity: int = 24,
+        capacity: int = 6,  # the next few and the last few: drawings hold many objects
         parallel: int = 2,
+        draw: Draw = draw_grid,
     ) -> None:
         self.database = database
+        self.draw = draw
         self.frame_source = frame_source
         self.count = count
         self.decode_width = decode_width
@@ -112,7 +121,8 @@ class PreviewLoader:
                     return None
             preview = self._decode(view)
             if size is not None and preview.frames:
-                preview = replace(preview, grid=FrameGrid(preview.frames, *size), grid_size=size)
+                drawing = self.draw(preview.frames, *size)
+                preview = replace(preview, drawing=drawing, drawn_size=size)
         with self._lock:
             self._cache[view.id] = preview
             self._cache.move_to_end(view.id)
