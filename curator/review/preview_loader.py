@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from curator.errors import CuratorError
-from curator.review.face_boxes import face_boxes_for_clip
+from curator.review.face_boxes import display_width, face_boxes_for_clip
 from curator.review.halfblock import FrameGrid, Keyframe, frames_with_boxes, keyframe_times
 from curator.store.db import Database
 from curator.store.review_views import ClipView
@@ -144,5 +144,6 @@ class PreviewLoader:
         except (CuratorError, OSError, subprocess.SubprocessError) as exc:
             # The preview says why; labelling goes on without it.
             return Preview(view.id, view.start_ms, view.end_ms, error=f"no preview: {exc}")
-        frames = frames_with_boxes(images, times, boxes, view.film_width)
+        width = display_width(view.film_width, view.film_height, view.film_rotation)
+        frames = frames_with_boxes(images, times, boxes, width)
         return Preview(view.id, view.start_ms, view.end_ms, frames=tuple(frames))

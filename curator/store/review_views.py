@@ -95,6 +95,7 @@ class ClipView:
     film_duration_ms: int
     film_width: int
     film_height: int
+    film_rotation: int
     start_ms: int
     end_ms: int
     status: str
@@ -235,6 +236,7 @@ def clip_view(session: Session, clip_id: int, *, annotator: str) -> ClipView:
         film_duration_ms=film.duration_ms,
         film_width=film.width,
         film_height=film.height,
+        film_rotation=film.rotation or 0,
         start_ms=clip.start_ms,
         end_ms=clip.end_ms,
         status=clip.status,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from curator.review.face_boxes import display_width, face_boxes_for_clip
 from curator.review.halfblock import (
     FrameGrid,
     Keyframe,
@@ -18,6 +19,7 @@ from curator.review.halfblock import (
 )
 from curator.review.preview import PreviewPane
 from curator.review.preview_loader import PreviewLoader
+from curator.store.models import FaceDetection, FaceTrack
 from curator.store.review_views import clip_view
 
 from .conftest import SIZE, Sample, make_app
@@ -105,3 +107,43 @@ async def test_the_app_shows_real_keyframes_without_blocking(sample: Sample) -> 
         # The next clips were prefetched in the background.
         await pilot.press("n")
         assert pane.preview is not None and pane.preview.clip_id == sample.clip_ids[1]
+
+
+def _add_track(sample: Sample, clip_id: int, *, is_main: bool, left: int) -> None:
+    with sample.db.session() as session:
+        track = FaceTrack(clip_id=clip_id, start_ms=2500, end_ms=5700, is_main=is_main,
+                          presence=0.9, detection_count=3)
+        track.detections = [
+            FaceDetection(time_ms=t, left=left, top=40, width=160, height=180,
+                          landmarks=bytes(68 * 2 * 4))
+            for t in (3000, 4100, 5200)
+        ]
+        session.add(track)
+
+
+def test_face_boxes_come_from_the_main_track(sample: Sample) -> None:
+    clip = sample.clip_ids[0]
+    with sample.db.session() as session:
+        assert face_boxes_for_clip(session, clip) == []
+    _add_track(sample, clip, is_main=False, left=10)
+    _add_track(sample, clip, is_main=True, left=240)
+    with sample.db.session() as session:
+        assert face_boxes_for_clip(session, clip) == [
+            (t, 240, 40, 400, 220) for t in (3000, 4100, 5200)]
+    assert display_width(640, 360, 90) == 360 and display_width(640, 360, 180) == 640
+
+
+@pytest.mark.slow
+def test_tracked_face_is_cropped_and_boxed_in_the_preview(sample: Sample) -> None:
+    from curator.media.frames import frames_at
+
+    clip = sample.clip_ids[0]
+    _add_track(sample, clip, is_main=True, left=240)
+    loader = PreviewLoader(sample.db, frames_at, count=3)
+    with sample.db.session() as session:
+        view = clip_view(session, clip, annotator="ann")
+    loader.want([clip])
+    preview = loader.load(view, (40, 30))
+    # Decoded at 320 px wide from a 640 px film: the box is halved.
+    assert [f.box for f in preview.frames] == [(120, 20, 200, 110)] * 3
+    assert preview.drawn_size == (40, 30) and preview.drawing.lines
