@@ -1,8 +1,9 @@
 """Streaming a time range of a video as RGB frames at a fixed sampling rate.
 
 ffmpeg (the binary imageio-ffmpeg ships) seeks with `-ss` before `-i` (to the key
-frame before the start, then decodes forward and drops frames before it), keeps
-`-t` seconds, resamples with the `fps` filter and scales, and pipes raw RGB. Only
+frame before the start, then decodes forward and drops frames before it), reads
+`-t` seconds (an input option: decoding stops there even when a filter drops the
+last frames), resamples with the `fps` filter and scales, and pipes raw RGB. Only
 one frame is held in memory at a time.
 
 Frame `i` of a stream that starts at `start_ms` with rate `fps` shows time
@@ -61,8 +62,8 @@ def stream_frames(
         chain += f",select='{picks}'"
     command = [
         ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1",
-        "-ss", f"{max(start_ms, 0) / 1000:.3f}", "-i", str(path),
-        "-t", f"{max(duration_ms, 1) / 1000:.3f}", "-an", "-sn", "-dn",
+        "-ss", f"{max(start_ms, 0) / 1000:.3f}", "-t", f"{max(duration_ms, 1) / 1000:.3f}",
+        "-i", str(path), "-an", "-sn", "-dn",
         "-vf", f"{chain},scale={width}:{height}", "-fps_mode", "passthrough",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
     ]

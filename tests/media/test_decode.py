@@ -73,3 +73,4 @@ def test_rotated_films_come_out_as_displayed(rotated: Path) -> None:
     size = scaled_size(info.display_size, 640)
     (frame, *_) = stream_frames(rotated, start_ms=0, duration_ms=500, fps=4, size=size)
     assert frame.shape == (640, 360, 3)
+
