@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from curator.errors import NotFoundError
 from curator.labels import EMOTIONS
 from curator.review.agreement_screen import AgreementScreen
 from curator.review.clip_detail import ClipDetail
@@ -33,6 +35,7 @@ from curator.review.people_panel import PeoplePanel
 from curator.review.person_form import PersonEdit, PersonForm
 from curator.review.player import find_player, launch, player_command
 from curator.review.preview import PreviewPane
+from curator.review.preview_feed import PreviewFeed
 from curator.review.preview_loader import PreviewLoader, missing_film
 from curator.review.preview_screen import PreviewScreen
 from curator.review.queue_list import QueueList
@@ -84,10 +87,10 @@ class ReviewScreen(Screen[None]):
         super().__init__()
         self.database = database
         self.controller = controller
-        self.loader = loader
         self.queue = ReviewQueue(database, spec)
         self.player_finder = player_finder
         self.writer = SerialWriter(self)
+        self.previews = PreviewFeed(self, loader, self._load_view)
         self.view: ClipView | None = None
         self.chosen: str | None = None  # the expression key pressed for the current clip
         self.person = 0  # selected person in the current clip
@@ -136,11 +139,18 @@ class ReviewScreen(Screen[None]):
         self.query_one(QueueList).show(self.queue)
         if not keep_choice:
             self.chosen = None
-        if row is None:
-            self.view = None
+        self.view = None
+        if row is not None:
+            try:
+                self.view = self._load_view(row.id)
+            except NotFoundError:  # deleted by another process since the page was read
+                self.tell(f"clip {row.id} no longer exists", severity="warning")
+        if self.view is None:
+            where = "is empty" if row is None else f"has lost clip {row.id}"
             self.query_one(ClipDetail).update(
-                f"The queue [b]{describe(self.queue.spec)}[/b] is empty.\n"
-                "Press [b]/[/b] to change the filter (for example queue:all), or [b]q[/b] to quit."
+                f"The queue [b]{escape(describe(self.queue.spec))}[/b] {where}.\n"
+                "Press [b]/[/b] to change the filter (for example queue:all), [b]n[/b]/[b]p[/b] "
+                "to move, or [b]q[/b] to quit."
             )
             for widget in (self.query_one(SubtitleContext), self.query_one(PeoplePanel)):
                 widget.update("")
@@ -148,11 +158,10 @@ class ReviewScreen(Screen[None]):
             self.query_one(PreviewPane).show_message("")
             self._update_topbar()
             return
-        self.view = self._load_view(row.id)
         if self.person >= max(len(self.view.subjects), 1) or not keep_choice:
             self.person = 0
         self._draw_view()
-        self._show_preview(self.view)
+        self.previews.show(self.view, [row.id for row in self.queue.upcoming(PREFETCH)])
 
     def _draw_view(self) -> None:
         assert self.view is not None
@@ -177,50 +186,15 @@ class ReviewScreen(Screen[None]):
         pending = self.writer.pending
         saving = f"  [yellow]saving {pending}…[/yellow]" if pending else "  [green]saved[/green]"
         self.query_one("#topbar", Static).update(
-            f"[b]curator review[/b]  annotator [b cyan]{self.controller.annotator}[/b cyan]"
-            f"  {describe(self.queue.spec)}"
+            f"[b]curator review[/b]  annotator [b cyan]{escape(self.controller.annotator)}[/b cyan]"
+            f"  {escape(describe(self.queue.spec))}"
             f"  clip {self.queue.index + 1 if self.queue.current else 0} of {self.queue.total}"
             f"{saving}  ? help"
         )
 
-    # -- previews --------------------------------------------------------------------------
-
-    def _show_preview(self, view: ClipView) -> None:
-        pane = self.query_one(PreviewPane)
-        upcoming = self.queue.upcoming(PREFETCH)
-        self.loader.want([view.id, *(r.id for r in upcoming)])
-        cached = self.loader.cached(view)
-        if cached is not None:
-            pane.show_preview(cached)
-        elif (missing := missing_film(view)) is not None:
-            pane.show_message(missing)  # labelling goes on; only the picture is missing
-        else:
-            pane.show_message("decoding keyframes…")
-            self._request_preview(view.id, view)
-        for row in upcoming:
-            self._request_preview(row.id, None)
-
-    def _request_preview(self, clip_id: int, view: ClipView | None) -> None:
-        if self.loader.claim(clip_id, None if view is None else (view.start_ms, view.end_ms)):
-            size = self.query_one(PreviewPane).content_size
-            self.run_worker(partial(self._preview_job, clip_id, view, (size.width, size.height)),
-                            thread=True, group="preview", exit_on_error=False)
-
-    def _preview_job(self, clip_id: int, view: ClipView | None, size: tuple[int, int]) -> None:
-        # Runs in a worker thread: read the clip (for a prefetch), decode, draw.
-        try:
-            preview = self.loader.load(view or self._load_view(clip_id), size)
-        finally:
-            self.loader.release(clip_id)
-        if preview is not None:
-            self.post_message(PreviewReady(preview))
-
     @on(PreviewReady)
     def preview_ready(self, message: PreviewReady) -> None:
-        view, preview = self.view, message.preview
-        if view is not None and preview.clip_id == view.id and \
-                (preview.start_ms, preview.end_ms) == (view.start_ms, view.end_ms):
-            self.query_one(PreviewPane).show_preview(preview)
+        self.previews.ready(message.preview, self.view)
 
     # -- writes ----------------------------------------------------------------------------
 

@@ -107,6 +107,23 @@ async def test_a_rival_process_wins_and_this_annotator_is_told(sample: Sample) -
     assert clip_row(sample.db, clip).status == "proposed"  # Sad vs Happy: a tie
 
 
+async def test_a_clip_deleted_by_another_process_is_reported(sample: Sample) -> None:
+    from sqlalchemy import delete
+
+    from curator.store.models import Clip
+
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        with sample.db.session() as session:  # the page of rows was read before this
+            session.execute(delete(Clip).where(Clip.id == sample.clip_ids[1]))
+        await pilot.press("n")
+        assert app.screen.view is None
+        assert app.screen.last_message == f"clip {sample.clip_ids[1]} no longer exists"
+        await pilot.press("enter")  # nothing to decide here: nothing happens
+        await pilot.press("n")
+        assert app.screen.view.id == sample.clip_ids[2]
+
+
 async def test_quitting_waits_for_pending_writes(sample: Sample) -> None:
     app = make_app(sample.db)
     async with app.run_test(size=SIZE) as pilot:
