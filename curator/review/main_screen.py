@@ -9,6 +9,7 @@ decoding or on another process's lock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -82,7 +83,7 @@ class ReviewScreen(Screen[None]):
         loader: PreviewLoader,
         spec: QueueSpec,
         *,
-        player_finder=find_player,  # type: ignore[no-untyped-def]
+        player_finder: Callable[[], str | None] = find_player,
     ) -> None:
         super().__init__()
         self.database = database

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import pytest
+from textual.widgets import Static
 
 from curator.review.agreement_screen import AgreementScreen
 from curator.review.filter_input import FilterModal
@@ -99,7 +101,12 @@ async def test_two_annotators_tie_and_an_adjudicator_decides(sample: Sample) -> 
     assert [v[0] for v in votes(sample.db, clip)] == ["ann", "bob", "carl"]
 
 
-async def test_history_shows_who_changed_what_from_what_to_what(sample: Sample) -> None:
+async def test_history_shows_who_changed_what_from_what_to_what(
+    sample: Sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frozen = datetime(2026, 1, 2, 3, 4, 5)
+    for module in ("annotations", "changes", "review_edits"):  # every writer's clock
+        monkeypatch.setattr(f"curator.store.{module}.utcnow", lambda: frozen)
     app = make_app(sample.db, queue="all")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter", "u")
@@ -111,6 +118,9 @@ async def test_history_shows_who_changed_what_from_what_to_what(sample: Sample) 
         assert ("ann", "vote (undone)", None, "Happy") in what
         assert ("ann", "clip.status", "proposed", "confirmed") in what
         assert ("ann", "clip.status", "confirmed", "proposed") in what
+        assert {e.at for e in screen.entries} == {frozen}
+        shown = text_of(screen.query_one(Static))
+        assert "2026-01-02 03:04:05" in shown and "vote (undone)" in shown
         await pilot.press("escape")
         assert isinstance(app.screen, ReviewScreen)
     with sample.db.session() as session:
