@@ -57,6 +57,8 @@ class PreviewFeed:
     def _job(self, clip_id: int, view: ClipView | None, size: tuple[int, int]) -> None:
         # In a worker thread: read the clip (for a prefetch), decode, draw.
         try:
+            if not self.loader.wanted(clip_id):
+                return
             preview = self.loader.load(view or self.load_view(clip_id), size)
         finally:
             self.loader.release(clip_id)

@@ -106,6 +106,10 @@ class PreviewLoader:
             self._inflight.add(clip_id)
             return True
 
+    def wanted(self, clip_id: int) -> bool:
+        with self._lock:
+            return clip_id in self._wanted
+
     def release(self, clip_id: int) -> None:
         with self._lock:
             self._inflight.discard(clip_id)
@@ -115,10 +119,11 @@ class PreviewLoader:
 
         None when the clip is no longer wanted by the time a decoding slot is free.
         """
+        if not self.wanted(view.id):  # moved past while queued: do not even wait
+            return None
         with self._slots:
-            with self._lock:
-                if view.id not in self._wanted:
-                    return None
+            if not self.wanted(view.id):
+                return None
             preview = self._decode(view)
             if size is not None and preview.frames:
                 drawing = self.draw(preview.frames, *size)
