@@ -19,7 +19,7 @@ NEVER = 1_000_000  # gen1 collections before an automatic full one: practically 
 
 
 class IdleCollector:
-    def __init__(self, *, idle_s: float = 0.3, max_gap_s: float = 20.0,
+    def __init__(self, *, idle_s: float = 1.0, max_gap_s: float = 10.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.idle_s = idle_s
         self.max_gap_s = max_gap_s
