@@ -42,6 +42,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder of real data used by tests and benchmarks; tests needing it skip when absent.",
     ),
     Setting(
+        "config_dir",
+        "CURATOR_CONFIG_DIR",
+        "",
+        "Folder of curator's config.toml (remembered annotator); "
+        "default $XDG_CONFIG_HOME/curator or ~/.config/curator.",
+    ),
+    Setting(
         "annotator",
         "CURATOR_ANNOTATOR",
         "",
@@ -68,6 +75,15 @@ def database_url(value: str | None = None) -> str:
     if "://" in raw:
         return raw
     return f"sqlite:///{Path(raw).expanduser()}"
+
+
+def config_dir() -> Path:
+    """Where curator keeps its own config file."""
+    explicit = get("config_dir")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base).expanduser() / "curator"
 
 
 def default_annotator() -> str:

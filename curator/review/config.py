@@ -1,6 +1,6 @@
 """The remembered annotator name: `[review] annotator = "…"` in curator's config file.
 
-The file is `$CURATOR_CONFIG_DIR/config.toml` when that variable is set (tests use it),
+The file is `config.toml` in `settings.config_dir()` (`CURATOR_CONFIG_DIR`, which tests set),
 else `$XDG_CONFIG_HOME/curator/config.toml`, else `~/.config/curator/config.toml`.
 Other tables in the file are kept as they are; an unknown key in `[review]` is an
 error rather than a silent typo.
@@ -9,24 +9,19 @@ error rather than a silent typo.
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from curator import settings
 from curator.errors import CuratorError, InputFileError
 
-CONFIG_DIR_ENV = "CURATOR_CONFIG_DIR"
 REVIEW_KEYS = frozenset({"annotator"})
 MAX_NAME = 64  # annotations.annotator is VARCHAR(64)
 
 
 def config_path() -> Path:
-    explicit = os.environ.get(CONFIG_DIR_ENV)
-    if explicit:
-        return Path(explicit).expanduser() / "config.toml"
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base).expanduser() / "curator" / "config.toml"
+    return settings.config_dir() / "config.toml"
 
 
 def _load(path: Path) -> dict[str, Any]:
