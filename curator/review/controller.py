@@ -19,13 +19,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from curator.errors import ConflictError, CuratorError, NotFoundError
-from curator.store.annotations import record_decision, retract_decision
+from curator.store.annotations import claim_clip_version, record_decision, retract_decision
 from curator.store.changes import set_field
 from curator.store.db import Database
 from curator.store.models import Annotation, Clip, ClipSubject, Person
 from curator.store.review_edits import (
     add_subject,
-    claim_clip_version,
     edit_subject,
     move_clip,
     name_actor,

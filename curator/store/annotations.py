@@ -27,13 +27,16 @@ def votes_of(clip: Clip) -> list[Vote]:
     ]
 
 
-def _claim_version(session: Session, clip: Clip, expected_version: int | None) -> None:
-    """Bump the version in one UPDATE so two writers cannot both succeed."""
-    expected = clip.version if expected_version is None else expected_version
+def claim_clip_version(session: Session, clip: Clip, expected_version: int) -> None:
+    """Bump the clip's version in one UPDATE, or fail when someone else got there first.
+
+    Every write to a clip claims its version first, so of two writers holding the
+    same version only one can succeed; the other gets `ConflictError`.
+    """
     result = session.execute(
         update(Clip)
-        .where(Clip.id == clip.id, Clip.version == expected)
-        .values(version=expected + 1, updated_at=utcnow())
+        .where(Clip.id == clip.id, Clip.version == expected_version)
+        .values(version=expected_version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -69,7 +72,9 @@ def record_decision(
         expression = canonical_label(expression, EMOTIONS)
     else:
         expression = None
-    _claim_version(session, clip, expected_version)
+    claim_clip_version(
+        session, clip, clip.version if expected_version is None else expected_version
+    )
     annotation = Annotation(
         clip=clip,
         annotator=annotator,
@@ -87,7 +92,7 @@ def record_decision(
 def retract_decision(session: Session, annotation: Annotation, *, who: str) -> None:
     """Undo one decision: it stays in the history but stops counting."""
     clip = annotation.clip
-    _claim_version(session, clip, None)
+    claim_clip_version(session, clip, clip.version)
     annotation.retracted = True
     session.flush()
     apply_verdict(session, clip, consensus(votes_of(clip)), who=who)

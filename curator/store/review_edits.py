@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from curator.errors import ConflictError, CuratorError
+from curator.store.annotations import claim_clip_version
 from curator.store.changes import set_field
 from curator.store.models import ChangeLog, Clip, ClipSubject, Person, utcnow
 
@@ -34,21 +35,6 @@ class BoundaryError(CuratorError):
         self.end_ms = end_ms
         self.reason = reason
         super().__init__(f"clip {clip_id}: cannot move to {start_ms}–{end_ms} ms ({reason})")
-
-
-def claim_clip_version(session: Session, clip: Clip, expected_version: int) -> None:
-    """Bump the clip's version in one UPDATE, or fail when someone else got there first."""
-    result = session.execute(
-        update(Clip)
-        .where(Clip.id == clip.id, Clip.version == expected_version)
-        .values(version=expected_version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConflictError(
-            f"clip {clip.id} was changed by someone else since you opened it; reload and retry"
-        )
-    session.refresh(clip)
 
 
 def _claim_person_version(session: Session, person: Person, expected_version: int) -> None:

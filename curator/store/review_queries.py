@@ -167,6 +167,22 @@ def _mine_value(annotator: str):  # type: ignore[no-untyped-def]
     )
 
 
+
+def _row_select(spec: QueueSpec):  # type: ignore[no-untyped-def]
+    """The columns of a `QueueRow`, joined to the film title."""
+    return select(
+        Clip.id,
+        Clip.film_id,
+        Film.title,
+        Clip.start_ms,
+        Clip.end_ms,
+        Clip.status,
+        func.coalesce(Clip.expression, Clip.proposed_label),
+        Clip.score,
+        _mine_value(spec.annotator),
+    ).join(Film, Film.id == Clip.film_id)
+
+
 def queue_page(
     session: Session,
     spec: QueueSpec,
@@ -180,17 +196,7 @@ def queue_page(
 
     `include` starts the page at that key itself (used to open the queue at a clip).
     """
-    query = select(
-        Clip.id,
-        Clip.film_id,
-        Film.title,
-        Clip.start_ms,
-        Clip.end_ms,
-        Clip.status,
-        func.coalesce(Clip.expression, Clip.proposed_label),
-        Clip.score,
-        _mine_value(spec.annotator),
-    ).join(Film, Film.id == Clip.film_id).where(*conditions(spec))
+    query = _row_select(spec).where(*conditions(spec))
     key = _key_columns()
     descending = before is not None
     if after is not None:
@@ -233,21 +239,7 @@ def first_undecided(session: Session, spec: QueueSpec) -> Key | None:
 
 def queue_row(session: Session, spec: QueueSpec, clip_id: int) -> QueueRow | None:
     """One clip as a queue row (whether or not it still belongs to the queue)."""
-    row = session.execute(
-        select(
-            Clip.id,
-            Clip.film_id,
-            Film.title,
-            Clip.start_ms,
-            Clip.end_ms,
-            Clip.status,
-            func.coalesce(Clip.expression, Clip.proposed_label),
-            Clip.score,
-            _mine_value(spec.annotator),
-        )
-        .join(Film, Film.id == Clip.film_id)
-        .where(Clip.id == clip_id)
-    ).first()
+    row = session.execute(_row_select(spec).where(Clip.id == clip_id)).first()
     return None if row is None else QueueRow(*row)
 
 
