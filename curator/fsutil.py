@@ -11,6 +11,17 @@ from pathlib import Path
 _CHUNK = 1 << 20
 
 
+def _plain_file_mode() -> int:
+    """The mode a plain open() would give a new file (0o666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+# mkstemp makes private (0600) files; outputs are for sharing, like any other file.
+FILE_MODE = _plain_file_mode()
+
+
 def sha256_file(path: Path, progress: Callable[[int], None] | None = None) -> str:
     """Hex SHA-256 of a file, streamed in 1 MiB chunks (`progress` gets bytes read)."""
     digest = hashlib.sha256()
@@ -28,6 +39,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), FILE_MODE)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
