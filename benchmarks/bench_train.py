@@ -22,6 +22,9 @@ Runs, each a normal `train()` call with the profile's recipe:
   set from elsewhere (an SFEW export, class folders).
 
 Prints a table and writes benchmarks/results/bench_train-<profile>.json (with the hardware).
+Columns: final acc = last epoch on the evaluation split; train s = time inside training steps;
+wall s = the whole train() call (reading, compiling, every evaluation); img/s = median over epochs
+of training images per second.
 """
 
 from __future__ import annotations
@@ -202,7 +205,7 @@ def main() -> None:
 def report(rows: list[dict], profile: str, console: Console) -> None:
     table = Table(title=f"curator train benchmark ({profile}) on {hardware()}")
     for col in ("run", "init", "train imgs", "eval imgs", "px", "epochs", "final acc",
-                "best acc (epoch)", "balanced", "train s", "img/s"):
+                "best acc (epoch)", "balanced", "train s", "wall s", "img/s"):
         table.add_column(col, justify="left" if col in ("run", "init") else "right")
     for r in rows:
         init = r["init"] if len(r["init"]) < 20 else "…/" + "/".join(Path(r["init"]).parts[-2:])
@@ -210,14 +213,15 @@ def report(rows: list[dict], profile: str, console: Console) -> None:
                       str(r["img_size"]), str(r["epochs"]), f"{r['final_accuracy']:.2%}",
                       f"{r['best_accuracy']:.2%} ({r['best_epoch']})",
                       f"{r['best_balanced_accuracy']:.2%}", f"{r['train_seconds']:.0f}",
-                      f"{r['images_per_s']:.0f}")
+                      f"{r['wall_seconds']:.0f}", f"{r['images_per_s']:.0f}")
     console.print(table)
     by = {r["run"]: r for r in rows}
     verdicts = {}
     if "fer-imagenet" in by and profile == "gpu":
         r = by["fer-imagenet"]
+        # Wall time of the whole call: data, compiling, every evaluation included.
         verdicts["fer_target_72pct_10min"] = (r["final_accuracy"] >= 0.72
-                                              and r["train_seconds"] <= 600)
+                                              and r["wall_seconds"] <= 600)
     single = [r for r in rows if r["run"].startswith("target-") and r["run"] != "target-cascade"]
     if "target-cascade" in by and single:
         verdicts["cascade_beats_single_stage"] = (by["target-cascade"]["final_accuracy"]

@@ -1,0 +1,51 @@
+"""Device-side helpers: compile fallback, weight EMA, data placement, mixed-precision choice."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from curator.train.runtime import amp_dtype, autocast_for, ema_update, place, try_compile
+
+
+class Broken(nn.Module):
+    """Stands for a backend that cannot compile: its forward fails on the first call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bn = nn.BatchNorm1d(3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.bn(x)  # moves running statistics before failing
+        raise RuntimeError("no compiler here")
+
+
+def test_compile_failure_falls_back_to_eager_and_undoes_the_trial() -> None:
+    model = Broken()
+    before = model.bn.running_mean.clone()
+    messages: list[str] = []
+    out, ok = try_compile(model, torch.randn(4, 3) + 5, autocast_for(None), messages.append)
+    assert out is model and not ok
+    assert torch.equal(model.bn.running_mean, before)
+    assert messages and "training eagerly" in messages[0]
+
+
+def test_ema_tracks_the_model_and_copies_buffers() -> None:
+    model, ema = nn.BatchNorm1d(2), nn.BatchNorm1d(2)
+    with torch.no_grad():
+        model.weight.fill_(3.0)
+        model.running_mean.fill_(7.0)
+    ema_update(ema, model, decay=0.999, step=0)  # first step: decay 0.1, mostly the model
+    assert torch.allclose(ema.weight, torch.full((2,), 0.1 * 1.0 + 0.9 * 3.0))
+    assert torch.equal(ema.running_mean, model.running_mean)
+    for step in range(1, 20000):
+        ema_update(ema, model, decay=0.999, step=step)
+    assert torch.allclose(ema.weight, model.weight, atol=1e-3)
+
+
+def test_cpu_placement_and_precision() -> None:
+    t = [torch.zeros(3)]
+    assert place(t, torch.device("cpu"), print)[0] is t[0]
+    assert amp_dtype(torch.device("cpu"), True) is None
+    with autocast_for(None)():
+        assert torch.ones(1).dtype == torch.float32
