@@ -17,6 +17,13 @@ def amp_dtype(device: torch.device, enabled: bool) -> torch.dtype | None:
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
+def tune_cuda() -> None:
+    """Fast kernels for fixed shapes: cuDNN autotuning, TF32 for what stays in float32.
+    (It costs bitwise repeatability on GPUs; the CPU path stays exact.)"""
+    torch.backends.cudnn.benchmark = True
+    torch.set_float32_matmul_precision("high")
+
+
 def autocast_for(dtype: torch.dtype | None) -> Callable[[], contextlib.AbstractContextManager]:
     def autocast() -> contextlib.AbstractContextManager:
         return torch.autocast("cuda", dtype=dtype) if dtype else contextlib.nullcontext()

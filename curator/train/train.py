@@ -38,7 +38,7 @@ from curator.train.model import (
     replace_head,
 )
 from curator.train.progress import Reporter
-from curator.train.runtime import amp_dtype, autocast_for, ema_update, place, try_compile
+from curator.train.runtime import amp_dtype, autocast_for, ema_update, place, try_compile, tune_cuda
 
 # ----------------------------------------------------------------------------- defaults
 # Tuned for EfficientNet-Lite0 from ImageNet weights on FER-2013-sized data on one GPU.
@@ -91,10 +91,6 @@ class TrainConfig:
         return cls(**d)
 
 
-def per_stage(values: list, k: int) -> object:
-    return values[min(k, len(values) - 1)]
-
-
 def get_lr(step: int, total: int, warmup: int, peak: float, min_ratio: float) -> float:
     """Linear warm-up to `peak`, then cosine decay to `peak * min_ratio` at `total` steps."""
     if step < warmup:
@@ -134,7 +130,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     out = Path(cfg.out) if k == n_stages - 1 else Path(cfg.out) / f"stage{k + 1}"
     out.mkdir(parents=True, exist_ok=True)
     path = Path(cfg.data[k])
-    epochs, peak_lr = int(per_stage(cfg.epochs, k)), float(per_stage(cfg.lr, k))
+    # One value serves every stage; a list gives one per stage (the last repeats).
+    epochs, peak_lr = int(cfg.epochs[min(k, len(cfg.epochs) - 1)]), cfg.lr[min(k, len(cfg.lr) - 1)]
     last = ckpt.load(out / "last.pt") if cfg.resume and (out / "last.pt").is_file() else None
     if last is not None and last["train_state"]["done"] and (out / "metrics.json").is_file():
         log.log(f"stage {k + 1}/{n_stages}: already complete in {out}")
@@ -170,6 +167,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     ema = copy.deepcopy(model).eval().requires_grad_(False) if cfg.ema_decay > 0 else None
     amp = amp_dtype(dev, cfg.amp)
     autocast = autocast_for(amp)
+    if cuda:
+        tune_cuda()
 
     # ---- optimizer: no weight decay on biases and norm parameters
     params = list(model.parameters())
@@ -323,14 +322,12 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
         log.stop()
 
     # ---- final: best weights on validation (and test), figures, metrics.json
-    best = ckpt.load(out / "best.pt")
-    final = ckpt.build_from(best, out / "best.pt").to(dev)
-    test = None
+    best, test = ckpt.load(out / "best.pt"), None
     if data.test is not None and data.test is not data.val:
-        cm, _ = evaluate(final, torch.from_numpy(data.test.images), torch.from_numpy(
-            data.test.labels), num_classes, cfg.img_size, autocast=autocast, tta=cfg.tta,
-            rank=d.rank, world=d.world)
-        test = summarize(cm, classes)
+        final = ckpt.build_from(best, out / "best.pt").to(dev)
+        test_xy = [torch.from_numpy(a) for a in (data.test.images, data.test.labels)]
+        test = summarize(evaluate(final, *test_xy, num_classes, cfg.img_size, autocast=autocast,
+                                  tta=cfg.tta, rank=d.rank, world=d.world)[0], classes)
     result = {
         "stage": k + 1, "data": str(path), "format": data.format, "classes": list(classes),
         "backbone": backbone, "init": init, "device": device_name, "world_size": d.world,
