@@ -30,11 +30,17 @@ demo: $(STAMP)
 	$(BIN)/curator --db $(DEMO)/demo.db ingest sample_media/demo_film.mp4 --subs sample_media/demo_film.en.srt
 	$(BIN)/curator --db $(DEMO)/demo.db propose
 	$(BIN)/curator --db $(DEMO)/demo.db clips
+	$(BIN)/curator --db $(DEMO)/demo.db label --accept-proposed --annotator demo
 	$(BIN)/curator --db $(DEMO)/demo.db stats --plot $(DEMO)/class_distribution.png
-	$(BIN)/curator --db $(DEMO)/demo.db export --xml $(DEMO)/xml
+	$(BIN)/curator --db $(DEMO)/demo.db export --xml $(DEMO)/xml --sfew $(DEMO)/sfew \
+		--fer2013 $(DEMO)/fer2013.csv --afew $(DEMO)/afew
 	@echo
-	@echo "Demo done: database $(DEMO)/demo.db, XML in $(DEMO)/xml, plot $(DEMO)/class_distribution.png"
-	@echo "Next: $(BIN)/curator --db $(DEMO)/demo.db cues sample_media/demo_film.en.srt"
+	@echo "Demo done. In $(DEMO)/: demo.db (the database), xml/ (AFEW-style records),"
+	@echo "sfew/ (aligned face crops, manifest, per-split plots), fer2013.csv, afew/ (clip videos)."
+	@echo "Next:"
+	@echo "  $(BIN)/curator --db $(DEMO)/demo.db review          # label in the terminal UI"
+	@echo "  $(BIN)/curator cues sample_media/demo_film.en.srt   # the SDH evidence, cue by cue"
+	@echo "  $(BIN)/curator train $(DEMO)/sfew --out $(DEMO)/run --init imagenet --epochs 3"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

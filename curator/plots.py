@@ -29,6 +29,10 @@ def class_distribution_png(
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     for x, total in enumerate(bottom):
         ax.text(x, total, str(total), ha="center", va="bottom", fontsize=9)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts, not fractions
+    ax.set_ylim(0, max([*bottom, 1]) * 1.15)  # room for the totals above the bars
     ax.set_title(title)
     ax.set_ylabel("clips")
     ax.legend(frameon=False)
