@@ -61,8 +61,11 @@ def cues_command(
         click.echo(json.dumps([a.to_json() for a in analyzed], ensure_ascii=False, indent=1))
         return
     from rich.table import Table
+    from rich.text import Text  # cells as Text: `[laughs]` must not be read as markup
 
-    table = Table(title=f"{file.name} ({document.format}, {document.encoding})", expand=False)
+    table = Table(
+        title=Text(f"{file.name} ({document.format}, {document.encoding})"), expand=False
+    )
     for column in ("#", "start", "end", "text", "evidence", "emotion"):
         table.add_column(column, overflow="fold")
     shown = 0
@@ -76,7 +79,7 @@ def cues_command(
         emotion = f"{item.emotion} {item.score:.2f}" if item.emotion else ""
         table.add_row(
             str(item.cue.index), f"{item.cue.start_ms / 1000:.2f}", f"{item.cue.end_ms / 1000:.2f}",
-            item.cue.text.replace("\n", " / "), evidence, emotion,
+            Text(item.cue.text.replace("\n", " / ")), Text(evidence), emotion,
         )
     out = console()
     out.print(table)

@@ -33,13 +33,14 @@ def clips_command(status: str | None, film_id: int | None, as_json: bool) -> Non
         click.echo("no clips" + (f" with status {status}" if status else ""))
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(expand=False)
     for column in ("id", "film", "start", "end", "status", "label", "score"):
         table.add_column(column, justify="right" if column in ("id", "score") else "left")
     for row in rows:
         table.add_row(
-            str(row.id), f"{row.film} {row.film_title}", _clock(row.start_ms), _clock(row.end_ms),
+            str(row.id), Text(f"{row.film} {row.film_title}"), _clock(row.start_ms), _clock(row.end_ms),
             row.status, row.label or "", f"{row.score:.2f}",
         )
     console().print(table)
