@@ -40,8 +40,9 @@ def clips_command(status: str | None, film_id: int | None, as_json: bool) -> Non
         table.add_column(column, justify="right" if column in ("id", "score") else "left")
     for row in rows:
         table.add_row(
-            str(row.id), Text(f"{row.film} {row.film_title}"), _clock(row.start_ms), _clock(row.end_ms),
-            row.status, row.label or "", f"{row.score:.2f}",
+            str(row.id), Text(f"{row.film} {row.film_title}"),
+            _clock(row.start_ms), _clock(row.end_ms), row.status, row.label or "",
+            f"{row.score:.2f}",
         )
     console().print(table)
 
