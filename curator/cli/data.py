@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from curator.cli.common import console, state
+
+if TYPE_CHECKING:
+    from curator.subtitles.model import SubtitleDocument
 
 LANG_HINTS = {
     "en": "en", "eng": "en", "english": "en",
@@ -15,12 +19,24 @@ LANG_HINTS = {
 }
 
 
-def guess_lang(path: Path, default: str = "en") -> str:
+def lang_from_name(path: Path) -> str | None:
     """Language from file-name tokens such as `film.es.srt` or `Film.English.HI.srt`."""
     for token in reversed(path.name.lower().split(".")[:-1]):
         if token in LANG_HINTS:
             return LANG_HINTS[token]
-    return default
+    return None
+
+
+def track_language(path: Path, document: SubtitleDocument, explicit: str | None = None) -> str:
+    """`--lang` if given, else the file name's hint, else a guess from the words, else en."""
+    from curator.subtitles.language import guess_language
+
+    return (
+        explicit
+        or lang_from_name(path)
+        or guess_language(cue.text for cue in document.cues)
+        or "en"
+    )
 
 
 def _lexicon(lang: str, lexicon_path: Path | None):  # type: ignore[no-untyped-def]
@@ -39,7 +55,8 @@ def _lexicon(lang: str, lexicon_path: Path | None):  # type: ignore[no-untyped-d
 @click.command("cues")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (the stable interface).")
-@click.option("--lang", help="Lexicon language (en, es); default guessed from the file name.")
+@click.option("--lang", help="Lexicon language (en, es); default: from the file name "
+              "(film.es.srt), else guessed from the words, else en.")
 @click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path),
               help="A TOML lexicon file to use instead of the built-in one.")
 @click.option("--all", "show_all", is_flag=True, help="List cues without evidence too.")
@@ -56,7 +73,7 @@ def cues_command(
     from curator.subtitles.loading import load_subtitles
 
     document = load_subtitles(file)
-    analyzed = analyze(document.cues, _lexicon(lang or guess_lang(file), lexicon_path))
+    analyzed = analyze(document.cues, _lexicon(track_language(file, document, lang), lexicon_path))
     if as_json:
         click.echo(json.dumps([a.to_json() for a in analyzed], ensure_ascii=False, indent=1))
         return
@@ -96,7 +113,7 @@ def cues_command(
               help="Subtitle file for the film (repeat for several tracks).")
 @click.option("--lang", "langs", multiple=True,
               help="Language of the tracks: once for all, or once per --subs "
-                   "(default: guessed from each file name, else en).")
+                   "(default: from each file name, else guessed from its words, else en).")
 @click.option("--title", help="Film title (default: the file name).")
 @click.option("--subs-offset", type=float, metavar="SECONDS",
               help="Shift all subtitles of this film by SECONDS (positive = later).")
@@ -136,8 +153,9 @@ def ingest_command(
     info = probe_video(film)
     tracks = []
     for i, sub_path in enumerate(subs):
-        lang = langs[i] if len(langs) > 1 else (langs[0] if langs else guess_lang(sub_path))
         document = load_subtitles(sub_path, fps=info.fps)
+        explicit = langs[i] if len(langs) > 1 else (langs[0] if langs else None)
+        lang = track_language(sub_path, document, explicit)
         analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
         tracks.append((document, analyzed, lang, sha256_file(sub_path)))
     film_hash = _hash_with_progress(film, sha256_file)

@@ -99,3 +99,13 @@ def test_two_tracks_of_one_film_propose_one_clip_per_moment(curator: Curator, de
     assert [(c["start"], c["end"], c["label"]) for c in both] == [
         (c["start"], c["end"], c["label"]) for c in one
     ]
+
+
+def test_track_language_is_guessed_from_its_words(curator: Curator, shared_data: Path) -> None:
+    """The Netflix file's name says nothing about its language; its words say Spanish."""
+    path = shared_data / "subtitles" / "webvtt_netflix_chicas_del_cable.vtt"
+    items = json.loads(curator("cues", path, "--json").output)
+    crying = [i for i in items if "[llora]" in i["text"]]
+    assert crying and all(i["emotion"] == "Sad" for i in crying)
+    forced = json.loads(curator("cues", path, "--json", "--lang", "en").output)
+    assert all(i["emotion"] != "Sad" for i in forced if "[llora]" in i["text"])
