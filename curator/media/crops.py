@@ -15,7 +15,7 @@ import numpy as np
 
 from curator.errors import MediaError
 from curator.media.align import align_face
-from curator.media.decode import stream_frames
+from curator.media.decode import sample_frames
 from curator.media.image import encode_png
 
 FER_SIZE = 48
@@ -64,12 +64,12 @@ def render_clip(job: CropJob) -> CropResult:
     wanted = {f.index: f for f in job.frames}
     order = sorted(wanted)
     try:
-        stream = stream_frames(
+        stream = sample_frames(
             Path(job.path), start_ms=job.start_ms,
             duration_ms=round((order[-1] + 1) * 1000 / job.sample_fps), fps=job.sample_fps,
             size=job.display_size, only=order,
         )
-        for index, frame in zip(order, stream, strict=False):  # only the chosen frames come
+        for index, frame in stream:  # only the chosen frames come
             result.images.append(_crop(frame, wanted.pop(index), job))
     except MediaError as exc:
         result.error = str(exc)

@@ -1,27 +1,31 @@
 """Streaming a time range of a video as RGB frames at a fixed sampling rate.
 
-ffmpeg (the binary imageio-ffmpeg ships) seeks with `-ss` before `-i` (to the key
-frame before the start, then decodes forward and drops frames before it), reads
-`-t` seconds (an input option: decoding stops there even when a filter drops the
-last frames), resamples with the `fps` filter and scales, and pipes raw RGB. Only
-one frame is held in memory at a time.
+Sample `i` of a range that starts at `start_ms` with rate `fps` is taken at film
+time `start_ms + i * 1000 / fps` and shows the frame at that time, as
+`frames.frame_at` and `ffmpeg -ss` give it: the first frame at or after it (see
+reader.py). The face check, the exporter and the review UI therefore see the same
+picture for the same time, and running the same range and rate again yields the
+same frames. Samples end at the end of the range or of the video.
 
-Frame `i` of a stream that starts at `start_ms` with rate `fps` shows time
-`start_ms + i * 1000 / fps`: the face check and the exporter both rely on this, so
-running the same range and rate again yields the same frames.
+A video stream that starts after the film does (a late first frame) has nothing
+to show before it: of the samples before its first frame only the last is kept,
+so that frame is not counted several times.
+
+Decoding runs in this process through the thread's shared reader (PyAV), so the
+windows of a film checked one after another do not reopen the file; only the
+sampled frames are converted to RGB, and one is held at a time.
 """
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
+import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from curator.errors import MediaError
-from curator.media.probe import ffmpeg_exe
+from curator.media.reader import shared_reader
 
 
 def scaled_size(display: tuple[int, int], max_width: int | None) -> tuple[int, int]:
@@ -38,6 +42,37 @@ def sample_time_ms(start_ms: int, index: int, fps: float) -> int:
     return start_ms + round(index * 1000 / fps)
 
 
+def sample_frames(
+    path: Path,
+    *,
+    start_ms: int,
+    duration_ms: int,
+    fps: float,
+    size: tuple[int, int],
+    only: Sequence[int] | None = None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """(sample index, RGB frame (H, W, 3 uint8) of `size` = (W, H)) for the range.
+
+    `size` must be the display size (after rotation) or a scaled version of it. With
+    `only`, just the samples of those indices are decoded to RGB and yielded, in
+    index order. A decoding failure raises `MediaError` naming the file.
+    """
+    if not path.is_file():
+        raise MediaError(path, "file not found")
+    start_ms = max(start_ms, 0)
+    count = max(math.ceil(max(duration_ms, 1) * fps / 1000 - 1e-9), 1)
+    indices = range(count) if only is None else sorted({i for i in only if 0 <= i < count})
+    reader = shared_reader(path)
+    period_ms = 1000 / fps
+    # Samples that fall before the stream's first frame by a whole period or more
+    # would all show that frame again: skip them.
+    wanted = [i for i in indices
+              if sample_time_ms(start_ms, i, fps) + period_ms > reader.first_frame_ms]
+    times = [sample_time_ms(start_ms, i, fps) for i in wanted]
+    for position, frame in reader.frames(times, size):
+        yield wanted[position], frame
+
+
 def stream_frames(
     path: Path,
     *,
@@ -47,43 +82,8 @@ def stream_frames(
     size: tuple[int, int],
     only: Sequence[int] | None = None,
 ) -> Iterator[np.ndarray]:
-    """Yield RGB frames (H, W, 3 uint8) of `size` = (W, H) from the range, `fps` per second.
-
-    `size` must be the display size (after rotation) or a scaled version of it. With
-    `only`, just the frames of those indices are converted and yielded, in index
-    order. A decoding failure raises `MediaError` naming the file.
-    """
-    if not path.is_file():
-        raise MediaError(path, "file not found")
-    width, height = size
-    chain = f"fps={fps:g}"
-    if only is not None:
-        picks = "+".join(f"eq(n\\,{i})" for i in sorted(set(only)))
-        chain += f",select='{picks}'"
-    command = [
-        ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1",
-        "-ss", f"{max(start_ms, 0) / 1000:.3f}", "-t", f"{max(duration_ms, 1) / 1000:.3f}",
-        "-i", str(path), "-an", "-sn", "-dn",
-        "-vf", f"{chain},scale={width}:{height}", "-fps_mode", "passthrough",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
-    ]
-    frame_bytes = width * height * 3
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
-        assert process.stdout is not None
-        try:
-            while True:
-                data = process.stdout.read(frame_bytes)
-                if len(data) < frame_bytes:
-                    break
-                yield np.frombuffer(data, np.uint8).reshape(height, width, 3)
-            returncode = process.wait()
-        finally:  # the consumer stopped early, or an error: do not leave ffmpeg running
-            process.stdout.close()
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        if returncode != 0:
-            errors.seek(0)
-            lines = errors.read().decode(errors="replace").strip().splitlines()
-            raise MediaError(path, lines[-1] if lines else f"ffmpeg failed ({returncode})")
+    """The frames of `sample_frames` without their indices."""
+    for _, frame in sample_frames(
+        path, start_ms=start_ms, duration_ms=duration_ms, fps=fps, size=size, only=only
+    ):
+        yield frame

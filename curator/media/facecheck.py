@@ -19,7 +19,7 @@ import numpy as np
 
 from curator.errors import MediaError
 from curator.media.align import landmarks_sane
-from curator.media.decode import sample_time_ms, scaled_size, stream_frames
+from curator.media.decode import sample_frames, sample_time_ms, scaled_size
 from curator.media.detect import FaceDetector, face_model, get_detector
 from curator.media.quality import sharpness
 from curator.media.tracking import Fragment, IoUTracker, merge_fragments
@@ -122,11 +122,11 @@ class WindowAnalyser:
         tracker = IoUTracker(iou_threshold=params.iou, max_misses=params.max_misses)
         building: dict[int, _Building] = {}
         finished: list[_Building] = []
-        frames = stream_frames(
+        frames = sample_frames(
             Path(job.path), start_ms=job.start_ms, duration_ms=job.end_ms - job.start_ms,
             fps=params.sample_fps, size=size,
         )
-        for index, frame in enumerate(frames):
+        for index, frame in frames:
             now = sample_time_ms(job.start_ms, index, params.sample_fps)
             result.frames += 1
             detections = self.detector.detect(frame)

@@ -1,0 +1,238 @@
+"""Reading frames of a video at given film times, in this process, with PyAV.
+
+One `VideoReader` keeps a file open: the container's index is read once, and each
+request seeks (to the key frame before the first wanted time) or, when the wanted
+times lie just ahead of where decoding stopped, simply decodes on. Only the frames
+that are picked are converted to RGB; the others are decoded and dropped.
+
+Timing follows the ffmpeg command line, so `ffmpeg -ss T` and curator show the same
+picture for time T:
+
+- film time 0 is the container's start time (the earliest stream start), so a
+  video stream that starts late (e.g. at 0.85 s) has no frame before that time;
+- the frame *at* time T is the first frame whose presentation time is at or after
+  T, as `ffmpeg -ss T -i FILM -frames:v 1` gives;
+- a display matrix (rotation) is applied, so frames come out as displayed.
+
+Workers keep one reader per thread (`shared_reader`), so the windows of one film
+that a worker checks one after another reuse one open file.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from curator.errors import MediaError
+
+# Decoding on is cheaper than a seek (which decodes from the key frame before the
+# target) when the next wanted time is this close ahead of the decoder.
+DECODE_ON_MS = 1000
+# A seek may land on a key frame just after the target (containers that index by
+# decoding time): go back this much further, doubling, until a frame precedes it.
+SEEK_BACK_MS = 1000
+_EPSILON_MS = 0.5  # presentation times are exact fractions; film times are whole ms
+
+
+class VideoReader:
+    """An open video file that hands out RGB frames at film times (see the module doc)."""
+
+    def __init__(self, path: Path) -> None:
+        import av
+        from av.stream import Discard
+
+        if not path.is_file():
+            raise MediaError(path, "file not found")
+        self.path = path
+        self._identity = _identity(path)
+        try:
+            self._container: Any = av.open(str(path))
+        except av.error.FFmpegError as exc:
+            raise MediaError(path, _reason(exc)) from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise MediaError(path, "has no video stream")
+        self._stream = self._container.streams.video[0]
+        # One decoding thread: workers already use every core, one each.
+        self._stream.codec_context.thread_count = 1
+        for other in self._container.streams:
+            if other is not self._stream:  # audio and subtitle packets are skipped unread
+                other.discard = Discard.all
+        self._start_s = (self._container.start_time or 0) / 1_000_000
+        first = self._stream.start_time
+        self._first_ms = (
+            float(first * self._stream.time_base - self._start_s) * 1000
+            if first is not None else 0.0
+        )
+        self._frames: Iterator[Any] | None = None
+        self._head: Any = None  # the first decoded frame not yet passed
+        self._head_ms = 0.0
+        self._passed_ms: float | None = None  # the frame before the head (None: not known)
+        from av.video.reformatter import VideoReformatter
+
+        self._reformatter = VideoReformatter()
+
+    def close(self) -> None:
+        self._frames = None
+        self._head = None
+        self._container.close()
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def first_frame_ms(self) -> float:
+        """Film time of the video stream's first frame (above 0 when it starts late)."""
+        return self._first_ms
+
+    def unchanged(self) -> bool:
+        """Whether the file on disk is still the one opened (not replaced or gone)."""
+        return _identity(self.path) == self._identity
+
+    def frames(
+        self, times_ms: Sequence[int], size: tuple[int, int] | None = None,
+        *, width: int | None = None,
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """(position in `times_ms`, RGB frame at that time), for times in ascending order.
+
+        `size` is (width, height) as displayed; or `width` alone, the height following
+        the display aspect (even, as ffmpeg's `scale=W:-2`); or neither, for the display
+        size. Times past the end of the video give nothing (and end the iteration).
+        """
+        import av
+
+        if not times_ms:
+            return
+        try:
+            self._position(times_ms[0])
+            for position, time_ms in enumerate(times_ms):
+                while self._head is not None and self._head_ms < time_ms - _EPSILON_MS:
+                    self._advance()
+                if self._head is None:
+                    return
+                yield position, self._rgb(self._head, size, width)
+        except av.error.FFmpegError as exc:
+            self._frames = None
+            raise MediaError(self.path, _reason(exc)) from None
+
+    # --- decoding -------------------------------------------------------------
+
+    def _position(self, time_ms: int) -> None:
+        """Make the head a frame at or before the first frame at or after `time_ms`."""
+        if (
+            self._frames is not None and self._head is not None and self._passed_ms is not None
+            and self._passed_ms < time_ms - _EPSILON_MS
+            and time_ms - self._head_ms <= DECODE_ON_MS
+        ):
+            return  # just ahead of the decoder (or the head itself): decode on
+        back_ms = 0
+        while True:
+            self._seek(time_ms - back_ms)
+            early_enough = self._head is None or self._head_ms <= time_ms + _EPSILON_MS
+            at_stream_start = self._head_ms <= self._first_ms + _EPSILON_MS
+            if early_enough or at_stream_start or time_ms - back_ms <= self._first_ms:
+                return
+            back_ms = back_ms * 2 or SEEK_BACK_MS
+
+    def _seek(self, time_ms: float) -> None:
+        stream = self._stream
+        target = int((max(time_ms, 0) / 1000 + self._start_s) / stream.time_base)
+        self._container.seek(target, stream=stream, backward=True, any_frame=False)
+        self._frames = self._decoded()
+        self._head = None
+        self._advance()
+        self._passed_ms = None
+
+    def _decoded(self) -> Iterator[Any]:
+        import av
+
+        for packet in self._container.demux(self._stream):
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                continue  # a damaged packet: the command line skips it too
+            yield from frames
+
+    def _advance(self) -> None:
+        """Move the head to the next decoded frame (None at the end)."""
+        assert self._frames is not None
+        previous = self._head_ms if self._head is not None else None
+        self._passed_ms = previous
+        frame = next(self._frames, None)
+        if frame is None:
+            self._head = None
+            return
+        if frame.pts is None:  # no timestamp: assume it follows the last one
+            step = 1000 / float(self._stream.average_rate or 25)
+            self._head_ms = (previous if previous is not None else self._first_ms) + step
+        else:
+            self._head_ms = (float(frame.pts * frame.time_base) - self._start_s) * 1000
+        self._head = frame
+
+    def _rgb(self, frame: Any, size: tuple[int, int] | None, width: int | None) -> np.ndarray:
+        turns = round((frame.rotation or 0) / 90) % 4  # counter-clockwise quarter turns
+        shown = (frame.height, frame.width) if turns % 2 else (frame.width, frame.height)
+        if size is None and width is not None:
+            size = (width, max(2, round(width * shown[1] / shown[0] / 2) * 2))
+        stored_width, stored_height = shown if size is None else size
+        if turns % 2:
+            stored_width, stored_height = stored_height, stored_width
+        from av.video.reformatter import Interpolation
+
+        # Bicubic, as ffmpeg's scale filter; the frame's own colour matrix and range.
+        rgb = self._reformatter.reformat(
+            frame, stored_width, stored_height, "rgb24", interpolation=Interpolation.BICUBIC,
+            src_color_range=frame.color_range, threads=1,
+        ).to_ndarray()
+        if turns:
+            rgb = np.ascontiguousarray(np.rot90(rgb, turns))
+        return rgb
+
+
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[-1] if text else type(exc).__name__
+
+
+_LOCAL = threading.local()
+
+
+def shared_reader(path: Path) -> VideoReader:
+    """This thread's open reader of `path` (opened, or reopened if the file changed).
+
+    One file per thread stays open: a worker checks the windows of one film one after
+    another, and a new film closes the previous one.
+    """
+    key = os.path.abspath(path)
+    reader: VideoReader | None = getattr(_LOCAL, "reader", None)
+    if reader is not None and (getattr(_LOCAL, "key", None) != key or not reader.unchanged()):
+        reader.close()
+        reader = None
+    if reader is None:
+        reader = VideoReader(Path(key))
+        _LOCAL.reader, _LOCAL.key = reader, key
+    return reader
+
+
+def close_shared_reader() -> None:
+    """Close this thread's shared reader, if any."""
+    reader: VideoReader | None = getattr(_LOCAL, "reader", None)
+    if reader is not None:
+        reader.close()
+        _LOCAL.reader = None

@@ -1,0 +1,96 @@
+"""Frames at film times: the same picture as `ffmpeg -ss T`, from one open file."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from curator.media.decode import sample_frames, sample_time_ms
+from curator.media.frames import frame_at, frames_at
+from curator.media.probe import ffmpeg_exe, probe_video
+from curator.media.reader import VideoReader, close_shared_reader, shared_reader
+
+from .conftest import DEMO
+
+
+def cli_frame(path: Path, time_ms: int, *, width: int | None = None) -> np.ndarray:
+    """The frame the ffmpeg command line gives for `-ss T` (what curator used to run)."""
+    scale = [] if width is None else ["-vf", f"scale={width}:-2"]
+    command = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-ss", f"{time_ms / 1000:.3f}",
+               "-i", str(path), "-frames:v", "1", *scale, "-f", "rawvideo", "-pix_fmt", "rgb24",
+               "-"]
+    data = subprocess.run(command, capture_output=True, check=True).stdout
+    info = probe_video(path)
+    shown_width, shown_height = info.display_size
+    out_width = width or shown_width
+    out_height = shown_height if width is None else round(shown_height * width / shown_width / 2) * 2
+    return np.frombuffer(data, np.uint8).reshape(out_height, out_width, 3)
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> float:
+    assert a.shape == b.shape
+    return float(np.abs(a.astype(int) - b.astype(int)).mean())
+
+
+@pytest.mark.parametrize("time_ms", [0, 1000, 2500, 5040, 7333, 21_900])
+def test_a_frame_is_the_one_the_ffmpeg_command_line_shows(time_ms: int) -> None:
+    assert (frame_at(DEMO, time_ms) == cli_frame(DEMO, time_ms)).all()
+    # Scaled: the same frame, scaled by swscale (bicubic) in both; rounding may differ.
+    assert difference(frame_at(DEMO, time_ms, width=320), cli_frame(DEMO, time_ms, width=320)) < 1
+
+
+def test_sampled_frames_are_the_frames_at_their_times() -> None:
+    samples = list(sample_frames(DEMO, start_ms=2130, duration_ms=2000, fps=4, size=(320, 180)))
+    assert [i for i, _ in samples] == list(range(8))
+    times = [sample_time_ms(2130, i, 4) for i, _ in samples]
+    for (_, sampled), seeked in zip(samples, frames_at(DEMO, times, width=320), strict=True):
+        assert (sampled == seeked).all()
+
+
+def test_decoding_on_and_seeking_back_give_the_same_frames() -> None:
+    close_shared_reader()
+    first = list(sample_frames(DEMO, start_ms=1000, duration_ms=1000, fps=4, size=(640, 360)))
+    reader = shared_reader(DEMO)
+    following = list(sample_frames(DEMO, start_ms=2000, duration_ms=1000, fps=4, size=(640, 360)))
+    assert shared_reader(DEMO) is reader  # the file stayed open
+    again = list(sample_frames(DEMO, start_ms=1000, duration_ms=2000, fps=4, size=(640, 360)))
+    with VideoReader(DEMO) as fresh:
+        times = [1000 + 250 * i for i in range(8)]
+        expected = [frame for _, frame in fresh.frames(times)]
+    assert len(expected) == 8
+    for got, want in zip([f for _, f in first + following], expected, strict=True):
+        assert (got == want).all()
+    for (_, got), want in zip(again, expected, strict=True):
+        assert (got == want).all()
+
+
+def test_frames_at_keeps_the_order_asked_and_past_the_end_fails() -> None:
+    from curator.errors import MediaError
+
+    later, earlier = frames_at(DEMO, [6000, 1000])
+    assert (later == frame_at(DEMO, 6000)).all() and (earlier == frame_at(DEMO, 1000)).all()
+    with pytest.raises(MediaError):
+        frame_at(DEMO, 60_000)
+
+
+def test_a_rotated_film_matches_the_command_line(rotated: Path) -> None:
+    assert (frame_at(rotated, 1000) == cli_frame(rotated, 1000)).all()
+    assert difference(frame_at(rotated, 1000, width=180), cli_frame(rotated, 1000, width=180)) < 1
+
+
+@pytest.mark.shared_data
+def test_a_late_video_stream_keeps_the_command_line_timing(shared_data: Path) -> None:
+    """The Hamilton clip's video starts 0.85 s into the film (its audio at 0)."""
+    clip = shared_data / "video" / "short_hamilton_clip.mp4"
+    with VideoReader(clip) as reader:
+        assert 840 < reader.first_frame_ms < 850
+    for time_ms in (0, 1000, 2000, 5040, 9500):
+        assert (frame_at(clip, time_ms) == cli_frame(clip, time_ms)).all()
+    samples = list(sample_frames(clip, start_ms=0, duration_ms=2000, fps=4, size=(640, 360)))
+    # 0, 250 and 500 ms precede the first frame by a whole period: only 750 ms shows it.
+    assert [i for i, _ in samples] == [3, 4, 5, 6, 7]
+    for index, sampled in samples:
+        assert (sampled == frame_at(clip, sample_time_ms(0, index, 4))).all()
