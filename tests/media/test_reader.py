@@ -26,7 +26,9 @@ def cli_frame(path: Path, time_ms: int, *, width: int | None = None) -> np.ndarr
     info = probe_video(path)
     shown_width, shown_height = info.display_size
     out_width = width or shown_width
-    out_height = shown_height if width is None else round(shown_height * width / shown_width / 2) * 2
+    out_height = (
+        shown_height if width is None else round(shown_height * width / shown_width / 2) * 2
+    )
     return np.frombuffer(data, np.uint8).reshape(out_height, out_width, 3)
 
 
