@@ -8,8 +8,8 @@ finds more turned and small faces, about 50-100x slower on a CPU).
 from __future__ import annotations
 
 import functools
-import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -36,18 +36,32 @@ def face_model(name: str) -> Any:
     """
     import dlib
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # face_recognition_models imports pkg_resources
-        import face_recognition_models as files
     if name == "hog":
         return dlib.get_frontal_face_detector()
     if name == "cnn":
-        return dlib.cnn_face_detection_model_v1(files.cnn_face_detector_model_location())
+        return dlib.cnn_face_detection_model_v1(_model_file("mmod_human_face_detector.dat"))
     if name == "landmarks68":
-        return dlib.shape_predictor(files.pose_predictor_model_location())
+        return dlib.shape_predictor(_model_file("shape_predictor_68_face_landmarks.dat"))
     if name == "encoder":
-        return dlib.face_recognition_model_v1(files.face_recognition_model_location())
+        return dlib.face_recognition_model_v1(
+            _model_file("dlib_face_recognition_resnet_model_v1.dat")
+        )
     raise ValueError(f"unknown face model {name!r}")
+
+
+def _model_file(filename: str) -> str:
+    """A file of face-recognition-models, found without importing the package: its
+    `__init__` imports pkg_resources, which costs every worker a fifth of a second."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise CuratorError("face-recognition-models is not installed (the face models)")
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / "models" / filename
+        if path.is_file():
+            return str(path)
+    raise CuratorError(f"face-recognition-models has no {filename}")
 
 
 class FaceDetector:

@@ -3,8 +3,10 @@
 Runs in a worker process (see pool.py). For each sampled frame of the window
 (decoded at `detect_width` at most): detect faces, link them to tracks by box
 overlap, fit 68 landmarks and measure sharpness. Encodings are expensive (a ResNet
-pass), so a track gets one per segment of `segment_ms`: the best-looking face chip
-of the segment is kept (150x150, not the frame) and encoded when the segment ends.
+pass), so a track gets one per full segment of `segment_ms` it lasts (at least
+one): the best-looking face chip of each segment is kept (150x150, not the frame)
+and encoded, and a last segment shorter than `segment_ms` shares one encoding with
+the segment before it.
 At the end of the window, track fragments of the same face are joined by encoding
 distance. Boxes and landmarks are returned in display pixels of the film.
 """
@@ -87,9 +89,12 @@ class _Building:
     samples: list[FaceSample] = field(default_factory=list)
     encodings: list[tuple[int, np.ndarray]] = field(default_factory=list)
     segment_start: int = 0
-    chip: np.ndarray | None = None
+    chip: np.ndarray | None = None  # the best chip of the segment being seen
     chip_time: int = 0
     chip_quality: tuple[bool, float] = (False, -1.0)
+    # The best chip of the last full segment, encoded once the next segment is full
+    # too, or together with a shorter last segment when the track ends.
+    pending: tuple[np.ndarray, int, tuple[bool, float]] | None = None
 
 
 class WindowAnalyser:
@@ -141,7 +146,7 @@ class WindowAnalyser:
                 sharp = sharpness(gray, detection.box)
                 track = building.setdefault(track_id, _Building(segment_start=now))
                 if now - track.segment_start >= params.segment_ms:
-                    self._encode_segment(track)
+                    self._close_segment(track)
                     track.segment_start = now
                 quality = (landmarks_sane(points), (bottom - top) * np.sqrt(sharp + 1.0))
                 if quality > track.chip_quality:
@@ -158,20 +163,34 @@ class WindowAnalyser:
             finished.append(self._finish(building.pop(track_id)))
         result.tracks = _merge(finished, params.min_samples)
 
-    def _encode_segment(self, track: _Building) -> None:
+    def _close_segment(self, track: _Building) -> None:
+        """A segment is full: encode the one before it and keep this one's chip pending."""
+        if track.pending is not None:
+            self._encode(track, track.pending[0], track.pending[1])
+        track.pending = None
         if track.chip is not None:
-            vector = np.array(self._encoder.compute_face_descriptor(track.chip), np.float32)
-            track.encodings.append((track.chip_time, vector))
+            track.pending = (track.chip, track.chip_time, track.chip_quality)
         track.chip, track.chip_quality = None, (False, -1.0)
 
     def _finish(self, track: _Building) -> _Building:
-        # The last segment is encoded unless it is a short tail of an encoded track.
-        tail_ms = track.samples[-1].time_ms - track.segment_start if track.samples else 0
-        long_enough = not track.encodings or 2 * tail_ms >= self.params.segment_ms
-        if len(track.samples) >= self.params.min_samples and long_enough:
-            self._encode_segment(track)
-        track.chip = None
+        """The track ended: one encoding for its last full segment and the shorter rest.
+
+        So a track gets one encoding per full `segment_ms` it lasts, at least one:
+        a window's tracks cost no more encodings per second than a whole film's.
+        """
+        if len(track.samples) >= self.params.min_samples:
+            candidates = [c for c in (track.pending,) if c is not None]
+            if track.chip is not None:
+                candidates.append((track.chip, track.chip_time, track.chip_quality))
+            if candidates:
+                chip, chip_time, _ = max(candidates, key=lambda c: c[2])
+                self._encode(track, chip, chip_time)
+        track.chip, track.pending = None, None
         return track
+
+    def _encode(self, track: _Building, chip: np.ndarray, chip_time: int) -> None:
+        vector = np.array(self._encoder.compute_face_descriptor(chip), np.float32)
+        track.encodings.append((chip_time, vector))
 
 
 def _merge(tracks: list[_Building], min_samples: int) -> list[TrackResult]:

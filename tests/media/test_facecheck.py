@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from curator.media.detect import Detection, FaceDetector
 from curator.media.facecheck import FaceParams, WindowAnalyser, WindowJob
 from curator.media.subjects import main_tracks
 
@@ -62,3 +63,24 @@ def test_audience_laughing_window_has_faces(analyser: WindowAnalyser, shared_dat
     clip = shared_data / "video" / "short_hamilton_clip.mp4"
     result = analyser.analyse(WindowJob(5, str(clip), 6000, 10_000, (640, 360)))
     assert result.tracks and main_tracks(result.tracks, result.frames, 360)
+
+
+class _StillBox(FaceDetector):
+    """A face in the same place in every frame (the encoding count does not care what)."""
+
+    name = "still"
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        return [Detection((240, 60, 400, 220), 1.0)]
+
+
+@pytest.mark.parametrize(("end_ms", "encodings"), [(1500, 1), (4500, 1), (7500, 1), (9500, 2)])
+def test_a_track_gets_one_encoding_per_full_segment(end_ms: int, encodings: int) -> None:
+    """Segments are 4 s: a shorter last one joins the one before, so a window's tracks
+    cost no more encodings per second than the same face in a whole-film scan."""
+    analyser = WindowAnalyser(FaceParams(), detector=_StillBox())
+    result = analyser.analyse(WindowJob(6, str(DEMO), 1000, end_ms, (640, 360)))
+    (track,) = result.tracks
+    assert len(track.encodings) == encodings
+    times = [t for t, _ in track.encodings]
+    assert times == sorted(times) and all(1000 <= t < end_ms for t in times)
