@@ -108,3 +108,11 @@ def test_predict_a_folder_skips_unreadable_files(shared_data: Path, toy_run: Pat
              for f in answers["two.jpg"]]
     assert areas == sorted(areas, reverse=True)
     assert "broken.png" in result.stderr
+
+
+def test_predict_an_unreadable_image(toy_run: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 truncated")
+    result = CliRunner().invoke(predict_command, [str(broken), "--model",
+                                                  str(toy_run / "best.pt")])
+    assert result.exit_code == 1 and "not an image that can be decoded" in result.output
