@@ -386,12 +386,13 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
                     raise
                 raise OutOfMemory(str(d.device), cfg.batch_size) from e
             if result is None:
-                return {"stages": stages, "complete": False}
+                break
             stages.append(result)
             stage_out = out if k == len(cfg.data) - 1 else out / f"stage{k + 1}"
             if d.main:
                 (stage_out / "metrics.json").write_text(json.dumps({"stages": stages}, indent=2))
             init = str(stage_out / "best.pt")
-        return {"stages": stages, "complete": True}
+        ddp.barrier(d)  # leave together: gloo aborts a process whose peer is still writing
+        return {"stages": stages, "complete": len(stages) == len(cfg.data)}
     finally:
         ddp.teardown(d)

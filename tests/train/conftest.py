@@ -53,6 +53,18 @@ def write_fer_csv(path: Path, per_class: dict[str, int], seed: int = 0) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread():
+    """Tiny models gain nothing from intra-op threads, and on a busy machine spinning OpenMP
+    threads made these tests 10x slower; the previous setting comes back afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def toy_sfew(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """SFEW layout: Train (40 per class), Val (10), Test (10); three classes."""
