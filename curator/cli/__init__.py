@@ -17,6 +17,7 @@ from curator.cli.label import label_command
 from curator.cli.listing import clips_command, stats_command
 from curator.cli.review import review_command
 from curator.cli.xml import import_xml_command
+from curator.train.cli import predict_command, train_command
 
 
 @click.group(cls=CuratorGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +40,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
       curator review                        confirm or fix labels in the terminal UI
       curator export --sfew OUT             aligned face crops in the SFEW layout
       curator train OUT/ --out runs/NAME    fine-tune an expression classifier
+      curator predict PHOTO --model M.pt    expression scores of the faces in a photo
     """
     ctx.obj = State(db_url=db_url)
 
@@ -53,6 +55,8 @@ for command in (
     review_command,
     export_command,
     import_xml_command,
+    train_command,
+    predict_command,
     db_group,
 ):
     cli.add_command(command)

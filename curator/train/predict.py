@@ -3,89 +3,34 @@ Emotion API: a list of faces, largest first, each
 `{"faceRectangle": {"left", "top", "width", "height"}, "scores": {emotion: p, …}}` with the eight
 API emotions (classes the model lacks score 0) summing to 1.
 
-The face path is two callables so it can be swapped: `find_faces(rgb) -> [Face]` (detection plus
-eye landmarks) and `align(gray, face, side) -> crop`. The defaults here are minimal stand-ins —
-face_recognition's HOG detector and `align_ng2015`, the crop rule of Ng et al. 2015 — until the
-aligner of `curator.media` (the one the export uses) replaces them.
+Faces are found and aligned exactly as the SFEW export aligns them (`curator.media`): dlib's HOG
+detector, 68 landmarks, the eye-based crop of Ng et al. 2015. Both steps are callables
+(`find_faces`, `align`) so tests and other detectors can stand in.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from curator.errors import InputFileError
 from curator.labels import EMOTION_API_KEYS
+from curator.media.faces_in_image import ImageFace, find_faces
 from curator.train.data import IMAGE_SUFFIXES
 
 API_KEY_FOR = {name: key for key, name in EMOTION_API_KEYS.items()}
 
-
-@dataclass(frozen=True)
-class Face:
-    left: int
-    top: int
-    width: int
-    height: int
-    left_eye: np.ndarray  # (n, 2) x, y landmark points of the eye on the image's left
-    right_eye: np.ndarray
-
-    @property
-    def area(self) -> int:
-        return self.width * self.height
+FaceFinder = Callable[[np.ndarray], list[ImageFace]]
+Aligner = Callable[[np.ndarray, ImageFace, int], np.ndarray]
 
 
-FaceFinder = Callable[[np.ndarray], list[Face]]
-Aligner = Callable[[np.ndarray, Face, int], np.ndarray]
+def align_gray(rgb: np.ndarray, face: ImageFace, side: int) -> np.ndarray:
+    """The export's aligned crop, gray, `side` x `side` (what the classifier was trained on)."""
+    from curator.media.align import align_face
 
-
-def find_faces_dlib(rgb: np.ndarray) -> list[Face]:
-    """face_recognition's HOG detector and 68-point landmarks (alignment needs the eyes)."""
-    import face_recognition
-
-    boxes = face_recognition.face_locations(rgb)
-    marks = face_recognition.face_landmarks(rgb, boxes)
-    h, w = rgb.shape[:2]
-    faces = []
-    for (top, right, bottom, left), m in zip(boxes, marks, strict=True):
-        top, left = max(0, top), max(0, left)
-        right, bottom = min(w, right), min(h, bottom)
-        faces.append(Face(left, top, right - left, bottom - top,
-                          np.array(m["left_eye"], float), np.array(m["right_eye"], float)))
-    return faces
-
-
-def align_ng2015(gray: np.ndarray, face: Face, side: int) -> np.ndarray:
-    """Eyes level, then the crop of Ng et al.: from the eye-to-eye distance e2e, 0.62 e2e beyond
-    each eye's outer corner, 0.9 e2e above the eyes and 1.35 e2e below; resized to side x side."""
-    import cv2
-
-    cl, cr = face.left_eye.mean(0), face.right_eye.mean(0)
-    e2e = float(np.hypot(*(cr - cl)))
-    angle = math.atan2(cr[1] - cl[1], cr[0] - cl[0])
-    cos, sin = math.cos(angle), math.sin(angle)
-    mid = (cl + cr) / 2
-
-    def along_eyes(points: np.ndarray) -> np.ndarray:  # x coordinate in the levelled frame
-        return (points - mid) @ np.array([cos, sin])
-
-    x0 = along_eyes(face.left_eye).min() - 0.62 * e2e
-    x1 = along_eyes(face.right_eye).max() + 0.62 * e2e
-    y0, y1 = -0.9 * e2e, 1.35 * e2e
-    # Warp the crop at its natural size (output pixel → levelled frame → image), then shrink
-    # with area averaging, which aliases less than sampling straight down to `side`.
-    w, h = max(1, round(x1 - x0)), max(1, round(y1 - y0))
-    sx, sy = (x1 - x0) / w, (y1 - y0) / h
-    m = np.array([[cos * sx, -sin * sy, mid[0] + cos * x0 - sin * y0],
-                  [sin * sx, cos * sy, mid[1] + sin * x0 + cos * y0]])
-    crop = cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REPLICATE)
-    return cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA if w > side else
-                      cv2.INTER_LINEAR)
+    return align_face(rgb, face.landmarks, size=side, gray=True)
 
 
 class Classifier:
@@ -136,19 +81,24 @@ def read_rgb(path: Path) -> np.ndarray:
     return np.ascontiguousarray(bgr[:, :, ::-1])
 
 
-def predict_image(rgb: np.ndarray, classifier: Classifier, find_faces: FaceFinder = find_faces_dlib,
-                  align: Aligner = align_ng2015) -> list[dict]:
+def predict_image(rgb: np.ndarray, classifier: Classifier, find_faces: FaceFinder = find_faces,
+                  align: Aligner = align_gray) -> list[dict]:
     """Emotion-API-shaped answer for one RGB image (an empty list when there is no face)."""
-    import cv2
-
+    height, width = rgb.shape[:2]
     faces = sorted(find_faces(rgb), key=lambda f: f.area, reverse=True)
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    crops = np.stack([align(gray, f, classifier.side) for f in faces]) if faces else np.zeros(
+    crops = np.stack([align(rgb, f, classifier.side) for f in faces]) if faces else np.zeros(
         (0, classifier.side, classifier.side), np.uint8)
     probs = classifier.probabilities(crops)
-    return [{"faceRectangle": {"left": f.left, "top": f.top, "width": f.width,
-                               "height": f.height},
-             "scores": classifier.scores(p)} for f, p in zip(faces, probs, strict=True)]
+    return [{"faceRectangle": _rectangle(f, width, height), "scores": classifier.scores(p)}
+            for f, p in zip(faces, probs, strict=True)]
+
+
+def _rectangle(face: ImageFace, width: int, height: int) -> dict[str, int]:
+    """The face box clipped to the image, as the Emotion API reports it."""
+    left, top, right, bottom = face.box
+    left, top = max(0, int(left)), max(0, int(top))
+    right, bottom = min(width, int(right)), min(height, int(bottom))
+    return {"left": left, "top": top, "width": right - left, "height": bottom - top}
 
 
 def image_files(folder: Path) -> list[Path]:

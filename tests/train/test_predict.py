@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -11,47 +10,36 @@ import pytest
 from click.testing import CliRunner
 
 from curator.labels import EMOTION_API_KEYS
+from curator.media.faces_in_image import ImageFace
 from curator.train.cli import predict_command
-from curator.train.predict import Classifier, Face, align_ng2015, predict_image
+from curator.train.predict import Classifier, predict_image
 
 
-def eye(center: tuple[float, float], r: float = 4.0) -> np.ndarray:
-    angles = np.linspace(0, 2 * math.pi, 6, endpoint=False)
-    return np.stack([center[0] + r * np.cos(angles), center[1] + r * np.sin(angles)], 1)
+def face_at(left: int, top: int, size: int) -> ImageFace:
+    """A face box with plausible landmarks inside it (eyes a third of the way down)."""
+    points = np.zeros((68, 2), np.float32)
+    points[:] = (left + size / 2, top + size * 0.6)
+    for first, cx in ((36, left + size * 0.3), (42, left + size * 0.7)):
+        r = size * 0.06
+        ring = [(-r, 0), (-r / 2, -r / 2), (r / 2, -r / 2), (r, 0), (r / 2, r / 2), (-r / 2, r / 2)]
+        points[first:first + 6] = [(cx + dx, top + size * 0.35 + dy) for dx, dy in ring]
+    return ImageFace((left, top, left + size, top + size), points)
 
 
-def test_alignment_levels_the_eyes_and_frames_them_as_ng2015() -> None:
-    image = np.zeros((300, 300), np.uint8)
-    left, right = (100.0, 120.0), (160.0, 150.0)  # tilted by about 27 degrees
-    for x, y in (left, right):
-        image[round(y) - 1:round(y) + 2, round(x) - 1:round(x) + 2] = 255
-    face = Face(80, 90, 110, 130, eye(left), eye(right))
-    crop = align_ng2015(image, face, 90)
-    assert crop.shape == (90, 90) and crop.dtype == np.uint8
-    e2e = math.dist(left, right)
-    width = e2e + 2 * 4.0 + 2 * 0.62 * e2e  # outer corners are 4 px beyond the centres
-    rows, cols = np.nonzero(crop > 60)
-    on_left = cols < 45
-    expected_row = 0.9 / 2.25 * 90
-    expected_left = (0.62 * e2e + 4.0) / width * 90
-    assert abs(rows[on_left].mean() - expected_row) < 1.5
-    assert abs(rows[~on_left].mean() - expected_row) < 1.5  # level
-    assert abs(cols[on_left].mean() - expected_left) < 1.5
-    assert abs(cols[~on_left].mean() - (90 - expected_left)) < 1.5
-
-
-def fixed_faces(faces: list[Face]):
+def fixed_faces(faces: list[ImageFace]):
     return lambda rgb: list(faces)
 
 
 def test_answer_shape_largest_face_first(toy_run: Path) -> None:
     classifier = Classifier(toy_run / "best.pt", "cpu")
     rgb = np.random.default_rng(0).integers(0, 255, (200, 300, 3), dtype=np.uint8)
-    small = Face(10, 10, 40, 40, eye((20, 25)), eye((40, 25)))
-    large = Face(150, 50, 100, 100, eye((175, 80)), eye((225, 82)))
-    answer = predict_image(rgb, classifier, find_faces=fixed_faces([small, large]))
+    small = face_at(10, 10, 40)
+    large = face_at(150, 50, 100)
+    edge = face_at(260, 150, 60)  # reaches past the image: the rectangle is clipped
+    answer = predict_image(rgb, classifier, find_faces=fixed_faces([small, edge, large]))
     assert [a["faceRectangle"] for a in answer] == [
         {"left": 150, "top": 50, "width": 100, "height": 100},
+        {"left": 260, "top": 150, "width": 40, "height": 50},
         {"left": 10, "top": 10, "width": 40, "height": 40}]
     for a in answer:
         assert set(a["scores"]) == set(EMOTION_API_KEYS)
