@@ -123,6 +123,7 @@ def _subdirs(folder: Path) -> list[Path]:
 def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str]]:
     """{split: {class: [files]}} for a split-of-class-folders tree or a bare class-folder tree."""
     notes: list[str] = []
+    empty: list[str] = []
     dirs = _subdirs(root)
     split_dirs = {SPLIT_NAMES[d.name.lower()]: d for d in dirs if d.name.lower() in SPLIT_NAMES}
     if not split_dirs:
@@ -136,15 +137,18 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
         classes: dict[str, list[Path]] = {}
         for cdir in _subdirs(sdir):
             files = _image_files(cdir)
-            if not files and split == "train":
-                raise DatasetError(cdir, "class folder has no images")
             if not files:
-                notes.append(f"{cdir} is empty")
+                # An export lays out every class folder; an empty one is simply not a class
+                # of this data (a class seen only outside `train` is still an error below).
+                empty.append(f"{sdir.name}/{cdir.name}" if sdir != root else cdir.name)
+                continue
             name = class_name(cdir.name)
             if name not in KNOWN:
                 notes.append(f"folder {cdir.name!r} is not a known emotion; kept as its own class")
             classes.setdefault(name, []).extend(files)
         tree[split] = classes
+    if empty:
+        notes.append(f"empty class folders, left out: {', '.join(empty)}")
     return tree, notes
 
 
@@ -220,10 +224,13 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
         labels = np.array([classes.index(n) for n in names], dtype=np.int64)
         keep = _subsample(labels, limit, rng)
         splits[split] = Split(_stack([images[i] for i in keep], side), labels[keep])
-    train, val, test = splits["train"], splits.get("val"), splits.get("test")
-    if val is not None and len(val):
+    # A split folder with nothing in it is no split at all (not a test set scoring 0%).
+    train = splits["train"]
+    val, test = (s if s is not None and len(s) else None
+                 for s in (splits.get("val"), splits.get("test")))
+    if val is not None:
         val_source = "val split"
-    elif test is not None and len(test):
+    elif test is not None:
         val, val_source = test, "test split (no separate validation split)"
     else:
         tr, va = stratified_holdout(train.labels, val_fraction, rng)
@@ -277,7 +284,7 @@ def load_dataset(path: str | Path, max_side: int = 128, val_fraction: float = 0.
                         names.append(name)
                 raw[split] = (images, names)
                 if not classes:
-                    notes.append(f"{split} split has no class folders")
+                    notes.append(f"{split} split has no images")
     return assemble(path, fmt, raw, skipped, notes, max_side, val_fraction, limit, seed)
 
 

@@ -81,13 +81,12 @@ def test_unknown_class_names_are_kept_and_noted(tmp_path: Path, make_folders) ->
     assert any("'Pain'" in note for note in d.notes)
 
 
-def test_empty_training_class_folder_is_an_error(tmp_path: Path, make_folders) -> None:
+def test_empty_class_folders_are_noted_and_left_out(tmp_path: Path, make_folders) -> None:
     root = make_folders(tmp_path / "sfew", {"Train": 5, "Val": 2})
-    empty = root / "Train" / "Fear"
-    empty.mkdir()
-    with pytest.raises(DatasetError) as info:
-        load_dataset(root)
-    assert info.value.path == empty
+    (root / "Train" / "Fear").mkdir()
+    (root / "Val" / "Fear").mkdir()
+    d = load_dataset(root)
+    assert "Fear" not in d.classes and any("Train/Fear" in n for n in d.notes)
 
 
 def test_empty_validation_class_folder_is_a_note(tmp_path: Path, make_folders) -> None:
@@ -96,7 +95,7 @@ def test_empty_validation_class_folder_is_a_note(tmp_path: Path, make_folders) -
     (root / "Train" / "Fear").mkdir()
     make_folders(root, {"Train": 5}, classes=("Fear",))
     d = load_dataset(root)
-    assert "Fear" in d.classes and any("Val/Fear is empty" in n for n in d.notes)
+    assert "Fear" in d.classes and any("left out: Val/Fear" in n for n in d.notes)
 
 
 def test_class_without_training_images_is_an_error(tmp_path: Path, make_folders) -> None:
