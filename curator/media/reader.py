@@ -3,7 +3,8 @@
 One `VideoReader` keeps a file open: the container's index is read once, and each
 request seeks (to the key frame before the first wanted time) or, when the wanted
 times lie just ahead of where decoding stopped, simply decodes on. Only the frames
-that are picked are converted to RGB; the others are decoded and dropped.
+that are picked are converted to RGB; frames shown before the next wanted time are
+decoded only when later frames refer to them (most B-frames are skipped).
 
 Timing follows the ffmpeg command line, so `ffmpeg -ss T` and curator show the same
 picture for time T:
@@ -45,6 +46,7 @@ class VideoReader:
     def __init__(self, path: Path) -> None:
         import av
         from av.stream import Discard
+        from av.video.reformatter import VideoReformatter
 
         if not path.is_file():
             raise MediaError(path, "file not found")
@@ -64,17 +66,15 @@ class VideoReader:
             if other is not self._stream:  # audio and subtitle packets are skipped unread
                 other.discard = Discard.all
         self._start_s = (self._container.start_time or 0) / 1_000_000
+        self._tick = float(self._stream.time_base)  # seconds per timestamp unit
         first = self._stream.start_time
-        self._first_ms = (
-            float(first * self._stream.time_base - self._start_s) * 1000
-            if first is not None else 0.0
-        )
+        self._first_ms = 0.0 if first is None else self._film_ms(first)
         self._frames: Iterator[Any] | None = None
-        self._head: Any = None  # the first decoded frame not yet passed
+        self._head: Any = None  # the first frame at or after `_floor_ms` (once advanced)
         self._head_ms = 0.0
-        self._passed_ms: float | None = None  # the frame before the head (None: not known)
-        from av.video.reformatter import VideoReformatter
-
+        # The latest wanted time: no frame before it is shown any more, so those that
+        # no other frame refers to need not be decoded.
+        self._floor_ms = 0.0
         self._reformatter = VideoReformatter()
 
     def close(self) -> None:
@@ -114,7 +114,8 @@ class VideoReader:
         try:
             self._position(times_ms[0])
             for position, time_ms in enumerate(times_ms):
-                while self._head is not None and self._head_ms < time_ms - _EPSILON_MS:
+                self._floor_ms = time_ms - _EPSILON_MS
+                while self._head is not None and self._head_ms < self._floor_ms:
                     self._advance()
                 if self._head is None:
                     return
@@ -125,14 +126,18 @@ class VideoReader:
 
     # --- decoding -------------------------------------------------------------
 
+    def _film_ms(self, timestamp: int) -> float:
+        return (timestamp * self._tick - self._start_s) * 1000
+
     def _position(self, time_ms: int) -> None:
         """Make the head a frame at or before the first frame at or after `time_ms`."""
         if (
-            self._frames is not None and self._head is not None and self._passed_ms is not None
-            and self._passed_ms < time_ms - _EPSILON_MS
+            self._frames is not None and self._head is not None
+            and time_ms - _EPSILON_MS >= self._floor_ms
             and time_ms - self._head_ms <= DECODE_ON_MS
         ):
             return  # just ahead of the decoder (or the head itself): decode on
+        self._floor_ms = time_ms - _EPSILON_MS
         back_ms = 0
         while True:
             self._seek(time_ms - back_ms)
@@ -143,18 +148,24 @@ class VideoReader:
             back_ms = back_ms * 2 or SEEK_BACK_MS
 
     def _seek(self, time_ms: float) -> None:
-        stream = self._stream
-        target = int((max(time_ms, 0) / 1000 + self._start_s) / stream.time_base)
-        self._container.seek(target, stream=stream, backward=True, any_frame=False)
+        target = int((max(time_ms, 0) / 1000 + self._start_s) / self._tick)
+        self._container.seek(target, stream=self._stream, backward=True, any_frame=False)
         self._frames = self._decoded()
         self._head = None
         self._advance()
-        self._passed_ms = None
 
     def _decoded(self) -> Iterator[Any]:
         import av
 
+        context = self._stream.codec_context
+        skipping = False
         for packet in self._container.demux(self._stream):
+            # A frame shown before the wanted time is decoded only if others refer to
+            # it (H.264 and most codecs honour this per packet; the rest ignore it).
+            early = packet.pts is not None and self._film_ms(packet.pts) < self._floor_ms
+            if early != skipping:
+                context.skip_frame = "NONREF" if early else "DEFAULT"
+                skipping = early
             try:
                 frames = packet.decode()
             except av.error.InvalidDataError:
@@ -164,20 +175,20 @@ class VideoReader:
     def _advance(self) -> None:
         """Move the head to the next decoded frame (None at the end)."""
         assert self._frames is not None
-        previous = self._head_ms if self._head is not None else None
-        self._passed_ms = previous
         frame = next(self._frames, None)
         if frame is None:
             self._head = None
             return
         if frame.pts is None:  # no timestamp: assume it follows the last one
             step = 1000 / float(self._stream.average_rate or 25)
-            self._head_ms = (previous if previous is not None else self._first_ms) + step
+            self._head_ms = (self._head_ms if self._head is not None else self._first_ms) + step
         else:
-            self._head_ms = (float(frame.pts * frame.time_base) - self._start_s) * 1000
+            self._head_ms = self._film_ms(frame.pts)
         self._head = frame
 
     def _rgb(self, frame: Any, size: tuple[int, int] | None, width: int | None) -> np.ndarray:
+        from av.video.reformatter import Interpolation
+
         turns = round((frame.rotation or 0) / 90) % 4  # counter-clockwise quarter turns
         shown = (frame.height, frame.width) if turns % 2 else (frame.width, frame.height)
         if size is None and width is not None:
@@ -185,8 +196,6 @@ class VideoReader:
         stored_width, stored_height = shown if size is None else size
         if turns % 2:
             stored_width, stored_height = stored_height, stored_width
-        from av.video.reformatter import Interpolation
-
         # Bicubic, as ffmpeg's scale filter; the frame's own colour matrix and range.
         rgb = self._reformatter.reformat(
             frame, stored_width, stored_height, "rgb24", interpolation=Interpolation.BICUBIC,

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from curator.errors import CuratorError, MediaError
 from curator.media.facecheck import FaceParams, WindowFaces, WindowJob
 from curator.store.db import Database
 from curator.store.faces import assign_people, display_size, save_window, unchecked_clips
-from curator.store.models import Clip, Film
+from curator.store.models import Clip, ClipSubject, Film
 
 COMMIT_EVERY_S = 2.0
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".m4v", ".webm", ".mpg", ".mpeg", ".ts", ".wmv")
@@ -127,10 +128,13 @@ def _store(
     database: Database, results: list[WindowFaces], params: FaceParams, report: FaceCheckReport
 ) -> None:
     with database.session() as session:
-        clips = {
-            c.id: c
-            for c in session.scalars(select(Clip).where(Clip.id.in_([r.key for r in results])))
-        }
+        # Subjects (and their tracks) in one query for the batch, not one per clip.
+        query = (
+            select(Clip)
+            .where(Clip.id.in_([r.key for r in results]))
+            .options(selectinload(Clip.subjects).selectinload(ClipSubject.track))
+        )
+        clips = {c.id: c for c in session.scalars(query)}
         for result in results:
             clip = clips.get(result.key)
             if clip is None:  # deleted while we looked at it
