@@ -8,10 +8,14 @@
    (laughs, sobbing, screams, …) among plain dialogue. Both are cached in
    benchmarks/results/work/.
 2. Runs `curator ingest` and `curator propose --workers N` (the real command, in a
-   subprocess) and measures its wall time and the peak memory of its whole process
-   tree (the command, its workers and their ffmpeg processes, sampled every 50 ms).
+   subprocess) and measures its wall time, its CPU time and the peak memory of its
+   whole process tree (the command and its workers, sampled every 50 ms).
 3. In the same run, scans every frame of the film at the same sampling rate with the
    same analysis (same workers, 60 s chunks): the baseline.
+
+The machine may be shared: the load average is recorded before and after each of
+the two timed phases, and the CPU-time ratio is given beside the wall-time one
+(CPU time depends much less on what else runs).
 4. Confirms every kept clip and times `curator export --sfew` (3 frames per clip).
 
 Targets: speedup >= 90% of the ideal ratio (film length / total window length);
@@ -224,17 +228,21 @@ def main() -> None:
     load_before = os.getloadavg()
     ingest_s, _, _, ingest_out = run_measured([*base, "ingest", str(film), "--subs", str(subs)])
     console.print(ingest_out.strip())
+    load_propose = [os.getloadavg()[0]]
     propose_s, propose_cpu, propose_rss, propose_out = run_measured(
         [*base, "propose", "--workers", str(options.workers)])
+    load_propose.append(os.getloadavg()[0])
     console.print(propose_out.strip())
     windows, windows_ms, union_ms = window_lengths(db)
     duration_ms = probe_video(film).duration_ms
     ideal = duration_ms / windows_ms
 
     scan_s = scan_cpu = scan_frames = None
+    load_scan = [os.getloadavg()[0]]
     if not options.skip_full_scan:
         console.print(f"full scan of {duration_ms / 60000:.0f} min at 4 fps …")
         scan_s, scan_cpu, scan_frames = full_scan(film, duration_ms, options.workers)
+    load_scan.append(os.getloadavg()[0])
     speedup = scan_s / propose_s if scan_s else None
     speedup_cpu = scan_cpu / propose_cpu if scan_cpu else None
 
@@ -258,6 +266,8 @@ def main() -> None:
         "windows_total_s": windows_ms / 1000, "windows_union_s": union_ms / 1000,
         "ideal_ratio": ideal, "workers": options.workers, "sample_fps": 4.0,
         "load_average_before": load_before, "load_average_after": os.getloadavg(),
+        "load_1min_propose_before_after": load_propose,
+        "load_1min_full_scan_before_after": load_scan,
         "ingest_s": ingest_s, "propose_s": propose_s, "propose_cpu_s": propose_cpu,
         "propose_peak_rss_mb": propose_rss / 2**20,
         "full_scan_s": scan_s, "full_scan_cpu_s": scan_cpu, "full_scan_frames": scan_frames,
@@ -292,6 +302,8 @@ def main() -> None:
         ("export: crops/s (cropping stage)", crop_rate.group(1) if crop_rate else "-", ""),
         ("ingest (hash + subtitle offset check)", f"{ingest_s:.1f} s", ""),
         ("load average before / after", f"{load_before[0]:.1f} / {os.getloadavg()[0]:.1f}", ""),
+        ("load during propose (before / after)", "{:.1f} / {:.1f}".format(*load_propose), ""),
+        ("load during full scan (before / after)", "{:.1f} / {:.1f}".format(*load_scan), ""),
     ]
     for row in rows:
         table.add_row(*row)

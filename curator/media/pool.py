@@ -4,6 +4,9 @@
 completion order; `workers=1` runs in this process (no pool), which tests and
 small jobs use. Workers are started with `spawn` (no inherited database handles
 or threads) and set up once through `initializer` (e.g. loading face models).
+
+Jobs are handed out in the order given: the face check's windows come in time
+order, so each worker walks forward through a film, keeping it open (decode.py).
 """
 
 from __future__ import annotations

@@ -45,8 +45,12 @@ class VideoReader:
 
     def __init__(self, path: Path) -> None:
         import av
-        from av.stream import Discard
         from av.video.reformatter import VideoReformatter
+
+        try:
+            from av.stream import Discard  # PyAV 18 and later
+        except ImportError:  # earlier: other streams' packets are read, then dropped
+            Discard = None
 
         if not path.is_file():
             raise MediaError(path, "file not found")
@@ -63,8 +67,8 @@ class VideoReader:
         # One decoding thread: workers already use every core, one each.
         self._stream.codec_context.thread_count = 1
         for other in self._container.streams:
-            if other is not self._stream:  # audio and subtitle packets are skipped unread
-                other.discard = Discard.all
+            if other is not self._stream and Discard is not None:
+                other.discard = Discard.all  # audio and subtitle packets are skipped unread
         self._start_s = (self._container.start_time or 0) / 1_000_000
         self._tick = float(self._stream.time_base)  # seconds per timestamp unit
         first = self._stream.start_time
