@@ -16,6 +16,7 @@ It rewrites demo_film.mp4, demo_film.en.srt and demo_film.en.vtt beside itself.
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import tempfile
 import wave
@@ -62,7 +63,7 @@ CUES = [
 
 def camera_at(t: float) -> tuple[float, float, float, float]:
     """Camera parameters at time t, eased between key frames."""
-    for (t0, *a), (t1, *b) in zip(CAMERA_KEYS, CAMERA_KEYS[1:], strict=False):
+    for (t0, *a), (t1, *b) in itertools.pairwise(CAMERA_KEYS):
         if t0 <= t <= t1:
             u = (t - t0) / (t1 - t0)
             u = u * u * (3 - 2 * u)  # smoothstep: no jerks at the keys
