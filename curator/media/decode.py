@@ -42,6 +42,18 @@ def sample_time_ms(start_ms: int, index: int, fps: float) -> int:
     return start_ms + round(index * 1000 / fps)
 
 
+def grid_start_ms(start_ms: int, end_ms: int, fps: float) -> int:
+    """The first time at or after `start_ms` on the film's 1/fps grid (0, 1000/fps, …).
+
+    Sampling from there, a window of length D gets D x fps samples on average (not
+    one more, as when sampling from its own start) at the times a pass over the whole
+    film samples. A window too short to hold a grid time starts at `start_ms`.
+    """
+    k = math.ceil(max(start_ms, 0) * fps / 1000 - 1e-9)
+    aligned = round(k * 1000 / fps)
+    return aligned if aligned < end_ms else start_ms
+
+
 def sample_frames(
     path: Path,
     *,

@@ -21,7 +21,7 @@ import numpy as np
 
 from curator.errors import MediaError
 from curator.media.align import landmarks_sane
-from curator.media.decode import sample_frames, sample_time_ms, scaled_size
+from curator.media.decode import grid_start_ms, sample_frames, sample_time_ms, scaled_size
 from curator.media.detect import FaceDetector, face_model, get_detector
 from curator.media.quality import sharpness
 from curator.media.tracking import Fragment, IoUTracker, merge_fragments
@@ -75,7 +75,7 @@ class TrackResult:
 @dataclass
 class WindowFaces:
     key: int
-    start_ms: int
+    start_ms: int  # the first sample's time (on the 1/fps grid): sample i is at +i/fps
     end_ms: int
     sample_fps: float
     frames: int = 0
@@ -127,12 +127,15 @@ class WindowAnalyser:
         tracker = IoUTracker(iou_threshold=params.iou, max_misses=params.max_misses)
         building: dict[int, _Building] = {}
         finished: list[_Building] = []
+        # Samples sit on the film's 1/fps grid, so a window sees the frames that a
+        # whole-film pass or an overlapping window sees at the same times.
+        start_ms = result.start_ms = grid_start_ms(job.start_ms, job.end_ms, params.sample_fps)
         frames = sample_frames(
-            Path(job.path), start_ms=job.start_ms, duration_ms=job.end_ms - job.start_ms,
+            Path(job.path), start_ms=start_ms, duration_ms=job.end_ms - start_ms,
             fps=params.sample_fps, size=size,
         )
         for index, frame in frames:
-            now = sample_time_ms(job.start_ms, index, params.sample_fps)
+            now = sample_time_ms(start_ms, index, params.sample_fps)
             result.frames += 1
             detections = self.detector.detect(frame)
             ids, closed = tracker.update([d.box for d in detections])

@@ -84,3 +84,15 @@ def test_a_track_gets_one_encoding_per_full_segment(end_ms: int, encodings: int)
     assert len(track.encodings) == encodings
     times = [t for t, _ in track.encodings]
     assert times == sorted(times) and all(1000 <= t < end_ms for t in times)
+
+
+def test_samples_sit_on_the_films_grid(analyser: WindowAnalyser) -> None:
+    from curator.media.decode import grid_start_ms
+
+    assert grid_start_ms(2130, 6000, 4) == 2250 and grid_start_ms(2250, 6000, 4) == 2250
+    assert grid_start_ms(2130, 2200, 4) == 2130  # no grid time inside: its own start
+    assert grid_start_ms(1000, 5000, 3) == 1000 and grid_start_ms(1100, 5000, 3) == 1333
+    result = analyser.analyse(WindowJob(7, str(DEMO), 2130, 6130, (640, 360)))
+    assert result.start_ms == 2250 and result.frames == 16  # 2250 … 6000, not 17 from 2130
+    (track, *_) = result.tracks
+    assert all(s.time_ms % 250 == 0 for s in track.samples)
