@@ -24,6 +24,7 @@ from curator.media.facecheck import (
     analyse_in_worker,
     init_worker,
 )
+from curator.media.reader import close_shared_reader
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -41,8 +42,11 @@ def parallel_map(
     if workers <= 1:
         if initializer is not None:
             initializer(*initargs)
-        for job in jobs:
-            yield func(job)
+        try:
+            for job in jobs:
+                yield func(job)
+        finally:
+            close_shared_reader()  # workers close theirs by exiting
         return
     executor = ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
@@ -70,8 +74,11 @@ def analyse_windows(
     """The face check of every window (see facecheck.py), in completion order."""
     if workers <= 1:
         analyser = WindowAnalyser(params)
-        for job in jobs:
-            yield analyser.analyse(job)
+        try:
+            for job in jobs:
+                yield analyser.analyse(job)
+        finally:
+            close_shared_reader()
         return
     yield from parallel_map(
         analyse_in_worker, jobs, workers=workers, initializer=init_worker, initargs=(params,)
