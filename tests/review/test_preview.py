@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -96,10 +99,19 @@ def test_loader_decodes_the_demo_film(sample: Sample) -> None:
 async def test_the_app_shows_real_keyframes_without_blocking(sample: Sample) -> None:
     from curator.media.frames import frames_at
 
-    app = make_app(sample.db, frame_source=frames_at)
+    # Real decoding, held back until the first screen has been checked: otherwise a fast
+    # decode could finish before the test looks, and the check would race it.
+    released = threading.Event()
+
+    def held_frames(*args: Any, **kwargs: Any) -> list[np.ndarray]:
+        released.wait(timeout=30)
+        return frames_at(*args, **kwargs)
+
+    app = make_app(sample.db, frame_source=held_frames)
     async with app.run_test(size=SIZE) as pilot:
         pane = app.screen.query_one(PreviewPane)
         assert pane.message == "decoding keyframes…"  # shown at once; decoding is elsewhere
+        released.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert pane.preview is not None and len(pane.preview.frames) == 3
