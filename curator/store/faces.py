@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from curator.media.facecheck import FaceParams, TrackResult, WindowFaces
@@ -69,25 +69,39 @@ class SaveOutcome:
     rejected: bool
 
 
-def _track_row(track: TrackResult, *, is_main: bool, presence: float) -> FaceTrack:
+def _track_row(track: TrackResult, *, clip_id: int, is_main: bool, presence: float) -> FaceTrack:
     return FaceTrack(
+        clip_id=clip_id,
         start_ms=track.start_ms,
         end_ms=track.end_ms,
         detection_count=len(track.samples),
         is_main=is_main,
         presence=round(presence, 5),
-        detections=[
-            FaceDetection(
-                time_ms=s.time_ms, left=s.box[0], top=s.box[1], width=s.box[2], height=s.box[3],
-                landmarks=np.asarray(s.landmarks, "<f4").tobytes(), sharpness=s.sharpness,
-            )
-            for s in track.samples
-        ],
-        encodings=[
-            FaceEncoding(time_ms=t, vector=np.asarray(v, "<f4").tobytes())
-            for t, v in track.encodings
-        ],
     )
+
+
+def _insert_track_contents(session: Session, rows: Sequence[tuple[FaceTrack, TrackResult]]) -> None:
+    """Detections and encodings of flushed tracks, as two multi-row INSERTs.
+
+    A window has tens of detections per track; ORM objects for each cost more than
+    the face check's database time is worth (the rows are never edited afterwards).
+    """
+    detections = [
+        {"track_id": row.id, "time_ms": s.time_ms, "left": s.box[0], "top": s.box[1],
+         "width": s.box[2], "height": s.box[3],
+         "landmarks": np.asarray(s.landmarks, "<f4").tobytes(), "sharpness": s.sharpness}
+        for row, track in rows
+        for s in track.samples
+    ]
+    encodings = [
+        {"track_id": row.id, "time_ms": t, "vector": np.asarray(v, "<f4").tobytes()}
+        for row, track in rows
+        for t, v in track.encodings
+    ]
+    if detections:
+        session.execute(insert(FaceDetection), detections)
+    if encodings:
+        session.execute(insert(FaceEncoding), encodings)
 
 
 def save_window(
@@ -98,12 +112,11 @@ def save_window(
 
     height = display_size(clip.film)[1]
     main = set(main_tracks(result.tracks, result.frames, height))
-    rows = []
-    for i, track in enumerate(result.tracks):
-        row = _track_row(track, is_main=i in main,
-                         presence=presence(track, result.frames, height))
-        row.clip_id = clip.id
-        rows.append(row)
+    rows = [
+        _track_row(track, clip_id=clip.id, is_main=i in main,
+                   presence=presence(track, result.frames, height))
+        for i, track in enumerate(result.tracks)
+    ]
     session.add_all(rows)
     session.add(
         FaceCheck(
@@ -113,6 +126,7 @@ def save_window(
         )
     )
     session.flush()
+    _insert_track_contents(session, list(zip(rows, result.tracks, strict=True)))
     subjects = [row for row in rows if row.is_main]
     _link_subjects(session, clip, subjects)
     rejected = False
