@@ -276,11 +276,8 @@ def propose_command(
     no usable face is rejected ("no face"). Checked clips are not checked again, so
     re-running is cheap and resumes an interrupted run.
     """
-    from sqlalchemy import select
-
     from curator.proposals.windows import WindowParams, propose_windows
-    from curator.store.films import get_film
-    from curator.store.models import Film
+    from curator.store.films import selected_films
     from curator.store.proposals import film_timeline, save_windows
 
     params = WindowParams(
@@ -292,11 +289,7 @@ def propose_command(
     )
     out = console()
     with state().database().session() as session:
-        films = (
-            [get_film(session, film_id)]
-            if film_id is not None
-            else list(session.scalars(select(Film).order_by(Film.id)))
-        )
+        films = selected_films(session, film_id)
         if not films:
             out.print("no films yet: run `curator ingest FILM --subs FILE` first")
             return

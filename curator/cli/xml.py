@@ -17,22 +17,15 @@ def film_file_name(film_id: int, title: str) -> str:
 
 
 def export_xml(xml_dir: Path, film_id: int | None) -> None:
-    from sqlalchemy import select
-
     from curator.fsutil import write_atomic
-    from curator.store.films import get_film
-    from curator.store.models import Film
+    from curator.store.films import selected_films
     from curator.store.xml_export import film_to_xml
 
     if xml_dir.exists() and not xml_dir.is_dir():
         raise click.ClickException(f"{xml_dir}: exists and is not a directory")
     out = console()
     with state().database().session() as session:
-        films = (
-            [get_film(session, film_id)]
-            if film_id is not None
-            else list(session.scalars(select(Film).order_by(Film.id)))
-        )
+        films = selected_films(session, film_id)
         for film in films:
             target = xml_dir / film_file_name(film.id, film.title)
             write_atomic(target, film_to_xml(session, film))

@@ -28,6 +28,13 @@ def get_film(session: Session, film_id: int) -> Film:
     return film
 
 
+def selected_films(session: Session, film_id: int | None) -> list[Film]:
+    """The film `film_id` (an error when unknown), or every film in id order when None."""
+    if film_id is not None:
+        return [get_film(session, film_id)]
+    return list(session.scalars(select(Film).order_by(Film.id)))
+
+
 def film_by_hash(session: Session, sha256: str) -> Film | None:
     return session.scalars(select(Film).where(Film.sha256 == sha256)).first()
 
