@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 from curator.subtitles.model import AnalyzedCue, Window
 
@@ -170,16 +169,32 @@ def _grow(start: int, end: int, min_len: int, limit: int | None) -> tuple[int, i
 
 
 def _separate(drafts: list[_Draft]) -> None:
-    """Same-label windows never share frames: split overlaps midway between evidence."""
+    """Same-label windows never share frames: split overlaps midway between evidence.
+
+    When the evidence itself overlaps so that a split would leave one side empty,
+    the two windows become one (longer than `max_len_ms`, rather than a 0-length clip).
+    """
     drafts.sort(key=lambda d: (d.start, d.end))
-    for prev, cur in pairwise(drafts):
-        if prev.end > cur.start:
-            if prev.ev_end <= cur.ev_start:
-                boundary = (prev.ev_end + cur.ev_start) // 2
-            else:
-                boundary = cur.ev_start
-            boundary = max(prev.start, min(boundary, cur.end))
+    kept: list[_Draft] = []
+    for cur in drafts:
+        prev = kept[-1] if kept else None
+        if prev is None or prev.end <= cur.start:
+            kept.append(cur)
+            continue
+        if prev.ev_end <= cur.ev_start:
+            boundary = (prev.ev_end + cur.ev_start) // 2
+        else:
+            boundary = cur.ev_start
+        boundary = max(prev.start, min(boundary, cur.end))
+        if prev.start < boundary < cur.end:
             prev.end, cur.start = boundary, boundary
+            kept.append(cur)
+        else:
+            prev.end = max(prev.end, cur.end)
+            prev.ev_start = min(prev.ev_start, cur.ev_start)
+            prev.ev_end = max(prev.ev_end, cur.ev_end)
+            prev.members.extend(cur.members)
+    drafts[:] = kept
 
 
 def _window(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from curator.errors import DatabaseError
@@ -40,7 +40,8 @@ class Database:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
+        except (OperationalError, IntegrityError) as exc:
+            # Locks and broken constraints: one line for the user, nothing half-written.
             session.rollback()
             raise DatabaseError(self.display_url, _describe(exc)) from exc
         except BaseException:

@@ -172,3 +172,31 @@ def test_empty_input() -> None:
 def test_invalid_params(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         WindowParams(**kwargs)  # type: ignore[arg-type]
+
+
+def test_overlapping_evidence_never_makes_an_empty_window() -> None:
+    # Overlapping cues of one label (common in ASS files): a split would leave a
+    # side empty, so those windows become one instead.
+    cues = [ac(0, 200, 1_000), ac(1, 1_200, 2_000), ac(2, 2_200, 4_200), ac(3, 2_400, 8_400),
+            ac(4, 2_600, 4_600)]  # fmt: skip
+    windows = propose_windows(cues, film_duration_ms=60_000)
+    assert all(w.start_ms < w.end_ms for w in windows)
+    assert sorted(i for w in windows for i in w.evidence_cues) == [0, 1, 2, 3, 4]
+    for a, b in pairwise(windows):
+        assert a.end_ms <= b.start_ms
+
+
+def test_random_overlapping_cues_give_positive_disjoint_windows() -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        cues = []
+        for i in range(rng.randrange(1, 12)):
+            start = rng.randrange(0, 20_000)
+            cues.append(ac(i, start, start + rng.randrange(100, 9_000)))
+        duration = rng.choice([None, 15_000])
+        windows = propose_windows(cues, film_duration_ms=duration)
+        assert all(w.start_ms < w.end_ms for w in windows)
+        for a, b in pairwise(windows):
+            assert a.end_ms <= b.start_ms
+        in_film = {a.cue.index for a in cues if duration is None or a.cue.start_ms < duration}
+        assert sorted(i for w in windows for i in w.evidence_cues) == sorted(in_film)

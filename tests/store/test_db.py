@@ -90,3 +90,20 @@ def test_locked_database_fails_cleanly_and_keeps_data(tmp_path: Path) -> None:
         holder.close()
     count = sqlite3.connect(path).execute("SELECT count(*) FROM people").fetchone()[0]
     assert count == 0
+
+
+def test_broken_constraint_is_a_database_error_and_writes_nothing(tmp_path: Path) -> None:
+    from curator.store.models import Clip, Film
+
+    db = open_database(f"sqlite:///{tmp_path / 'c.db'}")
+    with pytest.raises(DatabaseError) as info, db.session() as session:
+        film = Film(sha256="f" * 64, path="/f.mp4", title="f", duration_ms=10_000, fps=25.0,
+                    width=64, height=64)  # fmt: skip
+        session.add(film)
+        session.flush()
+        session.add(Clip(film_id=film.id, start_ms=2_000, end_ms=2_000, status="proposed"))
+        session.flush()
+    assert "CHECK constraint failed" in info.value.reason
+    db.close()
+    films = sqlite3.connect(tmp_path / "c.db").execute("SELECT count(*) FROM films").fetchone()
+    assert films == (0,)
