@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+?)\s*>")
 # A tag must start with a letter (or be a WebVTT timestamp) so that "2<3,5>1" survives.
@@ -23,6 +24,9 @@ _TAGS = re.compile(
 _SPECIAL = ("<", "{", "\\", "&")
 _CONTENT = re.compile(r"[^\W_]|[♪♫]")
 _SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
+# Terminal colour codes (ESC [ … m) go whole; other control characters, which no
+# viewer shows and XML cannot hold, go alone.
+_CONTROLS = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(raw: str) -> tuple[str, str | None]:
@@ -39,6 +43,10 @@ def clean_text(raw: str) -> tuple[str, str | None]:
             text = text.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", " ")
         if "&" in text:
             text = html.unescape(text)
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub("", text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)  # "ri\u0301e" matches the lexicon's "ríe"
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(line for line in lines if line)
     if "  " in text or "\t" in text or "\u00a0" in text:

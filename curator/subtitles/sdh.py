@@ -196,11 +196,16 @@ def _description(match: re.Match[str], lexicon: Lexicon) -> list[Evidence]:
             words, folded, clauses = words[names:], folded[names:], clauses[names:]
         hits = lexicon.scan(folded, "description")
         weighed = _effective(hits, clauses, lexicon)
-        manners = _manner_evidence(words, weighed)
         if any(h.category == "music" for h in hits):
             moods = [(h, w) for h, w in weighed if h.category == "mood"]
             evidence.extend(_sound_evidence(span, "music", moods))
-        elif manners and not any(h.category in ("sound", "neutral") for h in hits):
+            # "[sad music]": the mood of the music, not also the manner of a sound.
+            in_moods = {i for h, _ in moods for i in range(h.start, h.end)}
+            others = [(h, w) for h, w in weighed if in_moods.isdisjoint(range(h.start, h.end))]
+            evidence.extend(_manner_evidence(words, others))
+            continue
+        manners = _manner_evidence(words, weighed)
+        if manners and not any(h.category in ("sound", "neutral") for h in hits):
             pass  # "(JOHN, angrily)": the part is a manner, not a sound
         else:
             sounds = [(h, w) for h, w in weighed if h.category == "sound"]

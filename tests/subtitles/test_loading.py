@@ -141,6 +141,9 @@ def test_times_beyond_a_day_warn() -> None:
         ("2<3,5>1,4<6", "2<3,5>1,4<6"),
         ("Tom &amp; Jerry", "Tom & Jerry"),
         ("  spaced   out  ", "spaced out"),
+        ("[laughs] \x1b[1mbold\x1b[0m", "[laughs] bold"),  # terminal colour codes
+        ("bell\x07 and\x00 nul &#27;", "bell and nul"),  # XML cannot hold these
+        ("[Ángeles ri\u0301e]", "[Ángeles ríe]"),  # decomposed accents → composed (NFC)
     ],
 )
 def test_formatting_is_stripped(raw: str, text: str) -> None:
@@ -361,3 +364,12 @@ def test_parse_error_names_the_given_name() -> None:
     with pytest.raises(SubtitleError) as info:
         parse_subtitles("nothing here", name="film.srt")
     assert info.value.path == Path("film.srt")
+
+
+def test_decomposed_accents_still_meet_the_lexicon() -> None:
+    from curator.subtitles.emotion import analyze
+    from curator.subtitles.lexicon import load_lexicon
+
+    doc = parse("1\n00:00:01,000 --> 00:00:02,000\n[ri\u0301en a carcajadas]\n", name="x.es.srt")
+    [analyzed] = analyze(doc.cues, load_lexicon("es"))
+    assert analyzed.emotion == "Happy"

@@ -127,8 +127,15 @@ def test_music_without_mood_has_no_emotion(en: Lexicon, text: str) -> None:
     assert kinds and all(kind == "music" and emotion is None for kind, emotion in kinds)
 
 
-def test_music_mood_is_weak(en: Lexicon) -> None:
-    [evidence] = extract_evidence(Cue(0, 0, 1, "♪ sad music ♪"), en)
+@pytest.mark.parametrize("text", ["♪ sad music ♪", "[sad music]", "(sad music playing)"])
+def test_music_mood_is_weak(en: Lexicon, text: str) -> None:
+    # The mood word counts once, as the music's mood (not also as a manner).
+    [evidence] = extract_evidence(Cue(0, 0, 1, text), en)
+    assert (evidence.kind, evidence.emotion) == ("music", "Sad") and evidence.weight <= 0.25
+
+
+def test_spanish_music_mood_is_weak() -> None:
+    [evidence] = extract_evidence(Cue(0, 0, 1, "[música triste]"), load_lexicon("es"))
     assert (evidence.kind, evidence.emotion) == ("music", "Sad") and evidence.weight <= 0.25
 
 
