@@ -373,3 +373,16 @@ def test_decomposed_accents_still_meet_the_lexicon() -> None:
     doc = parse("1\n00:00:01,000 --> 00:00:02,000\n[ri\u0301en a carcajadas]\n", name="x.es.srt")
     [analyzed] = analyze(doc.cues, load_lexicon("es"))
     assert analyzed.emotion == "Happy"
+
+
+def test_ass_event_with_a_broken_time_is_skipped_and_counted() -> None:
+    ass = (
+        "[Script Info]\nScriptType: v4.00+\n\n[Events]\n"
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        "Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,[laughs]\n"
+        "Dialogue: 0,0:00:0x.00,0:00:04.00,Default,,0,0,0,,broken, with commas\n"
+        "Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,(sobbing)\n"
+    )
+    doc = parse(ass, name="x.ass")
+    assert [(c.start_ms, c.text) for c in doc.cues] == [(1000, "[laughs]"), (5000, "(sobbing)")]
+    assert doc.skipped_lines == 1

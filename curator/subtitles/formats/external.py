@@ -52,7 +52,43 @@ class SubstationReader(FormatReader):
     def read(cls, text: str, *, fps: float | None = None) -> RawTrack:
         # "[V4 Styles]" without a plus is SubStation Alpha proper.
         fmt = "ssa" if "[V4 Styles]" in text and "[V4+ Styles]" not in text else "ass"
-        return read_with_pysubs2(text, fmt)
+        try:
+            return read_with_pysubs2(text, fmt)
+        except ReadFailure:
+            # pysubs2 gives up on the whole file for one bad event: drop those, once.
+            kept, dropped = _without_bad_events(text)
+            if not dropped:
+                raise
+            track = read_with_pysubs2(kept, fmt)
+            track.skipped_lines += dropped
+            return track
+
+
+_EVENT = re.compile(r"^(Dialogue|Comment)\s*:\s*(.*)$", re.IGNORECASE)
+_ASS_TIME = re.compile(r"\d{1,2}:\d{1,2}:\d{1,2}[.,]\d{1,3}")
+
+
+def _without_bad_events(text: str) -> tuple[str, int]:
+    """The file without the events whose start or end time cannot be read; (text, count)."""
+    start_at, end_at = 1, 2  # the standard "Format: Layer, Start, End, …"
+    lines, dropped = [], 0
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.lower().startswith("format:") and "start" in stripped.lower():
+            names = [n.strip().lower() for n in stripped.split(":", 1)[1].split(",")]
+            if "start" in names and "end" in names:
+                start_at, end_at = names.index("start"), names.index("end")
+        match = _EVENT.match(stripped)
+        if match:
+            fields = [f.strip() for f in match.group(2).split(",", max(start_at, end_at) + 1)]
+            good = len(fields) > max(start_at, end_at) and all(
+                _ASS_TIME.fullmatch(fields[i]) for i in (start_at, end_at)
+            )
+            if not good:
+                dropped += 1
+                continue
+        lines.append(line)
+    return "\n".join(lines), dropped
 
 
 class TTMLReader(FormatReader):
