@@ -302,6 +302,7 @@ def propose_command(
             out.print(
                 f"film {film.id} ({film.title}): {len(windows)} windows, "
                 f"{len(result.created)} new clips, {result.existing} already proposed"
+                + (f" ({result.extended} given new cues)" if result.extended else "")
             )
         film_ids = [film.id for film in films]
     if no_faces:

@@ -2,15 +2,17 @@
 
 All subtitle tracks of a film are read as one time line (cues from an English and a
 Spanish track of the same moment merge into one window), shifted by the film's
-subtitle offset. A window that already exists as a clip (same film and times) is
-not created again.
+subtitle offset. A window that is already a clip is not created again: one with the
+same times, or one of the same label that it overlaps (a re-run with other padding,
+or a track added later). Such a clip gains the window's cues it did not link yet.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from curator.store.models import Clip, ClipCue, Cue, Film, SubtitleTrack
@@ -30,6 +32,47 @@ class FilmTimeline:
 class ProposeResult:
     created: list[Clip] = field(default_factory=list)
     existing: int = 0
+    extended: int = 0  # existing clips that gained cues from this run's windows
+
+
+@dataclass
+class _Known:
+    id: int | None  # None for a clip created in this run (not flushed yet): see `clip`
+    start_ms: int
+    end_ms: int
+    label: str | None
+    roles: dict[int, str]  # cue id -> "evidence" | "context"
+    clip: Clip | None = None
+
+    def missing(self, links: dict[int, str]) -> dict[int, str]:
+        """The links this clip lacks: new cues, and context cues that are now evidence."""
+        return {
+            cue_id: role
+            for cue_id, role in links.items()
+            if self.roles.get(cue_id) not in (role, "evidence")
+        }
+
+    def link(self, session: Session, links: dict[int, str]) -> None:
+        for cue_id, role in links.items():
+            if cue_id in self.roles:  # context -> evidence
+                if self.clip is not None:
+                    for row in self.clip.cue_links:
+                        if row.cue_id == cue_id:
+                            row.role = role
+                else:
+                    session.execute(
+                        update(ClipCue)
+                        .where(ClipCue.clip_id == self.id, ClipCue.cue_id == cue_id)
+                        .values(role=role)
+                    )
+            elif self.clip is not None:
+                self.clip.cue_links.append(ClipCue(cue_id=cue_id, role=role))
+            else:
+                session.add(ClipCue(clip_id=self.id, cue_id=cue_id, role=role))
+            self.roles[cue_id] = role
+
+    def overlap(self, window: Window) -> int:
+        return min(self.end_ms, window.end_ms) - max(self.start_ms, window.start_ms)
 
 
 def film_timeline(session: Session, film: Film) -> FilmTimeline:
@@ -62,17 +105,34 @@ def film_timeline(session: Session, film: Film) -> FilmTimeline:
 def save_windows(
     session: Session, film: Film, windows: list[Window], timeline: FilmTimeline
 ) -> ProposeResult:
-    """Store each window as a proposed clip unless a clip with the same times exists."""
+    """Store each window as a proposed clip, unless it is one already (module docstring)."""
     result = ProposeResult()
     known = {
-        (start, end)
-        for start, end in session.execute(
-            select(Clip.start_ms, Clip.end_ms).where(Clip.film_id == film.id)
+        clip_id: _Known(clip_id, start, end, label, {})
+        for clip_id, start, end, label in session.execute(
+            select(Clip.id, Clip.start_ms, Clip.end_ms, Clip.proposed_label).where(
+                Clip.film_id == film.id
+            )
         )
     }
+    for clip_id, cue_id, role in session.execute(
+        select(ClipCue.clip_id, ClipCue.cue_id, ClipCue.role)
+        .join(Clip)
+        .where(Clip.film_id == film.id)
+    ):
+        known[clip_id].roles[cue_id] = role
+    created: list[_Known] = []
     for window in windows:
-        if (window.start_ms, window.end_ms) in known:
+        links = {timeline.cue_ids[i]: "evidence" for i in window.evidence_cues}
+        for i in window.context_cues:
+            links.setdefault(timeline.cue_ids[i], "context")
+        match = _existing_clip([*known.values(), *created], window)
+        if match is not None:
             result.existing += 1
+            new_links = match.missing(links)
+            if new_links:
+                match.link(session, new_links)
+                result.extended += 1
             continue
         clip = Clip(
             film=film,
@@ -82,13 +142,21 @@ def save_windows(
             proposed_label=window.label,
             score=round(window.score, 4),
         )
-        links = {timeline.cue_ids[i]: "evidence" for i in window.evidence_cues}
-        for i in window.context_cues:
-            links.setdefault(timeline.cue_ids[i], "context")
         clip.cue_links = [ClipCue(cue_id=cue_id, role=role) for cue_id, role in links.items()]
         session.add(clip)
-        known.add((window.start_ms, window.end_ms))
+        created.append(_Known(None, clip.start_ms, clip.end_ms, window.label, dict(links), clip))
         result.created.append(clip)
     session.flush()
     return result
 
+
+def _existing_clip(known: Iterable[_Known], window: Window) -> _Known | None:
+    """The clip a window already is: same times, else the same-label clip it overlaps most."""
+    best: _Known | None = None
+    for clip in known:
+        if (clip.start_ms, clip.end_ms) == (window.start_ms, window.end_ms):
+            return clip
+        overlap = clip.overlap(window) if clip.label == window.label else 0
+        if overlap > 0 and (best is None or overlap > best.overlap(window)):
+            best = clip
+    return best

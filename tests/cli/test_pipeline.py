@@ -101,6 +101,45 @@ def test_two_tracks_of_one_film_propose_one_clip_per_moment(curator: Curator, de
     ]
 
 
+def write_srt(path: Path, *cues: tuple[str, str, str]) -> Path:
+    path.write_text("".join(f"{i}\n{a} --> {b}\n{t}\n\n" for i, (a, b, t) in enumerate(cues, 1)))
+    return path
+
+
+def test_a_track_added_later_extends_the_clip_it_overlaps(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    film, _, _ = demo_film
+    first = write_srt(tmp_path / "a.en.srt", ("00:00:04,000", "00:00:05,000", "[sobbing]"))
+    later = write_srt(tmp_path / "b.es.srt", ("00:00:04,200", "00:00:05,300", "[sollozando]"))
+    assert curator("ingest", film, "--subs", first, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    assert curator("ingest", film, "--subs", later, "--no-check-offset").exit_code == 0
+    again = curator("propose", "--no-faces")
+    assert "0 new clips, 1 already proposed (1 given new cues)" in again.output
+    clips = json.loads(curator("clips", "--json").output)
+    assert [(c["start"], c["end"], c["label"]) for c in clips] == [(3.0, 6.5, "Sad")]
+    assert _rows(curator.db_path, "SELECT count(*) FROM clip_cues WHERE role = 'evidence'") == [
+        (2,)
+    ]
+    wider = curator("propose", "--no-faces", "--pad-before", "2")
+    assert "0 new clips" in wider.output and len(json.loads(curator("clips", "--json").output)) == 1
+
+
+def test_windows_with_the_same_times_and_other_labels_share_one_clip(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    film, _, _ = demo_film
+    en = write_srt(tmp_path / "x.en.srt", ("00:00:04,000", "00:00:05,000", "[laughs]"))
+    es = write_srt(tmp_path / "x.es.srt", ("00:00:04,000", "00:00:05,000", "[sollozando]"))
+    assert curator("ingest", film, "--subs", en, "--subs", es, "--no-check-offset").exit_code == 0
+    result = curator("propose", "--no-faces")
+    assert "1 new clips, 1 already proposed (1 given new cues)" in result.output
+    assert _rows(curator.db_path, "SELECT count(*) FROM clip_cues WHERE role = 'evidence'") == [
+        (2,)
+    ]
+
+
 def test_track_language_is_guessed_from_its_words(curator: Curator, shared_data: Path) -> None:
     """The Netflix file's name says nothing about its language; its words say Spanish."""
     path = shared_data / "subtitles" / "webvtt_netflix_chicas_del_cable.vtt"
