@@ -54,7 +54,8 @@ def _numbers(kind: type, text: str | None, option: str) -> list | None:
               "w1,w2,… in class order, or Name=w,…. [default: auto]")
 @click.option("--balanced", is_flag=True, default=None,
               help="Draw every class equally often. [default: off]")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--device", default=None, help="auto, cpu or cuda. [default: auto; with --resume "
+              "the run's own]")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out exactly; "
               "options come from its config.json.")
 @click.option("--limit", type=int, default=None,
@@ -66,9 +67,9 @@ def _numbers(kind: type, text: str | None, option: str) -> list | None:
               help="Leave after this many epochs; continue later with --resume.")
 def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone: str | None,
                   epochs: str | None, img_size: int | None, batch_size: int | None,
-                  lr: str | None, class_weights: str | None, balanced: bool | None, device: str,
-                  resume: bool, limit: int | None, seed: int | None, compile_: bool | None,
-                  stop_after: int | None) -> None:
+                  lr: str | None, class_weights: str | None, balanced: bool | None,
+                  device: str | None, resume: bool, limit: int | None, seed: int | None,
+                  compile_: bool | None, stop_after: int | None) -> None:
     """Fine-tune an expression classifier on DATA; several DATA run as consecutive stages.
 
     DATA is an SFEW-layout folder (Train/Val/Test of class folders), a FER-2013 CSV, FER-2013
@@ -97,8 +98,10 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
     except KeyboardInterrupt:
         click.echo(f"interrupted: continue with `curator train --out {out} --resume`", err=True)
         sys.exit(130)
-    if not result["complete"]:
+    if not result["complete"] or not result["main"]:  # under torchrun only rank 0 reports
         return
+    from curator.train.data import skipped_what
+
     stage = result["stages"][-1]
     val = stage["val"]
     click.echo(f"best validation accuracy {val['accuracy']:.2%} (epoch {stage['best_epoch']}), "
@@ -108,7 +111,8 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
     if stage["test"]:
         click.echo(f"test accuracy {stage['test']['accuracy']:.2%}")
     if stage["skipped"]:
-        click.echo(f"skipped {stage['skipped']} unreadable image(s); see metrics.json")
+        click.echo(f"skipped {stage['skipped']} {skipped_what(stage['format'])}; "
+                   "see metrics.json")
     click.echo(f"wrote {out}/best.pt, last.pt, metrics.json and figures")
 
 
@@ -121,7 +125,8 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 def predict_command(target: Path, model_path: Path, as_json: bool, device: str) -> None:
     """Detect, align and classify the faces in an IMAGE or every image in a FOLDER."""
-    from curator.train.predict import Classifier, image_files, predict_image, read_rgb
+    from curator.train.data import image_files
+    from curator.train.predict import Classifier, predict_image, read_rgb
 
     try:
         classifier = Classifier(model_path, device, say=lambda m: click.echo(m, err=True))

@@ -11,11 +11,12 @@ Formats (detected from the path):
 
 Images are kept as gray uint8 squares of one size per dataset (the first image's side, capped at
 `max_side`): small enough to sit whole on a GPU, augmented and resized there. Unreadable images are
-skipped and listed in `Dataset.skipped`. Class names are matched case-insensitively through
-`curator.labels` (`anger` → Angry, FER ids → names); names no mapping knows are kept as their own
-class and noted. Validation comes from the data's own split, else a stratified hold-out; a layout
-with only train/ and test/ (FER-2013 folders: test/ is PublicTest, its customary validation split)
-validates on test/.
+skipped and listed in `Dataset.skipped` (one entry per file, or per malformed CSV row). Class names
+are matched case-insensitively through `curator.labels` (`anger` → Angry; FER-2013 id folders
+`0`..`6` → names); names no mapping knows are kept as their own class (one class per name in any
+case, spelled as first seen) and noted. Validation comes from the data's own split, else a
+stratified hold-out; a layout with only train/ and test/ (FER-2013 folders: test/ is PublicTest,
+its customary validation split) validates on test/.
 """
 
 from __future__ import annotations
@@ -64,12 +65,21 @@ class Dataset:
     val: Split
     test: Split | None = None
     val_source: str = "val"
-    skipped: list[str] = field(default_factory=list)  # unreadable files (or CSV rows)
+    skipped: list[str] = field(default_factory=list)  # one per unreadable file or CSV row
     notes: list[str] = field(default_factory=list)  # things the user should know
 
     @property
     def side(self) -> int:
         return int(self.train.images.shape[-1])
+
+    @property
+    def skipped_what(self) -> str:
+        """What `skipped` counts, for messages."""
+        return skipped_what(self.format)
+
+
+def skipped_what(fmt: str) -> str:
+    return "malformed CSV row(s)" if fmt == "fer2013-csv" else "unreadable image(s)"
 
 
 def order_classes(names: Iterable[str]) -> tuple[str, ...]:
@@ -80,28 +90,37 @@ def order_classes(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def class_name(folder: str) -> str:
-    """Canonical class for a folder name (`anger` → Angry); unknown names are kept as written."""
+    """Canonical class for a folder name (`anger` → Angry, FER-2013 id `3` → Happy); unknown
+    names are kept as written."""
+    key = folder.strip()
+    # FER-2013 image exports name their class folders by emotion id, in FER-2013's own order.
+    if len(key) == 1 and key in "0123456":
+        return FER2013_ORDER[int(key)]
     return canonical_label(folder, KNOWN) if is_label(folder, KNOWN) else folder
 
 
 # ---------------------------------------------------------------- readers (one per format)
 
-def read_fer2013_csv(stream: io.TextIOBase) -> tuple[dict[str, tuple[list, list]], int]:
-    """Rows of a FER-2013 CSV → {split: (48x48 uint8 images, class names)}, plus a bad-row count."""
+def read_fer2013_csv(stream: io.TextIOBase) -> tuple[dict[str, tuple[list, list]], list[int]]:
+    """Rows of a FER-2013 CSV → {split: (48x48 uint8 images, class names)}, plus the line numbers
+    of malformed rows."""
     reader = csv.DictReader(stream)
     fields = {f.strip().lower(): f for f in reader.fieldnames or []}
     if "emotion" not in fields or "pixels" not in fields:
         raise ValueError("header must have emotion and pixels columns")
     splits: dict[str, tuple[list, list]] = {}
-    bad = 0
+    bad: list[int] = []
     for row in reader:
         try:
-            label = FER2013_ORDER[int(row[fields["emotion"]])]
+            emotion = int(row[fields["emotion"]])
+            if not 0 <= emotion < len(FER2013_ORDER):  # -1 would index from the end: Neutral
+                raise ValueError
+            label = FER2013_ORDER[emotion]
             values = np.array(row[fields["pixels"]].split(), dtype=np.int64)
             if values.size != 48 * 48 or values.min() < 0 or values.max() > 255:
                 raise ValueError
         except (ValueError, IndexError, TypeError, AttributeError):
-            bad += 1
+            bad.append(reader.line_num)
             continue
         usage = row.get(fields.get("usage", ""), None) or "Training"
         split = FER_USAGE.get(usage.strip().lower(), "train")
@@ -111,7 +130,8 @@ def read_fer2013_csv(stream: io.TextIOBase) -> tuple[dict[str, tuple[list, list]
     return splits, bad
 
 
-def _image_files(folder: Path) -> list[Path]:
+def image_files(folder: Path) -> list[Path]:
+    """Image files under `folder`, sorted; hidden ones (macOS `._x.jpg`) are left out."""
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
                   and p.is_file() and not p.name.startswith("."))
 
@@ -133,10 +153,12 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
         if ignored:
             notes.append(f"ignored folders beside the splits: {', '.join(ignored)}")
     tree: dict[str, dict[str, list[Path]]] = {}
+    # Unknown names are one class in any case (Train/Bored and Val/bored), spelled as first seen.
+    spelling: dict[str, str] = {}
     for split, sdir in split_dirs.items():
         classes: dict[str, list[Path]] = {}
         for cdir in _subdirs(sdir):
-            files = _image_files(cdir)
+            files = image_files(cdir)
             if not files:
                 # An export lays out every class folder; an empty one is simply not a class
                 # of this data (a class seen only outside `train` is still an error below).
@@ -144,6 +166,7 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
                 continue
             name = class_name(cdir.name)
             if name not in KNOWN:
+                name = spelling.setdefault(name.lower(), name)
                 notes.append(f"folder {cdir.name!r} is not a known emotion; kept as its own class")
             classes.setdefault(name, []).extend(files)
         tree[split] = classes
@@ -267,7 +290,7 @@ def load_dataset(path: str | Path, max_side: int = 128, val_fraction: float = 0.
                 raw, bad = read_fer2013_csv(f)
         except (ValueError, UnicodeDecodeError, csv.Error) as e:
             raise DatasetError(path, f"not a FER-2013 CSV ({e})") from e
-        skipped += [f"{path}: {bad} malformed rows"] if bad else []
+        skipped += [f"{path}: line {line}" for line in bad]
     else:
         tree, notes = scan_folders(path)
         raw = {}

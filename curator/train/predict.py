@@ -18,7 +18,6 @@ import numpy as np
 from curator.errors import InputFileError
 from curator.labels import EMOTION_API_KEYS
 from curator.media.faces_in_image import ImageFace, find_faces
-from curator.train.data import IMAGE_SUFFIXES
 
 API_KEY_FOR = {name: key for key, name in EMOTION_API_KEYS.items()}
 
@@ -85,12 +84,14 @@ def predict_image(rgb: np.ndarray, classifier: Classifier, find_faces: FaceFinde
                   align: Aligner = align_gray) -> list[dict]:
     """Emotion-API-shaped answer for one RGB image (an empty list when there is no face)."""
     height, width = rgb.shape[:2]
-    faces = sorted(find_faces(rgb), key=lambda f: f.area, reverse=True)
-    crops = np.stack([align(rgb, f, classifier.side) for f in faces]) if faces else np.zeros(
+    # Largest first by the rectangle reported, not the detector's box (which may leave the image).
+    found = [(f, _rectangle(f, width, height)) for f in find_faces(rgb)]
+    found.sort(key=lambda fr: fr[1]["width"] * fr[1]["height"], reverse=True)
+    crops = np.stack([align(rgb, f, classifier.side) for f, _ in found]) if found else np.zeros(
         (0, classifier.side, classifier.side), np.uint8)
     probs = classifier.probabilities(crops)
-    return [{"faceRectangle": _rectangle(f, width, height), "scores": classifier.scores(p)}
-            for f, p in zip(faces, probs, strict=True)]
+    return [{"faceRectangle": rect, "scores": classifier.scores(p)}
+            for (_, rect), p in zip(found, probs, strict=True)]
 
 
 def _rectangle(face: ImageFace, width: int, height: int) -> dict[str, int]:
@@ -99,8 +100,3 @@ def _rectangle(face: ImageFace, width: int, height: int) -> dict[str, int]:
     left, top = max(0, int(left)), max(0, int(top))
     right, bottom = min(width, int(right)), min(height, int(bottom))
     return {"left": left, "top": top, "width": right - left, "height": bottom - top}
-
-
-def image_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)

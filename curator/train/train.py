@@ -16,7 +16,7 @@ import copy
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import torch
@@ -75,7 +75,7 @@ class TrainConfig:
     augment: Augment = field(default_factory=Augment)
     tta: bool = True  # average logits with the mirrored face when evaluating
     # system
-    device: str = "auto"  # auto | cpu | cuda
+    device: str | None = None  # auto | cpu | cuda; None: auto, or on resume the run's own
     amp: bool = True  # CUDA: bf16 autocast where supported, else fp16 with loss scaling
     channels_last: bool = True  # CUDA memory layout
     compile: bool = True  # CUDA: torch.compile (eager if compiling fails)
@@ -89,6 +89,25 @@ class TrainConfig:
         d = {k: v for k, v in d.items() if k in known}
         d["augment"] = Augment(**d.get("augment", {}))
         return cls(**d)
+
+
+def check_options(cfg: TrainConfig) -> None:
+    """Refuse numbers that cannot train (one-line `OptionError`s, not tracebacks later)."""
+    if not cfg.epochs or any(int(e) < 1 for e in cfg.epochs):
+        raise OptionError(f"--epochs must be at least 1 (got {_listed(cfg.epochs)})")
+    if not cfg.lr or any(not (math.isfinite(lr) and lr > 0) for lr in cfg.lr):
+        raise OptionError(f"--lr must be a positive number (got {_listed(cfg.lr)})")
+    if cfg.batch_size < 1:
+        raise OptionError(f"--batch-size must be at least 1 (got {cfg.batch_size})")
+    # Below 16 pixels a face is no longer a face (too large a side is an OutOfMemory below).
+    if cfg.img_size < 16:
+        raise OptionError(f"--img-size must be at least 16 (got {cfg.img_size})")
+    if cfg.limit is not None and cfg.limit < 1:
+        raise OptionError(f"--limit must be at least 1 (got {cfg.limit})")
+
+
+def _listed(values: list) -> str:
+    return ",".join(map(str, values)) or "nothing"
 
 
 def get_lr(step: int, total: int, warmup: int, peak: float, min_ratio: float) -> float:
@@ -146,7 +165,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     for note in data.notes:
         log.log(f"note: {note}")
     if data.skipped:
-        log.log(f"skipped {len(data.skipped)} unreadable image(s), e.g. {data.skipped[0]}")
+        log.log(f"skipped {len(data.skipped)} {data.skipped_what}, e.g. {data.skipped[0]}")
     counts = {"train": data.train.counts(num_classes), "val": data.val.counts(num_classes)}
     if data.test is not None and data.test is not data.val:
         counts["test"] = data.test.counts(num_classes)
@@ -349,7 +368,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
 # ----------------------------------------------------------------------------- all stages
 
 def resumed_config(cfg: TrainConfig) -> TrainConfig:
-    """The saved run's options, with this invocation's data paths, device and stop setting."""
+    """The saved run's options, with this invocation's data paths, device (when given) and stop
+    setting."""
     saved_path = Path(cfg.out) / "config.json"
     if not saved_path.is_file():
         raise CheckpointError(saved_path, "nothing to resume (no config.json in --out)")
@@ -358,16 +378,21 @@ def resumed_config(cfg: TrainConfig) -> TrainConfig:
         raise OptionError(f"--resume: the run has {len(saved.data)} stage(s), "
                           f"got {len(cfg.data)} dataset(s)")
     saved.data = cfg.data or saved.data
-    saved.device, saved.resume, saved.stop_after_epochs = cfg.device, True, cfg.stop_after_epochs
+    # A device given now wins; none given keeps the device the run was started with.
+    saved.device = cfg.device or saved.device
+    saved.resume, saved.stop_after_epochs = True, cfg.stop_after_epochs
     return saved
 
 
 def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
-    """Run every stage; returns {"stages": [metrics…], "complete": bool}."""
+    """Run every stage; returns {"stages": [metrics…], "complete": bool, "main": bool} (`main`:
+    this process is rank 0, the one that reports)."""
     if cfg.resume:
         cfg = resumed_config(cfg)
     if not cfg.data:
         raise OptionError("no dataset given")
+    cfg = replace(cfg, device=cfg.device or "auto")  # leaves the caller's config as it was
+    check_options(cfg)
     log = reporter or Reporter()
     d = ddp.setup(cfg.device, say=log.log)
     log.enabled = log.enabled and d.main
@@ -393,6 +418,6 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
                 (stage_out / "metrics.json").write_text(json.dumps({"stages": stages}, indent=2))
             init = str(stage_out / "best.pt")
         ddp.barrier(d)  # leave together: gloo aborts a process whose peer is still writing
-        return {"stages": stages, "complete": len(stages) == len(cfg.data)}
+        return {"stages": stages, "complete": len(stages) == len(cfg.data), "main": d.main}
     finally:
         ddp.teardown(d)

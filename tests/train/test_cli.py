@@ -34,9 +34,35 @@ def test_stop_and_resume_from_the_command_line(toy_sfew: Path, tmp_path: Path) -
     first = CliRunner().invoke(train_command, [str(toy_sfew), "--out", out, "--epochs", "2",
                                                "--stop-after", "1", *SMALL])
     assert first.exit_code == 0 and "continue with --resume" in first.output
-    second = CliRunner().invoke(train_command, ["--out", out, "--resume", "--device", "cpu"])
+    # No --device: the run keeps the device it was started with.
+    second = CliRunner().invoke(train_command, ["--out", out, "--resume"])
     assert second.exit_code == 0, second.output
     assert "resuming stage 1 after epoch 1" in second.output and "epoch 2/2" in second.output
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["device"] == "cpu"
+
+
+def test_csv_run_reports_every_skipped_row(tmp_path: Path, make_fer_csv) -> None:
+    path = make_fer_csv(tmp_path / "fer.csv", {"Training": 4, "PublicTest": 2})
+    with open(path, "a") as f:
+        f.write("3,1 2 3,Training\n" * 3)
+    result = CliRunner().invoke(train_command, [str(path), "--out", str(tmp_path / "r"),
+                                                "--epochs", "1", *SMALL])
+    assert result.exit_code == 0, result.output
+    assert "skipped 3 malformed CSV row(s)" in result.output
+    assert json.loads((tmp_path / "r" / "metrics.json").read_text())["stages"][0]["skipped"] == 3
+
+
+@pytest.mark.parametrize("main", [True, False])
+def test_only_rank_zero_prints_the_summary(toy_run: Path, monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path, main: bool) -> None:
+    import curator.train.train as trainer
+
+    stages = json.loads((toy_run / "metrics.json").read_text())["stages"]
+    monkeypatch.setattr(trainer, "train", lambda cfg: {"stages": stages, "complete": True,
+                                                       "main": main})
+    result = CliRunner().invoke(train_command, ["data", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert ("best validation accuracy" in result.output) is main
 
 
 @pytest.mark.parametrize(("args", "code", "fragment"), [
@@ -45,6 +71,14 @@ def test_stop_and_resume_from_the_command_line(toy_sfew: Path, tmp_path: Path) -
     (["{data}", "--class-weights", "1,2"], 2, "2 values for 3 classes"),
     (["{data}", "--backbone", "resnet9000"], 2, "choose from efficientnet_lite0, small_cnn"),
     (["{data}", "--device", "tpu"], 2, "--device must be auto, cpu or cuda"),
+    (["{data}", "--epochs", "0"], 2, "--epochs must be at least 1 (got 0)"),
+    (["{data}", "--epochs", "2,0"], 2, "--epochs must be at least 1 (got 2,0)"),
+    (["{data}", "--epochs", ","], 2, "--epochs must be at least 1 (got nothing)"),
+    (["{data}", "--lr", "-1"], 2, "--lr must be a positive number (got -1.0)"),
+    (["{data}", "--lr", "0"], 2, "--lr must be a positive number"),
+    (["{data}", "--batch-size", "0"], 2, "--batch-size must be at least 1 (got 0)"),
+    (["{data}", "--img-size", "0"], 2, "--img-size must be at least 16 (got 0)"),
+    (["{data}", "--limit", "0"], 2, "--limit must be at least 1 (got 0)"),
     (["{tmp}/missing"], 1, "does not exist"),
     (["{data}", "--init", "{tmp}/none.pt"], 1, "checkpoint file does not exist"),
 ])

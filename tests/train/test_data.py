@@ -11,6 +11,7 @@ from curator.labels import EMOTIONS
 from curator.train.data import (
     class_name,
     decode_gray,
+    image_files,
     load_dataset,
     order_classes,
     pack_npz,
@@ -42,7 +43,18 @@ def test_fer2013_csv_maps_ids_and_usage(tmp_path: Path, make_fer_csv) -> None:
     assert (len(d.train), len(d.val), len(d.test)) == (18, 6, 9)
     assert d.val_source == "val split"
     assert d.side == 48
-    assert d.skipped == [f"{path}: 2 malformed rows"]
+    # Every bad row counts (lines 1 + 33 data rows + the two appended).
+    assert d.skipped == [f"{path}: line 35", f"{path}: line 36"]
+
+
+def test_fer2013_csv_rejects_negative_ids(tmp_path: Path) -> None:
+    pixels = " ".join(["7"] * 2304)
+    (tmp_path / "neg.csv").write_text(
+        "emotion,pixels,Usage\n" + f"3,{pixels},Training\n" * 2 + f"-1,{pixels},Training\n")
+    d = load_dataset(tmp_path / "neg.csv")
+    # -1 is no FER-2013 id (not the last one, Neutral): a bad row, not a class.
+    assert d.classes == ("Happy",) and len(d.train) + len(d.val) == 2
+    assert len(d.skipped) == 1
 
 
 def test_fer2013_csv_pixels_are_row_major(tmp_path: Path) -> None:
@@ -72,6 +84,27 @@ def test_class_tree_aliases_and_holdout(tmp_path: Path, make_folders) -> None:
     assert d.val_source.startswith("stratified hold-out")
     assert d.val.counts(4) == [5, 5, 5, 5] and d.train.counts(4) == [15, 15, 15, 15]
     assert d.test is None
+
+
+def test_fer_id_folders_map_to_names(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "fer", {"train": 6, "test": 2}, classes=("0", "3", "6"))
+    d = load_dataset(root)
+    assert d.classes == ("Angry", "Happy", "Neutral") and not d.notes
+
+
+def test_unknown_class_names_merge_in_any_case(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "sfew", {"Train": 4}, classes=("Happy", "Bored"))
+    make_folders(root, {"Val": 2}, classes=("happy", "bored"))
+    d = load_dataset(root)
+    assert d.classes == ("Happy", "Bored")  # the spelling seen first
+    assert d.train.counts(2) == [4, 4] and d.val.counts(2) == [2, 2]
+
+
+def test_image_files_leave_out_hidden_files(tmp_path: Path, make_folders) -> None:
+    root = make_folders(tmp_path / "tree", {"": 2}, classes=("happy",))
+    (root / "happy" / "._happy_000.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    assert [p.name for p in image_files(root)] == ["happy_000.png", "happy_001.png"]
+    assert not load_dataset(root, val_fraction=0.5).skipped
 
 
 def test_unknown_class_names_are_kept_and_noted(tmp_path: Path, make_folders) -> None:
@@ -158,6 +191,9 @@ def test_not_a_fer_csv(tmp_path: Path) -> None:
 def test_label_helpers() -> None:
     assert class_name("ANGER") == "Angry" and class_name("sadness") == "Sad"
     assert class_name("Contempt") == "Contempt" and class_name("pain") == "pain"
+    assert [class_name(str(i)) for i in range(7)] == [
+        "Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"]
+    assert class_name("7") == "7" and class_name("-1") == "-1"
     assert order_classes(["Surprise", "pain", "Contempt", "Angry"]) == (
         "Angry", "Surprise", "Contempt", "pain")
 

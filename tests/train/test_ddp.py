@@ -25,6 +25,7 @@ def test_torchrun_two_cpu_processes(toy_sfew: Path, tmp_path: Path) -> None:
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count("epoch 2/2") == 1  # only rank 0 reports
+    assert run.stdout.count("best validation accuracy") == 1  # and prints the summary
     stage = json.loads((out / "metrics.json").read_text())["stages"][0]
     assert stage["world_size"] == 2
     # The global batch of 16 is split 8 + 8; an epoch still covers the data once.

@@ -49,6 +49,27 @@ def test_answer_shape_largest_face_first(toy_run: Path) -> None:
     assert predict_image(rgb, classifier, find_faces=fixed_faces([])) == []
 
 
+def test_faces_are_ordered_by_the_clipped_rectangle(toy_run: Path) -> None:
+    classifier = Classifier(toy_run / "best.pt", "cpu")
+    rgb = np.zeros((200, 300, 3), np.uint8)
+    inside = face_at(50, 50, 80)  # 80 x 80 = 6400
+    beyond = face_at(260, 10, 120)  # detector box 14400, but 40 x 120 = 4800 in the image
+    answer = predict_image(rgb, classifier, find_faces=fixed_faces([beyond, inside]))
+    areas = [a["faceRectangle"]["width"] * a["faceRectangle"]["height"] for a in answer]
+    assert areas == [6400, 4800]
+
+
+def test_predict_a_folder_leaves_out_hidden_files(toy_run: Path, tmp_path: Path) -> None:
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "blank.png"), np.full((64, 64), 128, np.uint8))
+    (tmp_path / "._blank.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")  # macOS metadata
+    result = CliRunner().invoke(predict_command, [str(tmp_path), "--model",
+                                                  str(toy_run / "best.pt"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"blank.png": []}
+
+
 def test_classes_outside_the_api_keep_their_names(tmp_path: Path, small_cfg, make_folders,
                                                   quiet) -> None:
     from curator.train.train import train

@@ -42,6 +42,44 @@ def test_run_folder_holds_checkpoints_metrics_and_figures(toy_run: Path) -> None
     assert all(0.0 <= r <= 1.0 for r in recall.values())
 
 
+def test_resume_keeps_the_saved_device_unless_one_is_given(tmp_path: Path) -> None:
+    from curator.train.train import resumed_config
+
+    (tmp_path / "config.json").write_text(json.dumps({"data": ["d"], "device": "cpu"}))
+    assert resumed_config(TrainConfig(out=str(tmp_path), resume=True)).device == "cpu"
+    given = TrainConfig(out=str(tmp_path), resume=True, device="cuda")
+    assert resumed_config(given).device == "cuda"
+
+
+def test_a_fresh_run_defaults_to_auto(toy_sfew: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from curator.train import ddp
+
+    class Asked(Exception):
+        pass
+
+    asked = []
+
+    def setup(choice: str, say) -> None:
+        asked.append(choice)
+        raise Asked  # the device choice is all this test wants
+
+    monkeypatch.setattr(ddp, "setup", setup)
+    cfg = TrainConfig(data=[str(toy_sfew)], out=str(tmp_path / "r"))
+    with pytest.raises(Asked):
+        train(cfg)
+    assert asked == ["auto"] and cfg.device is None
+
+
+@pytest.mark.parametrize(("option", "value"), [("epochs", [0]), ("lr", [-1.0]),
+                                               ("batch_size", 0), ("img_size", 8)])
+def test_numbers_that_cannot_train_are_refused(toy_sfew: Path, tmp_path: Path, small_cfg,
+                                               quiet, option: str, value) -> None:
+    with pytest.raises(OptionError, match=f"--{option.replace('_', '-')} must be"):
+        train(small_cfg([toy_sfew], tmp_path / "r", **{option: value}), quiet)
+    assert not (tmp_path / "r").exists()  # refused before anything is written
+
+
 def test_resume_repeats_the_interrupted_run_exactly(toy_sfew: Path, tmp_path: Path, small_cfg,
                                                     quiet) -> None:
     whole = tmp_path / "whole"
