@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,22 @@ class CuratorGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except PermissionError as exc:
             raise click.ClickException(f"{exc.filename}: permission denied") from None
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            # A path that cannot be written or read (a directory, a missing folder…).
+            reason = (exc.strerror or str(exc)).lower()
+            raise click.ClickException(f"{exc.filename}: {reason}") from None
+
+
+class FiniteRange(click.FloatRange):
+    """A float range that also refuses nan and inf (which pass click's bounds checks)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 @dataclass

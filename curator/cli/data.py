@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from curator.cli.common import console, state
+from curator.cli.common import FiniteRange, console, state
 
 if TYPE_CHECKING:
     from curator.subtitles.model import SubtitleDocument
+
+# Padding and lengths in seconds: not negative, not absurd, not nan.
+SECONDS = FiniteRange(min=0.0, max=3600.0)
 
 LANG_HINTS = {
     "en": "en", "eng": "en", "english": "en",
@@ -115,7 +118,7 @@ def cues_command(
               help="Language of the tracks: once for all, or once per --subs "
                    "(default: from each file name, else guessed from its words, else en).")
 @click.option("--title", help="Film title (default: the file name).")
-@click.option("--subs-offset", type=float, metavar="SECONDS",
+@click.option("--subs-offset", type=FiniteRange(-86400, 86400), metavar="SECONDS",
               help="Shift all subtitles of this film by SECONDS (positive = later).")
 @click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path),
               help="A TOML lexicon file to use instead of the built-in one.")
@@ -227,15 +230,16 @@ def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-unty
 
 @click.command("propose")
 @click.option("--film", "film_id", type=int, help="Only this film (default: every film).")
-@click.option("--pad-before", type=float, default=1.0, show_default=True, metavar="S",
+@click.option("--pad-before", type=SECONDS, default=1.0, show_default=True, metavar="S",
               help="Seconds of video kept before the emotional cue.")
-@click.option("--pad-after", type=float, default=1.5, show_default=True, metavar="S",
+@click.option("--pad-after", type=SECONDS, default=1.5, show_default=True, metavar="S",
               help="Seconds kept after it.")
-@click.option("--min-length", type=float, default=1.0, show_default=True, metavar="S",
+@click.option("--min-length", type=SECONDS, default=1.0, show_default=True, metavar="S",
               help="Shorter windows are grown around their centre.")
-@click.option("--max-length", type=float, default=8.0, show_default=True, metavar="S",
+@click.option("--max-length", type=FiniteRange(min=0.1, max=3600), default=8.0,
+              show_default=True, metavar="S",
               help="Longer windows are cut down around their evidence.")
-@click.option("--min-score", type=float, default=0.3, show_default=True,
+@click.option("--min-score", type=FiniteRange(0.0, 1.0), default=0.3, show_default=True,
               help="Cues whose emotion score is below this propose nothing.")
 @click.option("--no-faces", is_flag=True,
               help="Skip the face check (text proposals only; run again later to check).")
@@ -280,6 +284,11 @@ def propose_command(
     from curator.store.films import selected_films
     from curator.store.proposals import film_timeline, save_windows
 
+    if min_length > max_length:
+        raise click.BadParameter(
+            f"{min_length:g} s is longer than --max-length {max_length:g} s",
+            param_hint="--min-length",
+        )
     params = WindowParams(
         pad_before_ms=round(pad_before * 1000),
         pad_after_ms=round(pad_after * 1000),

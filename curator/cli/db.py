@@ -20,18 +20,24 @@ def db_group() -> None:
 def current_command() -> None:
     """Print the database's schema revision and the newest one curator knows."""
     from curator import settings
-    from curator.store.db import create_db_engine, current_revision, head_revision
+    from curator.store.db import current_revision, head_revision, open_database, sqlite_file
 
     url = settings.database_url(state().db_url)
-    engine = create_db_engine(url)
-    try:
-        current = current_revision(engine)
-    finally:
-        engine.dispose()
+    out = console()
     head = head_revision()
-    console().print(f"database: {engine.url.render_as_string(hide_password=True)}")
+    path = sqlite_file(url)
+    if path is not None and path.parent.is_dir() and not path.exists():
+        out.print(f"database: {path} (does not exist yet; any command creates it)")
+        out.print(f"newest revision: {head}")
+        return
+    database = open_database(url, migrate=False)
+    try:
+        current = current_revision(database.engine)
+    finally:
+        database.close()
+    out.print(f"database: {database.display_url}")
     note = "  (up to date)" if current == head else f"  (newest: {head})"
-    console().print(f"revision: {current or '(empty)'}{note}")
+    out.print(f"revision: {current or '(empty)'}{note}")
 
 
 @db_group.command("upgrade")

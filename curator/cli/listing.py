@@ -68,6 +68,8 @@ def stats_command(film_id: int | None, plot_path: Path, no_plot: bool) -> None:
     from curator.store.films import get_film
     from curator.store.queries import clip_stats
 
+    if not no_plot and plot_path.is_dir():
+        raise click.ClickException(f"{plot_path}: is a directory (give a .png file name)")
     with state().database().session() as session:
         if film_id is not None:
             get_film(session, film_id)

@@ -106,25 +106,41 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision a database is at (None for an empty database)."""
-    if not inspect(engine).has_table("alembic_version"):
-        return None
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    try:
+        if not inspect(engine).has_table("alembic_version"):
+            return None
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError as exc:
+        url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseError(url, _describe(exc)) from exc
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run Alembic migrations up to `revision`."""
     from alembic import command
+    from alembic.util import CommandError
 
-    command.upgrade(_alembic_config(engine), revision)
+    try:
+        command.upgrade(_alembic_config(engine), revision)
+    except CommandError as exc:
+        url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseError(url, f"cannot upgrade to {revision!r}: {exc}") from exc
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL (None for other databases and in-memory ones)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[1] if "///" in url else ""
+    return None if not path or path == ":memory:" else Path(path)
 
 
 def _check_sqlite_path(url: str) -> None:
     """Fail early and clearly when an SQLite file cannot exist where asked."""
-    path = url.split("///", 1)[1] if "///" in url else ""
-    if not path or path == ":memory:":
+    target = sqlite_file(url)
+    if target is None:
         return
-    target = Path(path)
     if target.is_dir():
         raise DatabaseError(url, "is a directory, not a database file")
     if not target.parent.exists():

@@ -183,7 +183,10 @@ def _validate(data: dict[str, Any], path: Path) -> None:
     if inflect not in _INFLECTIONS:
         raise LexiconError(path, f"inflect: must be one of {', '.join(_INFLECTIONS)}")
     for dotted in _ENTRY_TABLES:
-        for phrase, entry in _section(data, dotted).items():
+        entries = _section(data, dotted)
+        if not isinstance(entries, dict):
+            raise LexiconError(path, f'{dotted}: must be a table of phrases like "word" = {{ … }}')
+        for phrase, entry in entries.items():
             _validate_entry(path, f"{dotted}.{phrase}", entry)
     for dotted in _WORD_LISTS:
         words = _section(data, dotted, default=[])

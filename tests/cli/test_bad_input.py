@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Curator
+from .conftest import SAMPLE, Curator
 
 
 def _one_line_error(result) -> str:  # type: ignore[no-untyped-def]
@@ -70,8 +70,10 @@ def test_ingest_with_bad_subtitles_writes_nothing(
         (lambda p: p.mkdir(), "directory"),
         (lambda p: p.write_bytes(b"\x00\x01garbage" * 1000), "not a readable video"),
         (lambda p: p.write_bytes(b""), "empty"),
+        (lambda p: p.write_bytes((SAMPLE / "demo_film.mp4").read_bytes()[:300_000]),
+         "truncated"),
     ],
-    ids=["missing", "directory", "corrupt", "empty"],
+    ids=["missing", "directory", "corrupt", "empty", "cut-short"],
 )
 def test_ingest_rejects_bad_films(curator: Curator, demo_film, tmp_path, make, reason) -> None:
     _film, srt, _ = demo_film
@@ -113,3 +115,75 @@ def test_import_of_invalid_xml_lists_lines_and_exits_1(curator: Curator, tmp_pat
     result = curator("import-xml", bad)
     assert result.exit_code == 1
     assert "line 2" in result.output
+
+
+def _usage_error(result) -> str:  # type: ignore[no-untyped-def]
+    """click's answer to a bad option: exit 2, usage, and one `Error:` line saying why."""
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.output
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("propose", "--no-faces", "--pad-before", "-1"), "--pad-before"),
+        (("propose", "--no-faces", "--pad-after", "nan"), "not a finite number"),
+        (("propose", "--no-faces", "--min-length", "10", "--max-length", "5"), "--max-length"),
+        (("propose", "--no-faces", "--min-score", "2"), "--min-score"),
+        (("propose", "--no-faces", "--max-length", "0.0001"), "--max-length"),
+    ],
+)
+def test_bad_options_are_usage_errors(
+    curator: Curator, demo_film, args: tuple[str, ...], words: str
+) -> None:
+    film, srt, _vtt = demo_film
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    before = _table_counts(curator.db_path)
+    assert words in _usage_error(curator(*args))
+    assert _table_counts(curator.db_path) == before
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("stats", "--plot", "{tmp}"), "is a directory"),
+        (("db", "upgrade", "bogus"), "cannot upgrade to 'bogus'"),
+    ],
+)
+def test_bad_targets_are_one_line_errors(
+    curator: Curator, demo_film, tmp_path: Path, args: tuple[str, ...], words: str
+) -> None:
+    film, srt, _vtt = demo_film
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    before = _table_counts(curator.db_path)
+    args = tuple(a.format(tmp=tmp_path) for a in args)
+    assert words in _one_line_error(curator(*args))
+    assert _table_counts(curator.db_path) == before
+
+
+@pytest.mark.parametrize("offset", ["nan", "inf", "1e300"])
+def test_ingest_refuses_an_absurd_subtitle_offset(curator: Curator, demo_film, offset) -> None:
+    film, srt, _vtt = demo_film
+    assert "--subs-offset" in _usage_error(
+        curator("ingest", film, "--subs", srt, "--subs-offset", offset)
+    )
+    assert not curator.db_path.exists() or _table_counts(curator.db_path).get("films", 0) == 0
+
+
+def test_db_current_on_files_that_are_not_databases(curator: Curator, tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    assert "not an SQLite database" in _one_line_error(Curator(text)("db", "current"))
+    missing = tmp_path / "later.db"
+    result = Curator(missing)("db", "current")
+    assert result.exit_code == 0 and "does not exist yet" in result.output
+    assert not missing.exists()  # looking does not create it
+
+
+def test_lexicon_with_a_list_where_a_table_belongs(curator: Curator, tmp_path: Path) -> None:
+    lexicon = tmp_path / "lex.toml"
+    lexicon.write_text('[music]\nmoods = ["sad"]\n')
+    line = _one_line_error(curator("cues", SAMPLE / "demo_film.en.srt", "--lexicon", lexicon))
+    assert "music.moods: must be a table" in line
