@@ -43,29 +43,43 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
     what the database already has is kept, the rest is added. Validation errors
     are listed with their line numbers.
     """
-    from curator.errors import InputFileError, XMLValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from curator.errors import DatabaseError, InputFileError, XMLValidationError
     from curator.store.xml_import import import_film_xml
 
     out = console()
+    err = console(stderr=True)
     failed = 0
     for path in files:
         if not path.is_file():
             problem = "is a directory" if path.is_dir() else "file not found"
-            console(stderr=True).print(f"error: {path}: {problem}", markup=False)
+            err.print(f"error: {path}: {problem}", markup=False)
             failed += 1
             continue
+        # One transaction per file: whatever goes wrong, the file is rolled back whole.
         try:
             with state().database().session() as session:
                 report = import_film_xml(session, path)
         except XMLValidationError as exc:
             failed += 1
-            console(stderr=True).print(f"error: {exc.path}: invalid", markup=False)
+            err.print(f"error: {exc.path}: invalid", markup=False)
             for line, message in exc.problems[:20]:
-                console(stderr=True).print(f"  line {line}: {message}", markup=False)
+                err.print(f"  line {line}: {message}", markup=False)
             continue
         except InputFileError as exc:
             failed += 1
-            console(stderr=True).print(f"error: {exc}", markup=False)
+            err.print(f"error: {exc}", markup=False)
+            continue
+        except DatabaseError as exc:
+            failed += 1
+            err.print(f"error: {path}: {exc}", markup=False)
+            continue
+        except (SQLAlchemyError, ValueError, ArithmeticError, LookupError) as exc:
+            # A value the checks above let through; nothing of this file was written.
+            failed += 1
+            reason = " ".join(str(exc).split("\n", 1)[0].split()) or type(exc).__name__
+            err.print(f"error: {path}: not imported: {reason}", markup=False)
             continue
         film_note = "new film" if report.film_created else "known film"
         out.print(

@@ -2,6 +2,8 @@
 
 The document holds no database ids, only content keys (hashes, times, ordinals), so
 exporting, importing into a fresh database and exporting again gives the same bytes.
+Text typed by people (titles, names, reasons, cue text) is written without the few
+characters XML 1.0 cannot hold (control characters other than tab, newline and CR).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from curator.store.models import ChangeLog, Clip, ClipCue, ClipSubject, Cue, Film, SubtitleTrack
-from curator.store.xml_safety import SCHEMA_VERSION
+from curator.store.xml_safety import SCHEMA_VERSION, xml_text
 
 
 def seconds(ms: int) -> str:
@@ -33,11 +35,17 @@ def frame_at(ms: int, fps: float) -> int:
     return int(ms * fps / 1000)
 
 
+def _text(value: object) -> str:
+    return xml_text(str(value))
+
+
 def _set(element: etree._Element, name: str, value: object) -> None:
     """Set an attribute only when there is a value (absent, not empty, means unknown)."""
-    if value is None or value == "":
+    if value is None:
         return
-    element.set(name, str(value))
+    text = _text(value)
+    if text:
+        element.set(name, text)
 
 
 def _cue_element(parent: etree._Element, cue: Cue, role: str, track_key: str) -> None:
@@ -51,11 +59,11 @@ def _cue_element(parent: etree._Element, cue: Cue, role: str, track_key: str) ->
     _set(node, "emotion", cue.emotion)
     if cue.score:
         node.set("score", number(cue.score))
-    etree.SubElement(node, "text").text = cue.text
+    etree.SubElement(node, "text").text = _text(cue.text)
     for item in cue.evidence:
         evidence = etree.SubElement(node, "evidence")
-        evidence.text = item.text
-        evidence.set("kind", item.kind)
+        evidence.text = _text(item.text)
+        evidence.set("kind", _text(item.kind))
         _set(evidence, "emotion", item.emotion)
         evidence.set("weight", number(item.weight))
 
@@ -65,8 +73,8 @@ def film_to_xml(session: Session, film: Film) -> bytes:
     root = etree.Element("film")
     root.set("schemaVersion", SCHEMA_VERSION)
     root.set("sha256", film.sha256)
-    root.set("title", film.title)
-    root.set("path", film.path)
+    root.set("title", _text(film.title))
+    root.set("path", _text(film.path))
     root.set("duration", seconds(film.duration_ms))
     root.set("fps", number(film.fps, 6))
     root.set("width", str(film.width))
@@ -83,10 +91,10 @@ def film_to_xml(session: Session, film: Film) -> bytes:
         node = etree.SubElement(root, "subtitleTrack")
         node.set("key", track_keys[track.id])
         node.set("sha256", track.sha256)
-        node.set("path", track.path)
-        node.set("lang", track.lang)
-        node.set("format", track.format)
-        node.set("encoding", track.encoding)
+        node.set("path", _text(track.path))
+        node.set("lang", _text(track.lang))
+        node.set("format", _text(track.format))
+        node.set("encoding", _text(track.encoding))
         node.set("skippedLines", str(track.skipped_lines))
         node.set("cueCount", str(track.cue_count))
 
@@ -173,7 +181,7 @@ def _clip_element(
     review = etree.SubElement(node, "review")
     for annotation in sorted(clip.annotations, key=lambda a: (a.created_at, a.id)):
         item = etree.SubElement(review, "annotation")
-        item.set("annotator", annotation.annotator)
+        item.set("annotator", _text(annotation.annotator))
         item.set("at", timestamp(annotation.created_at))
         item.set("decision", annotation.decision)
         _set(item, "expression", annotation.expression)
@@ -183,10 +191,10 @@ def _clip_element(
     for change in changes:
         item = etree.SubElement(review, "change")
         item.set("at", timestamp(change.at))
-        item.set("who", change.who)
+        item.set("who", _text(change.who))
         item.set("entity", change.entity)
         if change.entity == "subject" and change.entity_id in subject_refs:
             item.set("ref", str(subject_refs[change.entity_id]))
-        item.set("field", change.field)
+        item.set("field", _text(change.field))
         _set(item, "old", change.old)
         _set(item, "new", change.new)

@@ -3,12 +3,17 @@
 A file that fails validation changes nothing. Films and subtitle tracks are matched
 by content hash, cues by (track, index), clips by (film, start, end): what already
 exists is kept as it is and counted, the rest is added.
+
+Values are read as XSD means them: booleans are `true`/`1` or `false`/`0`, tokens
+(enumerations, keys) have their surrounding blanks dropped, and times of day are
+converted to UTC (`24:00:00` is midnight at the end of the day).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,12 +46,40 @@ class ImportReport:
     clips_existing: int
 
 
+_DATETIME = re.compile(
+    r"(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?",
+    re.ASCII,
+)
+# Attributes of type xs:dateTime, by element.
+_DATETIME_ATTRIBUTES = {"clip": ("created", "updated"), "annotation": ("at",), "change": ("at",)}
+
+
 def ms(value: str) -> int:
     return int(Decimal(value) * 1000)
 
 
 def when(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+    """An xs:dateTime as a naive UTC datetime (no zone is taken as UTC).
+
+    Raises `ValueError` for what Python's datetime cannot hold (years outside 1-9999).
+    """
+    match = _DATETIME.fullmatch(value.strip())
+    if match is None:
+        raise ValueError(f"{value!r} is not a date and time")
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micro = int((fraction or "")[:6].ljust(6, "0"))
+    try:
+        moment = datetime(
+            int(year), int(month), int(day), int(hour) % 24, int(minute), int(second), micro
+        )
+        if hour == "24":  # xs:dateTime allows 24:00:00, the end of the day
+            moment += timedelta(days=1)
+        if zone not in (None, "Z"):
+            offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+            moment = moment - offset if zone[0] == "+" else moment + offset
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"{value!r} is out of range (years 1 to 9999, in UTC)") from exc
+    return moment
 
 
 def _opt_int(node: etree._Element, name: str) -> int | None:
@@ -54,8 +87,20 @@ def _opt_int(node: etree._Element, name: str) -> int | None:
     return None if value is None else int(value)
 
 
+def _flag(node: etree._Element, name: str, default: bool) -> bool:
+    """An xs:boolean attribute: `true` or `1` is true, `false` or `0` false."""
+    value = node.get(name)
+    return default if value is None else value.strip() in ("true", "1")
+
+
+def _token(node: etree._Element, name: str, default: str | None = None) -> str | None:
+    """An xs:token (or ID, IDREF) attribute with its blanks collapsed, as the XSD compares it."""
+    value = node.get(name)
+    return default if value is None else " ".join(value.split())
+
+
 def _check_meaning(root: etree._Element, path: Path) -> None:
-    """Rules the XSD cannot say: clips end after they start, inside the film."""
+    """Rules the XSD cannot say: clips end after they start, inside the film; times fit."""
     duration = ms(root.get("duration", "0"))
     problems = []
     for clip in root.iter("clip"):
@@ -64,8 +109,17 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
             problems.append((clip.sourceline or 0, "clip ends before it starts"))
         elif end > duration:
             problems.append((clip.sourceline or 0, "clip ends after the film"))
+    for node in root.iter(*_DATETIME_ATTRIBUTES):
+        for name in _DATETIME_ATTRIBUTES[node.tag]:
+            value = node.get(name)
+            if value is None:
+                continue
+            try:
+                when(value)
+            except ValueError as exc:
+                problems.append((node.sourceline or 0, f"attribute {name!r}: {exc}"))
     if problems:
-        raise XMLValidationError(path, problems)
+        raise XMLValidationError(path, sorted(problems))
 
 
 def load_validated(path: Path) -> etree._Element:
@@ -92,14 +146,14 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
             width=int(root.get("width", "0")),
             height=int(root.get("height", "0")),
             rotation=int(root.get("rotation", "0")),
-            variable_fps=root.get("variableFps") == "true",
+            variable_fps=_flag(root, "variableFps", False),
             subs_offset_ms=ms(root.get("subsOffset", "0")),
         )
         session.add(film)
         session.flush()
 
     tracks = _import_tracks(session, film, root)
-    people: dict[str, Person] = {}
+    people: dict[int, Person] = {}
     added = existing = 0
     known = {
         (s, e) for s, e in session.execute(
@@ -131,15 +185,15 @@ def _import_tracks(session: Session, film: Film, root: etree._Element) -> dict[s
                 film=film,
                 sha256=node.get("sha256"),
                 path=node.get("path"),
-                lang=node.get("lang"),
-                format=node.get("format"),
-                encoding=node.get("encoding"),
+                lang=_token(node, "lang"),
+                format=_token(node, "format"),
+                encoding=_token(node, "encoding"),
                 skipped_lines=int(node.get("skippedLines", "0")),
                 cue_count=int(node.get("cueCount", "0")),
             )
             session.add(track)
             session.flush()
-        tracks[node.get("key", "")] = track
+        tracks[_token(node, "key", "")] = track
     return tracks
 
 
@@ -155,14 +209,14 @@ def _cue_for(session: Session, track: SubtitleTrack, node: etree._Element) -> Cu
         end_ms=ms(node.get("end", "0")),
         text=node.findtext("text") or "",
         voice=node.get("voice"),
-        emotion=node.get("emotion"),
+        emotion=_token(node, "emotion"),
         score=float(node.get("score", "0")),
         evidence=[
             CueEvidence(
                 position=i,
                 text=item.text or "",
-                kind=item.get("kind"),
-                emotion=item.get("emotion"),
+                kind=_token(item, "kind"),
+                emotion=_token(item, "emotion"),
                 weight=float(item.get("weight", "0")),
             )
             for i, item in enumerate(node.iterfind("evidence"))
@@ -178,27 +232,31 @@ def _import_clip(
     film: Film,
     node: etree._Element,
     tracks: dict[str, SubtitleTrack],
-    people: dict[str, Person],
+    people: dict[int, Person],
 ) -> None:
     clip = Clip(
         film=film,
         start_ms=ms(node.get("start", "0")),
         end_ms=ms(node.get("end", "0")),
-        status=node.get("status"),
-        proposed_label=node.get("proposedLabel"),
+        status=_token(node, "status"),
+        proposed_label=_token(node, "proposedLabel"),
         score=float(node.get("score", "0")),
-        expression=node.get("expression"),
+        expression=_token(node, "expression"),
         reject_reason=node.get("rejectReason"),
         created_at=when(node.get("created", "")),
         updated_at=when(node.get("updated", "")),
     )
     session.add(clip)
+    linked: set[int] = set()
     for cue_node in node.iterfind("cue"):
-        cue = _cue_for(session, tracks[cue_node.get("track", "")], cue_node)
-        clip.cue_links.append(ClipCue(cue_id=cue.id, role=cue_node.get("role")))
+        cue = _cue_for(session, tracks[_token(cue_node, "track", "")], cue_node)
+        if cue.id in linked:  # the XSD says each cue once; never link one twice
+            continue
+        linked.add(cue.id)
+        clip.cue_links.append(ClipCue(cue_id=cue.id, role=_token(cue_node, "role")))
     subjects = []
     for person_node in node.iterfind("person"):
-        actor_key = person_node.get("actor")
+        actor_key = _opt_int(person_node, "actor")
         person = None
         if actor_key is not None:
             person = people.get(actor_key)
@@ -208,13 +266,13 @@ def _import_clip(
                 people[actor_key] = person
         subject = ClipSubject(
             person=person,
-            is_main=person_node.get("main", "true") == "true",
+            is_main=_flag(person_node, "main", True),
             character_name=person_node.get("characterName"),
             actor_age=_opt_int(person_node, "actorAge"),
             character_age=_opt_int(person_node, "characterAge"),
             gender=person_node.get("gender"),
             pose=person_node.get("pose"),
-            expression=person_node.get("expression"),
+            expression=_token(person_node, "expression"),
         )
         face = person_node.find("faceTrack")
         if face is not None:  # a summary: the detections themselves stay in the source database
@@ -234,15 +292,15 @@ def _import_clip(
             Annotation(
                 clip=clip,
                 annotator=item.get("annotator"),
-                decision=item.get("decision"),
-                expression=item.get("expression"),
+                decision=_token(item, "decision"),
+                expression=_token(item, "expression"),
                 reason=item.get("reason"),
                 created_at=when(item.get("at", "")),
-                retracted=item.get("retracted") == "true",
+                retracted=_flag(item, "retracted", False),
             )
         )
     for item in review.iterfind("change"):
-        entity = item.get("entity", "clip")
+        entity = _token(item, "entity", "clip")
         ref = _opt_int(item, "ref")
         entity_id = clip.id
         if entity == "subject" and ref is not None and ref <= len(subjects):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,12 @@ from lxml import etree
 from sqlalchemy import select
 
 from curator.errors import XMLValidationError
+from curator.store.changes import set_field
 from curator.store.db import Database, open_database
 from curator.store.models import Clip, Film
 from curator.store.xml_export import film_to_xml
 from curator.store.xml_import import import_film_xml
-from curator.store.xml_safety import parse_untrusted, schema
+from curator.store.xml_safety import parse_untrusted, schema, xml_text
 
 from .conftest import populate
 
@@ -126,3 +128,171 @@ def test_dtds_and_entities_are_refused(tmp_path: Path, payload: str) -> None:
     with pytest.raises(XMLValidationError) as info:
         parse_untrusted(_write(tmp_path, payload))
     assert "DTD" in info.value.problems[0][1]
+
+
+# --- Valid XML read as XSD means it; valid-but-unstorable XML refused with a line -----------
+
+
+def _import_edited(database: Database, tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    """Export the populated film with `edits` applied, into a fresh database file."""
+    populate(database)
+    text = _export(database).decode()
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return _write(tmp_path, text)
+
+
+def _import_fresh(tmp_path: Path, path: Path) -> Database:
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with fresh.session() as session:
+        import_film_xml(session, path)
+    return fresh
+
+
+def test_booleans_one_and_zero_are_read(database: Database, tmp_path: Path) -> None:
+    path = _import_edited(
+        database, tmp_path,
+        ('variableFps="false"', 'variableFps="1"'),
+        ('main="true"', 'main="0"'),
+        ('decision="confirm"', 'decision="confirm" retracted=" 1 "'),
+    )
+    fresh = _import_fresh(tmp_path, path)
+    try:
+        with fresh.session() as session:
+            film = session.scalars(select(Film)).one()
+            assert film.variable_fps is True
+            happy = film.clips[0]
+            assert happy.subjects[0].is_main is False
+            assert sorted(a.retracted for a in happy.annotations) == [False, True]
+    finally:
+        fresh.close()
+
+
+def test_time_zones_are_converted_to_utc(database: Database, tmp_path: Path) -> None:
+    path = _import_edited(
+        database, tmp_path,
+        ('created="2026-01-02T03:04:05Z"', 'created="2026-01-02T08:34:05+05:30"'),
+        ('created="2026-01-02T03:04:05Z"', 'created="2026-01-01T24:00:00Z"'),  # second clip
+    )
+    fresh = _import_fresh(tmp_path, path)
+    try:
+        with fresh.session() as session:
+            happy, sad = session.scalars(select(Clip).order_by(Clip.start_ms)).all()
+            assert happy.created_at == datetime(2026, 1, 2, 3, 4, 5)
+            assert sad.created_at == datetime(2026, 1, 2, 0, 0, 0)  # 24:00 ends the day
+    finally:
+        fresh.close()
+
+
+def test_tokens_are_read_without_their_blanks(database: Database, tmp_path: Path) -> None:
+    path = _import_edited(
+        database, tmp_path,
+        ('status="confirmed"', 'status=" confirmed "'),
+        ('track="t1"', 'track=" t1 "'),
+        ('expression="Happy"', 'expression="Happy  "'),
+    )
+    fresh = _import_fresh(tmp_path, path)
+    try:
+        with fresh.session() as session:
+            happy = session.scalars(select(Clip).order_by(Clip.start_ms)).first()
+            assert (happy.status, happy.expression) == ("confirmed", "Happy")
+    finally:
+        fresh.close()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('width="1920"', 'width="99999999999999999999999"', "maximum"),
+        ('duration="60.000"', 'duration="999999999999999999999.000"', "maximum"),
+        ('index="1"', 'index="99999999999999999999999"', "maximum"),
+        ('subsOffset="0.000"', 'subsOffset="-99999999999999999999.000"', "minimum"),
+        ('fps="23.976"', 'fps="-23.976"', "greater than"),
+        ('fps="23.976"', 'fps="0"', "greater than"),
+        ('rotation="0"', 'rotation="-90"', "minimum"),
+        ('skippedLines="2"', 'skippedLines="99999999999999999999999"', "maximum"),
+        ('created="2026-01-02T03:04:05Z"', 'created="9999-12-31T23:00:00-05:00"', "out of range"),
+        ('created="2026-01-02T03:04:05Z"', 'created="10000-01-01T00:00:00Z"', "out of range"),
+    ],
+    ids=["width", "duration", "cue-index", "offset", "negative-fps", "zero-fps", "rotation",
+         "skipped-lines", "datetime-overflow", "year-10000"],
+)
+def test_values_the_database_cannot_hold_are_refused_with_their_line(
+    database: Database, tmp_path: Path, old: str, new: str, words: str
+) -> None:
+    path = _import_edited(database, tmp_path, (old, new))
+    line = next(i for i, row in enumerate(path.read_text().splitlines(), 1) if new in row)
+    with pytest.raises(XMLValidationError) as info, database.session() as session:
+        import_film_xml(session, path)
+    assert [problem[0] for problem in info.value.problems] == [line], info.value.problems
+    assert words in info.value.problems[0][1]
+
+
+def test_a_cue_twice_in_one_clip_is_refused_with_its_line(
+    database: Database, tmp_path: Path
+) -> None:
+    populate(database)
+    text = _export(database).decode()
+    start = text.index("<cue ")
+    end = text.index("</cue>", start) + len("</cue>")
+    text = text[:end] + text[start:end] + text[end:]
+    path = _write(tmp_path, text)
+    line = text[:end].count("\n") + 1
+    with pytest.raises(XMLValidationError) as info, database.session() as session:
+        import_film_xml(session, path)
+    assert info.value.problems[0][0] == line
+    assert "cueOncePerClip" in info.value.problems[0][1]
+
+
+def test_a_track_listed_twice_is_refused(database: Database, tmp_path: Path) -> None:
+    populate(database)
+    text = _export(database).decode()
+    start = text.index("<subtitleTrack ")
+    end = text.index("/>", start) + 2
+    text = text[:end] + text[start:end].replace('key="t1"', 'key="t9"') + text[end:]
+    with pytest.raises(XMLValidationError) as info, database.session() as session:
+        import_film_xml(session, _write(tmp_path, text))
+    assert "trackOncePerFilm" in info.value.problems[0][1]
+
+
+# --- Text XML cannot hold is left out of exports -------------------------------------------
+
+
+def test_xml_text_drops_only_what_xml_cannot_hold() -> None:
+    assert xml_text("a\x00b\x07c\x1b[31m\ud800\ufffe\uffff") == "abc[31m"
+    kept = "tab\tnew\nreturn\r é – 😀 \x7f\x85"
+    assert xml_text(kept) == kept
+
+
+def test_control_characters_typed_by_people_are_left_out(
+    database: Database, tmp_path: Path
+) -> None:
+    populate(database)
+    with database.session() as session:
+        film = session.scalars(select(Film)).one()
+        film.title = "Heat\x00 & <Dust>\x1b"
+        film.path = "/films/\x01heat.mkv"
+        happy, sad = film.clips
+        happy.subjects[0].person.name = "Jane\x07 Roe"
+        happy.subjects[0].character_name = "\x08"  # nothing left: written as unknown
+        sad.reject_reason = "no\x0b face"
+        happy.annotations[0].annotator = "ann\x0c"
+        happy.annotations[0].reason = "fine\x1f\r\n"
+        cue = next(link.cue for link in happy.cue_links if link.role == "evidence")
+        cue.text, cue.voice = "[laughs]\x02", "\x04JOHN"
+        cue.evidence[0].text = "laughs\x03"
+        session.flush()
+        set_field(session, sad, "reject_reason", "no face\x0e", who="bob\x0f")
+    first = _export(database)
+    document = etree.fromstring(first)
+    assert schema().validate(document), schema().error_log
+    assert document.get("title") == "Heat & <Dust>"
+    assert b"Jane Roe" in first and b"characterName" not in first.split(b"<clip")[1]
+    path = tmp_path / "film.xml"
+    path.write_bytes(first)
+    fresh = _import_fresh(tmp_path, path)
+    try:
+        assert _export(fresh) == first
+    finally:
+        fresh.close()

@@ -1,0 +1,113 @@
+"""`curator import-xml`: every problem is a short error naming the file, never a traceback,
+and a file that fails leaves nothing of itself in the database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from .conftest import Curator
+
+FILM = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<film schemaVersion="1.0" sha256="{sha}" title="Tiny" path="/films/tiny.mkv" '
+    'duration="60.000" fps="25" width="640" height="360">\n'
+    '  <clip start="1.000" end="2.000" startFrame="25" endFrame="50" status="proposed" '
+    'score="0.5" created="{created}" updated="2026-01-01T00:00:00Z"/>\n'
+    "</film>\n"
+)
+
+
+FILM_DEFAULTS = {"width": "640", "duration": "60.000", "fps": "25"}
+
+
+def _film(tmp_path: Path, name: str, *, sha: str = "a" * 64,
+          created: str = "2026-01-01T00:00:00Z", **attributes: str) -> Path:
+    text = FILM.format(sha=sha, created=created)
+    for attribute, value in attributes.items():
+        text = text.replace(f'{attribute}="{FILM_DEFAULTS[attribute]}"', f'{attribute}="{value}"')
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _films(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT title, sha256 FROM films ORDER BY id").fetchall()
+
+
+def _no_traceback(result) -> str:  # type: ignore[no-untyped-def]
+    assert "Traceback" not in result.output, result.output
+    return result.output
+
+
+def test_the_template_imports(curator: Curator, tmp_path: Path) -> None:
+    result = curator("import-xml", _film(tmp_path, "ok.xml"))
+    assert result.exit_code == 0, result.output
+    assert _films(curator.db_path) == [("Tiny", "a" * 64)]
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [("width", "99999999999999999999999"), ("duration", "999999999999999999999.000"),
+     ("fps", "-29.97")],
+)
+def test_out_of_range_numbers_are_listed_with_their_line(
+    curator: Curator, tmp_path: Path, attribute: str, value: str
+) -> None:
+    path = _film(tmp_path, "bad.xml", **{attribute: value})
+    assert f'{attribute}="{value}"' in path.read_text()
+    result = curator("import-xml", path)
+    output = _no_traceback(result)
+    assert result.exit_code == 1
+    assert f"error: {path}: invalid" in output and "line 2:" in output
+    assert _films(curator.db_path) == []
+
+
+def test_end_of_day_and_offsets_import(curator: Curator, tmp_path: Path) -> None:
+    result = curator("import-xml", _film(tmp_path, "a.xml", created="2026-11-26T24:00:00Z"),
+                     _film(tmp_path, "b.xml", sha="b" * 64, created="2026-11-26T17:37:03+05:00"))
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(curator.db_path) as conn:
+        created = [row[0] for row in conn.execute("SELECT created_at FROM clips ORDER BY id")]
+    assert [value[:19] for value in created] == ["2026-11-27 00:00:00", "2026-11-26 12:37:03"]
+
+
+def test_a_date_out_of_range_is_listed_with_its_line(curator: Curator, tmp_path: Path) -> None:
+    path = _film(tmp_path, "bad.xml", created="9999-12-31T23:30:00-01:00")
+    result = curator("import-xml", path)
+    output = _no_traceback(result)
+    assert result.exit_code == 1 and "line 3:" in output and "out of range" in output
+    assert _films(curator.db_path) == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ValueError("bad value"), OverflowError("Python int too large to convert to SQLite INTEGER")],
+)
+def test_an_unexpected_failure_is_one_line_and_rolls_the_file_back(
+    curator: Curator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    """Whatever slips past validation: one line naming the file, the next file still imported."""
+    import curator.store.xml_import as xml_import
+
+    real = xml_import._import_clip
+    calls = []
+
+    def broken_once(*args: object, **kwargs: object) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise error  # the film row is already flushed: it must be rolled back
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(xml_import, "_import_clip", broken_once)
+    bad = _film(tmp_path, "bad.xml")
+    good = _film(tmp_path, "good.xml", sha="b" * 64)
+    result = curator("import-xml", bad, good)
+    output = _no_traceback(result)
+    assert result.exit_code == 1
+    assert f"error: {bad}: not imported: {error}" in output.splitlines()
+    assert f"{good}: Tiny (new film): 1 clips added" in output
+    assert _films(curator.db_path) == [("Tiny", "b" * 64)]
