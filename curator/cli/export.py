@@ -10,7 +10,7 @@ import click
 from curator.cli.common import console, interactive, state
 
 if TYPE_CHECKING:
-    from curator.export.plan import ExportPlan
+    from curator.export.plan import ClipPlan, ExportPlan
 
 
 @click.command("export")
@@ -69,6 +69,9 @@ def export_command(
             raise click.ClickException(f"{folder}: exists and is not a directory")
     if fer_csv is not None and fer_csv.is_dir():
         raise click.ClickException(f"{fer_csv}: is a directory, not a CSV file")
+    if sfew_dir is not None and afew_dir is not None and sfew_dir.resolve() == afew_dir.resolve():
+        raise click.ClickException("--sfew and --afew need two different folders "
+                                   "(each writes its own manifest.csv there)")
     if xml_dir is not None:
         from curator.cli.xml import export_xml
 
@@ -79,9 +82,11 @@ def export_command(
     from curator.export.plan import assign
 
     images = sfew_dir is not None or fer_csv is not None
-    plan, film_xml, problems = _plan(film_id, frames_per_clip if images else 0, afew_dir)
+    plan, among, missing, film_xml, problems = _plan(
+        film_id, frames_per_clip if images else 0, afew_dir)
     previous = _previous_splits(sfew_dir, afew_dir, fer_csv)
-    assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous)
+    assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous, among=among)
+    plan.leave_out(missing)  # their earlier files stay
     out, err = console(), console(stderr=True)
     describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
                 "frames_per_clip": frames_per_clip, "size": size, "gray": gray}
@@ -104,8 +109,10 @@ def export_command(
 
 def _plan(
     film_id: int | None, frames_per_clip: int, afew_dir: Path | None
-) -> tuple[ExportPlan, dict[int, bytes], list[str]]:
-    """The confirmed clips; films that cannot be found are reported and left out."""
+) -> tuple[ExportPlan, list[ClipPlan] | None, set[int], dict[int, bytes], list[str]]:
+    """The confirmed clips (of `film_id`, or all); with `film_id`, every confirmed clip
+    too, to place splits among; the films that cannot be found (reported, to be left
+    out: their files already exported are kept); each film's XML for AFEW."""
     from curator.errors import MediaError
     from curator.export.plan import confirmed_clips
     from curator.store.face_check import locate_film
@@ -114,11 +121,13 @@ def _plan(
 
     problems: list[str] = []
     film_xml: dict[int, bytes] = {}
+    missing: set[int] = set()
     with state().database().session() as session:
         if film_id is not None:
             get_film(session, film_id)
         plan = confirmed_clips(session, film_id=film_id, frames_per_clip=frames_per_clip)
-        paths: dict[int, str | None] = {}
+        among = confirmed_clips(session).clips if film_id is not None else None
+        paths: dict[int, str] = {}
         for clip in plan.clips:
             if clip.film_id not in paths:
                 film = get_film(session, clip.film_id)
@@ -126,13 +135,14 @@ def _plan(
                     path, _note = locate_film(film)
                     paths[film.id] = film.path = str(path.resolve())
                 except MediaError as exc:
-                    problems.append(f"film {film.id}: {exc}")
-                    paths[film.id] = None
+                    problems.append(f"film {film.id}: {exc} (left out; its exported files "
+                                    "are kept)")
+                    paths[film.id] = ""
+                    missing.add(film.id)
                 if afew_dir is not None:
                     film_xml[film.id] = film_to_xml(session, film)
-            clip.film_path = paths[clip.film_id] or ""
-    plan.clips = [c for c in plan.clips if c.film_path]
-    return plan, film_xml, problems
+            clip.film_path = paths[clip.film_id]
+    return plan, among, missing, film_xml, problems
 
 
 def _previous_splits(*outputs: Path | None) -> dict[int, str]:

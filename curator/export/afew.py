@@ -1,10 +1,11 @@
 """AFEW-style export: each confirmed clip as its own short video, beside its XML record.
 
-Layout: `OUT/<Train|Val|Test>/<Expression>/<film>_<clip>.mp4` (cut with moviepy,
+Layout: `OUT/<Train|Val|Test>/<Expression>/<film>_<clip>.mp4` (cut with ffmpeg,
 audio kept) and `<film>_<clip>.xml` (the film's curator XML reduced to that one
 clip: valid against the same schema), plus `manifest.csv`. Splits are the same
 subject-independent ones as the image export. A clip already cut from the same
-film content and times is not cut again; clips no longer confirmed are removed.
+film content and times is not cut again; clips no longer confirmed are removed (only
+those of films in the plan's scope: see `ExportPlan.may_remove`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def export_afew(
             _save(out, state, videos)
             last = time.monotonic()
     for rel in sorted(set(videos) - planned):
+        if not plan.may_remove(videos[rel]["film"]):
+            continue  # another film's, or one left out this time
         (out / rel).unlink(missing_ok=True)
         (out / rel).with_suffix(".xml").unlink(missing_ok=True)
         del videos[rel]

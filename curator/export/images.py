@@ -7,7 +7,10 @@ SFEW: `OUT/<Train|Val|Test>/<Angry|…|Surprise>/<film>_<clip>_<ms>.png`, a
 Idempotent and resumable: every image has a key (film content, time, landmarks,
 size, colour); an image whose key and file are unchanged is not decoded again, a
 changed one is rewritten, one no longer planned (clip relabelled or unconfirmed)
-is deleted. Progress is saved every few seconds, so an interrupted run resumes.
+is deleted, but only when its film is in the plan's scope (`ExportPlan.may_remove`:
+not with `--film` for other films, never for films left out because they cannot be
+found). The FER-2013 CSV keeps such films' rows the same way. Progress is saved
+every few seconds, so an interrupted run resumes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curator.export.fer2013 import fer_document, fer_row, pixels_text
+from curator.export.fer2013 import USAGE, fer_document, fer_row, pixels_text
 from curator.export.plan import ClipPlan, ExportPlan
 from curator.export.splits import SPLITS
 from curator.export.state import (
@@ -183,6 +186,8 @@ class _SfewState:
     def finish(self, plan: ExportPlan, report: ImageReport) -> None:
         planned = {self.relpath(c, f) for c in plan.clips for f in c.frames}
         for rel in sorted(set(self.images) - planned):
+            if not plan.may_remove(self.images[rel]["film"]):
+                continue  # another film's, or one left out this time
             (self.folder / rel).unlink(missing_ok=True)
             del self.images[rel]
             report.removed += 1
@@ -207,37 +212,54 @@ class _SfewState:
 
 
 class _FerState:
-    """Rows of an earlier CSV are reused by key, so only new crops are computed."""
+    """Rows of an earlier CSV are reused by key, so only new crops are computed; rows of
+    films the plan may not remove are kept as they are."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.state_path = path.with_name(f".{path.name}.state.json")
         self.rows: dict[str, str] = {}  # image key → pixels text
+        self.old: list[tuple[str, int | None, int | None, str]] = []  # key, film, clip, line
         for leftover in path.parent.glob(f".{path.name}.*.tmp"):
             leftover.unlink(missing_ok=True)
-        keys = load_state(self.state_path).get("keys", [])
-        if keys and path.is_file():
+        state = load_state(self.state_path)
+        keys = state.get("keys", [])
+        films = state.get("films") or [None] * len(keys)
+        clips = state.get("clip_ids") or [None] * len(keys)
+        if keys and path.is_file() and len(films) == len(clips) == len(keys):
             lines = path.read_text(encoding="ascii").splitlines()[1:]
             if len(lines) == len(keys):
                 self.rows = {k: line.split(",")[1] for k, line in zip(keys, lines, strict=True)}
+                self.old = list(zip(keys, films, clips, lines, strict=True))
 
     def needs(self, clip: ClipPlan, frame: CropFrame, settings: ImageSettings) -> bool:
         return image_key(clip, frame, settings) not in self.rows
 
     def finish(self, plan: ExportPlan, settings: ImageSettings, report: ImageReport) -> None:
         order = {s: i for i, s in enumerate(SPLITS)}
-        keys, lines, clips = [], [], {}
-        for clip in sorted(plan.clips, key=lambda c: (order[c.split], c.clip_id)):
+        usage = {u: s for s, u in USAGE.items()}
+        rows: list[tuple[int, int, str, int | None, str]] = []  # split, clip, key, film, line
+        for clip in plan.clips:
             for frame in clip.frames:
                 key = image_key(clip, frame, settings)
                 pixels = self.rows.get(key)
                 if pixels is not None:  # reused rows take the current label and split
-                    keys.append(key)
-                    lines.append(fer_row(clip.label, pixels, clip.split))
-                    clips[str(clip.clip_id)] = clip.split
-        write_if_changed(self.path, fer_document(lines))
-        save_state(self.state_path, {"keys": keys, "clips": clips})
-        report.fer_rows = len(lines)
+                    rows.append((order[clip.split], clip.clip_id, key, clip.film_id,
+                                 fer_row(clip.label, pixels, clip.split)))
+        planned = {clip.clip_id for clip in plan.clips}
+        for key, film, clip_id, line in self.old:
+            if film is None or clip_id is None or clip_id in planned or plan.may_remove(film):
+                continue
+            split = usage.get(line.rsplit(",", 1)[-1], "")
+            rows.append((order.get(split, len(order)), clip_id, key, film, line))
+        rows.sort(key=lambda r: (r[0], r[1]))
+        write_if_changed(self.path, fer_document([r[4] for r in rows]))
+        save_state(self.state_path, {
+            "keys": [r[2] for r in rows], "films": [r[3] for r in rows],
+            "clip_ids": [r[1] for r in rows],
+            "clips": {str(r[1]): SPLITS[r[0]] for r in rows if r[0] < len(SPLITS)},
+        })
+        report.fer_rows = len(rows)
 
 
 def _csv(rows: Iterator[dict[str, Any]]) -> bytes:

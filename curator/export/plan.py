@@ -2,13 +2,16 @@
 
 Read from the store in one go; everything after this works on plain dataclasses.
 The main face of a clip is its most present main track; its person (or, by film,
-the film) decides the split group.
+the film) decides the split group. People are per film, so a named actor who is in
+two films is two people: with `by-actor`, clips are also tied by the person's name
+(normalised), so one named actor never spans two splits.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -18,7 +21,7 @@ from curator.export.selection import Candidate, choose_frames
 from curator.export.splits import SPLITS, assign_splits, connected_groups
 from curator.media.crops import CropFrame
 from curator.store.faces import display_size, landmarks_of
-from curator.store.models import Clip, ClipSubject, FaceCheck, FaceTrack, Film
+from curator.store.models import Clip, ClipSubject, FaceCheck, FaceTrack, Film, Person
 
 SPLIT_MODES = ("by-actor", "by-film")
 
@@ -40,11 +43,28 @@ class ClipPlan:
     frames: tuple[CropFrame, ...] = ()
     split: str = ""
     note: str | None = None  # why a clip has no frames
+    names: tuple[str, ...] = ()  # normalised non-empty names of `people`
 
 
 @dataclass
 class ExportPlan:
+    """The clips to export. An export folder may also hold files of films outside this
+    plan: only files of films in `scope` may be removed (`None`: every film), and never
+    those of `kept_films` (films left out this time, e.g. because they cannot be found)."""
+
     clips: list[ClipPlan] = field(default_factory=list)
+    scope: int | None = None  # `--film`: the one film whose old files may be removed
+    kept_films: set[int] = field(default_factory=set)
+
+    def may_remove(self, film_id: int) -> bool:
+        """Whether files of `film_id` that are not planned any more may be deleted."""
+        return (self.scope is None or film_id == self.scope) and film_id not in self.kept_films
+
+    def leave_out(self, film_ids: Iterable[int]) -> None:
+        """Drop these films' clips; their files already exported are kept."""
+        left = set(film_ids)
+        self.kept_films |= left
+        self.clips = [c for c in self.clips if c.film_id not in left]
 
     def by_split(self) -> dict[str, list[ClipPlan]]:
         return {s: [c for c in self.clips if c.split == s] for s in SPLITS}
@@ -65,7 +85,7 @@ def confirmed_clips(
     )
     if film_id is not None:
         query = query.where(Clip.film_id == film_id)
-    plan = ExportPlan()
+    plan = ExportPlan(scope=film_id)
     for clip in session.scalars(query):
         film: Film = clip.film
         track = session.scalars(
@@ -86,7 +106,24 @@ def confirmed_clips(
         if frames_per_clip > 0:
             _plan_frames(session, item, track, frames_per_clip)
         plan.clips.append(item)
+    _add_names(session, plan)
     return plan
+
+
+def normalised_name(name: str | None) -> str:
+    """Case, Unicode form and spacing folded; "" for no name."""
+    return " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
+
+
+def _add_names(session: Session, plan: ExportPlan) -> None:
+    names: dict[int, str] = {}
+    for person_id, name in session.execute(
+        select(Person.id, Person.name).where(Person.name.is_not(None))
+    ):
+        if key := normalised_name(name):
+            names[person_id] = key
+    for clip in plan.clips:
+        clip.names = tuple(sorted({names[p] for p in clip.people if p in names}))
 
 
 def _plan_frames(session: Session, item: ClipPlan, track: FaceTrack | None, k: int) -> None:
@@ -114,10 +151,10 @@ def _plan_frames(session: Session, item: ClipPlan, track: FaceTrack | None, k: i
 
 
 def group_of(clip: ClipPlan, mode: str) -> list[str]:
-    """What ties a clip to others: its people (by-actor) or its film."""
+    """What ties a clip to others: its people and their names (by-actor) or its film."""
     if mode == "by-film" or not clip.people:
         return [f"film:{clip.film_id}"]
-    return [f"person:{p}" for p in clip.people]
+    return [f"person:{p}" for p in clip.people] + [f"name:{n}" for n in clip.names]
 
 
 def assign(
@@ -128,15 +165,21 @@ def assign(
     test: float,
     seed: int,
     previous: Mapping[int, str] | None = None,
+    among: Sequence[ClipPlan] | None = None,
 ) -> dict[str, str]:
     """Set every clip's split; returns group → split. `previous` (clip → split) is kept
-    where a group was placed before, so a re-run does not move earlier files."""
+    where a group was placed before, so a re-run does not move earlier files. Groups
+    are formed and placed among `among` (default: the plan's clips; all confirmed
+    clips when the plan is one film's, so it is placed as a full export would be)."""
     if mode not in SPLIT_MODES:
         raise ValueError(f"unknown split mode {mode!r}")
-    groups = connected_groups({c.clip_id: group_of(c, mode) for c in plan.clips})
-    sizes = Counter(groups[c.clip_id] for c in plan.clips)
+    clips = list(plan.clips) if among is None else list(among)
+    known = {c.clip_id for c in clips}
+    clips += [c for c in plan.clips if c.clip_id not in known]
+    groups = connected_groups({c.clip_id: group_of(c, mode) for c in clips})
+    sizes = Counter(groups[c.clip_id] for c in clips)
     earlier: dict[str, Counter[str]] = {}
-    for clip in plan.clips:
+    for clip in clips:
         if previous and clip.clip_id in previous:
             earlier.setdefault(groups[clip.clip_id], Counter())[previous[clip.clip_id]] += 1
     fixed = {

@@ -1,0 +1,116 @@
+"""Exports of two films: a film left out or outside `--film` keeps its exported files;
+one named actor stays in one split; --sfew and --afew need two folders."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import SAMPLE, Curator
+
+pytestmark = pytest.mark.slow
+
+
+def _files(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+            for p in folder.rglob("*") if p.is_file() and p.suffix in (".png", ".mp4", ".xml")}
+
+
+def _manifest(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def two_films(tmp_path_factory: pytest.TempPathFactory) -> tuple[Curator, Path]:
+    """The demo film and a remuxed copy (other bytes, same pictures), face-checked and
+    every proposal accepted: five clips and one person per film."""
+    from curator.media.probe import ffmpeg_exe
+
+    folder = tmp_path_factory.mktemp("two")
+    first, second = folder / "first.mp4", folder / "second.mp4"
+    shutil.copy(SAMPLE / "demo_film.mp4", first)
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(first), "-c",
+                    "copy", "-metadata", "title=second", str(second)], check=True)
+    curator = Curator(folder / "curator.db")
+    for film in (first, second):
+        assert curator("ingest", film, "--subs", SAMPLE / "demo_film.en.srt").exit_code == 0
+    assert curator("propose", "--workers", "2").exit_code == 0
+    assert curator("label", "--accept-proposed", "--annotator", "t").exit_code == 0
+    return curator, folder
+
+
+def test_films_left_out_or_outside_film_keep_their_files(two_films, tmp_path: Path) -> None:
+    curator, folder = two_films
+    sfew, afew, fer = tmp_path / "sfew", tmp_path / "afew", tmp_path / "fer.csv"
+    outputs = ("--sfew", sfew, "--afew", afew, "--fer2013", fer, "--workers", "2")
+    result = curator("export", *outputs)
+    assert result.exit_code == 0, result.output
+    assert "sfew: 30 images" in result.output and "afew: 10 clips" in result.output
+    before = {**_files(sfew), **_files(afew)}
+    second = [k for k in before if "/0002_" in k]
+    assert len(second) == 15 + 5 + 5
+    rows = {p: _manifest(p / "manifest.csv") for p in (sfew, afew)}
+    fer_rows = fer.read_text()
+
+    # Film 2 cannot be found: reported, left out, and none of its files touched.
+    away = tmp_path / "away.mp4"
+    shutil.move(folder / "second.mp4", away)
+    try:
+        result = curator("export", *outputs)
+    finally:
+        shutil.move(away, folder / "second.mp4")
+    assert result.exit_code == 1 and "film file not found" in result.output
+    assert "0 removed" in result.output and "removed)" in result.output
+    assert {**_files(sfew), **_files(afew)} == before
+    assert {p: _manifest(p / "manifest.csv") for p in (sfew, afew)} == rows
+    assert fer.read_text() == fer_rows
+
+    # Only film 1, one of its clips no longer confirmed: that clip goes, film 2 stays.
+    with sqlite3.connect(curator.db_path) as conn:
+        (clip,) = conn.execute("SELECT min(id) FROM clips WHERE film_id = 1 AND "
+                               "status = 'confirmed'").fetchone()
+        conn.execute("UPDATE clips SET status = 'proposed' WHERE id = ?", (clip,))
+    try:
+        result = curator("export", *outputs, "--film", "1")
+    finally:
+        with sqlite3.connect(curator.db_path) as conn:
+            conn.execute("UPDATE clips SET status = 'confirmed' WHERE id = ?", (clip,))
+    assert result.exit_code == 0, result.output
+    assert "sfew: 27 images" in result.output and "3 removed" in result.output
+    assert "afew: 9 clips" in result.output and "1 removed" in result.output
+    after = {**_files(sfew), **_files(afew)}
+    assert {k: after[k] for k in second} == {k: before[k] for k in second}
+    assert len(fer.read_text().splitlines()) == 1 + 27
+
+
+def test_one_named_actor_in_two_films_is_in_one_split(two_films, tmp_path: Path) -> None:
+    curator, _ = two_films
+    with sqlite3.connect(curator.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM people").fetchone() == (2,)
+        conn.execute("UPDATE people SET name = CASE film_id WHEN 1 THEN 'Ann Lee' "
+                     "ELSE ' ann  LEE' END")
+    try:
+        result = curator("export", "--afew", tmp_path / "afew", "--val", "0.3", "--test", "0.3")
+        apart = curator("export", "--afew", tmp_path / "apart", "--val", "0.3", "--test", "0.3",
+                        "--split", "by-film")
+    finally:
+        with sqlite3.connect(curator.db_path) as conn:
+            conn.execute("UPDATE people SET name = NULL")
+    assert result.exit_code == 0 and apart.exit_code == 0, result.output + apart.output
+    assert {r["split"] for r in _manifest(tmp_path / "afew" / "manifest.csv")} == {"Train"}
+    assert len({r["split"] for r in _manifest(tmp_path / "apart" / "manifest.csv")}) == 2
+
+
+def test_sfew_and_afew_into_one_folder_is_refused(two_films, tmp_path: Path) -> None:
+    curator, _ = two_films
+    out = tmp_path / "out"
+    result = curator("export", "--sfew", out, "--afew", tmp_path / "." / "out")
+    assert result.exit_code == 1 and "two different folders" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
