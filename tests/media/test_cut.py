@@ -1,0 +1,65 @@
+"""Cutting clips with ffmpeg: frame-accurate on variable-rate films, upright when rotated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from curator.errors import MediaError
+from curator.media.cut import cut_clip
+from curator.media.frames import frames_at
+from curator.media.probe import probe_video
+
+from .conftest import DEMO, ffmpeg
+
+
+@pytest.fixture(scope="session")
+def variable_rate(media_dir: Path) -> Path:
+    """Eight seconds of the demo film: every frame for 3 s, then only every fourth."""
+    path = media_dir / "variable_rate.mp4"
+    ffmpeg("-i", str(DEMO), "-t", "8", "-vf", r"select=lt(t\,3)+not(mod(n\,4))",
+           "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "copy",
+           str(path))
+    return path
+
+
+def _difference(a: np.ndarray, b: np.ndarray) -> float:
+    assert a.shape == b.shape
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def test_a_variable_rate_film_is_cut_without_drift(variable_rate: Path, tmp_path: Path) -> None:
+    assert probe_video(variable_rate).variable_fps
+    clip = cut_clip(variable_rate, 4000, 7000, tmp_path / "clip.mp4")
+    times = [200, 1400, 2600]
+    cut = frames_at(clip, times)
+    source = frames_at(variable_rate, [4000 + t for t in times])
+    for ours, theirs in zip(cut, source, strict=True):
+        assert _difference(ours, theirs) < 3.0  # re-encoding noise, not another picture
+    assert 2900 <= probe_video(clip).duration_ms <= 3100
+
+
+def test_a_rotated_film_is_cut_upright_and_unsqueezed(rotated: Path, tmp_path: Path) -> None:
+    clip = cut_clip(rotated, 500, 1500, tmp_path / "clip.mp4")
+    info = probe_video(clip)
+    assert info.display_size == probe_video(rotated).display_size == (360, 640)
+    ours, theirs = frames_at(clip, [300])[0], frames_at(rotated, [800])[0]
+    assert ours.shape == theirs.shape == (640, 360, 3)
+    assert _difference(ours, theirs) < 3.0
+
+
+def test_audio_is_kept_unless_asked_and_nothing_is_left_behind(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "clip.mp4"
+    assert cut_clip(DEMO, 1000, 2000, target) == target
+    info = probe_video(target)
+    assert info.has_audio and 900 <= info.duration_ms <= 1100
+    silent = cut_clip(DEMO, 1000, 2000, tmp_path / "out" / "silent.mp4", audio=False)
+    assert not probe_video(silent).has_audio
+    with pytest.raises(MediaError) as caught:
+        cut_clip(DEMO, 60_000, 61_000, tmp_path / "out" / "late.mp4")
+    assert "\n" not in str(caught.value)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["clip.mp4", "silent.mp4"]
+    with pytest.raises(MediaError, match="not found"):
+        cut_clip(tmp_path / "nothing.mp4", 0, 1000, tmp_path / "x.mp4")
