@@ -1,7 +1,9 @@
 """Probe a video with the ffmpeg binary that imageio-ffmpeg ships (there is no ffprobe).
 
 `parse_ffmpeg_header` is pure (text in, `VideoInfo` out) so it is tested on
-captured headers; `probe_video` is the I/O edge that runs `ffmpeg -i`.
+captured headers; `probe_video` is the I/O edge that runs `ffmpeg -i` and then
+decodes one frame near the end (PyAV), so a file cut short is refused even when
+its index, at the front, describes the whole film.
 """
 
 from __future__ import annotations
@@ -120,4 +122,30 @@ def probe_video(path: Path) -> VideoInfo:
         check=False,
         timeout=60,
     )
-    return parse_ffmpeg_header(result.stderr, path)
+    info = parse_ffmpeg_header(result.stderr, path)
+    _check_end(path, info)
+    return info
+
+
+# How far before the probed end the last frame is looked for.
+END_CHECK_MS = 500
+
+
+def _check_end(path: Path, info: VideoInfo) -> None:
+    """Decode one frame near the probed end: a file cut short whose index is at the
+    front has a full header but no frames there. One seek and one frame: cheap."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            start = container.start_time or 0  # microseconds
+            target = max(info.duration_ms - END_CHECK_MS, 0) * 1000 + start
+            container.seek(target, any_frame=False, backward=True)
+            for _frame in container.decode(stream):
+                return
+    except (av.error.FFmpegError, IndexError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise MediaError(path, f"truncated or damaged: no frame near the end ({reason})") from exc
+    raise MediaError(path, f"truncated: no frame near the end "
+                           f"({info.duration_ms / 1000:.1f} s)")

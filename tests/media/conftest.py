@@ -41,6 +41,18 @@ def truncated(media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def cut_short(media_dir: Path) -> Path:
+    """The first half of an MP4 whose index (moov) is at the front: the header still
+    describes the whole film."""
+    whole = media_dir / "moov_at_front.mp4"
+    ffmpeg("-i", str(DEMO), "-c", "copy", "-movflags", "+faststart", str(whole))
+    path = media_dir / "cut_short.mp4"
+    data = whole.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+@pytest.fixture(scope="session")
 def rotated(media_dir: Path) -> Path:
     """Two seconds of the demo film tagged to be shown turned 90 degrees."""
     path = media_dir / "rotated.mp4"

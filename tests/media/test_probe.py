@@ -36,7 +36,8 @@ def test_variable_frame_rate_is_flagged() -> None:
 
 @pytest.mark.parametrize(
     "fixture, reason",
-    [("audio_only", "no video stream"), ("truncated", "corrupt or truncated")],
+    [("audio_only", "no video stream"), ("truncated", "corrupt or truncated"),
+     ("cut_short", "truncated: no frame near the end")],
 )
 def test_unusable_videos_say_why(request: pytest.FixtureRequest, fixture: str, reason: str) -> None:
     path = request.getfixturevalue(fixture)
