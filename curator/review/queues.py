@@ -158,10 +158,11 @@ class ReviewQueue:
         """Go `step` rows forward (or back); False when there is no such row."""
         if not self._rows:
             return False
-        target = self._pos + step
         if step > 0:
+            # Reading ahead may drop rows from the front and shift `_pos`: aim afterwards.
             self._ensure_after(step)
-        elif target < 0:
+        target = self._pos + step
+        if target < 0:
             target += self._load_before()
         if not 0 <= target < len(self._rows):
             return False

@@ -9,7 +9,7 @@ import pytest
 from curator.review import queues
 from curator.review.controller import ReviewController
 from curator.review.queues import FilterError, ReviewQueue, describe, parse_filter
-from curator.store.models import Prediction
+from curator.store.models import Clip, Prediction
 from curator.store.review_queries import (
     QueueSpec,
     first_undecided,
@@ -95,6 +95,33 @@ def test_walking_a_queue_across_pages(sample: Sample, monkeypatch: pytest.Monkey
     while queue.move(-1):
         back.append(queue.current.id)
     assert back == sample.clip_ids[-2::-1]
+
+
+def test_walking_past_the_rows_kept_in_memory_skips_no_clip(
+    sample: Sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Once the window is full, reading the next page drops rows from the front; the
+    # step must land on the next clip, not on the one `drop` rows further on.
+    with sample.db.session() as session:
+        session.add_all(Clip(film_id=sample.moved_film_id, start_ms=10_000 + 10 * i,
+                             end_ms=12_000 + 10 * i, proposed_label="Sad", score=0.5)
+                        for i in range(40))
+    monkeypatch.setattr(queues, "PAGE", 4)
+    monkeypatch.setattr(queues, "MAX_ROWS", 12)
+    spec = QueueSpec(queue="all", annotator="ann")
+    with sample.db.session() as session:
+        expected = [row.id for row in queue_page(session, spec, limit=100)]
+    queue = ReviewQueue(sample.db, spec)
+    queue.open()
+    seen, indexes = [queue.current.id], [queue.index]
+    while queue.move(1):
+        seen.append(queue.current.id)
+        indexes.append(queue.index)
+    assert seen == expected and indexes == list(range(len(expected)))
+    back = [queue.current.id]
+    while queue.move(-1):
+        back.append(queue.current.id)
+    assert back == expected[::-1] and queue.index == 0
 
 
 def test_open_resumes_with_rows_above_and_goto_outside_the_window(
