@@ -17,7 +17,9 @@ QUEUE_CHOICE = click.Choice(["proposed", "disputed", "suspect", "mine", "all"])
               help="proposed: not yet labelled (or tied); disputed: annotators disagree; "
                    "suspect: label contradicts the subtitles or a model; mine: what you "
                    "decided; all: every clip.")
-@click.option("--film", "film_id", type=int, help="Only clips of this film.")
+# Bounded to SQLite's integers: a larger id would fail inside the driver with a traceback.
+@click.option("--film", "film_id", type=click.IntRange(-(2**63), 2**63 - 1),
+              help="Only clips of this film.")
 @click.option("--stats", is_flag=True,
               help="Print inter-annotator agreement (Cohen's and Fleiss' kappa, "
                    "Krippendorff's alpha, per class, confusion) instead of opening the UI.")

@@ -8,6 +8,7 @@ indexed query once per page. No Textual here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from curator.errors import CuratorError
@@ -27,6 +28,7 @@ from curator.store.review_queries import (
 )
 
 PAGE = 100
+MAX_ID = 2**63 - 1  # the largest integer SQLite stores
 MAX_ROWS = 5 * PAGE  # rows kept in memory; older ones are dropped and re-read if needed
 
 FILTER_HELP = (
@@ -61,7 +63,9 @@ def parse_filter(text: str, base: QueueSpec) -> QueueSpec:
                 raise FilterError(token, f"queue is one of {', '.join(QUEUES)}")
             spec = replace(spec, queue=value)
         elif key == "film":
-            if not value.isdigit():
+            # ASCII digits only ("²" is a digit to str.isdigit but not to int), and an id
+            # SQLite can hold: anything else would end the app with a traceback.
+            if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
                 raise FilterError(token, "film takes a numeric film id")
             spec = replace(spec, film_id=int(value))
         elif key == "label":
@@ -75,9 +79,12 @@ def parse_filter(text: str, base: QueueSpec) -> QueueSpec:
             spec = replace(spec, status=value)
         elif key == "score":
             try:
-                spec = replace(spec, min_score=float(value))
+                score = float(value)
             except ValueError:
-                raise FilterError(token, "score takes a number such as 0.5") from None
+                score = math.nan
+            if not math.isfinite(score):  # nan would silently empty the queue
+                raise FilterError(token, "score takes a number such as 0.5")
+            spec = replace(spec, min_score=score)
         else:
             raise FilterError(token, "unknown filter (try queue, film, label, status, score)")
     return replace(spec, title=" ".join(words) or None)

@@ -144,7 +144,8 @@ def conditions(spec: QueueSpec) -> list[ColumnElement[bool]]:
     if spec.min_score is not None:
         where.append(Clip.score >= spec.min_score)
     if spec.title:
-        title_match = select(Film.id).where(Film.title.ilike(f"%{spec.title}%"))
+        # Literal text: a "%" or "_" typed in the filter is not a wildcard.
+        title_match = select(Film.id).where(Film.title.icontains(spec.title, autoescape=True))
         where.append(Clip.film_id.in_(title_match))
     return where
 

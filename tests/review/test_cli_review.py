@@ -59,6 +59,7 @@ def test_without_any_name_the_os_user_is_used(
 @pytest.mark.parametrize("args, code, fragment", [
     (["--queue", "later"], 2, "Invalid value for '--queue'"),
     (["--film", "99"], 1, "no film with id 99"),
+    (["--film", "99999999999999999999"], 2, "Invalid value for '--film'"),
     (["--annotator", " "], 1, "annotator name must be"),
 ])
 def test_bad_options(sample: Sample, opened: list[dict[str, object]], args: list[str],

@@ -35,7 +35,8 @@ def test_parse_filter_tokens_and_title_words() -> None:
 @pytest.mark.parametrize("text, token", [
     ("queue:nope", "queue:nope"), ("film:x", "film:x"), ("label:Joyful", "label:Joyful"),
     ("status:done", "status:done"), ("score:high", "score:high"), ("colour:red", "colour:red"),
-    ("label:", "label:"),
+    ("label:", "label:"), ("film:²", "film:²"), ("score:nan", "score:nan"),
+    ("score:inf", "score:inf"), ("film:99999999999999999999", "film:99999999999999999999"),
 ])
 def test_parse_filter_rejects_bad_tokens(text: str, token: str) -> None:
     with pytest.raises(FilterError) as caught:
@@ -70,6 +71,8 @@ def test_queues_select_the_right_clips(sample: Sample) -> None:
         == [c[6]]
     assert _ids(sample, QueueSpec(queue="all", annotator="ann", label="Happy")) == [c[0], c[5]]
     assert _ids(sample, QueueSpec(queue="all", annotator="ann", title="LOST")) == [c[6]]
+    assert _ids(sample, QueueSpec(queue="all", annotator="ann", title="%")) == []  # literal
+    assert _ids(sample, QueueSpec(queue="all", annotator="ann", title="_")) == []
     assert _ids(sample, QueueSpec(queue="all", annotator="ann", min_score=0.8)) == [c[0], c[1]]
     with sample.db.session() as session:
         rows = queue_page(session, QueueSpec(queue="all", annotator="ann"), limit=4)
