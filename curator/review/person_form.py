@@ -54,7 +54,8 @@ class FormError(ValueError):
 def _age(field: str, raw: str) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or not 0 <= int(raw) <= 120:
+    # ASCII digits only: "²" passes str.isdigit() but int() refuses it.
+    if not (raw.isascii() and raw.isdigit()) or not 0 <= int(raw) <= 120:
         raise FormError(field, "an age is a whole number of years, 0–120")
     return int(raw)
 

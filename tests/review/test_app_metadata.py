@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from curator.review.main_screen import ReviewScreen
-from curator.review.person_form import PersonForm
+from curator.review.person_form import FIELDS, FormError, PersonForm, parse_form
 from curator.store.models import ChangeLog, ClipSubject, Person
 
 from .conftest import SIZE, Sample, clip_row, make_app, text_of
@@ -69,6 +70,14 @@ async def test_person_form_refuses_bad_values_and_cancels_cleanly(sample: Sample
         with sample.db.session() as session:
             assert session.scalars(select(ChangeLog)).all() == []
         assert clip_row(sample.db, sample.clip_ids[0]).version == 1
+
+
+@pytest.mark.parametrize("age", ["²", "٣٠"])
+def test_an_age_in_other_digits_is_refused_not_a_crash(age: str) -> None:
+    values = {name: "" for name, _, _ in FIELDS} | {"character_age": age}
+    with pytest.raises(FormError, match="whole number") as caught:
+        parse_form(values, None)
+    assert caught.value.field == "character_age"
 
 
 async def test_form_edit_is_undone_with_u(sample: Sample) -> None:
