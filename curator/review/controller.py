@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -22,8 +23,17 @@ from curator.errors import ConflictError, CuratorError, NotFoundError
 from curator.store.annotations import claim_clip_version, record_decision, retract_decision
 from curator.store.changes import set_field
 from curator.store.db import Database
-from curator.store.models import Annotation, Clip, ClipSubject, Person
+from curator.store.models import (
+    Annotation,
+    ChangeLog,
+    Clip,
+    ClipSubject,
+    FaceTrack,
+    Person,
+    utcnow,
+)
 from curator.store.review_edits import (
+    SUBJECT_FIELDS,
     add_subject,
     edit_subject,
     move_clip,
@@ -60,6 +70,33 @@ class _UndoEntry:
     what: str
     annotation_id: int | None = None
     changes: list[_Change] = field(default_factory=list)
+    # Rows the action added (a person in the clip, a new actor): removed again on undo.
+    created: list[tuple[type[ClipSubject] | type[Person], int]] = field(default_factory=list)
+
+
+def _remove_if_unused(
+    session: Session, entity: type[ClipSubject] | type[Person], entity_id: int, clip_id: int,
+    who: str,
+) -> None:
+    """Delete a row an undone action added, unless something else has come to use it."""
+    obj = session.get(entity, entity_id)
+    if obj is None:
+        return
+    if isinstance(obj, ClipSubject):
+        if obj.person_id is not None or obj.track_id is not None or any(
+            getattr(obj, f) is not None for f in SUBJECT_FIELDS
+        ):
+            return  # someone filled it in since: theirs to keep
+        session.add(ChangeLog(at=utcnow(), who=who, entity="subject", entity_id=obj.id,
+                              clip_id=clip_id, field="deleted", old="person", new=None))
+    else:
+        used = session.scalar(select(ClipSubject.id).where(ClipSubject.person_id == obj.id)
+                              .limit(1)) or session.scalar(
+            select(FaceTrack.id).where(FaceTrack.person_id == obj.id).limit(1))
+        if used is not None or obj.name is not None:
+            return
+    session.delete(obj)
+    session.flush()
 
 
 class ReviewController:
@@ -173,15 +210,17 @@ class ReviewController:
         def work(session: Session) -> tuple[str, Clip, _UndoEntry | None]:
             clip = self._clip(session, clip_id)
             claim_clip_version(session, clip, self._expected(clip_id, seen_version))
+            created: list[tuple[type[ClipSubject] | type[Person], int]] = []
             if subject_id is None:
                 subject = add_subject(session, clip, who=self.annotator)
+                created.append((ClipSubject, subject.id))
             else:
                 found = session.get(ClipSubject, subject_id)
                 if found is None or found.clip_id != clip_id:
                     raise NotFoundError("person in this clip", subject_id)
                 subject = found
             before = edit_subject(session, subject, changes, who=self.annotator)
-            entry = _UndoEntry(clip_id, "person edit", changes=[
+            entry = _UndoEntry(clip_id, "person edit", created=created, changes=[
                 _Change(ClipSubject, subject.id, f, old, getattr(subject, f))
                 for f, old in before.items()
             ])
@@ -198,6 +237,7 @@ class ReviewController:
                     entry.changes.append(
                         _Change(ClipSubject, subject.id, "person_id", old_person, person.id)
                     )
+                    entry.created.append((Person, person.id))
                 entry.changes.append(_Change(Person, person.id, "name", old_name, person.name))
             if entry.changes or subject_id is None:
                 return f"clip {clip_id}: person saved", clip, entry
@@ -231,6 +271,8 @@ class ReviewController:
                             "else since; not undone"
                         )
                     set_field(session, obj, change.field, change.old, who=self.annotator)
+                for entity, entity_id in reversed(entry.created):
+                    _remove_if_unused(session, entity, entity_id, clip.id, self.annotator)
             return f"undone: clip {entry.clip_id} {entry.what}", clip, None
 
         outcome = self._run(entry.clip_id, "undo", work)

@@ -126,3 +126,33 @@ def test_nothing_changed_writes_nothing(sample: Sample) -> None:
     outcome = ctl.edit_person(clip, 1, subject_id, {}, UNSET)
     assert outcome.ok and "nothing changed" in outcome.message
     assert ctl.undo_depth == 0
+
+
+def test_undoing_an_added_person_removes_it_and_the_new_actor(sample: Sample) -> None:
+    lost = sample.clip_ids[6]  # a clip without people
+    ctl = ReviewController(sample.db, "ann")
+    assert ctl.edit_person(lost, 1, None, {"gender": "male"}, "John Doe").ok
+    outcome = ctl.undo()
+    assert outcome.ok, outcome.message
+    with sample.db.session() as session:
+        assert session.scalars(select(ClipSubject).where(ClipSubject.clip_id == lost)).all() == []
+        assert session.scalars(select(Person.id)).all() == [sample.person_id]
+        log = session.execute(
+            select(ChangeLog.entity, ChangeLog.field).where(ChangeLog.clip_id == lost)
+            .order_by(ChangeLog.id)
+        ).all()
+    assert [tuple(r) for r in log][-1] == ("subject", "deleted")
+    assert ctl.undo().message == "nothing to undo"
+
+
+def test_undo_keeps_an_added_person_someone_else_filled_in(sample: Sample) -> None:
+    lost = sample.clip_ids[6]
+    ann, bob = ReviewController(sample.db, "ann"), ReviewController(sample.db, "bob")
+    assert ann.edit_person(lost, 1, None, {"gender": "male"}).ok
+    with sample.db.session() as session:
+        subject_id = session.scalar(select(ClipSubject.id).where(ClipSubject.clip_id == lost))
+    assert bob.edit_person(lost, 2, subject_id, {"pose": "profile"}).ok
+    assert ann.undo().ok
+    with sample.db.session() as session:
+        subject = session.get(ClipSubject, subject_id)
+        assert subject is not None and (subject.gender, subject.pose) == (None, "profile")
