@@ -20,7 +20,10 @@ from curator.errors import MediaError
 class VideoInfo:
     duration_ms: int
     fps: float
-    width: int  # as stored in the stream, before rotation
+    # Frame size in square pixels, before rotation: an anamorphic stream (DVD, some
+    # broadcast) stores narrower pixels, so its width is the stored width x the
+    # sample aspect ratio; frames are decoded to this size, never squeezed.
+    width: int
     height: int
     rotation: int = 0  # degrees clockwise to turn the stored frames for display
     variable_fps: bool = False
@@ -38,6 +41,7 @@ class VideoInfo:
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\S+.*?: Video: (?P<codec>[\w-]+)(?P<rest>.*)")
 _SIZE = re.compile(r"[ ,](\d{2,5})x(\d{2,5})[ ,\[]")
+_SAR = re.compile(r"\[SAR (\d+):(\d+) DAR \d+:\d+\]")
 _FPS = re.compile(r"([\d.]+)(k?) fps")
 _TBR = re.compile(r"([\d.]+)(k?) tbr")
 _DISPLAYMATRIX = re.compile(r"rotation of (-?[\d.]+) degrees")
@@ -87,10 +91,13 @@ def parse_ffmpeg_header(text: str, path: Path) -> VideoInfo:
     # ffmpeg prints the average rate as `fps` and the base rate as `tbr`: they differ
     # when frames are not evenly spaced.
     variable = bool(fps and tbr and abs(fps - tbr) > 0.01 * tbr)
+    width = int(size.group(1))
+    if (sar := _SAR.search(rest)) is not None and int(sar.group(1)) and int(sar.group(2)):
+        width = round(width * int(sar.group(1)) / int(sar.group(2)))
     return VideoInfo(
         duration_ms=duration_ms,
         fps=round(frame_rate, 6),
-        width=int(size.group(1)),
+        width=width,
         height=int(size.group(2)),
         rotation=rotation,
         variable_fps=variable,

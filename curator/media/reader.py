@@ -64,6 +64,9 @@ class VideoReader:
             self._container.close()
             raise MediaError(path, "has no video stream")
         self._stream = self._container.streams.video[0]
+        # Anamorphic streams store narrow pixels: frames are shown (and sized) wider.
+        aspect = self._stream.codec_context.sample_aspect_ratio
+        self._pixel_aspect = float(aspect) if aspect and aspect > 0 else 1.0
         # One decoding thread: workers already use every core, one each.
         self._stream.codec_context.thread_count = 1
         for other in self._container.streams:
@@ -194,7 +197,8 @@ class VideoReader:
         from av.video.reformatter import Interpolation
 
         turns = round((frame.rotation or 0) / 90) % 4  # counter-clockwise quarter turns
-        shown = (frame.height, frame.width) if turns % 2 else (frame.width, frame.height)
+        square_width = max(2, round(frame.width * self._pixel_aspect))
+        shown = (frame.height, square_width) if turns % 2 else (square_width, frame.height)
         if size is None and width is not None:
             size = (width, max(2, round(width * shown[1] / shown[0] / 2) * 2))
         stored_width, stored_height = shown if size is None else size

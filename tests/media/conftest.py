@@ -58,3 +58,12 @@ def rotated(media_dir: Path) -> Path:
     path = media_dir / "rotated.mp4"
     ffmpeg("-display_rotation", "90", "-i", str(DEMO), "-t", "2", "-c", "copy", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def anamorphic(media_dir: Path) -> Path:
+    """Two seconds of the demo film stored 480x360 with 4:3 pixels (shown 640x360)."""
+    path = media_dir / "anamorphic.mp4"
+    ffmpeg("-i", str(DEMO), "-t", "2", "-vf", "scale=480:360,setsar=4/3", "-c:v", "libx264",
+           "-an", str(path))  # fmt: skip
+    return path

@@ -53,3 +53,14 @@ def test_corrupt_bytes(tmp_path: Path) -> None:
     with pytest.raises(MediaError) as caught:
         probe_video(path)
     assert caught.value.path == path and "\n" not in caught.value.reason
+
+
+def test_anamorphic_frames_are_sized_in_square_pixels(anamorphic: Path) -> None:
+    info = probe_video(anamorphic)
+    assert (info.width, info.height) == (640, 360)
+    header = (
+        "  Duration: 00:00:10.00, start: 0.000000, bitrate: 900 kb/s\n"
+        "  Stream #0:0: Video: mpeg2video (Main), yuv420p(tv, top first), 720x480 "
+        "[SAR 32:27 DAR 16:9], 25 fps, 25 tbr, 1k tbn\n"
+    )
+    assert parse_ffmpeg_header(header, Path("dvd.mkv")).display_size == (853, 480)

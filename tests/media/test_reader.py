@@ -96,3 +96,10 @@ def test_a_late_video_stream_keeps_the_command_line_timing(shared_data: Path) ->
     assert [i for i, _ in samples] == [3, 4, 5, 6, 7]
     for index, sampled in samples:
         assert (sampled == frame_at(clip, sample_time_ms(0, index, 4))).all()
+
+
+def test_an_anamorphic_film_is_decoded_unsqueezed(anamorphic: Path) -> None:
+    # The same picture as the square-pixel original, not squeezed to the stored width.
+    wide = frame_at(anamorphic, 1000)
+    assert wide.shape == (360, 640, 3)
+    assert difference(wide, frame_at(DEMO, 1000)) < 6
