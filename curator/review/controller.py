@@ -107,6 +107,7 @@ class ReviewController:
         self.annotator = annotator
         self._undo: list[_UndoEntry] = []
         self._written: dict[int, int] = {}  # clip id → version after our last write
+        self._persons_written: dict[int, int] = {}  # actor id → version after our last rename
 
     @property
     def undo_depth(self) -> int:
@@ -116,6 +117,10 @@ class ReviewController:
 
     def _expected(self, clip_id: int, seen_version: int) -> int:
         ours = self._written.get(clip_id)
+        return ours if ours is not None and seen_version <= ours else seen_version
+
+    def _expected_person(self, person_id: int, seen_version: int) -> int:
+        ours = self._persons_written.get(person_id)
         return ours if ours is not None and seen_version <= ours else seen_version
 
     def _clip(self, session: Session, clip_id: int) -> Clip:
@@ -201,11 +206,15 @@ class ReviewController:
         subject_id: int | None,
         changes: dict[str, Any],
         actor_name: str | None = UNSET,
+        seen_person_version: int | None = None,
     ) -> Outcome:
         """Save the person form: per-clip fields, and the actor's name (shared everywhere).
 
         `subject_id` None adds a person to a clip that has none recorded.
+        `seen_person_version` is the actor's version the form was filled from: the actor
+        is shared by other clips, so a rename from any of them since is a conflict.
         """
+        renamed: list[tuple[int, int]] = []  # (actor id, version) once the rename commits
 
         def work(session: Session) -> tuple[str, Clip, _UndoEntry | None]:
             clip = self._clip(session, clip_id)
@@ -230,9 +239,13 @@ class ReviewController:
             )
             if rename:
                 old_person = subject.person_id
+                expected = None
+                if person is not None and seen_person_version is not None:
+                    expected = self._expected_person(person.id, seen_person_version)
                 person, old_name, created = name_actor(
-                    session, subject, actor_name, who=self.annotator, expected_version=None
+                    session, subject, actor_name, who=self.annotator, expected_version=expected
                 )
+                renamed.append((person.id, person.version))
                 if created:
                     entry.changes.append(
                         _Change(ClipSubject, subject.id, "person_id", old_person, person.id)
@@ -243,7 +256,10 @@ class ReviewController:
                 return f"clip {clip_id}: person saved", clip, entry
             return f"clip {clip_id}: nothing changed", clip, None
 
-        return self._run(clip_id, "edit", work)
+        outcome = self._run(clip_id, "edit", work)
+        if outcome.ok:
+            self._persons_written.update(renamed)
+        return outcome
 
     # -- undo ------------------------------------------------------------------------------
 

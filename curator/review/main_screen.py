@@ -308,6 +308,7 @@ class ReviewScreen(Screen[None]):
                 self.controller.edit_person, view.id, view.version,
                 subject.id if subject else None, edit.changes,
                 edit.actor_name if edit.rename else UNSET,
+                subject.person_version if subject else None,
             ))
 
         self.app.push_screen(PersonForm(subject, self.person + 1), saved)

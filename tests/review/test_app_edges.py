@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
+from textual.widgets import Input
+
 from curator.review.controller import ReviewController
 from curator.review.empty_screen import EmptyScreen
 from curator.review.help_screen import HelpScreen
@@ -12,6 +15,7 @@ from curator.review.preview import PreviewPane
 from curator.review.preview_screen import PreviewScreen
 from curator.review.too_small import TooSmallScreen
 from curator.store.db import open_database
+from curator.store.models import ClipSubject, Person
 
 from .conftest import SIZE, Sample, clip_row, make_app, text_of, votes
 from .test_app_labelling import settle
@@ -105,6 +109,43 @@ async def test_a_rival_process_wins_and_this_annotator_is_told(sample: Sample) -
         await settle(app, pilot)
     assert [v[0] for v in votes(sample.db, clip)] == ["bob", "ann"]
     assert clip_row(sample.db, clip).status == "proposed"  # Sad vs Happy: a tie
+
+
+async def test_a_rival_rename_of_the_actor_from_another_clip_is_not_overwritten(
+    sample: Sample,
+) -> None:
+    first, second = sample.clip_ids[:2]  # the same actor appears in both
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        # Meanwhile another process renames the actor while looking at the second clip.
+        rival_db = open_database(sample.url())
+        try:
+            with rival_db.session() as session:
+                subject = session.scalar(select(ClipSubject.id)
+                                         .where(ClipSubject.clip_id == second))
+            assert ReviewController(rival_db, "bob").edit_person(
+                second, 1, subject, {}, "Eileen M. Collins").ok
+        finally:
+            rival_db.close()
+        app.screen.query_one("#f-actor", Input).value = "E. Collins"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert "renamed by someone else" in screen.last_message
+        assert screen.view.id == first
+        assert screen.view.subjects[0].person_name == "Eileen M. Collins"  # as it is now
+        with sample.db.session() as session:
+            assert session.get(Person, sample.person_id).name == "Eileen M. Collins"
+        # Renaming twice in a row, before the screen has re-read the clip, is no conflict.
+        await pilot.press("e")
+        app.screen.query_one("#f-actor", Input).value = "E. Collins"
+        await pilot.press("enter", "e")
+        app.screen.query_one("#f-actor", Input).value = "Eileen Collins"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        with sample.db.session() as session:
+            assert session.get(Person, sample.person_id).name == "Eileen Collins"
 
 
 async def test_a_clip_deleted_by_another_process_is_reported(sample: Sample) -> None:
