@@ -50,6 +50,7 @@ def latest_votes(decisions: Iterable[Vote]) -> list[Vote]:
 
 def consensus(decisions: Iterable[Vote]) -> Verdict:
     """Majority verdict over chronological, non-retracted decisions."""
+    decisions = list(decisions)
     votes = latest_votes(decisions)
     counts = Counter(REJECT if v.decision == "reject" else v.expression for v in votes)
     counts.pop(None, None)
@@ -61,6 +62,12 @@ def consensus(decisions: Iterable[Vote]) -> Verdict:
         return Verdict("proposed", None, None, dict(counts), disputed=True)
     winner = ranked[0][0]
     if winner == REJECT:
-        reasons = [v.reason for v in votes if v.decision == "reject" and v.reason]
+        # The most recently given reason among the current reject votes (`votes` is in
+        # first-seen order, so a re-reject with a new reason would not come last there).
+        current = {id(v) for v in votes}
+        reasons = [
+            v.reason for v in decisions
+            if id(v) in current and v.decision == "reject" and v.reason
+        ]
         return Verdict("rejected", None, reasons[-1] if reasons else None, dict(counts), disputed)
     return Verdict("confirmed", winner, None, dict(counts), disputed)

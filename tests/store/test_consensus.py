@@ -37,3 +37,13 @@ def test_an_annotators_latest_vote_replaces_earlier_ones() -> None:
 def test_skips_do_not_vote_and_reject_keeps_reason() -> None:
     verdict = consensus([Vote("a", "skip"), Vote("b", "reject", reason="not emotional")])
     assert verdict.status == "rejected" and verdict.reject_reason == "not emotional"
+
+
+def test_reject_reason_is_the_latest_one_given() -> None:
+    verdict = consensus([
+        Vote("a", "reject", reason="blurry"),
+        Vote("b", "reject", reason="no face"),
+        Vote("a", "reject", reason="too short"),  # a changes her reason last
+    ])
+    assert verdict.status == "rejected" and verdict.reject_reason == "too short"
+    assert verdict.votes == {"reject": 2}
