@@ -53,6 +53,18 @@ def apply_verdict(session: Session, clip: Clip, verdict: Verdict, *, who: str) -
     set_field(session, clip, "reject_reason", verdict.reject_reason, who=who)
 
 
+def _update_consensus(session: Session, clip: Clip, before: Verdict, *, who: str) -> None:
+    """Apply the clip's consensus if the votes changed it.
+
+    A decision that leaves the consensus as it was (a skip, or re-casting the same vote)
+    leaves the clip alone: a clip nobody has voted on keeps what it got without votes
+    (a face-check rejection, an imported label) instead of being reset to `proposed`.
+    """
+    after = consensus(votes_of(clip))
+    if after != before:
+        apply_verdict(session, clip, after, who=who)
+
+
 def record_decision(
     session: Session,
     clip: Clip,
@@ -75,6 +87,7 @@ def record_decision(
     claim_clip_version(
         session, clip, clip.version if expected_version is None else expected_version
     )
+    before = consensus(votes_of(clip))
     annotation = Annotation(
         clip=clip,
         annotator=annotator,
@@ -85,14 +98,17 @@ def record_decision(
     )
     session.add(annotation)
     session.flush()
-    apply_verdict(session, clip, consensus(votes_of(clip)), who=annotator)
+    _update_consensus(session, clip, before, who=annotator)
     return annotation
 
 
 def retract_decision(session: Session, annotation: Annotation, *, who: str) -> None:
-    """Undo one decision: it stays in the history but stops counting."""
+    """Undo one decision: it stays in the history but stops counting (twice is a no-op)."""
+    if annotation.retracted:
+        return
     clip = annotation.clip
     claim_clip_version(session, clip, clip.version)
+    before = consensus(votes_of(clip))
     annotation.retracted = True
     session.flush()
-    apply_verdict(session, clip, consensus(votes_of(clip)), who=who)
+    _update_consensus(session, clip, before, who=who)

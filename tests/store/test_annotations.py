@@ -64,3 +64,35 @@ def test_unknown_expression_is_refused(database: Database) -> None:
             session, _clip(session, "Sad"), annotator="x", decision="confirm", expression="Joyful"
         )
     assert info.value.name == "Joyful"
+
+
+def test_a_skip_leaves_a_clip_nobody_voted_on_as_it_was(database: Database) -> None:
+    """A face-check rejection (no votes) survives a skip and the undo of that skip."""
+    populate(database)
+    with database.session() as session:
+        clip = Clip(film_id=_clip(session, "Happy").film_id, start_ms=30_000, end_ms=32_000,
+                    proposed_label="Fear", score=0.5, status="rejected", reject_reason="no face")
+        session.add(clip)
+        session.flush()
+        skip = record_decision(session, clip, annotator="ann", decision="skip")
+        assert (clip.status, clip.reject_reason) == ("rejected", "no face")
+        retract_decision(session, skip, who="ann")
+        assert (clip.status, clip.reject_reason) == ("rejected", "no face")
+        assert session.scalars(select(ChangeLog).where(ChangeLog.clip_id == clip.id)).all() == []
+        vote = record_decision(session, clip, annotator="ann", decision="confirm",
+                               expression="Fear")
+        assert (clip.status, clip.expression, clip.reject_reason) == ("confirmed", "Fear", None)
+        retract_decision(session, vote, who="ann")  # its only vote undone: back to proposed
+        assert (clip.status, clip.expression, clip.reject_reason) == ("proposed", None, None)
+
+
+def test_retracting_twice_changes_nothing_the_second_time(database: Database) -> None:
+    populate(database)
+    with database.session() as session:
+        sad = _clip(session, "Sad")
+        vote = record_decision(session, sad, annotator="bob", decision="confirm",
+                               expression="Sad")
+        retract_decision(session, vote, who="bob")
+        version = sad.version
+        retract_decision(session, vote, who="bob")
+        assert sad.version == version and sad.status == "rejected"
