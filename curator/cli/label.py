@@ -33,9 +33,10 @@ def label_command(
     curator label --accept-proposed --film 1   confirm film 1's proposals as proposed
 
     Each decision is an annotation by --annotator; the clip's status and expression
-    follow from all annotators' votes, and every change is logged. Rejected clips
-    (by a reviewer or by the face check) are left alone by --accept-proposed. A
-    clip id that does not exist is reported and skipped; the command then exits 1.
+    follow from all annotators' votes, and every change is logged. --accept-proposed
+    leaves alone clips already decided (confirmed, or rejected by a reviewer or by the
+    face check) and clips whose annotators tie. A clip id that does not exist is
+    reported and skipped; the command then exits 1.
     """
     from curator import settings
     from curator.labels import EMOTIONS, canonical_label

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from curator.store.models import Clip
+from curator.store.models import Annotation, Clip
 
 
 def proposed_clips(session: Session, film_id: int | None = None) -> list[Clip]:
-    """Clips still awaiting review that carry a proposed label, in film and time order."""
+    """Clips still awaiting review that carry a proposed label, in film and time order.
+
+    A `proposed` clip that has current votes is a tie between annotators (disputed):
+    that is for a person to settle, so it is left out.
+    """
+    voted = exists().where(
+        Annotation.clip_id == Clip.id,
+        Annotation.retracted.is_(False),
+        Annotation.decision != "skip",
+    )
     query = (
         select(Clip)
-        .where(Clip.status == "proposed", Clip.proposed_label.is_not(None))
+        .where(Clip.status == "proposed", Clip.proposed_label.is_not(None), ~voted)
         .order_by(Clip.film_id, Clip.start_ms, Clip.id)
     )
     if film_id is not None:

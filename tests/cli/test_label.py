@@ -94,3 +94,20 @@ def test_unknown_expression_is_one_line(curator: Curator, proposed: list[dict]) 
 def test_unknown_film(curator: Curator) -> None:
     result = curator("label", "--accept-proposed", "--film", "42")
     assert result.exit_code == 1 and "no film with id 42" in result.output
+
+
+def test_accept_proposed_leaves_tied_clips_alone(
+    curator: Curator, proposed: list[dict]
+) -> None:
+    tied, other = proposed[0], proposed[1]
+    for who, expression in (("ann", "Angry"), ("bob", "Fear")):
+        vote = curator("label", tied["id"], "--expression", expression, "--annotator", who)
+        assert vote.exit_code == 0, vote.output
+    result = curator("label", "--accept-proposed", "--annotator", "bulk")
+    assert result.exit_code == 0, result.output
+    assert f"{len(proposed) - 1} clip(s) confirmed by bulk" in result.output
+    after = {c["id"]: c for c in json.loads(curator("clips", "--json").output)}
+    assert after[tied["id"]]["status"] == "proposed"  # still a tie, for a person to settle
+    assert after[other["id"]]["status"] == "confirmed"
+    assert _rows(curator.db_path, "SELECT count(*) FROM annotations WHERE annotator = 'bulk' "
+                                  f"AND clip_id = {tied['id']}") == [(0,)]
