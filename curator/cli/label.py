@@ -18,7 +18,8 @@ from curator.cli.common import console, state
 @click.option("--accept-proposed", is_flag=True,
               help="Confirm every proposed clip with its proposed label.")
 @click.option("--film", "film_id", type=int, help="With --accept-proposed: only this film.")
-@click.option("--annotator", help="Who is deciding [env CURATOR_ANNOTATOR; default: OS user].")
+@click.option("--annotator", help="Who is deciding [env CURATOR_ANNOTATOR; else the name "
+                                   "`curator review` remembered; else the OS user].")
 def label_command(
     clip_ids: tuple[int, ...],
     expression: str | None,
@@ -38,8 +39,8 @@ def label_command(
     face check) and clips whose annotators tie. A clip id that does not exist is
     reported and skipped; the command then exits 1.
     """
-    from curator import settings
     from curator.labels import EMOTIONS, canonical_label
+    from curator.review.config import resolve_annotator
     from curator.store.annotations import record_decision
     from curator.store.films import get_film
     from curator.store.label import proposed_clips
@@ -55,7 +56,8 @@ def label_command(
     if film_id is not None and not accept_proposed:
         raise click.UsageError("--film goes with --accept-proposed")
     label = canonical_label(expression, EMOTIONS) if expression is not None else None
-    who = annotator or settings.default_annotator()
+    # The same name, checked and stripped the same way, as the review UI records.
+    who = resolve_annotator(annotator)
     out, err = console(), console(stderr=True)
     confirmed = missing = 0
     with state().database().session() as session:

@@ -111,3 +111,25 @@ def test_accept_proposed_leaves_tied_clips_alone(
     assert after[other["id"]]["status"] == "confirmed"
     assert _rows(curator.db_path, "SELECT count(*) FROM annotations WHERE annotator = 'bulk' "
                                   f"AND clip_id = {tied['id']}") == [(0,)]
+
+
+def test_annotator_name_is_the_one_the_review_ui_records(
+    curator: Curator, proposed: list[dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CURATOR_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("CURATOR_ANNOTATOR", raising=False)
+    clip = proposed[0]["id"]
+    # " ann " is ann, not a second annotator whose vote ties with hers
+    assert curator("label", clip, "--expression", "Sad", "--annotator", " ann ").exit_code == 0
+    assert curator("label", clip, "--expression", "Fear", "--annotator", "ann").exit_code == 0
+    assert _rows(curator.db_path, "SELECT DISTINCT annotator FROM annotations") == [("ann",)]
+    after = {c["id"]: c for c in json.loads(curator("clips", "--json").output)}
+    assert (after[clip]["status"], after[clip]["label"]) == ("confirmed", "Fear")
+    # the name `curator review --annotator` remembered is the default here too
+    from curator.review.config import remember_annotator
+
+    remember_annotator("cy")
+    result = curator("label", clip, "--expression", "Fear")
+    assert result.exit_code == 0 and "confirmed by cy" in result.output
+    too_long = curator("label", clip, "--expression", "Fear", "--annotator", "x" * 65)
+    assert too_long.exit_code == 1 and "annotator name must be" in too_long.output
