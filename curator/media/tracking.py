@@ -7,7 +7,9 @@ Two steps, both cheap:
    `max_misses` samples is closed.
 2. `merge_fragments` joins tracks of one window that belong to the same face but
    were cut apart (a turned head, a cut away and back): fragments that do not
-   overlap in time and whose encodings are close are the same person.
+   overlap in time and whose encodings are close are the same person. The closest
+   pair is joined first, and again until no pair is close, so the result does not
+   depend on which fragment came first.
 
 Encodings are computed once per track segment, not per frame (see facecheck.py).
 """
@@ -108,11 +110,16 @@ class Fragment:
 
 
 def encoding_distance(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:
-    """Smallest distance between any encoding of `a` and any of `b` (inf when one has none)."""
+    """Smallest distance between any encoding of `a` and any of `b` (inf when one has none).
+
+    Encodings that are not finite (NaN) are ignored.
+    """
     if not a or not b:
         return float("inf")
     left, right = np.stack(a), np.stack(b)
-    return float(np.linalg.norm(left[:, None, :] - right[None, :, :], axis=2).min())
+    distances = np.linalg.norm(left[:, None, :] - right[None, :, :], axis=2)
+    finite = distances[np.isfinite(distances)]
+    return float(finite.min()) if finite.size else float("inf")
 
 
 def merge_fragments(
@@ -120,27 +127,35 @@ def merge_fragments(
 ) -> list[list[int]]:
     """Group fragment indices into faces: time-disjoint and close in encoding space.
 
-    Greedy in time order: each fragment joins the closest earlier group it does not
-    overlap in time, if that group is within `threshold`; else it starts a group.
+    Agglomerative: the two closest groups (smallest distance between any of their
+    encodings) that do not overlap in time are joined while that distance is under
+    `threshold`. Groups come in time order, each listing its fragments in time order.
+    (Joining greedily in time order split one face in three fragments A, B, C when
+    B was just too far from A but C close to both: C went to B, and A stayed alone.)
     """
-    order = sorted(range(len(fragments)), key=lambda i: (fragments[i].start_ms, i))
-    groups: list[list[int]] = []
-    for i in order:
-        fragment = fragments[i]
-        best, best_distance = None, threshold
-        for g, group in enumerate(groups):
-            if any(_overlaps(fragments[j], fragment) for j in group):
-                continue
-            distance = encoding_distance(
-                [e for j in group for e in fragments[j].encodings], fragment.encodings
+    n = len(fragments)
+    # Between groups (one per fragment to begin with): the smallest encoding distance,
+    # and whether any of their fragments overlap in time.
+    distance = np.full((n, n), np.inf)
+    overlap = np.eye(n, dtype=bool)
+    for i in range(n):
+        for j in range(i + 1, n):
+            overlap[i, j] = overlap[j, i] = _overlaps(fragments[i], fragments[j])
+            distance[i, j] = distance[j, i] = encoding_distance(
+                fragments[i].encodings, fragments[j].encodings
             )
-            if distance < best_distance:
-                best, best_distance = g, distance
-        if best is None:
-            groups.append([i])
-        else:
-            groups[best].append(i)
-    return groups
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    while len(members) > 1:
+        candidates = np.where(overlap, np.inf, distance)
+        x, y = sorted(int(k) for k in np.unravel_index(int(candidates.argmin()), (n, n)))
+        if not candidates[x, y] < threshold:
+            break
+        members[x] += members.pop(y)
+        distance[x, :] = distance[:, x] = np.minimum(distance[x], distance[y])
+        overlap[x, :] = overlap[:, x] = overlap[x] | overlap[y]
+        overlap[y, :] = overlap[:, y] = True  # y is gone
+    groups = [sorted(g, key=lambda i: (fragments[i].start_ms, i)) for g in members.values()]
+    return sorted(groups, key=lambda g: (fragments[g[0]].start_ms, g[0]))
 
 
 def _overlaps(a: Fragment, b: Fragment) -> bool:

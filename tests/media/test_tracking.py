@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,44 @@ def test_fragments_overlapping_in_time_are_never_joined() -> None:
     alice = _vector(1)
     groups = merge_fragments([Fragment(0, 2000, (alice,)), Fragment(1000, 3000, (alice,))])
     assert len(groups) == 2
+
+
+def _at(x: float, y: float) -> np.ndarray:
+    vector = np.zeros(128, np.float32)
+    vector[:2] = x, y
+    return vector
+
+
+def test_fragments_are_joined_whatever_their_order_in_time() -> None:
+    # One face in three fragments: B is just too far from A, C is close to both.
+    a, b, c = _at(0, 0), _at(0.51, 0), _at(0.2738, 0.4064)
+    assert encoding_distance([a], [c]) == pytest.approx(0.49, abs=1e-3)
+    assert encoding_distance([b], [c]) == pytest.approx(0.47, abs=1e-3)
+    fragments = [Fragment(0, 900, (a,)), Fragment(1000, 1900, (b,)), Fragment(2000, 2900, (c,))]
+    assert merge_fragments(fragments) == [[0, 1, 2]]
+    assert merge_fragments(fragments[::-1]) == [[2, 1, 0]]
+
+
+def test_merging_nothing_one_fragment_and_nan_encodings() -> None:
+    assert merge_fragments([]) == []
+    assert merge_fragments([Fragment(0, 0, ())]) == [[0]]
+    alice, nan = _vector(1), np.full(128, np.nan, np.float32)
+    groups = merge_fragments([
+        Fragment(0, 1000, (nan, alice)),  # one bad encoding among good ones
+        Fragment(1000, 1000, (nan,)),  # overlaps the first (same instant): kept apart
+        Fragment(2000, 3000, (_vector(1, noise=0.01, rng_seed=5),)),
+    ])
+    assert groups == [[0, 2], [1]]
+    assert encoding_distance([nan], [alice]) == float("inf")
+
+
+@pytest.mark.shared_data
+def test_the_performer_is_one_track_in_the_hamilton_clip(shared_data: Path) -> None:
+    from curator.media.facecheck import FaceParams, WindowAnalyser, WindowJob
+
+    clip = shared_data / "video" / "short_hamilton_clip.mp4"
+    result = WindowAnalyser(FaceParams()).analyse(WindowJob(1, str(clip), 0, 10_000, (640, 360)))
+    # The performer (3.75-7.75 s) turns and is cut into fragments; the encodings of
+    # neighbouring fragments are 0.47-0.51 apart. Another face appears at 8.25 s.
+    spans = [(t.start_ms, t.end_ms) for t in result.tracks]
+    assert spans == [(3750, 7750), (8250, 9000)]
