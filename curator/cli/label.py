@@ -10,14 +10,17 @@ import click
 
 from curator.cli.common import console, state
 
+# An id SQLite cannot store is a usage error, not an OverflowError from the driver.
+DB_ID = click.IntRange(-(2**63), 2**63 - 1)
+
 
 @click.command("label")
-@click.argument("clip_ids", nargs=-1, type=int, metavar="CLIP_ID…")
+@click.argument("clip_ids", nargs=-1, type=DB_ID, metavar="CLIP_ID…")
 @click.option("--expression", help="The expression to confirm (Angry, Disgust, Fear, Happy, "
                                    "Neutral, Sad, Surprise; common spellings accepted).")
 @click.option("--accept-proposed", is_flag=True,
               help="Confirm every proposed clip with its proposed label.")
-@click.option("--film", "film_id", type=int, help="With --accept-proposed: only this film.")
+@click.option("--film", "film_id", type=DB_ID, help="With --accept-proposed: only this film.")
 @click.option("--annotator", help="Who is deciding [env CURATOR_ANNOTATOR; else the name "
                                    "`curator review` remembered; else the OS user].")
 def label_command(

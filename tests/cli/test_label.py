@@ -77,6 +77,8 @@ def test_unknown_clip_is_reported_and_the_rest_confirmed(
         (("1", "--accept-proposed"), "give CLIP_IDs"),
         (("--accept-proposed", "--expression", "Sad"), "drop --expression"),
         (("1", "--expression", "Sad", "--film", "1"), "--film goes with"),
+        ((str(2**63), "--expression", "Sad"), "not in the range"),
+        (("--accept-proposed", "--film", str(2**63)), "not in the range"),
     ],
 )
 def test_usage_errors(curator: Curator, args: tuple[str, ...], fragment: str) -> None:
