@@ -2,9 +2,10 @@
 
 New tracks first join a known person when one of that person's tracks is within
 `threshold`; the rest are clustered among themselves with dlib's Chinese
-whispers (a graph whose edges join encodings closer than `threshold`), each
-cluster becoming a new person. Known people are never split or merged here, so a
-re-run does not renumber anyone.
+whispers (a graph whose edges join encodings closer than `threshold`, weighted by
+how close they are), each cluster becoming a new person. Known people are never
+split or merged here, so a re-run does not renumber anyone. An encoding that is
+not finite (NaN) matches no one and is a person of its own.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def assign_identities(
         matrix = np.stack(known_vectors)
         for i, vector in enumerate(new):
             distances = np.linalg.norm(matrix - np.asarray(vector, np.float32), axis=1)
+            distances[~np.isfinite(distances)] = np.inf  # a NaN is never the nearest
             nearest = int(distances.argmin())
             if distances[nearest] < threshold:
                 result[i] = Assignment(person_id=known_ids[nearest])
@@ -59,19 +61,39 @@ def assign_identities(
     labels = cluster([new[i] for i in unmatched], threshold=threshold)
     for i, label in zip(unmatched, labels, strict=True):
         result[i] = Assignment(new_cluster=label)
+    assert all(r is not None for r in result)
     return [r for r in result if r is not None]
 
 
 def cluster(vectors: Sequence[np.ndarray], *, threshold: float = DEFAULT_THRESHOLD) -> list[int]:
-    """Chinese-whispers labels, renumbered 0, 1, … in order of first appearance."""
+    """Chinese-whispers labels, renumbered 0, 1, … in order of first appearance.
+
+    Edges are weighted 1 - distance / threshold: with equal weights, one encoding
+    halfway between two people (a blurred or turned face) often pulled both into one
+    cluster, depending on the order of the encodings. An encoding with no neighbour,
+    or that is not finite, is a cluster of its own.
+    """
     if not vectors:
         return []
-    if len(vectors) == 1:
-        return [0]
-    import dlib
+    matrix = np.stack([np.asarray(v, np.float64) for v in vectors])
+    finite = np.flatnonzero(np.isfinite(matrix).all(axis=1))
+    labels = [-1 - i for i in range(len(vectors))]  # own clusters until joined
+    edges: list[tuple[int, int, float]] = []
+    rows = matrix[finite]
+    squares = (rows * rows).sum(axis=1)
+    for begin in range(0, len(rows), 1024):  # a block of rows at a time: memory stays small
+        block = rows[begin : begin + 1024]
+        distances = np.sqrt(np.maximum(
+            squares[begin : begin + len(block), None] + squares[None, :] - 2 * block @ rows.T, 0.0
+        ))
+        for a, b in zip(*np.nonzero(distances < threshold), strict=True):
+            a = int(a) + begin
+            if a < b:
+                edges.append((a, int(b), 1.0 - float(distances[a - begin, b]) / threshold))
+    if edges:
+        import dlib
 
-    raw = dlib.chinese_whispers_clustering(
-        [dlib.vector(np.asarray(v, np.float64).tolist()) for v in vectors], threshold
-    )
+        for position, label in enumerate(dlib.chinese_whispers(edges)):
+            labels[int(finite[position])] = int(label)  # dlib skips nodes past the last edge
     renumber: dict[int, int] = {}
-    return [renumber.setdefault(label, len(renumber)) for label in raw]
+    return [renumber.setdefault(label, len(renumber)) for label in labels]

@@ -32,3 +32,36 @@ def test_known_people_are_reused_and_strangers_clustered() -> None:
 def test_mean_encoding() -> None:
     a, b = np.zeros(128, np.float32), np.ones(128, np.float32)
     assert (mean_encoding([a, b]) == 0.5).all()
+
+
+def _two_people_and_a_blur() -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """Two people 0.8 apart (as two actors often are) and one encoding halfway."""
+    rng = np.random.default_rng(3)
+    a = rng.normal(0, 0.09, 128)
+    step = rng.normal(0, 1, 128)
+    b = a + 0.8 * step / np.linalg.norm(step)
+    first = [(a + rng.normal(0, 0.015, 128)).astype(np.float32) for _ in range(8)]
+    second = [(b + rng.normal(0, 0.015, 128)).astype(np.float32) for _ in range(3)]
+    return first, second, ((a + b) / 2).astype(np.float32)
+
+
+def test_an_encoding_between_two_people_does_not_merge_them() -> None:
+    first, second, blur = _two_people_and_a_blur()
+    for order in range(12):  # the blurred face may come anywhere in the film
+        vectors = first + second
+        vectors.insert(order, blur)
+        labels = cluster(vectors)
+        labels.pop(order)
+        assert len(set(labels[:8])) == 1 and len(set(labels[8:])) == 1
+        assert labels[0] != labels[8], f"merged with the blur at {order}"
+
+
+def test_nan_encodings_are_people_of_their_own() -> None:
+    alice, bob = _person(1, 3), _person(2, 2)
+    nan = np.full(128, np.nan, np.float32)
+    assert cluster([alice[0], alice[1], nan]) == [0, 0, 1]
+    assert cluster([nan, nan]) == [0, 1]
+    result = assign_identities({7: [nan], 8: alice[:1]}, [alice[1], bob[0], nan])
+    assert result == [
+        Assignment(person_id=8), Assignment(new_cluster=0), Assignment(new_cluster=1),
+    ]
