@@ -150,6 +150,7 @@ def ingest_command(
     from curator.store.films import add_subtitle_track, register_film
     from curator.subtitles.emotion import analyze
     from curator.subtitles.loading import load_subtitles
+    from curator.subtitles.sdh import has_speech
 
     if langs and len(langs) not in (1, len(subs)):
         raise click.UsageError("give --lang once, or once per --subs")
@@ -166,7 +167,9 @@ def ingest_command(
     if check_offset and info.has_audio:
         from curator.cli.faces import estimate_offset_quietly
 
-        estimate = estimate_offset_quietly(film, [c.start_ms for d, *_ in tracks for c in d.cues])
+        # Only cues with spoken words meet speech onsets ("[music]" starts no speech).
+        starts = [c.start_ms for d, *_ in tracks for c in d.cues if has_speech(c.text)]
+        estimate = estimate_offset_quietly(film, starts)
 
     lines: list[str] = []  # printed once the transaction is committed
     with state().database().session() as session:

@@ -77,6 +77,9 @@ def speech_onsets(
     return np.array([i * hop_ms for i in onsets], np.int64)
 
 
+FULL_TRUST_MATCHES = 5
+
+
 def estimate_offset(
     cue_starts_ms: Sequence[int],
     onsets_ms: np.ndarray,
@@ -115,4 +118,7 @@ def estimate_offset(
     offset = int(lags[best] * hop_ms)
     nearest = np.abs(onsets[None, :] - (starts[:, None] + offset)).min(axis=1)
     matched = int((nearest <= tolerance_ms).sum())
+    # A lag that lines up one or two cues is found for any film: trust grows with the
+    # number of cues that agree, up to FULL_TRUST_MATCHES.
+    confidence *= min(1.0, matched / FULL_TRUST_MATCHES)
     return OffsetEstimate(offset, round(confidence, 3), matched, len(starts), len(onsets))

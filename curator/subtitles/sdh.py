@@ -63,6 +63,22 @@ def extract_evidence(cue: Cue, lexicon: Lexicon) -> tuple[Evidence, ...]:
     return tuple(e for _, e in found)
 
 
+def has_speech(text: str) -> bool:
+    """Whether a cue's text holds words someone says: not only sound or music
+    descriptions (`[door slams]`, `♪ ♪`, a lyric line) and speaker labels."""
+    text = _BRACKETS.sub(" ", _PAIRED_MUSIC.sub(" ", text))
+    for line in text.split("\n"):
+        stripped = _LEAD.sub("", line.strip())
+        if not stripped or _MUSIC_MARK.search(stripped) or stripped[0] == "#":
+            continue
+        label = _LABEL.match(stripped) if ":" in stripped else None
+        if label:
+            stripped = stripped[label.end() :]
+        if _LETTER.search(stripped):
+            return True
+    return False
+
+
 def _take_spans(
     pattern: re.Pattern[str],
     text: str,

@@ -142,3 +142,9 @@ def test_digital_silence_has_no_onsets_and_no_floor() -> None:
     levels = _envelope([15_000, 22_000, 30_500], length_ms=40_000)
     levels[:1200] = -100.0  # 12 s of silent leader: 30 % of the film
     assert list(speech_onsets(levels)) == pytest.approx([15_000, 22_000, 30_500], abs=30)
+
+
+def test_one_cue_on_one_onset_is_no_evidence() -> None:
+    # Any lag puts a single cue on a single onset: nothing to suggest from that.
+    estimate = estimate_offset([2_800], np.array([9_170]))
+    assert estimate.matched == 1 and estimate.confidence <= 0.2

@@ -260,3 +260,26 @@ def test_spanish_manner_and_negation(es: Lexicon) -> None:
 def test_evidence_in_reading_order(en: Lexicon) -> None:
     kinds = [e.kind for e in extract_evidence(Cue(0, 0, 1, "MARY: [laughs] so happy\n♪ la ♪"), en)]
     assert kinds == ["speaker", "sound", "lexical", "music"]
+
+
+@pytest.mark.parametrize(
+    "text, spoken",
+    [
+        ("Where were you?", True),
+        ("[laughs] Very funny.", True),
+        ("JOHN: Get down!", True),
+        ("- (whispering) Over here.\n- [door slams]", True),
+        ("[door slams]", False),
+        ("(sobbing)", False),
+        ("♪ soft piano music ♪", False),
+        ("♪ I love you so", False),
+        ("# And the rain falls #", False),
+        ("JOHN:", False),
+        ("- [gasps]\n- (groans)", False),
+    ],
+)
+def test_has_speech(text: str, spoken: bool) -> None:
+    # The subtitle-offset estimate only counts cues whose start meets someone speaking.
+    from curator.subtitles.sdh import has_speech
+
+    assert has_speech(text) is spoken
