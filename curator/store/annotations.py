@@ -1,8 +1,9 @@
 """Recording annotators' decisions on clips: the one write path the CLI and the review UI share.
 
 Each decision is an `Annotation` row (never overwritten); the clip's status and
-expression are then recomputed from all annotators' votes, every change logged,
-and the clip's `version` bumped. Passing `expected_version` makes the write fail
+expression are then recomputed from all annotators' votes (a current adjudication
+overrules the majority, see `consensus`), every change logged, and the clip's
+`version` bumped. Passing `expected_version` makes the write fail
 with `ConflictError` when someone else changed the clip since it was read.
 """
 
@@ -21,7 +22,7 @@ from curator.store.models import DECISIONS, Annotation, Clip, utcnow
 def votes_of(clip: Clip) -> list[Vote]:
     """The clip's non-retracted decisions, oldest first."""
     return [
-        Vote(a.annotator, a.decision, a.expression, a.reason)
+        Vote(a.annotator, a.decision, a.expression, a.reason, a.adjudication)
         for a in sorted(clip.annotations, key=lambda a: (a.created_at, a.id))
         if not a.retracted
     ]
@@ -74,8 +75,15 @@ def record_decision(
     expression: str | None = None,
     reason: str | None = None,
     expected_version: int | None = None,
+    adjudication: bool = False,
 ) -> Annotation:
-    """Store one annotator's decision and update the clip's consensus."""
+    """Store one annotator's decision and update the clip's consensus.
+
+    With `adjudication` the decision is final: while it stands (until it is retracted,
+    or the same person votes again without adjudicating, or a later adjudication), it
+    decides the clip whatever the majority says. A skip cannot adjudicate. The change
+    log records the clip's old → new status and expression with `annotator` as who.
+    """
     if decision not in DECISIONS:
         raise CuratorError(f"unknown decision {decision!r} (use {', '.join(DECISIONS)})")
     if decision == "confirm":
@@ -84,6 +92,8 @@ def record_decision(
         expression = canonical_label(expression, EMOTIONS)
     else:
         expression = None
+    if adjudication and decision == "skip":
+        raise CuratorError("a skip cannot adjudicate: confirm or reject the clip")
     claim_clip_version(
         session, clip, clip.version if expected_version is None else expected_version
     )
@@ -95,6 +105,7 @@ def record_decision(
         expression=expression,
         reason=reason,
         created_at=utcnow(),
+        adjudication=adjudication,
     )
     session.add(annotation)
     session.flush()

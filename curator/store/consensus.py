@@ -4,6 +4,12 @@ Each annotator's latest non-retracted decision is one vote: an expression when t
 confirmed, "reject" when they rejected; skips do not vote. The majority wins; a tie
 between the top choices stays undecided ("disputed"). The vote distribution is kept
 as a soft label, as FER+ does.
+
+An adjudication is a reviewer's final word: when any annotator's current vote is an
+adjudication, the most recent such vote decides the label instead of the majority.
+It still counts as that reviewer's one vote in the distribution, so the soft label
+and `disputed` keep showing how far the annotators agree. Undoing (retracting) the
+adjudication hands the clip back to the majority.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ class Vote:
     decision: str  # confirm, reject, skip
     expression: str | None = None
     reason: str | None = None
+    adjudication: bool = False  # a reviewer's final decision, overruling the majority
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +37,7 @@ class Verdict:
     reject_reason: str | None
     votes: dict[str, int]  # expression or "reject" → number of annotators
     disputed: bool  # annotators disagree (whether or not a majority exists)
+    adjudicated_by: str | None = None  # who settled the clip, when an adjudication did
 
     @property
     def soft_label(self) -> dict[str, float]:
@@ -48,23 +56,46 @@ def latest_votes(decisions: Iterable[Vote]) -> list[Vote]:
     return list(last.values())
 
 
+def _choice(vote: Vote) -> str | None:
+    return REJECT if vote.decision == "reject" else vote.expression
+
+
 def consensus(decisions: Iterable[Vote]) -> Verdict:
-    """Majority verdict over chronological, non-retracted decisions."""
+    """The verdict over chronological, non-retracted decisions.
+
+    The rule, in order:
+
+    1. Each annotator's latest non-skip decision is their one vote (`votes` counts them
+       all, adjudicators included; `disputed` is true when they are not all the same).
+    2. If any of those current votes is an adjudication, the most recent adjudication
+       decides: confirmed with its expression, or rejected with its reason.
+    3. Otherwise the majority decides; a tie between the top choices stays `proposed`.
+    """
     decisions = list(decisions)
     votes = latest_votes(decisions)
-    counts = Counter(REJECT if v.decision == "reject" else v.expression for v in votes)
-    counts.pop(None, None)
+    counts: Counter[str] = Counter(c for v in votes if (c := _choice(v)) is not None)
     if not counts:
         return Verdict("proposed", None, None, {}, disputed=False)
     ranked = counts.most_common()
     disputed = len(ranked) > 1
+    # The latest adjudication among the current votes (`votes` is in first-seen order,
+    # so the chronological `decisions` say which came last).
+    current = {id(v) for v in votes}
+    adjudications = [
+        v for v in decisions if id(v) in current and v.adjudication and _choice(v) is not None
+    ]
+    if adjudications:
+        final = adjudications[-1]
+        if final.decision == "reject":
+            return Verdict("rejected", None, final.reason, dict(counts), disputed,
+                           adjudicated_by=final.annotator)
+        return Verdict("confirmed", final.expression, None, dict(counts), disputed,
+                       adjudicated_by=final.annotator)
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return Verdict("proposed", None, None, dict(counts), disputed=True)
     winner = ranked[0][0]
     if winner == REJECT:
-        # The most recently given reason among the current reject votes (`votes` is in
-        # first-seen order, so a re-reject with a new reason would not come last there).
-        current = {id(v) for v in votes}
+        # The most recently given reason among the current reject votes.
         reasons = [
             v.reason for v in decisions
             if id(v) in current and v.decision == "reject" and v.reason

@@ -208,7 +208,7 @@ class ClipSubject(Base):
 
 
 class Annotation(Base):
-    """One annotator's decision on one clip; several per clip, never overwritten."""
+    """One annotator's decision on one clip (or a reviewer's adjudication); never overwritten."""
 
     __tablename__ = "annotations"
     __table_args__ = (
@@ -224,6 +224,9 @@ class Annotation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # An undone decision stays in the table (append-only history) but no longer counts.
     retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A reviewer's final word: the latest current adjudication decides the clip's label,
+    # whatever the majority says (it still counts as one vote in the soft label).
+    adjudication: Mapped[bool] = mapped_column(Boolean, default=False)
 
     clip: Mapped[Clip] = relationship(back_populates="annotations")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from curator.errors import ConflictError, LabelError
+from curator.errors import ConflictError, CuratorError, LabelError
 from curator.store.annotations import record_decision, retract_decision
 from curator.store.db import Database
 from curator.store.models import Annotation, ChangeLog, Clip
@@ -96,3 +96,24 @@ def test_retracting_twice_changes_nothing_the_second_time(database: Database) ->
         version = sad.version
         retract_decision(session, vote, who="bob")
         assert sad.version == version and sad.status == "rejected"
+
+
+def test_an_adjudication_overrules_the_majority_and_is_logged(database: Database) -> None:
+    populate(database)  # ann and bob confirmed Happy
+    with database.session() as session:
+        happy = _clip(session, "Happy")
+        judged = record_decision(session, happy, annotator="judge", decision="confirm",
+                                 expression="Sad", adjudication=True)
+        assert judged.adjudication
+        assert (happy.status, happy.expression) == ("confirmed", "Sad")  # 2–1 overruled
+        log = session.scalars(
+            select(ChangeLog).where(ChangeLog.clip_id == happy.id, ChangeLog.entity == "clip")
+            .order_by(ChangeLog.id)
+        ).all()
+        assert [(c.who, c.field, c.old, c.new) for c in log][-1] == (
+            "judge", "expression", "Happy", "Sad")
+        retract_decision(session, judged, who="judge")  # undo: the majority rules again
+        assert (happy.status, happy.expression) == ("confirmed", "Happy")
+        with pytest.raises(CuratorError, match="skip cannot adjudicate"):
+            record_decision(session, happy, annotator="judge", decision="skip",
+                            adjudication=True)

@@ -47,3 +47,82 @@ def test_reject_reason_is_the_latest_one_given() -> None:
     ])
     assert verdict.status == "rejected" and verdict.reject_reason == "too short"
     assert verdict.votes == {"reject": 2}
+
+
+def test_adjudication_overrules_a_two_to_one_majority() -> None:
+    verdict = consensus([
+        Vote("a", "confirm", "Happy"),
+        Vote("b", "confirm", "Happy"),
+        Vote("judge", "confirm", "Sad", adjudication=True),
+    ])
+    assert (verdict.status, verdict.expression) == ("confirmed", "Sad")
+    assert verdict.adjudicated_by == "judge"
+    # the adjudicator's vote counts once, like anyone's: the soft label stays honest
+    assert verdict.votes == {"Happy": 2, "Sad": 1} and verdict.disputed
+    assert verdict.soft_label == {"Happy": 2 / 3, "Sad": 1 / 3}
+
+
+def test_majority_verdicts_name_no_adjudicator() -> None:
+    verdict = consensus([Vote("a", "confirm", "Happy"), Vote("b", "confirm", "Happy")])
+    assert verdict.adjudicated_by is None and not verdict.disputed
+
+
+def test_adjudication_settles_a_tie_and_can_reject() -> None:
+    tie = [Vote("a", "confirm", "Sad"), Vote("b", "confirm", "Fear")]
+    settled = consensus([*tie, Vote("judge", "confirm", "Fear", adjudication=True)])
+    assert (settled.status, settled.expression) == ("confirmed", "Fear")
+    assert settled.votes == {"Sad": 1, "Fear": 2} and settled.disputed
+    rejected = consensus([*tie, Vote("judge", "reject", reason="no face", adjudication=True)])
+    assert (rejected.status, rejected.expression, rejected.reject_reason) == (
+        "rejected", None, "no face")
+    assert rejected.adjudicated_by == "judge"
+
+
+def test_a_lone_adjudication_corrects_a_single_confirmation() -> None:
+    verdict = consensus([
+        Vote("a", "confirm", "Happy"), Vote("judge", "confirm", "Neutral", adjudication=True)
+    ])
+    assert (verdict.status, verdict.expression) == ("confirmed", "Neutral")  # not a 1–1 tie
+
+
+def test_the_latest_adjudication_wins_between_two_adjudicators() -> None:
+    verdict = consensus([
+        Vote("a", "confirm", "Happy"),
+        Vote("judge", "confirm", "Sad", adjudication=True),
+        Vote("chief", "confirm", "Angry", adjudication=True),
+        Vote("b", "confirm", "Sad"),  # a later ordinary vote does not undo the adjudication
+    ])
+    assert (verdict.expression, verdict.adjudicated_by) == ("Angry", "chief")
+    assert verdict.votes == {"Happy": 1, "Sad": 2, "Angry": 1}
+    # the first adjudicator re-adjudicating later wins again
+    again = consensus([
+        Vote("judge", "confirm", "Sad", adjudication=True),
+        Vote("chief", "confirm", "Angry", adjudication=True),
+        Vote("judge", "confirm", "Fear", adjudication=True),
+    ])
+    assert (again.expression, again.adjudicated_by) == ("Fear", "judge")
+
+
+def test_without_the_adjudication_the_majority_rules_again() -> None:
+    """Undo drops the adjudication from the decisions: the 2–1 majority decides again."""
+    majority = [Vote("a", "confirm", "Happy"), Vote("b", "confirm", "Happy")]
+    judged = consensus([*majority, Vote("judge", "confirm", "Sad", adjudication=True)])
+    undone = consensus(majority)
+    assert judged.expression == "Sad" and undone.expression == "Happy"
+    assert undone.adjudicated_by is None
+    # the adjudicator voting again without adjudicating is only one vote again
+    revoted = consensus([
+        *majority,
+        Vote("judge", "confirm", "Sad", adjudication=True),
+        Vote("judge", "confirm", "Sad"),
+    ])
+    assert (revoted.expression, revoted.adjudicated_by) == ("Happy", None)
+    assert revoted.votes == {"Happy": 2, "Sad": 1}
+
+
+def test_a_skip_after_an_adjudication_keeps_it() -> None:
+    verdict = consensus([
+        Vote("a", "confirm", "Happy"), Vote("b", "confirm", "Happy"),
+        Vote("judge", "confirm", "Sad", adjudication=True), Vote("judge", "skip"),
+    ])
+    assert (verdict.expression, verdict.adjudicated_by) == ("Sad", "judge")

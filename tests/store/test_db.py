@@ -38,6 +38,34 @@ def test_old_database_is_brought_to_head(tmp_path: Path) -> None:
         db.close()
 
 
+def test_database_before_adjudication_is_upgraded_and_keeps_its_votes(tmp_path: Path) -> None:
+    """A 0002 database gains `annotations.adjudication`; existing votes are not adjudications."""
+    path = tmp_path / "v2.db"
+    db = open_database(f"sqlite:///{path}", migrate=False)
+    upgrade(db.engine, "0002_faces")
+    db.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO films (id, sha256, path, title, duration_ms, fps, width, height, "
+                     "rotation, variable_fps, subs_offset_ms, ingested_at) VALUES (1, 'f', "
+                     "'/f.mp4', 'f', 10000, 25.0, 64, 64, 0, 0, 0, '2026-01-01 00:00:00')")
+        conn.execute("INSERT INTO clips (id, film_id, start_ms, end_ms, status, score, version, "
+                     "created_at, updated_at) VALUES (1, 1, 0, 2000, 'confirmed', 0.5, 2, "
+                     "'2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+        conn.execute("INSERT INTO annotations (clip_id, annotator, decision, expression, "
+                     "created_at, retracted) VALUES (1, 'ann', 'confirm', 'Sad', "
+                     "'2026-01-01 00:00:00', 0)")
+    db = open_database(f"sqlite:///{path}")
+    try:
+        assert current_revision(db.engine) == head_revision() == "0003_adjudication"
+        from curator.store.models import Annotation
+
+        with db.session() as session:
+            (annotation,) = session.query(Annotation).all()
+            assert (annotation.annotator, annotation.adjudication) == ("ann", False)
+    finally:
+        db.close()
+
+
 def test_models_match_migrations(tmp_path: Path) -> None:
     """A migrated database has every column the ORM expects (no forgotten revision)."""
     db = open_database(f"sqlite:///{tmp_path / 'm.db'}")
