@@ -188,6 +188,8 @@ def _clip_element(
         _set(item, "reason", annotation.reason)
         if annotation.retracted:
             item.set("retracted", "true")
+        if annotation.adjudication:  # only when true: older files and readers stay as they were
+            item.set("adjudication", "true")
     for change in changes:
         item = etree.SubElement(review, "change")
         item.set("at", timestamp(change.at))

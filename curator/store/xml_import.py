@@ -297,6 +297,7 @@ def _import_clip(
                 reason=item.get("reason"),
                 created_at=when(item.get("at", "")),
                 retracted=_flag(item, "retracted", False),
+                adjudication=_flag(item, "adjudication", False),
             )
         )
     for item in review.iterfind("change"):

@@ -10,7 +10,9 @@ from lxml import etree
 from sqlalchemy import select
 
 from curator.errors import XMLValidationError
+from curator.store.annotations import record_decision, votes_of
 from curator.store.changes import set_field
+from curator.store.consensus import consensus
 from curator.store.db import Database, open_database
 from curator.store.models import Clip, Film
 from curator.store.xml_export import film_to_xml
@@ -70,6 +72,37 @@ def test_round_trip_through_a_new_database_is_identical(database: Database, tmp_
             again = import_film_xml(session, path)
             assert (again.clips_added, again.clips_existing) == (0, 2)
             assert len(session.scalars(select(Clip)).all()) == 2
+    finally:
+        fresh.close()
+
+
+def test_an_adjudication_round_trips_and_only_it_is_marked(
+    database: Database, tmp_path: Path
+) -> None:
+    populate(database)  # ann and bob confirmed the Happy clip
+    with database.session() as session:
+        happy = session.scalars(select(Clip).where(Clip.proposed_label == "Happy")).one()
+        record_decision(session, happy, annotator="judge", decision="confirm",
+                        expression="Surprise", adjudication=True)
+    first = _export(database)
+    document = etree.fromstring(first)
+    assert schema().validate(document), schema().error_log
+    happy_node = document.findall("clip")[0]
+    assert happy_node.get("expression") == "Surprise"
+    marks = [(a.get("annotator"), a.get("adjudication"))
+             for a in happy_node.findall("review/annotation")]
+    assert marks == [("ann", None), ("bob", None), ("judge", "true")]
+    path = tmp_path / "film.xml"
+    path.write_bytes(first)
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        with fresh.session() as session:
+            import_film_xml(session, path)
+        assert _export(fresh) == first
+        with fresh.session() as session:
+            clip = session.scalars(select(Clip).where(Clip.proposed_label == "Happy")).one()
+            assert [a.adjudication for a in clip.annotations] == [False, False, True]
+            assert consensus(votes_of(clip)).adjudicated_by == "judge"
     finally:
         fresh.close()
 
@@ -156,6 +189,7 @@ def test_booleans_one_and_zero_are_read(database: Database, tmp_path: Path) -> N
         ('variableFps="false"', 'variableFps="1"'),
         ('main="true"', 'main="0"'),
         ('decision="confirm"', 'decision="confirm" retracted=" 1 "'),
+        ('annotator="bob"', 'annotator="bob" adjudication="1"'),
     )
     fresh = _import_fresh(tmp_path, path)
     try:
@@ -165,6 +199,8 @@ def test_booleans_one_and_zero_are_read(database: Database, tmp_path: Path) -> N
             happy = film.clips[0]
             assert happy.subjects[0].is_main is False
             assert sorted(a.retracted for a in happy.annotations) == [False, True]
+            assert [(a.annotator, a.adjudication) for a in happy.annotations] == [
+                ("ann", False), ("bob", True)]
     finally:
         fresh.close()
 
