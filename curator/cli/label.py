@@ -23,23 +23,31 @@ DB_ID = click.IntRange(-(2**63), 2**63 - 1)
 @click.option("--film", "film_id", type=DB_ID, help="With --accept-proposed: only this film.")
 @click.option("--annotator", help="Who is deciding [env CURATOR_ANNOTATOR; else the name "
                                    "`curator review` remembered; else the OS user].")
+@click.option("--adjudicate", is_flag=True,
+              help="With CLIP_IDs: make the decision final. It sets the label whatever the "
+                   "other annotators voted, until it is undone or another adjudication "
+                   "follows; it still counts as one vote in the soft label.")
 def label_command(
     clip_ids: tuple[int, ...],
     expression: str | None,
     accept_proposed: bool,
     film_id: int | None,
     annotator: str | None,
+    adjudicate: bool,
 ) -> None:
     """Confirm clips with an expression, without the review UI.
 
     \b
-    curator label 12 15 --expression happy     confirm clips 12 and 15 as Happy
-    curator label --accept-proposed --film 1   confirm film 1's proposals as proposed
+    curator label 12 15 --expression happy          confirm clips 12 and 15 as Happy
+    curator label --accept-proposed --film 1        confirm film 1's proposals as proposed
+    curator label 12 --expression sad --adjudicate  settle clip 12 as Sad, overruling votes
 
     Each decision is an annotation by --annotator; the clip's status and expression
     follow from all annotators' votes, and every change is logged. --accept-proposed
     leaves alone clips already decided (confirmed, or rejected by a reviewer or by the
-    face check) and clips whose annotators tie. A clip id that does not exist is
+    face check) and clips whose annotators tie. With --adjudicate the decision is a
+    reviewer's final word: it decides the clip instead of the majority (the change log
+    records old → new with --annotator as who). A clip id that does not exist is
     reported and skipped; the command then exits 1.
     """
     from curator.labels import EMOTIONS, canonical_label
@@ -58,6 +66,9 @@ def label_command(
                                "drop --expression")
     if film_id is not None and not accept_proposed:
         raise click.UsageError("--film goes with --accept-proposed")
+    if adjudicate and accept_proposed:
+        raise click.UsageError("--adjudicate settles the CLIP_IDs given; it does not go "
+                               "with --accept-proposed")
     label = canonical_label(expression, EMOTIONS) if expression is not None else None
     # The same name, checked and stripped the same way, as the review UI records.
     who = resolve_annotator(annotator)
@@ -78,8 +89,10 @@ def label_command(
                     continue
                 work.append((clip, label))
         for clip, name in work:
-            record_decision(session, clip, annotator=who, decision="confirm", expression=name)
+            record_decision(session, clip, annotator=who, decision="confirm", expression=name,
+                            adjudication=adjudicate)
             confirmed += 1
-    out.print(f"{confirmed} clip(s) confirmed by {who}")
+    by = f"adjudicator {who}" if adjudicate else who
+    out.print(f"{confirmed} clip(s) confirmed by {by}")
     if missing:
         raise click.exceptions.Exit(1)

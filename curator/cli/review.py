@@ -23,7 +23,13 @@ QUEUE_CHOICE = click.Choice(["proposed", "disputed", "suspect", "mine", "all"])
 @click.option("--stats", is_flag=True,
               help="Print inter-annotator agreement (Cohen's and Fleiss' kappa, "
                    "Krippendorff's alpha, per class, confusion) instead of opening the UI.")
-def review_command(annotator: str | None, queue: str, film_id: int | None, stats: bool) -> None:
+@click.option("--adjudicate", is_flag=True,
+              help="Every confirm and reject of this session is an adjudication: final, "
+                   "it sets the clip's label whatever the other annotators voted (until "
+                   "undone); it still counts as one vote in the soft label and agreement.")
+def review_command(
+    annotator: str | None, queue: str, film_id: int | None, stats: bool, adjudicate: bool
+) -> None:
     """Confirm, fix or reject proposed clips in a keyboard-only terminal UI.
 
     \b
@@ -31,7 +37,9 @@ def review_command(annotator: str | None, queue: str, film_id: int | None, stats
     enter accept, x reject, s skip, u undo, e person, [ ] { } boundaries,
     n/p next/previous, / filter, k agreement, ? help, q quit.
     Every decision is saved at once; the next start resumes at your first
-    undecided clip.
+    undecided clip. A clip's label is the majority of the annotators' votes;
+    with --adjudicate (e.g. --queue disputed --adjudicate) your decisions
+    settle clips instead, and the clip view says "decided by adjudicator NAME".
     """
     from curator.review.config import remember_annotator, resolve_annotator
     from curator.store.films import get_film
@@ -40,6 +48,8 @@ def review_command(annotator: str | None, queue: str, film_id: int | None, stats
     if film_id is not None:
         with database.session() as session:
             get_film(session, film_id)
+    if stats and adjudicate:
+        raise click.UsageError("--adjudicate is for labelling in the UI; drop it with --stats")
     if stats:
         from curator.review.stats import full_report, load_report
 
@@ -52,6 +62,6 @@ def review_command(annotator: str | None, queue: str, film_id: int | None, stats
     from curator.store.review_queries import QueueSpec
 
     ReviewApp(
-        database, annotator=name,
+        database, annotator=name, adjudicate=adjudicate,
         spec=QueueSpec(queue=queue, annotator=name, film_id=film_id),
     ).run()

@@ -46,12 +46,14 @@ class ReviewApp(App[None]):
         frame_source: FrameSource | None = None,
         player_finder: Callable[[], str | None] = find_player,
         keyframes: int = 3,
+        adjudicate: bool = False,
     ) -> None:
         super().__init__()
         self.database = database
         self.annotator = annotator
+        self.adjudicate = adjudicate  # every confirm / reject of this session is final
         self.spec = spec or QueueSpec(annotator=annotator)
-        self.controller = ReviewController(database, annotator)
+        self.controller = ReviewController(database, annotator, adjudicate=adjudicate)
         self.loader = PreviewLoader(database, frame_source or _default_frames(), count=keyframes,
                                     draw=draw_strips)
         self.player_finder = player_finder

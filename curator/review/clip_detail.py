@@ -18,10 +18,12 @@ def clock(ms: int) -> str:
 
 def vote_label(vote: VoteView) -> str:
     if vote.decision == "confirm":
-        return vote.expression or "?"
-    if vote.decision == "reject":
-        return f"reject ({vote.reason})" if vote.reason else "reject"
-    return "skip"
+        label = vote.expression or "?"
+    elif vote.decision == "reject":
+        label = f"reject ({vote.reason})" if vote.reason else "reject"
+    else:
+        return "skip"
+    return f"{label} (adjudication)" if vote.adjudication else label
 
 
 def detail_text(view: ClipView) -> Text:
@@ -66,6 +68,10 @@ def detail_text(view: ClipView) -> Text:
             if verdict.disputed:
                 tie = verdict.status == "proposed"
                 text.append("  TIE — undecided" if tie else "  disputed", style="bold red")
+            text.append("\n")
+        if verdict.adjudicated_by is not None:
+            text.append("decided by adjudicator ", style="magenta")
+            text.append(verdict.adjudicated_by, style="bold magenta")
             text.append("\n")
     else:
         text.append("no votes yet\n", style="grey50")

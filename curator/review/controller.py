@@ -102,9 +102,11 @@ def _remove_if_unused(
 class ReviewController:
     """The write side of one annotator's review session."""
 
-    def __init__(self, database: Database, annotator: str) -> None:
+    def __init__(self, database: Database, annotator: str, *, adjudicate: bool = False) -> None:
         self.database = database
         self.annotator = annotator
+        # An adjudicating session's confirms and rejects are final (skips stay skips).
+        self.adjudicate = adjudicate
         self._undo: list[_UndoEntry] = []
         self._written: dict[int, int] = {}  # clip id → version after our last write
         self._persons_written: dict[int, int] = {}  # actor id → version after our last rename
@@ -158,7 +160,9 @@ class ReviewController:
         expression: str | None = None,
         reason: str | None = None,
     ) -> Outcome:
-        """Record this annotator's confirm / reject / skip on a clip."""
+        """Record this annotator's confirm / reject / skip on a clip (an adjudication when
+        the session adjudicates)."""
+        adjudication = self.adjudicate and decision != "skip"
 
         def work(session: Session) -> tuple[str, Clip, _UndoEntry | None]:
             clip = self._clip(session, clip_id)
@@ -166,9 +170,12 @@ class ReviewController:
                 session, clip, annotator=self.annotator, decision=decision,
                 expression=expression, reason=reason,
                 expected_version=self._expected(clip_id, seen_version),
+                adjudication=adjudication,
             )
             what = {"confirm": f"confirmed {annotation.expression}",
                     "reject": f"rejected ({reason or 'no reason'})", "skip": "skipped"}[decision]
+            if adjudication:
+                what += " by adjudication"
             entry = _UndoEntry(clip_id, what, annotation_id=annotation.id)
             return f"clip {clip_id} {what}", clip, entry
 

@@ -21,7 +21,7 @@ def history_table(clip_id: int, entries: list[HistoryEntry]) -> Table:
     for e in entries:
         table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.who, e.what,
                       e.old if e.old is not None else "—", e.new if e.new is not None else "—",
-                      style="grey50" if e.what == "vote (undone)" else "")
+                      style="grey50" if e.what.endswith("(undone)") else "")
     if not entries:
         table.add_row("—", "", "no votes or edits yet", "", "")
     return table

@@ -186,8 +186,11 @@ class ReviewScreen(Screen[None]):
     def _update_topbar(self) -> None:
         pending = self.writer.pending
         saving = f"  [yellow]saving {pending}…[/yellow]" if pending else "  [green]saved[/green]"
+        # One line: an adjudicating session says so first, its decisions being final.
+        role = ("[b magenta]ADJUDICATING[/b magenta] as" if self.controller.adjudicate
+                else "annotator")
         self.query_one("#topbar", Static).update(
-            f"[b]curator review[/b]  annotator [b cyan]{escape(self.controller.annotator)}[/b cyan]"
+            f"[b]curator review[/b]  {role} [b cyan]{escape(self.controller.annotator)}[/b cyan]"
             f"  {escape(describe(self.queue.spec))}"
             f"  clip {self.queue.index + 1 if self.queue.current else 0} of {self.queue.total}"
             f"{saving}  ? help"

@@ -77,6 +77,7 @@ class VoteView:
     expression: str | None
     reason: str | None
     at: datetime
+    adjudication: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +227,11 @@ def clip_view(session: Session, clip_id: int, *, annotator: str) -> ClipView:
         if a.decision == "skip" and earlier is not None and earlier.decision != "skip":
             continue
         latest[a.annotator] = VoteView(a.annotator, a.decision, a.expression, a.reason,
-                                       a.created_at)
-    verdict = consensus(Vote(a.annotator, a.decision, a.expression, a.reason) for a in annotations)
+                                       a.created_at, a.adjudication)
+    verdict = consensus(
+        Vote(a.annotator, a.decision, a.expression, a.reason, a.adjudication)
+        for a in annotations
+    )
     return ClipView(
         id=clip.id,
         film_id=film.id,
@@ -258,7 +262,7 @@ def clip_view(session: Session, clip_id: int, *, annotator: str) -> ClipView:
 class HistoryEntry:
     at: datetime
     who: str
-    what: str  # "vote", "vote (undone)", or "<entity>.<field>"
+    what: str  # "vote", "adjudication" (either may end " (undone)"), or "<entity>.<field>"
     old: str | None
     new: str | None
 
@@ -275,8 +279,9 @@ def clip_history(session: Session, clip_id: int) -> list[HistoryEntry]:
         vote = a.expression if a.decision == "confirm" else a.decision
         if a.reason:
             vote = f"{vote} ({a.reason})"
+        kind = "adjudication" if a.adjudication else "vote"
         entries.append(
-            HistoryEntry(a.created_at, a.annotator, "vote (undone)" if a.retracted else "vote",
+            HistoryEntry(a.created_at, a.annotator, f"{kind} (undone)" if a.retracted else kind,
                          None, vote)
         )
     return sorted(entries, key=lambda e: e.at)

@@ -69,6 +69,37 @@ def test_unknown_clip_is_reported_and_the_rest_confirmed(
     assert "no clip with id 999" in result.output and "1 clip(s) confirmed" in result.output
 
 
+def test_adjudicate_overrules_the_majority_and_is_logged(
+    curator: Curator, proposed: list[dict]
+) -> None:
+    clip = proposed[0]["id"]
+    for who in ("ann", "bob"):
+        assert curator("label", clip, "--expression", "Happy", "--annotator", who).exit_code == 0
+    plain = curator("label", clip, "--expression", "Sad", "--annotator", "cy")
+    assert plain.exit_code == 0  # an ordinary vote: 2–1, still Happy
+    result = curator("label", clip, "--expression", "sad", "--annotator", "judge",
+                     "--adjudicate")
+    assert result.exit_code == 0, result.output
+    assert "1 clip(s) confirmed by adjudicator judge" in result.output
+    after = {c["id"]: c for c in json.loads(curator("clips", "--json").output)}
+    assert (after[clip]["status"], after[clip]["label"]) == ("confirmed", "Sad")
+    assert _rows(curator.db_path, "SELECT annotator, expression, adjudication FROM annotations "
+                                  f"WHERE clip_id = {clip} ORDER BY id") == [
+        ("ann", "Happy", 0), ("bob", "Happy", 0), ("cy", "Sad", 0), ("judge", "Sad", 1)]
+    changes = _rows(curator.db_path, "SELECT who, field, old, new FROM change_log "
+                                     f"WHERE clip_id = {clip} ORDER BY id")
+    assert changes == [
+        ("ann", "status", "proposed", "confirmed"),
+        ("ann", "expression", None, "Happy"),
+        ("judge", "expression", "Happy", "Sad"),
+    ]
+
+
+def test_adjudicate_does_not_go_with_accept_proposed(curator: Curator) -> None:
+    result = curator("label", "--accept-proposed", "--adjudicate")
+    assert result.exit_code == 2 and "does not go with --accept-proposed" in result.output
+
+
 @pytest.mark.parametrize(
     "args, fragment",
     [

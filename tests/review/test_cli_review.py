@@ -21,7 +21,8 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     calls: list[dict[str, object]] = []
 
     def fake_run(app) -> None:  # type: ignore[no-untyped-def]
-        calls.append({"annotator": app.annotator, "spec": app.spec})
+        calls.append({"annotator": app.annotator, "spec": app.spec,
+                      "adjudicate": app.controller.adjudicate})
 
     monkeypatch.setattr("curator.review.app.ReviewApp.run", fake_run)
     return calls
@@ -80,6 +81,24 @@ def test_stats_prints_agreement_without_the_ui(sample: Sample, opened) -> None: 
                      "Confusion: ann (rows) vs bob (columns)"):
         assert fragment in result.output
     assert opened == []
+
+
+def test_adjudicate_reaches_the_session_and_stats_count_it(sample: Sample, opened) -> None:  # type: ignore[no-untyped-def]
+    result = _review(sample, "--annotator", "judge", "--queue", "disputed", "--adjudicate")
+    assert result.exit_code == 0, result.output
+    assert opened[0]["adjudicate"] is True and opened[0]["annotator"] == "judge"
+    assert _review(sample, "--annotator", "ann").exit_code == 0
+    assert opened[1]["adjudicate"] is False  # not remembered: each session asks for it
+    assert "--adjudicate" in _review(sample, "--help").output
+    refused = _review(sample, "--stats", "--adjudicate")
+    assert refused.exit_code == 2 and "drop it with --stats" in refused.output
+    ann = ReviewController(sample.db, "ann")
+    judge = ReviewController(sample.db, "judge", adjudicate=True)
+    assert ann.decide(sample.clip_ids[0], 1, "confirm", "Happy").ok
+    assert judge.decide(sample.clip_ids[0], 2, "confirm", "Sad").ok
+    result = _review(sample, "--stats")
+    assert result.exit_code == 0, result.output
+    assert "Confusion: ann (rows) vs judge (columns)" in result.output
 
 
 def test_stats_on_a_database_without_votes(sample: Sample) -> None:
