@@ -79,25 +79,36 @@ def latest_votes_subquery():  # type: ignore[no-untyped-def]
             Annotation.clip_id.label("clip_id"),
             Annotation.annotator.label("annotator"),
             vote_value().label("vote"),
+            Annotation.adjudication.label("adjudication"),
             rank.label("rank"),
         )
         .where(Annotation.retracted.is_(False), Annotation.decision != "skip")
         .subquery()
     )
     return (
-        select(ranked.c.clip_id, ranked.c.annotator, ranked.c.vote)
+        select(ranked.c.clip_id, ranked.c.annotator, ranked.c.vote, ranked.c.adjudication)
         .where(ranked.c.rank == 1)
         .subquery()
     )
 
 
+def adjudicated_clip_ids() -> Select[tuple[int]]:
+    """Clips an adjudication decides (one of the current votes is an adjudication)."""
+    latest = latest_votes_subquery()
+    return select(latest.c.clip_id).where(latest.c.adjudication.is_(True))
+
+
 def disputed_clip_ids() -> Select[tuple[int]]:
-    """Clips whose annotators' current votes are not all the same."""
+    """Clips whose annotators' current votes are not all the same, and that no
+    adjudication has settled (those need nobody's attention any more)."""
     latest = latest_votes_subquery()
     return (
         select(latest.c.clip_id)
         .group_by(latest.c.clip_id)
-        .having(func.count(distinct(latest.c.vote)) > 1)
+        .having(
+            func.count(distinct(latest.c.vote)) > 1,
+            func.max(case((latest.c.adjudication.is_(True), 1), else_=0)) == 0,
+        )
     )
 
 
@@ -114,9 +125,11 @@ def _suspect() -> ColumnElement[bool]:
     model_disagrees = exists().where(
         Prediction.clip_id == Clip.id, Prediction.label != Clip.expression
     )
+    # An adjudicator's decision is final: it is not suspect any more.
     return and_(
         Clip.status == "confirmed",
         Clip.expression.is_not(None),
+        Clip.id.not_in(adjudicated_clip_ids()),
         or_(
             and_(Clip.proposed_label.is_not(None), Clip.proposed_label != Clip.expression),
             model_disagrees,

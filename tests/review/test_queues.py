@@ -84,6 +84,22 @@ def test_queues_select_the_right_clips(sample: Sample) -> None:
         assert queue_position(session, spec, (sample.film_id, 17_000, 19_400)) == 2
 
 
+def test_an_adjudicated_clip_leaves_the_disputed_and_suspect_queues(sample: Sample) -> None:
+    c = sample.clip_ids
+    ann, bob = ReviewController(sample.db, "ann"), ReviewController(sample.db, "bob")
+    ann.decide(c[1], 1, "confirm", "Sad")     # a tie: disputed
+    bob.decide(c[1], 2, "confirm", "Neutral")
+    ann.decide(c[2], 1, "confirm", "Surprise")  # contradicts the subtitle's Fear: suspect
+    assert _ids(sample, QueueSpec(queue="disputed", annotator="ann")) == [c[1]]
+    assert _ids(sample, QueueSpec(queue="suspect", annotator="ann")) == [c[2]]
+    judge = ReviewController(sample.db, "judge", adjudicate=True)
+    judge.decide(c[1], 3, "confirm", "Sad")
+    judge.decide(c[2], 2, "confirm", "Surprise")
+    # Settled by the adjudicator: nobody needs to look at them again.
+    assert _ids(sample, QueueSpec(queue="disputed", annotator="ann")) == []
+    assert _ids(sample, QueueSpec(queue="suspect", annotator="ann")) == []
+
+
 def test_walking_a_queue_across_pages(sample: Sample, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(queues, "PAGE", 2)  # force a page read every two clips
     queue = ReviewQueue(sample.db, QueueSpec(queue="all", annotator="ann"))
