@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("torch", "cv2", "face_recognition", "dlib", "textual", "moviepy", "matplotlib")
+HEAVY = ("torch", "cv2", "face_recognition", "dlib", "textual", "matplotlib", "av")
 
 
 def test_help_does_not_import_heavy_libraries() -> None:

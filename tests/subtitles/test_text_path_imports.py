@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-FORBIDDEN = ("torch", "cv2", "face_recognition", "moviepy", "sqlalchemy", "textual", "numpy")
+FORBIDDEN = ("torch", "cv2", "face_recognition", "av", "sqlalchemy", "textual", "numpy")
 
 SCRIPT = f"""
 import sys
