@@ -206,6 +206,13 @@ def _description(match: re.Match[str], lexicon: Lexicon) -> list[Evidence]:
         if names == len(words):
             evidence.append(Evidence(part.strip(), "speaker", None, 0.0))
             continue
+        if names:
+            # "[voice breaking]", "[voz quebrada]": a lexicon phrase that starts with a
+            # speaker word is the phrase, not a speaker and a leftover.
+            for hit in lexicon.scan(folded, "description"):
+                if hit.start < names < hit.end:
+                    names = hit.start
+                    break
         if names and folded[names] in lexicon.vocabulary:
             # "[Ángeles ríe]", "( men chanting )": who, then what.
             evidence.append(Evidence(" ".join(words[:names]), "speaker", None, 0.0))
