@@ -25,8 +25,8 @@ from curator.train.cli import predict_command, train_command
     "--db",
     "db_url",
     metavar="URL",
-    help="Database: an SQLAlchemy URL or an SQLite file path "
-    "[env CURATOR_DB; default ./curator.db].",
+    help="Database: an SQLAlchemy URL or an SQLite file path, given before the "
+    "command (curator --db F.db ingest …) [env CURATOR_DB; default ./curator.db].",
 )
 @click.version_option(__version__, prog_name="curator")
 @click.pass_context

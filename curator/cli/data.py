@@ -138,8 +138,9 @@ def ingest_command(
     Probes the video (duration, frame rate, size, rotation, variable frame rate),
     reads and analyses each subtitle file, and stores everything in one
     transaction: if any input is bad, nothing is written. Ingesting the same film
-    again (found by content hash, even after a rename) changes nothing except
-    adding tracks not seen before.
+    again (found by content hash, even after a rename) adds only tracks not seen
+    before, records the film's new path, and stores --subs-offset when given;
+    --title counts only when the film is first registered.
 
     The subtitle timing is checked against the audio: speech onsets are matched
     with cue starts over ±10 s and the best offset is reported with a confidence;
@@ -255,7 +256,7 @@ def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-unty
 @click.option("--detect-width", type=click.IntRange(min=64), default=640, show_default=True,
               metavar="PX", help="Frames are scaled down to at most this width for detection.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes for the face check [default: CPU count].")
+              help="Worker processes for the face check [default: CPU count, at most 8].")
 def propose_command(
     film_id: int | None,
     pad_before: float,

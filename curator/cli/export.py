@@ -38,7 +38,7 @@ if TYPE_CHECKING:
               help="Side of the square crops in pixels (EmotiW uses 256).")
 @click.option("--gray", is_flag=True, help="Grayscale crops.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes for cropping [default: CPU count].")
+              help="Worker processes for cropping [default: CPU count, at most 8].")
 def export_command(
     xml_dir: Path | None, sfew_dir: Path | None, afew_dir: Path | None, fer_csv: Path | None,
     film_id: int | None, split_mode: str, val: float, test: float, seed: int,

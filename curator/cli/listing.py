@@ -58,10 +58,14 @@ def _clock(ms: int) -> str:
 @click.option("--film", "film_id", type=int, help="Only this film.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path),
               default=Path("class_distribution.png"), show_default=True,
-              help="Where to write the class-distribution PNG.")
+              help="Where to write the class-distribution PNG (by default into the current "
+                   "folder, replacing one there).")
 @click.option("--no-plot", is_flag=True, help="Do not write the PNG.")
 def stats_command(film_id: int | None, plot_path: Path, no_plot: bool) -> None:
-    """Count clips per status and per label, and plot the class distribution."""
+    """Count clips per status and per label, and plot the class distribution.
+
+    The plot is written on every run (to --plot) unless --no-plot is given.
+    """
     from rich.table import Table
 
     from curator.labels import EMOTIONS
