@@ -11,10 +11,16 @@ import torch
 
 
 def amp_dtype(device: torch.device, enabled: bool) -> torch.dtype | None:
-    """bf16 where the GPU supports it (no loss scaling needed), else fp16; None on the CPU."""
+    """bf16 where the GPU supports it (no loss scaling needed), else fp16; None on the CPU.
+
+    Native bf16 starts with Ampere (compute capability 8). `torch.cuda.is_bf16_supported()` also
+    says yes to older GPUs that merely emulate it (slowly; cuDNN has no bf16 convolutions there),
+    and it asks the current device rather than `device`.
+    """
     if device.type != "cuda" or not enabled:
         return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    native = bool(torch.version.hip) or torch.cuda.get_device_capability(device)[0] >= 8
+    return torch.bfloat16 if native else torch.float16
 
 
 def tune_cuda() -> None:
@@ -50,6 +56,23 @@ def try_compile(model: torch.nn.Module, example: torch.Tensor, autocast: Callabl
     model.load_state_dict(saved)
     model.zero_grad(set_to_none=True)
     return compiled, ok
+
+
+def match_param_layout(opt: torch.optim.Optimizer) -> None:
+    """Give every optimizer state tensor its parameter's memory layout (strides).
+
+    A resumed state keeps the layout it was saved with, and `load_state_dict` also restores the
+    saved `fused` flag: a GPU run (channels-last weights, fused AdamW) resumed on the CPU, or a CPU
+    run resumed on a GPU, would pair channels-last moments with contiguous weights or the
+    reverse, and the fused kernel walks them as flat arrays: silently wrong updates.
+    """
+    for group in opt.param_groups:
+        for p in group["params"]:
+            state = opt.state.get(p, {})
+            for key, value in state.items():
+                if (torch.is_tensor(value) and value.shape == p.shape
+                        and value.stride() != p.stride()):
+                    state[key] = torch.empty_like(p, dtype=value.dtype).copy_(value)
 
 
 @torch.no_grad()

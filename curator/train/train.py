@@ -38,7 +38,15 @@ from curator.train.model import (
     replace_head,
 )
 from curator.train.progress import Reporter
-from curator.train.runtime import amp_dtype, autocast_for, ema_update, place, try_compile, tune_cuda
+from curator.train.runtime import (
+    amp_dtype,
+    autocast_for,
+    ema_update,
+    match_param_layout,
+    place,
+    try_compile,
+    tune_cuda,
+)
 
 # ----------------------------------------------------------------------------- defaults
 # Tuned for EfficientNet-Lite0 from ImageNet weights on FER-2013-sized data on one GPU.
@@ -206,7 +214,9 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
         if ema is not None:
             ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["optimizer"])
-        scaler.load_state_dict(state["scaler"])
+        match_param_layout(opt)  # e.g. a channels-last GPU run resumed on the CPU
+        if state["scaler"]:  # empty when saved without fp16 loss scaling (CPU, bf16)
+            scaler.load_state_dict(state["scaler"])
         history, start_epoch = state["history"], last["epoch"]
         best_acc, best_epoch = state["best_accuracy"], state["best_epoch"]
         log.log(f"resuming stage {k + 1} after epoch {start_epoch} from {out / 'last.pt'}")

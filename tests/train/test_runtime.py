@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
-from curator.train.runtime import amp_dtype, autocast_for, ema_update, place, try_compile
+from curator.train.runtime import (
+    amp_dtype,
+    autocast_for,
+    ema_update,
+    match_param_layout,
+    place,
+    try_compile,
+)
 
 
 class Broken(nn.Module):
@@ -49,3 +57,40 @@ def test_cpu_placement_and_precision() -> None:
     assert amp_dtype(torch.device("cpu"), True) is None
     with autocast_for(None)():
         assert torch.ones(1).dtype == torch.float32
+
+
+def test_bf16_only_where_the_gpu_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Branches only: this machine has no GPU. Before Ampere, is_bf16_supported() says yes to
+    # emulated bf16 (slow, no cuDNN convolutions); loss-scaled fp16 is the right choice there.
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+    cuda = torch.device("cuda", 0)
+    for capability, expected in (((7, 5), torch.float16), ((8, 0), torch.bfloat16),
+                                 ((9, 0), torch.bfloat16)):
+        monkeypatch.setattr(torch.cuda, "get_device_capability", lambda d=None, c=capability: c)
+        assert amp_dtype(cuda, True) == expected, capability
+    assert amp_dtype(cuda, False) is None
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_resumed_optimizer_state_takes_the_weights_layout(fused: bool) -> None:
+    """Moments saved channels-last (a GPU run) meet contiguous weights (a CPU resume); fused
+    AdamW pairs them element by element in memory, so they must be laid out alike."""
+    torch.manual_seed(0)
+    w0, g1, g2 = (torch.randn(8, 4, 3, 3) for _ in range(3))
+
+    def step_twice(gpu_saved: bool) -> torch.Tensor:
+        p = nn.Parameter(w0.clone())
+        opt = torch.optim.AdamW([p], lr=1e-2, fused=fused)
+        p.grad = g1.clone()
+        opt.step()
+        saved = opt.state_dict()
+        if gpu_saved:
+            saved["state"][0] = {k: v.contiguous(memory_format=torch.channels_last)
+                                 if v.dim() == 4 else v for k, v in saved["state"][0].items()}
+        opt.load_state_dict(saved)
+        match_param_layout(opt)
+        p.grad = g2.clone()
+        opt.step()
+        return p.detach()
+
+    assert torch.allclose(step_twice(True), step_twice(False), atol=1e-7)

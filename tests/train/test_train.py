@@ -203,3 +203,24 @@ def test_progress_bar_path(toy_sfew: Path, tmp_path: Path, small_cfg) -> None:
     stream = io.StringIO()
     train(small_cfg([toy_sfew], tmp_path / "bar", epochs=[1]), Reporter(stream=stream, bar=True))
     assert "epoch 1/1" in stream.getvalue()
+
+
+def test_a_gpu_run_resumes_on_the_cpu(toy_sfew: Path, tmp_path: Path, small_cfg, quiet) -> None:
+    """A GPU run's last.pt holds channels-last optimizer moments (CUDA tensors, loaded to the CPU)
+    and `fused: True`; resumed with `--device cpu` it must train on as an unbroken run does."""
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    train(small_cfg([toy_sfew], whole), quiet)
+    train(small_cfg([toy_sfew], parts, stop_after_epochs=1), quiet)
+    last = ckpt.load(parts / "last.pt")
+    optimizer = last["train_state"]["optimizer"]
+    for group in optimizer["param_groups"]:
+        group["fused"] = True
+    for state in optimizer["state"].values():
+        for key, value in state.items():
+            if value.dim() == 4:
+                state[key] = value.contiguous(memory_format=torch.channels_last)
+    ckpt.save(parts / "last.pt", last)
+    train(TrainConfig(data=[str(toy_sfew)], out=str(parts), device="cpu", resume=True), quiet)
+    a, b = (ckpt.load(p / "last.pt")["train_state"]["raw_model"] for p in (whole, parts))
+    for key, value in a.items():
+        assert torch.allclose(value.float(), b[key].float(), atol=1e-4), key
