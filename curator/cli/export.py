@@ -88,6 +88,9 @@ def export_command(
     assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous, among=among)
     plan.leave_out(missing)  # their earlier files stay
     out, err = console(), console(stderr=True)
+    if not plan.clips and not missing:
+        err.print("note: no confirmed clips yet: confirm some with `curator review` or "
+                  "`curator label` (exporting what there is)", markup=False)
     describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
                 "frames_per_clip": frames_per_clip, "size": size, "gray": gray}
     if images:

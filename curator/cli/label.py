@@ -84,7 +84,7 @@ def label_command(
             for clip_id in dict.fromkeys(clip_ids):
                 clip = session.get(Clip, clip_id)
                 if clip is None:
-                    err.print(f"error: no clip with id {clip_id}", markup=False)
+                    err.print(f"Error: no clip with id {clip_id}", markup=False)
                     missing += 1
                     continue
                 work.append((clip, label))

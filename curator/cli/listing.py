@@ -79,7 +79,9 @@ def stats_command(film_id: int | None, plot_path: Path, no_plot: bool) -> None:
             get_film(session, film_id)
         stats = clip_stats(session, film_id=film_id)
     out = console()
-    out.print(f"{stats.films} films, {stats.total} clips")
+    films = "film" if stats.films == 1 else "films"
+    clips = "clip" if stats.total == 1 else "clips"
+    out.print(f"{stats.films} {films}, {stats.total} {clips}")
     table = Table(expand=False)
     table.add_column("label")
     statuses = list(stats.by_status)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from curator.cli.common import console, state
+
+
+def has_terminal() -> bool:
+    """Whether keys can be read and the screen drawn (not a pipe, a file or cron)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
 
 QUEUE_CHOICE = click.Choice(["proposed", "disputed", "suspect", "mine", "all"])
 
@@ -55,6 +63,11 @@ def review_command(
 
         console().print(full_report(load_report(database, film_id=film_id)))
         return
+    if not has_terminal():
+        raise click.ClickException(
+            "the review UI needs a terminal (input and output); "
+            "`curator review --stats` prints the agreement figures anywhere"
+        )
     name = resolve_annotator(annotator)
     if annotator:
         remember_annotator(name)

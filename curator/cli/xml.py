@@ -54,7 +54,7 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
     for path in files:
         if not path.is_file():
             problem = "is a directory" if path.is_dir() else "file not found"
-            err.print(f"error: {path}: {problem}", markup=False)
+            err.print(f"Error: {path}: {problem}", markup=False)
             failed += 1
             continue
         # One transaction per file: whatever goes wrong, the file is rolled back whole.
@@ -63,23 +63,23 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
                 report = import_film_xml(session, path)
         except XMLValidationError as exc:
             failed += 1
-            err.print(f"error: {exc.path}: invalid", markup=False)
+            err.print(f"Error: {exc.path}: invalid", markup=False)
             for line, message in exc.problems[:20]:
                 err.print(f"  line {line}: {message}", markup=False)
             continue
         except InputFileError as exc:
             failed += 1
-            err.print(f"error: {exc}", markup=False)
+            err.print(f"Error: {exc}", markup=False)
             continue
         except DatabaseError as exc:
             failed += 1
-            err.print(f"error: {path}: {exc}", markup=False)
+            err.print(f"Error: {path}: {exc}", markup=False)
             continue
         except (SQLAlchemyError, ValueError, ArithmeticError, LookupError) as exc:
             # A value the checks above let through; nothing of this file was written.
             failed += 1
             reason = " ".join(str(exc).split("\n", 1)[0].split()) or type(exc).__name__
-            err.print(f"error: {path}: not imported: {reason}", markup=False)
+            err.print(f"Error: {path}: not imported: {reason}", markup=False)
             continue
         film_note = "new film" if report.film_created else "known film"
         out.print(

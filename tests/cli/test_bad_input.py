@@ -187,3 +187,14 @@ def test_lexicon_with_a_list_where_a_table_belongs(curator: Curator, tmp_path: P
     lexicon.write_text('[music]\nmoods = ["sad"]\n')
     line = _one_line_error(curator("cues", SAMPLE / "demo_film.en.srt", "--lexicon", lexicon))
     assert "music.moods: must be a table" in line
+
+
+def test_export_before_any_confirmation_says_why_it_is_empty(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    film, srt, _vtt = demo_film
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    result = curator("export", "--sfew", tmp_path / "sfew")
+    assert result.exit_code == 0
+    assert "no confirmed clips yet" in result.output and "sfew: 0 images" in result.output

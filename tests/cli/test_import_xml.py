@@ -62,7 +62,7 @@ def test_out_of_range_numbers_are_listed_with_their_line(
     result = curator("import-xml", path)
     output = _no_traceback(result)
     assert result.exit_code == 1
-    assert f"error: {path}: invalid" in output and "line 2:" in output
+    assert f"Error: {path}: invalid" in output and "line 2:" in output
     assert _films(curator.db_path) == []
 
 
@@ -108,6 +108,6 @@ def test_an_unexpected_failure_is_one_line_and_rolls_the_file_back(
     result = curator("import-xml", bad, good)
     output = _no_traceback(result)
     assert result.exit_code == 1
-    assert f"error: {bad}: not imported: {error}" in output.splitlines()
+    assert f"Error: {bad}: not imported: {error}" in output.splitlines()
     assert f"{good}: Tiny (new film): 1 clips added" in output
     assert _films(curator.db_path) == [("Tiny", "b" * 64)]

@@ -25,6 +25,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
                       "adjudicate": app.controller.adjudicate})
 
     monkeypatch.setattr("curator.review.app.ReviewApp.run", fake_run)
+    monkeypatch.setattr("curator.cli.review.has_terminal", lambda: True)
     return calls
 
 
@@ -124,3 +125,13 @@ def test_config_dir_follows_xdg_when_not_overridden(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("CURATOR_CONFIG_DIR")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     assert config.config_path() == tmp_path / "xdg" / "curator" / "config.toml"
+
+
+def test_without_a_terminal_the_ui_is_refused_in_one_line(sample: Sample) -> None:
+    # A pipe or cron job would otherwise start a full-screen app that waits forever.
+    result = _review(sample)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: the review UI needs a terminal (input and output); "
+        "`curator review --stats` prints the agreement figures anywhere"
+    ]
