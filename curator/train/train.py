@@ -90,6 +90,9 @@ class TrainConfig:
     seed: int = 0
     resume: bool = False  # continue the run in `out` (its config.json wins over options)
     stop_after_epochs: int | None = None  # leave after this many epochs (time-sliced jobs)
+    # Seconds per stage, data loading and compiling included: when the epochs measured so far
+    # project past it, the stage gets fewer epochs and its cosine ends with them (None: off).
+    time_limit_s: float | None = None
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
@@ -112,6 +115,9 @@ def check_options(cfg: TrainConfig) -> None:
         raise OptionError(f"--img-size must be at least 16 (got {cfg.img_size})")
     if cfg.limit is not None and cfg.limit < 1:
         raise OptionError(f"--limit must be at least 1 (got {cfg.limit})")
+    if cfg.time_limit_s is not None and not cfg.time_limit_s > 0:
+        raise OptionError(f"--time-limit must be a positive number of seconds "
+                          f"(got {cfg.time_limit_s})")
 
 
 def _listed(values: list) -> str:
@@ -124,6 +130,17 @@ def get_lr(step: int, total: int, warmup: int, peak: float, min_ratio: float) ->
         return peak * (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return peak * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def epochs_within(limit: float, elapsed: float, epoch_seconds: float, d: ddp.Dist,
+                  dev: torch.device) -> int:
+    """How many more epochs of `epoch_seconds` fit in `limit` after `elapsed`, keeping half an
+    epoch for the final evaluation and figures. Every rank gets the same answer (the mean of the
+    ranks' clocks), or they would leave the loop at different epochs and hang."""
+    clocks = ddp.all_sum(d, torch.tensor([elapsed, epoch_seconds], device=dev,
+                                         dtype=torch.float64)) / d.world
+    elapsed, epoch_seconds = clocks.tolist()
+    return max(0, math.floor((limit - elapsed - 0.5 * epoch_seconds) / max(epoch_seconds, 1e-9)))
 
 
 def init_model(cfg: TrainConfig, init: str,
@@ -153,6 +170,7 @@ def init_model(cfg: TrainConfig, init: str,
 def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
               budget: list[int | None]) -> dict | None:
     """Train stage `k` on `cfg.data[k]`; returns its metrics, or None when stopped early."""
+    t_stage = time.perf_counter()
     n_stages = len(cfg.data)
     out = Path(cfg.out) if k == n_stages - 1 else Path(cfg.out) / f"stage{k + 1}"
     out.mkdir(parents=True, exist_ok=True)
@@ -218,6 +236,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
         if state["scaler"]:  # empty when saved without fp16 loss scaling (CPU, bf16)
             scaler.load_state_dict(state["scaler"])
         history, start_epoch = state["history"], last["epoch"]
+        epochs = state.get("epochs", epochs)  # as shortened by --time-limit, if it was
         best_acc, best_epoch = state["best_accuracy"], state["best_epoch"]
         log.log(f"resuming stage {k + 1} after epoch {start_epoch} from {out / 'last.pt'}")
 
@@ -255,6 +274,9 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     log.start((epochs - start_epoch) * steps, f"stage {k + 1}")
     try:
         for epoch in range(start_epoch, epochs):
+            if epoch >= epochs:  # shortened by the time limit
+                break
+            t_epoch = time.perf_counter()
             if budget[0] is not None and budget[0] <= 0:
                 log.log("stopping as asked (--stop-after); continue with --resume")
                 return None
@@ -317,6 +339,14 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                 "val_balanced_accuracy": summary["balanced_accuracy"], "lr": lr,
                 "seconds": seconds, "images_per_s": seen / seconds,
             })
+            if cfg.time_limit_s is not None and epoch + 1 < epochs:
+                fits = epochs_within(cfg.time_limit_s, time.perf_counter() - t_stage,
+                                     time.perf_counter() - t_epoch, d, dev)
+                if epoch + 1 + fits < epochs:
+                    log.log(f"time limit {cfg.time_limit_s:.0f}s: {epoch + 1 + fits} epochs "
+                            f"instead of {epochs} (the cosine ends with them)")
+                    epochs = epoch + 1 + fits
+                    total_steps = epochs * steps
             improved = summary["accuracy"] > best_acc
             if improved:
                 best_acc, best_epoch = summary["accuracy"], epoch + 1
@@ -337,7 +367,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                     "ema": ema.state_dict() if ema is not None else None,
                     "optimizer": opt.state_dict(), "scaler": scaler.state_dict(),
                     "history": history, "best_accuracy": best_acc, "best_epoch": best_epoch,
-                    "done": epoch + 1 == epochs,
+                    "done": epoch + 1 == epochs, "epochs": epochs,
                 }})
             ddp.barrier(d)
             h = history[-1]
@@ -364,6 +394,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
         "side": data.side, "counts": counts, "val_source": data.val_source,
         "skipped": len(data.skipped), "skipped_files": data.skipped[:20],
         "class_weights": weights, "balanced": cfg.balanced, "epochs": epochs,
+        "time_limit_s": cfg.time_limit_s,
         "steps_per_epoch": steps, "batch_size": global_batch, "best_epoch": best_epoch,
         "val": best["metrics"], "final_val_accuracy": history[-1]["val_accuracy"], "test": test,
         "train_seconds": sum(h["seconds"] for h in history),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,36 @@ def test_a_gpu_run_resumes_on_the_cpu(toy_sfew: Path, tmp_path: Path, small_cfg,
     a, b = (ckpt.load(p / "last.pt")["train_state"]["raw_model"] for p in (whole, parts))
     for key, value in a.items():
         assert torch.allclose(value.float(), b[key].float(), atol=1e-4), key
+
+
+def test_time_limit_arithmetic() -> None:
+    from curator.train import ddp
+    from curator.train.train import epochs_within
+
+    one = ddp.Dist(0, 1, 0, torch.device("cpu"))
+    # 30 s gone, 10 s an epoch, half an epoch kept for the end: 6 more fit in 100 s.
+    assert epochs_within(100.0, 30.0, 10.0, one, one.device) == 6
+    assert epochs_within(100.0, 99.0, 10.0, one, one.device) == 0
+
+
+def test_a_time_limit_shortens_the_schedule_and_resumes(toy_sfew: Path, tmp_path: Path,
+                                                         small_cfg, quiet,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import curator.train.train as trainer
+
+    # Pretend the clock allows one epoch more after the first: 2 epochs instead of 5.
+    monkeypatch.setattr(trainer, "epochs_within", lambda *args: 1)
+    out = tmp_path / "r"
+    cfg = small_cfg([toy_sfew], out, epochs=[5], warmup_epochs=0.5, time_limit_s=60.0)
+    first = train(replace(cfg, stop_after_epochs=1), quiet)
+    assert not first["complete"] and ckpt.load(out / "last.pt")["train_state"]["epochs"] == 2
+    monkeypatch.setattr(trainer, "epochs_within", lambda *args: 99)  # never lengthens
+    result = train(TrainConfig(data=[str(toy_sfew)], out=str(out), device="cpu", resume=True),
+                   quiet)
+    stage = result["stages"][0]
+    assert result["complete"] and stage["epochs"] == 2 and len(stage["history"]) == 2
+    steps = stage["steps_per_epoch"]
+    # The cosine was re-planned for 2 epochs: the last step is at its end, not mid-way to 5.
+    assert stage["history"][-1]["lr"] == pytest.approx(
+        get_lr(2 * steps - 1, 2 * steps, round(0.5 * steps), 3e-3, cfg.min_lr_ratio))
+    assert ckpt.load(out / "last.pt")["train_state"]["done"]
