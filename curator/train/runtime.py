@@ -44,6 +44,9 @@ def try_compile(model: torch.nn.Module, example: torch.Tensor, autocast: Callabl
     One trial step compiles forward and backward up front, so a failure shows here rather than
     mid-run; the trial's effect on the weights and BatchNorm statistics is undone.
     """
+    # A fresh cache per model: a second stage or run in this process would otherwise find its
+    # batch size differing from the last compile's and get a slower dynamic-shape graph.
+    torch._dynamo.reset()
     saved = copy.deepcopy(model.state_dict())
     compiled, ok = torch.compile(model), True
     try:

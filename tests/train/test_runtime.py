@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 from torch import nn
@@ -94,3 +96,26 @@ def test_resumed_optimizer_state_takes_the_weights_layout(fused: bool) -> None:
         return p.detach()
 
     assert torch.allclose(step_twice(True), step_twice(False), atol=1e-7)
+
+
+def test_each_compile_starts_fresh_with_static_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stages and benchmark runs share one process; a later compile at another batch size must
+    get a static graph again, not dynamo's automatic dynamic shapes (slower kernels on GPUs)."""
+    import functools
+
+    symbolic: list[bool] = []
+
+    def recording(gm: torch.fx.GraphModule, inputs: list) -> Callable:
+        values = [n.meta.get("example_value") for n in gm.graph.nodes if n.op == "placeholder"]
+        symbolic.append(any(isinstance(v, torch.SymInt) or (
+            isinstance(v, torch.Tensor) and any(isinstance(n, torch.SymInt) for n in v.shape))
+            for v in values))
+        return gm.forward
+
+    monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend=recording))
+    for batch in (8, 4):
+        model = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5))
+        compiled, ok = try_compile(model, torch.randn(batch, 3), autocast_for(None), print)
+        assert ok
+        compiled(torch.randn(batch, 3)).sum().backward()
+    assert symbolic and not any(symbolic)
