@@ -10,6 +10,13 @@ ranks within the clip, each scaled to 0..1:
 * expression: how far brows and mouth are from the track's median shape (eyes
   levelled, scaled by the eye distance). For Neutral clips the closest is best.
 
+Blurred frames (sharpness under half the clip's median: motion blur, a fade, a
+focus pull) are set aside: a part whose frames are all blurred leaves its slot to
+the best remaining sharp frames, and blurred frames are taken, sharpest first,
+only when the clip has fewer than K sharp ones. The expression measure cannot
+tell blur from expression (landmarks jitter on a blurred face), so without this a
+blurred frame could win its part on "expression" alone.
+
 Parts without a usable frame leave their slot to the best remaining frames.
 """
 
@@ -22,6 +29,8 @@ import numpy as np
 
 from curator.media.align import landmarks_sane
 from curator.media.quality import expression_strength
+
+BLUR_RATIO = 0.5  # a frame under this fraction of the clip's median sharpness is blurred
 
 
 @dataclass(frozen=True)
@@ -59,18 +68,22 @@ def choose_frames(candidates: Sequence[Candidate], k: int, *, neutral: bool = Fa
     times = [candidates[i].time_ms for i in usable]
     first, last = min(times), max(times)
     width = (last - first) / k or 1.0
+    floor = BLUR_RATIO * float(np.median([candidates[i].sharpness for i in usable]))
+    sharp_enough = [i for i in usable if candidates[i].sharpness >= floor]
     chosen: list[int] = []
     for part in range(k):
         lo, hi = first + part * width, first + (part + 1) * width
         last_part = part == k - 1
         members = [
-            i for i in usable
+            i for i in sharp_enough
             if i not in chosen
             and (lo <= candidates[i].time_ms < hi or (last_part and candidates[i].time_ms == last))
         ]
         if members:
             chosen.append(max(members, key=lambda i: (score[i], -i)))
-    for i in sorted(usable, key=lambda i: (-score[i], i)):
+    blurred = sorted((i for i in usable if i not in sharp_enough),
+                     key=lambda i: (-candidates[i].sharpness, i))
+    for i in sorted(sharp_enough, key=lambda i: (-score[i], i)) + blurred:
         if len(chosen) >= k:
             break
         if i not in chosen:

@@ -55,3 +55,23 @@ def test_single_frame_clip() -> None:
     assert choose_frames(_candidates(1), 3) == [0]
     assert isinstance(choose_frames(_candidates(1), 3)[0], int)
     assert np.ndim(_candidates(1)[0].landmarks) == 2
+
+
+def test_a_blurred_frame_never_wins_on_expression_when_sharp_frames_remain() -> None:
+    # The clip ends in a fade: the last frames are blurred and their landmarks jitter,
+    # so they look "expressive". The last part holds only blurred frames; its slot
+    # goes to a sharp frame elsewhere in the clip.
+    n = 14
+    sharp = [250.0] * n
+    sharp[12], sharp[13] = 60.0, 18.0
+    mouth = [0.0] * n
+    mouth[12], mouth[13] = 0.3, 0.4
+    chosen = choose_frames(_candidates(n, sharp=sharp, mouth=mouth), 5)
+    assert len(chosen) == 5
+    assert 12 not in chosen and 13 not in chosen
+
+
+def test_blurred_frames_fill_in_only_when_too_few_sharp_ones() -> None:
+    sharp = [300.0, 300.0, 300.0, 20.0, 10.0]
+    chosen = choose_frames(_candidates(5, sharp=sharp), 4)
+    assert chosen == [0, 1, 2, 3]  # the sharper of the two blurred frames fills the slot
