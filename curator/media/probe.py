@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from curator.errors import MediaError
 
@@ -130,7 +131,11 @@ def probe_video(path: Path) -> VideoInfo:
         timeout=60,
     )
     info = parse_ffmpeg_header(result.stderr, path)
-    _check_end(path, info)
+    exact = _check_end(path, info)
+    if exact is not None and abs(exact - info.fps) <= 0.006 and exact != info.fps:
+        # ffmpeg prints rates to two decimals: 23.98 for 24000/1001 (NTSC film),
+        # which drifts by a frame every 7 minutes; the stream's own ratio is exact.
+        info = replace(info, fps=round(exact, 6))
     return info
 
 
@@ -138,21 +143,55 @@ def probe_video(path: Path) -> VideoInfo:
 END_CHECK_MS = 500
 
 
-def _check_end(path: Path, info: VideoInfo) -> None:
+def _check_end(path: Path, info: VideoInfo) -> float | None:
     """Decode one frame near the probed end: a file cut short whose index is at the
-    front has a full header but no frames there. One seek and one frame: cheap."""
+    front has a full header but no frames there. One seek and one frame: cheap.
+    Returns the video stream's average frame rate as the container states it (exact,
+    where ffmpeg's header rounds it), or None when it states none.
+
+    Containers without an index (MPEG-TS, some AVI/MKV) seek by bytes and may land
+    inside a group of pictures, whose frames the decoder drops until the next key
+    frame (often none before the end): then seek further back until a frame
+    decodes, and accept the file when its packets still reach the probed end.
+    """
     import av
 
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
+            rate = float(stream.average_rate) if stream.average_rate else None
             start = container.start_time or 0  # microseconds
             target = max(info.duration_ms - END_CHECK_MS, 0) * 1000 + start
-            container.seek(target, any_frame=False, backward=True)
-            for _frame in container.decode(stream):
-                return
+            back_us = 0
+            while True:
+                container.seek(max(target - back_us, start), any_frame=False, backward=True)
+                if _reaches(container, stream, target, first_try=not back_us):
+                    return rate
+                if target - back_us <= start or back_us >= _MAX_BACK_US:
+                    break
+                back_us = back_us * 2 or 1_000_000
     except (av.error.FFmpegError, IndexError, OSError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise MediaError(path, f"truncated or damaged: no frame near the end ({reason})") from exc
     raise MediaError(path, f"truncated: no frame near the end "
                            f"({info.duration_ms / 1000:.1f} s)")
+
+
+# The longest way back (from near the end) looked at for a key frame: beyond any
+# group of pictures that films use.
+_MAX_BACK_US = 64_000_000
+
+
+def _reaches(container: Any, stream: Any, target_us: int, *, first_try: bool) -> bool:
+    """Whether a frame decodes from the seek point and, unless this is the first
+    try (which seeks near the end itself), whether the packets reach `target_us`."""
+    decoded = False
+    for packet in container.demux(stream):
+        if not decoded and (packet.size or packet.pts is None):
+            decoded = bool(packet.decode())
+            if decoded and first_try:
+                return True
+        when = packet.pts if packet.pts is not None else packet.dts
+        if decoded and when is not None and when * stream.time_base * 1_000_000 >= target_us:
+            return True
+    return False

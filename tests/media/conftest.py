@@ -67,3 +67,31 @@ def anamorphic(media_dir: Path) -> Path:
     ffmpeg("-i", str(DEMO), "-t", "2", "-vf", "scale=480:360,setsar=4/3", "-c:v", "libx264",
            "-an", str(path))  # fmt: skip
     return path
+
+
+@pytest.fixture(scope="session")
+def transport_stream(media_dir: Path) -> Path:
+    """Six seconds of the demo film as MPEG-TS starting at 10 s, key frames 4 s apart:
+    a container without an index, where a seek lands inside a group of pictures."""
+    path = media_dir / "offset.ts"
+    ffmpeg("-i", str(DEMO), "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-g", "100",
+           "-c:a", "aac", "-output_ts_offset", "10", str(path))  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="session")
+def ntsc_film(media_dir: Path) -> Path:
+    """Two seconds of the demo film at 24000/1001 fps (NTSC film rate)."""
+    path = media_dir / "ntsc.mp4"
+    ffmpeg("-i", str(DEMO), "-t", "2", "-vf", "fps=24000/1001", "-c:v", "libx264",
+           "-preset", "ultrafast", "-an", str(path))  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="session")
+def odd_size(media_dir: Path) -> Path:
+    """Two seconds of the demo film scaled to an odd 641x359 (4:4:4, as 4:2:0 can't)."""
+    path = media_dir / "odd_size.mp4"
+    ffmpeg("-i", str(DEMO), "-t", "2", "-vf", "scale=641:359", "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv444p", "-an", str(path))  # fmt: skip
+    return path

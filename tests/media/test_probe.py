@@ -64,3 +64,15 @@ def test_anamorphic_frames_are_sized_in_square_pixels(anamorphic: Path) -> None:
         "[SAR 32:27 DAR 16:9], 25 fps, 25 tbr, 1k tbn\n"
     )
     assert parse_ffmpeg_header(header, Path("dvd.mkv")).display_size == (853, 480)
+
+
+def test_a_transport_stream_with_a_late_start_is_read_whole(transport_stream: Path) -> None:
+    # Seeking near its end lands after the last key frame: the end check looks further
+    # back rather than calling the film truncated.
+    info = probe_video(transport_stream)
+    assert 5900 <= info.duration_ms <= 6200 and info.fps == 25.0
+
+
+def test_ntsc_rates_are_exact(ntsc_film: Path) -> None:
+    # ffmpeg prints 23.98; frame numbers (MicroDVD subtitles, XML) need 24000/1001.
+    assert probe_video(ntsc_film).fps == round(24000 / 1001, 6)
