@@ -35,8 +35,6 @@ def cut_clip(
     The film's first audio stream is kept when there is one and `audio` is true. A
     clip that reaches past the end of the film stops where the film does.
     """
-    from curator.media.probe import ffmpeg_exe
-
     if not film.is_file():
         raise MediaError(film, "file not found")
     if end_ms <= start_ms:
@@ -47,27 +45,36 @@ def cut_clip(
     )
     os.close(fd)
     duration_s = (end_ms - start_ms) / 1000
-    command = [
-        ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-ss", f"{max(start_ms, 0) / 1000:.3f}", "-i", str(film), "-t", f"{duration_s:.3f}",
-        "-map", "0:v:0", "-c:v", "libx264", "-preset", preset, "-pix_fmt", "yuv420p",
-    ]
-    if audio:
-        command += ["-map", "0:a:0?", "-c:a", "aac"]
-    command += ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1", tmp_name]
-    try:
+    start_s = max(start_ms, 0) / 1000
+    timeout_s = _TIMEOUT_S + 5 * (duration_s + _MAX_BACK_S)
+
+    Cut = tuple[subprocess.CompletedProcess[str], tuple[float, bool] | None]
+
+    def attempt(seek_s: float) -> Cut:
+        command = _command(film, seek_s, start_s - seek_s, duration_s, tmp_name,
+                           audio=audio, preset=preset)
         try:
-            result = subprocess.run(
-                command, capture_output=True, text=True, errors="replace", check=False,
-                timeout=_TIMEOUT_S + 5 * duration_s,
-            )
+            result = subprocess.run(command, capture_output=True, text=True, errors="replace",
+                                    check=False, timeout=timeout_s)
         except subprocess.TimeoutExpired as exc:
             raise MediaError(film, "cutting the clip took too long") from exc
-        if result.returncode != 0:
-            lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
-            reason = lines[-1] if lines else f"ffmpeg exit status {result.returncode}"
-            raise MediaError(film, f"cannot cut {start_ms}-{end_ms} ms ({reason})")
-        if not _has_frames(Path(tmp_name)):
+        return result, (_first_frame_s(Path(tmp_name)) if result.returncode == 0 else None)
+
+    try:
+        result, first = attempt(start_s)
+        if (first is None or first[1]) and start_s > 0:
+            # A container without an index (MPEG-TS) may seek into a group of pictures,
+            # whose frames the decoder drops up to the next key frame: the cut starts
+            # late or holds no frame. Seek from the key frame before the start instead
+            # (input -ss) and drop the frames up to the start (output -ss).
+            earlier = _seek_before(film, start_s)
+            if earlier < start_s:
+                result, first = attempt(earlier)
+        if first is None:
+            if result.returncode != 0:
+                lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+                reason = lines[-1] if lines else f"ffmpeg exit status {result.returncode}"
+                raise MediaError(film, f"cannot cut {start_ms}-{end_ms} ms ({reason})")
             raise MediaError(film, f"no video frames between {start_ms} and {end_ms} ms")
         mask = os.umask(0)
         os.umask(mask)
@@ -79,13 +86,73 @@ def cut_clip(
     return target
 
 
-def _has_frames(path: Path) -> bool:
-    """Whether the cut holds at least one video frame (a start past the end gives none)."""
+# The furthest before a clip's start that a cut seeks (doubling from 2 s) to find
+# the key frame before it.
+_MAX_BACK_S = 64.0
+
+
+def _seek_before(film: Path, start_s: float) -> float:
+    """A film time to seek to from which the first decoded frame is at or before
+    `start_s` (seeking as ffmpeg's input -ss does); `start_s` when none is found."""
+    import av
+
+    try:
+        with av.open(str(film)) as container:
+            stream = container.streams.video[0]
+            origin_s = (container.start_time or 0) / 1_000_000
+            tick = float(stream.time_base or 0)
+            back_s = 2.0
+            while True:
+                seek_s = max(start_s - back_s, 0.0)
+                container.seek(round((seek_s + origin_s) * 1_000_000), backward=True)
+                for frame in container.decode(stream):
+                    if frame.pts is not None:
+                        if frame.pts * tick - origin_s <= start_s + 0.001:
+                            return seek_s
+                        break
+                if seek_s <= 0 or back_s >= _MAX_BACK_S:
+                    return start_s
+                back_s *= 2
+    except (av.error.FFmpegError, IndexError, OSError):
+        return start_s
+
+
+def _command(film: Path, seek_s: float, skip_s: float, duration_s: float, out: str,
+             *, audio: bool, preset: str) -> list[str]:
+    from curator.media.probe import ffmpeg_exe
+
+    command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    if seek_s > 0:
+        command += ["-ss", f"{seek_s:.3f}"]
+    command += ["-i", str(film)]
+    if skip_s > 0:
+        command += ["-ss", f"{skip_s:.3f}"]
+    command += [
+        "-t", f"{duration_s:.3f}", "-map", "0:v:0",
+        # 4:2:0 H.264 needs an even width and height: an odd one (641x359) loses its
+        # last column or row rather than the whole clip.
+        "-vf", "crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0",
+        "-c:v", "libx264", "-preset", preset, "-pix_fmt", "yuv420p",
+    ]
+    if audio:
+        command += ["-map", "0:a:0?", "-c:a", "aac"]
+    command += ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1", out]
+    return command
+
+
+def _first_frame_s(path: Path) -> tuple[float, bool] | None:
+    """(time of the cut's first video frame, whether it comes late: more than two frame
+    periods in), or None when the cut holds no video frame (a start past the end)."""
     import av
 
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
-            return any(packet.size for packet in container.demux(stream))
+            start_s = (container.start_time or 0) / 1_000_000  # the earliest stream's
+            rate = float(stream.average_rate or 25)
+            for frame in container.decode(stream):
+                first = (frame.pts or 0) * float(stream.time_base or 0) - start_s
+                return first, first > max(2 / rate, 0.1)
     except (av.error.FFmpegError, IndexError, OSError):
-        return False
+        return None
+    return None

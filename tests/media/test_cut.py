@@ -63,3 +63,23 @@ def test_audio_is_kept_unless_asked_and_nothing_is_left_behind(tmp_path: Path) -
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["clip.mp4", "silent.mp4"]
     with pytest.raises(MediaError, match="not found"):
         cut_clip(tmp_path / "nothing.mp4", 0, 1000, tmp_path / "x.mp4")
+
+
+def test_a_transport_stream_is_cut_from_its_start(transport_stream: Path, tmp_path: Path) -> None:
+    # The film starts at 10 s and has key frames 0 and 4 s in: a plain seek to 2.5 s
+    # lands past the first and the decoder drops every frame up to 4 s.
+    clip = cut_clip(transport_stream, 2500, 3700, tmp_path / "clip.mp4")
+    info = probe_video(clip)
+    assert 1100 <= info.duration_ms <= 1300
+    ours, theirs = frames_at(clip, [0, 1000]), frames_at(transport_stream, [2500, 3500])
+    for a, b in zip(ours, theirs, strict=True):
+        assert _difference(a, b) < 3.0
+
+
+def test_an_odd_frame_size_is_cut(odd_size: Path, tmp_path: Path) -> None:
+    clip = cut_clip(odd_size, 500, 1500, tmp_path / "clip.mp4")
+    info = probe_video(clip)
+    assert (info.width, info.height) == (640, 358)
+    # Mid-frame times: the cut's first frame (film 520 ms) is shown from 0.
+    ours, theirs = frames_at(clip, [310])[0], frames_at(odd_size, [810])[0]
+    assert _difference(ours, theirs[:358, :640]) < 4.0  # 4:4:4 to 4:2:0 and re-encoding
