@@ -86,7 +86,9 @@ def confirmed_clips(
     if film_id is not None:
         query = query.where(Clip.film_id == film_id)
     plan = ExportPlan(scope=film_id)
-    for clip in session.scalars(query):
+    clips = list(session.scalars(query))
+    spans = [(c.film_id, c.start_ms, c.end_ms, c.expression) for c in clips]
+    for clip in clips:
         film: Film = clip.film
         track = session.scalars(
             select(FaceTrack)
@@ -104,7 +106,7 @@ def confirmed_clips(
             people=tuple(sorted(people)), display_size=display_size(film),
         )
         if frames_per_clip > 0:
-            _plan_frames(session, item, track, frames_per_clip)
+            _plan_frames(session, item, track, frames_per_clip, _other_labels(item, spans))
         plan.clips.append(item)
     _add_names(session, plan)
     return plan
@@ -126,7 +128,27 @@ def _add_names(session: Session, plan: ExportPlan) -> None:
         clip.names = tuple(sorted({names[p] for p in clip.people if p in names}))
 
 
-def _plan_frames(session: Session, item: ClipPlan, track: FaceTrack | None, k: int) -> None:
+def _other_labels(
+    item: ClipPlan, spans: Sequence[tuple[int, int, int, str | None]]
+) -> list[tuple[int, int]]:
+    """Time ranges of the clip that confirmed clips of another label also cover."""
+    return [
+        (max(start, item.start_ms), min(end, item.end_ms))
+        for film, start, end, label in spans
+        if film == item.film_id and label != item.label
+        and start < item.end_ms and item.start_ms < end
+    ]
+
+
+def _plan_frames(
+    session: Session,
+    item: ClipPlan,
+    track: FaceTrack | None,
+    k: int,
+    contested: Sequence[tuple[int, int]] = (),
+) -> None:
+    """Choose the clip's frames. A frame inside `contested` (a confirmed clip with
+    another label covers it too) is never taken: one image, two labels."""
     check = session.get(FaceCheck, item.clip_id)
     if check is None:
         item.note = "not face-checked (run `curator propose`)"
@@ -135,7 +157,14 @@ def _plan_frames(session: Session, item: ClipPlan, track: FaceTrack | None, k: i
         item.note = "no face track"
         return
     item.check_start_ms, item.sample_fps = check.start_ms, check.sample_fps
-    candidates = [Candidate(d.time_ms, landmarks_of(d), d.sharpness) for d in track.detections]
+    candidates = [
+        Candidate(d.time_ms, landmarks_of(d), d.sharpness)
+        for d in track.detections
+        if not any(start <= d.time_ms < end for start, end in contested)
+    ]
+    if not candidates:
+        item.note = "every frame is also in a confirmed clip with another label"
+        return
     chosen = choose_frames(candidates, k, neutral=item.label == "Neutral")
     if not chosen:
         item.note = "no frame with usable landmarks"
