@@ -4,8 +4,10 @@ New tracks first join a known person when one of that person's tracks is within
 `threshold`; the rest are clustered among themselves with dlib's Chinese
 whispers (a graph whose edges join encodings closer than `threshold`, weighted by
 how close they are), each cluster becoming a new person. Known people are never
-split or merged here, so a re-run does not renumber anyone. An encoding that is
-not finite (NaN) matches no one and is a person of its own.
+split or merged here, so a re-run does not renumber anyone. New clusters whose
+mean encodings are closer than `MERGE_MEANS_BELOW` are then joined: one person's
+faces can vary enough to fall into two whispers clusters. An encoding that is not
+finite (NaN) matches no one and is a person of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 DEFAULT_THRESHOLD = 0.5
+# Clusters whose mean encodings are closer than this are one person. Chinese whispers
+# can split a person whose faces vary a lot (stage light, motion, profile) into two
+# clusters with close means; a split person would be two "actors" in by-actor splits
+# (the same face in Train and Test). Different people's means lie ~0.6 and more apart.
+MERGE_MEANS_BELOW = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,5 +102,50 @@ def cluster(vectors: Sequence[np.ndarray], *, threshold: float = DEFAULT_THRESHO
 
         for position, label in enumerate(dlib.chinese_whispers(edges)):
             labels[int(finite[position])] = int(label)  # dlib skips nodes past the last edge
+    labels = merge_close_clusters(matrix, labels, distance=MERGE_MEANS_BELOW)
     renumber: dict[int, int] = {}
     return [renumber.setdefault(label, len(renumber)) for label in labels]
+
+
+def merge_close_clusters(
+    matrix: np.ndarray, labels: Sequence[int], *, distance: float = MERGE_MEANS_BELOW
+) -> list[int]:
+    """Join clusters (closest pair first) while two cluster means are within `distance`.
+
+    Rows that are not finite keep their own label. Pure: labels in, labels out. The
+    distances between means are kept in one matrix and updated per merge (one row),
+    so thousands of clusters cost one matrix product, not one per merge.
+    """
+    members: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        if np.isfinite(matrix[i]).all():
+            members.setdefault(label, []).append(i)
+    groups = list(members)
+    parent = {label: label for label in labels}
+    if len(groups) > 1:
+        means = np.stack([matrix[members[g]].mean(axis=0) for g in groups])
+        squares = (means * means).sum(axis=1)
+        gaps = np.sqrt(np.maximum(squares[:, None] + squares[None, :] - 2 * means @ means.T, 0))
+        np.fill_diagonal(gaps, np.inf)
+        alive = np.ones(len(groups), bool)
+        while True:
+            a, b = sorted(np.unravel_index(int(gaps.argmin()), gaps.shape))
+            if gaps[a, b] >= distance:
+                break
+            keep, drop = groups[a], groups[b]
+            members[keep] += members.pop(drop)
+            parent[drop] = keep
+            means[a] = matrix[members[keep]].mean(axis=0)
+            alive[b] = False
+            gaps[b, :] = gaps[:, b] = np.inf
+            row = np.linalg.norm(means - means[a], axis=1)
+            row[~alive] = np.inf
+            row[a] = np.inf
+            gaps[a, :] = gaps[:, a] = row
+
+    def root(label: int) -> int:
+        while parent[label] != label:
+            label = parent[label]
+        return label
+
+    return [root(label) for label in labels]

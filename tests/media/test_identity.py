@@ -65,3 +65,25 @@ def test_nan_encodings_are_people_of_their_own() -> None:
     assert result == [
         Assignment(person_id=8), Assignment(new_cluster=0), Assignment(new_cluster=1),
     ]
+
+
+def test_close_cluster_means_are_one_person() -> None:
+    from curator.media.identity import merge_close_clusters
+
+    rng = np.random.default_rng(0)
+    centre = rng.normal(size=128)
+    centre /= np.linalg.norm(centre) / 0.5
+    shift = rng.normal(size=128)
+    far = rng.normal(size=128)
+    # Two clusters of one person (means 0.3 apart), one other person (means ~0.8 away).
+    a = centre + rng.normal(scale=0.01, size=(5, 128))
+    b = centre + 0.3 * shift / np.linalg.norm(shift) + rng.normal(scale=0.01, size=(5, 128))
+    c = centre + 0.8 * far / np.linalg.norm(far) + rng.normal(scale=0.01, size=(5, 128))
+    nan = np.full((1, 128), np.nan)
+    matrix = np.vstack([a, b, c, nan])
+    labels = [0] * 5 + [1] * 5 + [2] * 5 + [3]
+    merged = merge_close_clusters(matrix, labels, distance=0.4)
+    assert len(set(merged[:10])) == 1  # one person
+    assert set(merged[10:15]).isdisjoint(merged[:10])  # the other stays apart
+    assert merged[15] == 3  # not finite: on its own
+    assert merge_close_clusters(matrix, labels, distance=0.2) == labels
