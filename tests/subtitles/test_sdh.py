@@ -9,16 +9,6 @@ from curator.subtitles.model import Cue
 from curator.subtitles.sdh import extract_evidence
 
 
-@pytest.fixture(scope="module")
-def en() -> Lexicon:
-    return load_lexicon("en")
-
-
-@pytest.fixture(scope="module")
-def es() -> Lexicon:
-    return load_lexicon("es")
-
-
 def found(text: str, lexicon: Lexicon, voice: str | None = None) -> list[tuple[str, str | None]]:
     """(kind, emotion) of every evidence in a one-cue text."""
     return [(e.kind, e.emotion) for e in extract_evidence(Cue(0, 0, 1000, text, voice), lexicon)]

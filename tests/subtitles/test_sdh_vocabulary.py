@@ -10,16 +10,6 @@ from curator.subtitles.lexicon import Lexicon, load_lexicon
 from curator.subtitles.model import AnalyzedCue, Cue
 
 
-@pytest.fixture(scope="module")
-def en() -> Lexicon:
-    return load_lexicon("en")
-
-
-@pytest.fixture(scope="module")
-def es() -> Lexicon:
-    return load_lexicon("es")
-
-
 def one(text: str, lexicon: Lexicon) -> AnalyzedCue:
     [item] = analyze([Cue(0, 0, 1000, text)], lexicon)
     return item
