@@ -31,7 +31,9 @@ from curator.export.state import (
 from curator.fsutil import sha256_file
 
 CHECKPOINT_S = 3.0
-MANIFEST_COLUMNS = ("video", "clip", "film", "start", "end", "person", "label", "split", "sha256")
+MANIFEST_COLUMNS = (
+    "video", "clip", "film", "start", "end", "person", "label", "split", "sha256", "votes",
+)
 
 
 @dataclass
@@ -98,7 +100,8 @@ def export_afew(
             continue
         videos[rel] = {**entry, "clip": clip.clip_id, "film": clip.film_id,
                        "start_ms": clip.start_ms, "end_ms": clip.end_ms,
-                       "person": clip.person_id, "label": clip.label, "split": clip.split}
+                       "person": clip.person_id, "label": clip.label, "split": clip.split,
+                       "votes": clip.votes}
         if on_clip is not None:
             on_clip()
         if time.monotonic() - last > CHECKPOINT_S:
@@ -131,5 +134,5 @@ def _manifest(videos: Mapping[str, Mapping[str, Any]]) -> bytes:
         v = videos[rel]
         writer.writerow([rel, v["clip"], v["film"], f"{v['start_ms'] / 1000:.3f}",
                          f"{v['end_ms'] / 1000:.3f}", "" if v["person"] is None else v["person"],
-                         v["label"], v["split"], v["sha256"]])
+                         v["label"], v["split"], v["sha256"], v.get("votes", "")])
     return buffer.getvalue().encode("utf-8")

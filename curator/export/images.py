@@ -1,7 +1,7 @@
 """Aligned face crops of confirmed clips: the SFEW 2.0 folders and/or a FER-2013 CSV.
 
 SFEW: `OUT/<Train|Val|Test>/<Angry|…|Surprise>/<film>_<clip>_<ms>.png`, a
-`manifest.csv` (image, clip, film, time, person, label, split, sha256), a
+`manifest.csv` (image, clip, film, time, person, label, split, sha256, votes), a
 `summary.json` and one class-distribution PNG per split.
 
 Idempotent and resumable: every image has a key (film content, time, landmarks,
@@ -39,7 +39,9 @@ from curator.labels import EMOTIONS
 from curator.media.crops import CropFrame, CropJob, CropResult, render_clip
 
 CHECKPOINT_S = 3.0
-MANIFEST_COLUMNS = ("image", "clip", "film", "time", "person", "label", "split", "sha256")
+MANIFEST_COLUMNS = (
+    "image", "clip", "film", "time", "person", "label", "split", "sha256", "votes",
+)
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,7 @@ class _SfewState:
             "key": image_key(clip, frame, self.settings), "sha256": sha256_bytes(png),
             "clip": clip.clip_id, "film": clip.film_id, "time_ms": frame.time_ms,
             "person": clip.person_id, "label": clip.label, "split": clip.split,
+            "votes": clip.votes,
         }
 
     def save(self) -> None:
@@ -185,6 +188,11 @@ class _SfewState:
 
     def finish(self, plan: ExportPlan, report: ImageReport) -> None:
         planned = {self.relpath(c, f) for c in plan.clips for f in c.frames}
+        for clip in plan.clips:  # votes change without the image changing
+            for frame in clip.frames:
+                entry = self.images.get(self.relpath(clip, frame))
+                if entry is not None:
+                    entry["votes"] = clip.votes
         for rel in sorted(set(self.images) - planned):
             if not plan.may_remove(self.images[rel]["film"]):
                 continue  # another film's, or one left out this time
@@ -208,7 +216,8 @@ class _SfewState:
             yield {"image": rel, "clip": e["clip"], "film": e["film"],
                    "time": f"{e['time_ms'] / 1000:.3f}",
                    "person": "" if e["person"] is None else e["person"],
-                   "label": e["label"], "split": e["split"], "sha256": e["sha256"]}
+                   "label": e["label"], "split": e["split"], "sha256": e["sha256"],
+                   "votes": e.get("votes", "")}
 
 
 class _FerState:

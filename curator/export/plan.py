@@ -44,6 +44,7 @@ class ClipPlan:
     split: str = ""
     note: str | None = None  # why a clip has no frames
     names: tuple[str, ...] = ()  # normalised non-empty names of `people`
+    votes: str = ""  # the annotators' current votes, "Happy:2 Sad:1" (the soft label)
 
 
 @dataclass
@@ -109,7 +110,26 @@ def confirmed_clips(
             _plan_frames(session, item, track, frames_per_clip, _other_labels(item, spans))
         plan.clips.append(item)
     _add_names(session, plan)
+    _add_votes(session, plan)
     return plan
+
+
+def votes_text(votes: Mapping[str, int]) -> str:
+    """"Happy:2 Sad:1": most votes first, then by name (a FER+-style soft label)."""
+    return " ".join(f"{k}:{n}" for k, n in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _add_votes(session: Session, plan: ExportPlan) -> None:
+    from curator.store.review_queries import latest_votes_subquery
+
+    wanted = {clip.clip_id for clip in plan.clips}
+    latest = latest_votes_subquery()
+    counts: dict[int, Counter[str]] = {}
+    for clip_id, vote in session.execute(select(latest.c.clip_id, latest.c.vote)):
+        if clip_id in wanted and vote is not None:
+            counts.setdefault(clip_id, Counter())[vote] += 1
+    for clip in plan.clips:
+        clip.votes = votes_text(counts.get(clip.clip_id, {}))
 
 
 def normalised_name(name: str | None) -> str:

@@ -77,7 +77,9 @@ def test_export_sfew_fer_afew(checked, tmp_path: Path) -> None:
         assert sorted(p.name for p in (sfew / split).iterdir()) == sorted(LABELS)
         assert (sfew / f"class_distribution_{split}.png").read_bytes()[:4] == b"\x89PNG"
     rows = _manifest(sfew / "manifest.csv")
-    assert list(rows[0]) == ["image", "clip", "film", "time", "person", "label", "split", "sha256"]
+    assert list(rows[0]) == ["image", "clip", "film", "time", "person", "label", "split", "sha256",
+                             "votes"]
+    assert all(row["votes"] == f"{row['label']}:1" for row in rows)  # one annotator each
     # 3 frames per clip, fewer where another label's clip overlaps (see below).
     assert 12 <= len(rows) <= 15 and f"sfew: {len(rows)} images" in result.output
     assert {r["split"] for r in rows} == {"Train"}  # one actor: one group
@@ -169,6 +171,14 @@ def test_new_confirmations_are_added_and_relabelled_clips_move(checked, tmp_path
     kept = [k for k in first if k.endswith(".png") and "class_distribution" not in k
             and k in now]
     assert len(kept) >= 2 and all(now[k] == first[k] for k in kept)
+    # A second vote for the same label: no image changes, the manifest's votes do.
+    other = next(r for r in _manifest(sfew / "manifest.csv") if r["clip"] != "1")
+    assert partial("label", other["clip"], "--expression", other["label"],
+                   "--annotator", "z").exit_code == 0
+    result = partial("export", "--sfew", sfew, "--workers", "1")
+    assert "0 written" in result.output and "0 removed" in result.output
+    assert {r["votes"] for r in _manifest(sfew / "manifest.csv")
+            if r["clip"] == other["clip"]} == {f"{other['label']}:2"}
     result = partial("label", "1", "--expression", "Sad", "--annotator", "x")
     result = partial("label", "1", "--expression", "Sad", "--annotator", "y")
     result = partial("export", "--sfew", sfew, "--workers", "1")
@@ -176,6 +186,8 @@ def test_new_confirmations_are_added_and_relabelled_clips_move(checked, tmp_path
     # frames of the overlap, which no longer carries two labels).
     assert result.exit_code == 0 and "removed" in result.output
     assert len(list((sfew / "Train" / "Happy").glob("0001_000001_*.png"))) == 0
+    moved = [r for r in _manifest(sfew / "manifest.csv") if r["clip"] == "1"]
+    assert moved and all(r["votes"] == "Sad:2 Happy:1" for r in moved)  # the soft label
     assert len(list((sfew / "Train" / "Sad").glob("0001_000001_*.png"))) == 3
 
 
