@@ -1,0 +1,1 @@
+"""Video and faces: probing, decoding, detection, tracking, alignment, cutting."""

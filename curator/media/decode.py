@@ -83,19 +83,3 @@ def sample_frames(
     times = [sample_time_ms(start_ms, i, fps) for i in wanted]
     for position, frame in reader.frames(times, size):
         yield wanted[position], frame
-
-
-def stream_frames(
-    path: Path,
-    *,
-    start_ms: int,
-    duration_ms: int,
-    fps: float,
-    size: tuple[int, int],
-    only: Sequence[int] | None = None,
-) -> Iterator[np.ndarray]:
-    """The frames of `sample_frames` without their indices."""
-    for _, frame in sample_frames(
-        path, start_ms=start_ms, duration_ms=duration_ms, fps=fps, size=size, only=only
-    ):
-        yield frame

@@ -8,6 +8,7 @@ finds more turned and small faces, about 50-100x slower on a CPU).
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -64,7 +65,7 @@ def _model_file(filename: str) -> str:
     raise CuratorError(f"face-recognition-models has no {filename}")
 
 
-class FaceDetector:
+class FaceDetector(ABC):
     """Finds faces in an RGB image.
 
     To add a detector: subclass, set `name`, implement `detect`, and add the class
@@ -76,8 +77,9 @@ class FaceDetector:
     def __init__(self, *, upsample: int = 0) -> None:
         self.upsample = upsample
 
+    @abstractmethod
     def detect(self, image: np.ndarray) -> list[Detection]:
-        raise NotImplementedError
+        """The faces in an RGB (or gray, or RGBA) image, as boxes in its pixels."""
 
 
 class HogDetector(FaceDetector):

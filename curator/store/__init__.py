@@ -1,0 +1,1 @@
+"""The database: models, migrations, and the queries and writes every command shares."""

@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 
 from curator.errors import MediaError
-from curator.media.decode import sample_time_ms, scaled_size, stream_frames
+from curator.media.decode import sample_frames, sample_time_ms, scaled_size
 from curator.media.frames import frame_at
 
 from .conftest import DEMO
+
+
+def stream_frames(path: Path, **window):  # type: ignore[no-untyped-def]
+    """The window's frames, without their sample indices."""
+    for _, frame in sample_frames(path, **window):
+        yield frame
 
 
 def test_scaled_size() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 # One timed event as found in the file: (start_ms, end_ms, raw text with markup).
@@ -26,7 +27,7 @@ class ReadFailure(Exception):
         self.reason = reason
 
 
-class FormatReader:
+class FormatReader(ABC):
     """Base class of a subtitle format reader.
 
     To add a format: subclass, set `format_id` (a pysubs2-style id) and `extensions`,
@@ -40,10 +41,11 @@ class FormatReader:
     extensions: tuple[str, ...] = ()
 
     @classmethod
+    @abstractmethod
     def sniff(cls, head: list[str], text: str) -> bool:
         """True when `head` (first non-blank lines, stripped) looks like this format."""
-        raise NotImplementedError
 
     @classmethod
+    @abstractmethod
     def read(cls, text: str, *, fps: float | None = None) -> RawTrack:
-        raise NotImplementedError
+        """The file's events; raises `ReadFailure` when nothing can be read."""
