@@ -121,12 +121,12 @@ def save_windows(
         .where(Clip.film_id == film.id)
     ):
         known[clip_id].roles[cue_id] = role
-    created: list[_Known] = []
+    clips = _KnownClips(known.values())
     for window in windows:
         links = {timeline.cue_ids[i]: "evidence" for i in window.evidence_cues}
         for i in window.context_cues:
             links.setdefault(timeline.cue_ids[i], "context")
-        match = _existing_clip([*known.values(), *created], window)
+        match = clips.existing(window)
         if match is not None:
             result.existing += 1
             new_links = match.missing(links)
@@ -144,19 +144,30 @@ def save_windows(
         )
         clip.cue_links = [ClipCue(cue_id=cue_id, role=role) for cue_id, role in links.items()]
         session.add(clip)
-        created.append(_Known(None, clip.start_ms, clip.end_ms, window.label, dict(links), clip))
+        clips.add(_Known(None, clip.start_ms, clip.end_ms, window.label, dict(links), clip))
         result.created.append(clip)
     session.flush()
     return result
 
 
-def _existing_clip(known: Iterable[_Known], window: Window) -> _Known | None:
-    """The clip a window already is: same times, else the same-label clip it overlaps most."""
-    best: _Known | None = None
-    for clip in known:
-        if (clip.start_ms, clip.end_ms) == (window.start_ms, window.end_ms):
-            return clip
-        overlap = clip.overlap(window) if clip.label == window.label else 0
-        if overlap > 0 and (best is None or overlap > best.overlap(window)):
-            best = clip
-    return best
+class _KnownClips:
+    """A film's clips, found by times and by label (not by scanning them all per window)."""
+
+    def __init__(self, clips: Iterable[_Known]) -> None:
+        self._by_times: dict[tuple[int, int], _Known] = {}
+        self._by_label: dict[str | None, list[_Known]] = {}
+        for clip in clips:
+            self.add(clip)
+
+    def add(self, clip: _Known) -> None:
+        self._by_times.setdefault((clip.start_ms, clip.end_ms), clip)
+        self._by_label.setdefault(clip.label, []).append(clip)
+
+    def existing(self, window: Window) -> _Known | None:
+        """The clip a window already is: same times, else the same-label clip it overlaps
+        most."""
+        same = self._by_times.get((window.start_ms, window.end_ms))
+        if same is not None:
+            return same
+        overlapping = [c for c in self._by_label.get(window.label, []) if c.overlap(window) > 0]
+        return max(overlapping, key=lambda c: c.overlap(window), default=None)
