@@ -49,7 +49,7 @@ def _numbers(kind: type, text: str | None, option: str) -> list | None:
               "[default: 112]")
 @click.option("--batch-size", type=int, default=None, help="Global batch size. [default: 256]")
 @click.option("--lr", default=None, help="Peak AdamW learning rate, or one per stage. "
-              "[default: 0.002]")
+              "[default: 0.002; 0.0002 from trained weights: a later stage or --init PATH]")
 @click.option("--class-weights", default=None, help="auto (tempered inverse frequency), none, "
               "w1,w2,… in class order, or Name=w,…. [default: auto]")
 @click.option("--balanced", is_flag=True, default=None,

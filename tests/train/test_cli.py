@@ -94,12 +94,14 @@ def test_train_bad_input(toy_sfew: Path, tmp_path: Path, args: list, code: int,
 
 
 def test_help_quotes_the_real_defaults() -> None:
-    from curator.train.train import TrainConfig
+    from curator.train.train import DEFAULT_LR, FINE_TUNE_LR, TrainConfig
 
     cfg = TrainConfig()  # every field has a default: a bare config is a valid run
     quoted = {p.name: m.group(1) for p in train_command.params
               if (m := re.search(r"\[default: ([^\],]+)", getattr(p, "help", None) or ""))}
-    assert quoted["epochs"] == str(cfg.epochs[0]) and quoted["lr"] == str(cfg.lr[0])
+    assert quoted["epochs"] == str(cfg.epochs[0])
+    assert quoted["lr"].split("; ") == [str(DEFAULT_LR), f"{FINE_TUNE_LR:g} from trained weights: "
+                                        "a later stage or --init PATH"]
     assert quoted["img_size"] == str(cfg.img_size)
     assert quoted["batch_size"] == str(cfg.batch_size)
     assert quoted["class_weights"] == cfg.class_weights and quoted["init"] == cfg.init

@@ -143,6 +143,21 @@ def test_cascade_replaces_the_head_when_label_sets_differ(toy_sfew: Path, tmp_pa
     assert [s["stage"] for s in stages] == [1, 2]
 
 
+def test_trained_weights_fine_tune_at_a_tenth_of_the_rate_unless_told(
+        toy_sfew: Path, tmp_path: Path, small_cfg, quiet) -> None:
+    from curator.train.train import DEFAULT_LR, FINE_TUNE_LR, stage_lr
+
+    assert stage_lr([], 0, "imagenet") == stage_lr([], 0, "scratch") == DEFAULT_LR
+    assert stage_lr([], 1, "runs/a/stage1/best.pt") == FINE_TUNE_LR == DEFAULT_LR / 10
+    assert stage_lr([5e-3], 1, "runs/a/stage1/best.pt") == 5e-3  # one value serves every stage
+    assert stage_lr([5e-3, 1e-3], 2, "x.pt") == 1e-3
+    # In a run: no --lr, so stage 1 peaks at DEFAULT_LR and stage 2 at a tenth of it.
+    result = train(small_cfg([toy_sfew, toy_sfew], tmp_path / "c", epochs=[2], lr=[],
+                             warmup_epochs=1.0), quiet)
+    peaks = [max(h["lr"] for h in stage["history"]) for stage in result["stages"]]
+    assert peaks == [pytest.approx(DEFAULT_LR), pytest.approx(FINE_TUNE_LR)]
+
+
 def test_init_from_a_checkpoint(toy_run: Path, tmp_path: Path, small_cfg, make_folders,
                                 quiet) -> None:
     data = make_folders(tmp_path / "d", {"Train": 6, "Val": 3}, classes=("Sad", "Angry"))
@@ -235,6 +250,32 @@ def test_time_limit_arithmetic() -> None:
     # 30 s gone, 10 s an epoch, half an epoch kept for the end: 6 more fit in 100 s.
     assert epochs_within(100.0, 30.0, 10.0, one, one.device) == 6
     assert epochs_within(100.0, 99.0, 10.0, one, one.device) == 0
+
+
+def test_the_first_epoch_does_not_set_the_pace() -> None:
+    from curator.train.train import typical_epoch_seconds
+
+    # The first epoch on a GPU pays for cuDNN autotuning (41 s against 0.6 s on an H200).
+    assert typical_epoch_seconds([41.0]) == 41.0
+    assert typical_epoch_seconds([41.0, 0.6]) == 0.6
+    assert typical_epoch_seconds([41.0, 0.6, 0.8, 0.5]) == 0.6
+
+
+def test_a_time_limit_plan_grows_back_when_later_epochs_are_faster(
+        toy_sfew: Path, tmp_path: Path, small_cfg, quiet,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import curator.train.train as trainer
+
+    # A slow first epoch plans 2 epochs; the faster second one makes room for all 5 again.
+    more = iter([1, 3, 2, 1])
+    monkeypatch.setattr(trainer, "epochs_within", lambda *args: next(more))
+    cfg = small_cfg([toy_sfew], tmp_path / "r", epochs=[5], warmup_epochs=0.5,
+                    time_limit_s=60.0)
+    stage = train(cfg, quiet)["stages"][0]
+    assert stage["epochs"] == 5 and len(stage["history"]) == 5
+    steps = stage["steps_per_epoch"]
+    assert stage["history"][-1]["lr"] == pytest.approx(
+        get_lr(5 * steps - 1, 5 * steps, round(0.5 * steps), 3e-3, cfg.min_lr_ratio))
 
 
 def test_a_time_limit_shortens_the_schedule_and_resumes(toy_sfew: Path, tmp_path: Path,
