@@ -255,7 +255,7 @@ def test_time_limit_arithmetic() -> None:
 def test_the_first_epoch_does_not_set_the_pace() -> None:
     from curator.train.train import typical_epoch_seconds
 
-    # The first epoch on a GPU pays for cuDNN autotuning (41 s against 0.6 s on an H200).
+    # The first epoch on a GPU pays one-off costs (41 s against 0.6 s on an H200).
     assert typical_epoch_seconds([41.0]) == 41.0
     assert typical_epoch_seconds([41.0, 0.6]) == 0.6
     assert typical_epoch_seconds([41.0, 0.6, 0.8, 0.5]) == 0.6
