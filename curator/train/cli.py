@@ -29,10 +29,13 @@ def _numbers(kind: type, text: str | None, option: str) -> list | None:
     if text is None:
         return None
     try:
-        return [kind(v) for v in text.split(",") if v.strip()]
+        values = [kind(v) for v in text.split(",") if v.strip()]
     except ValueError:
+        values = []
+    if not values:
         raise click.BadParameter(f"{text!r}: give a number or one per stage, e.g. 30,10",
-                                 param_hint=option) from None
+                                 param_hint=option)
+    return values
 
 
 @click.command("train")

@@ -50,6 +50,11 @@ class Reporter:
             fields = {"status": status} if status is not None else {}
             self._progress.update(self._task, advance=steps, **fields)
 
+    def retotal(self, total: int) -> None:
+        """The run's length changed (a re-planned --time-limit)."""
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
     def stop(self) -> None:
         if self._progress is not None:
             self._progress.stop()

@@ -154,6 +154,22 @@ def typical_epoch_seconds(durations: list[float]) -> float:
     return statistics.median(durations[1:]) if len(durations) > 1 else durations[0]
 
 
+def replan(planned: int, most: int, done: int, fits: int, first_only: bool) -> int:
+    """Epochs for the stage after `done` of them, when `fits` more fit in the time limit.
+
+    Shortening always follows the clock. Lengthening (never past `most`) waits until two more
+    epochs fit, so that a plan wavering by one epoch does not lift the learning rate back up
+    and down. A pace known from the first epoch alone (which pays one-off costs) never cuts
+    the stage short to end now: one more epoch measures the real pace.
+    """
+    wanted = min(most, done + fits)
+    if first_only:
+        wanted = max(wanted, min(most, done + 1))
+    if wanted < planned or wanted >= planned + 2:
+        return wanted
+    return planned
+
+
 def epochs_within(limit: float, elapsed: float, epoch_seconds: float, d: ddp.Dist,
                   dev: torch.device) -> int:
     """How many more epochs of `epoch_seconds` fit in `limit` after `elapsed`, keeping half an
@@ -246,6 +262,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     scaler = torch.amp.GradScaler("cuda", enabled=amp == torch.float16)
 
     # ---- resume
+    # --time-limit re-plans `epochs` after each epoch, never past the asked number.
+    most_epochs = epochs
     history: list[dict] = []
     start_epoch, best_acc, best_epoch = 0, -1.0, 0
     if last is not None:
@@ -258,7 +276,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
         if state["scaler"]:  # empty when saved without fp16 loss scaling (CPU, bf16)
             scaler.load_state_dict(state["scaler"])
         history, start_epoch = state["history"], last["epoch"]
-        epochs = state.get("epochs", epochs)  # as shortened by --time-limit, if it was
+        epochs = state.get("epochs", epochs)  # as re-planned by --time-limit, if it was
+        most_epochs = state.get("most_epochs", epochs)
         best_acc, best_epoch = state["best_accuracy"], state["best_epoch"]
         log.log(f"resuming stage {k + 1} after epoch {start_epoch} from {out / 'last.pt'}")
 
@@ -292,9 +311,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
             f"{device_name} x{d.world}, amp {amp or 'off'}, compiled {compiled}")
 
     # ---- the loop
-    # --time-limit re-plans the epochs after each one, never past the asked number nor, when
-    # resuming, past the plan that was saved (the resumed run repeats the interrupted one).
-    most_epochs, durations = epochs, []
+    durations: list[float] = []  # whole epochs (steps and evaluation), for --time-limit
     eval_model = ema if ema is not None else model
     log.start((epochs - start_epoch) * steps, f"stage {k + 1}")
     try:
@@ -368,12 +385,13 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
             if cfg.time_limit_s is not None and epoch + 1 < most_epochs:
                 fits = epochs_within(cfg.time_limit_s, time.perf_counter() - t_stage,
                                      typical_epoch_seconds(durations), d, dev)
-                planned = min(most_epochs, epoch + 1 + fits)
+                planned = replan(epochs, most_epochs, epoch + 1, fits, len(durations) == 1)
                 if planned != epochs:
                     log.log(f"time limit {cfg.time_limit_s:.0f}s: {planned} epochs of "
                             f"{most_epochs} (the cosine ends with them)")
                     epochs = planned
                     total_steps = epochs * steps
+                    log.retotal((epochs - start_epoch) * steps)
             improved = summary["accuracy"] > best_acc
             if improved:
                 best_acc, best_epoch = summary["accuracy"], epoch + 1
@@ -394,7 +412,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                     "ema": ema.state_dict() if ema is not None else None,
                     "optimizer": opt.state_dict(), "scaler": scaler.state_dict(),
                     "history": history, "best_accuracy": best_acc, "best_epoch": best_epoch,
-                    "done": epoch + 1 == epochs, "epochs": epochs,
+                    "done": epoch + 1 == epochs, "epochs": epochs, "most_epochs": most_epochs,
                 }})
             ddp.barrier(d)
             h = history[-1]

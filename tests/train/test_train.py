@@ -278,6 +278,32 @@ def test_a_time_limit_plan_grows_back_when_later_epochs_are_faster(
         get_lr(5 * steps - 1, 5 * steps, round(0.5 * steps), 3e-3, cfg.min_lr_ratio))
 
 
+def test_time_limit_plans_and_resumes(toy_sfew: Path, tmp_path: Path, small_cfg, quiet,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import curator.train.train as trainer
+    from curator.train.train import replan
+
+    # (planned, most, done, fits, first_only) → epochs
+    assert replan(20, 20, 1, 0, True) == 2  # a slow first epoch never ends the stage at once
+    assert replan(20, 20, 1, 0, False) == 1
+    assert replan(10, 20, 5, 4, False) == 9  # shorter: always
+    assert replan(10, 20, 5, 6, False) == 10  # one epoch longer: not worth a bump in the rate
+    assert replan(10, 20, 5, 7, False) == 12
+    assert replan(10, 20, 5, 99, False) == 20  # never past the asked number
+    # Interrupted on a plan of 2 epochs (of 5 asked), resumed with time to spare: the saved
+    # cap is the asked 5, not the plan of the moment.
+    monkeypatch.setattr(trainer, "epochs_within", lambda *args: 0)
+    out = tmp_path / "r"
+    cfg = small_cfg([toy_sfew], out, epochs=[5], warmup_epochs=0.5, time_limit_s=60.0)
+    train(replace(cfg, stop_after_epochs=1), quiet)
+    state = ckpt.load(out / "last.pt")["train_state"]
+    assert (state["epochs"], state["most_epochs"]) == (2, 5)
+    monkeypatch.setattr(trainer, "epochs_within", lambda *args: 99)
+    result = train(TrainConfig(data=[str(toy_sfew)], out=str(out), device="cpu", resume=True),
+                   quiet)
+    assert result["stages"][0]["epochs"] == 5 and len(result["stages"][0]["history"]) == 5
+
+
 def test_a_time_limit_shortens_the_schedule_and_resumes(toy_sfew: Path, tmp_path: Path,
                                                          small_cfg, quiet,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
@@ -289,7 +315,7 @@ def test_a_time_limit_shortens_the_schedule_and_resumes(toy_sfew: Path, tmp_path
     cfg = small_cfg([toy_sfew], out, epochs=[5], warmup_epochs=0.5, time_limit_s=60.0)
     first = train(replace(cfg, stop_after_epochs=1), quiet)
     assert not first["complete"] and ckpt.load(out / "last.pt")["train_state"]["epochs"] == 2
-    monkeypatch.setattr(trainer, "epochs_within", lambda *args: 99)  # never lengthens
+    monkeypatch.setattr(trainer, "epochs_within", lambda *args: 0)  # the clock agrees
     result = train(TrainConfig(data=[str(toy_sfew)], out=str(out), device="cpu", resume=True),
                    quiet)
     stage = result["stages"][0]
