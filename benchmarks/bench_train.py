@@ -55,6 +55,7 @@ from rich.console import Console
 from rich.table import Table
 
 from curator import settings
+from curator.fsutil import write_atomic
 from curator.train.augment import Augment
 from curator.train.data import Split, load_dataset, pack_npz, stratified_holdout
 from curator.train.progress import Reporter
@@ -160,7 +161,7 @@ def prepare(data: Path, work: Path, fer_limit: int | None, target: Path | None,
 
 
 class Clock:
-    """Wall time left of `--deadline`; None means no deadline."""
+    """Wall time left of `--deadline` (None: no deadline)."""
 
     # Kept back from each run's time limit: the final evaluation, figures and checkpoint.
     RESERVE_S = 20.0
@@ -169,24 +170,22 @@ class Clock:
     def __init__(self, deadline_s: float | None) -> None:
         self.start, self.deadline_s = time.perf_counter(), deadline_s
 
-    def limit(self, recipe_limit: float | None, keep_s: float = 0.0) -> float | None:
-        """The time limit the next run gets, keeping `keep_s` back for the runs after it;
-        0.0 when it should be skipped."""
+    def left(self, keep_s: float = 0.0) -> float | None:
+        """Seconds the next run may take, keeping `keep_s` back for the runs after it."""
         if self.deadline_s is None:
-            return recipe_limit
-        left = self.deadline_s - (time.perf_counter() - self.start) - self.RESERVE_S - keep_s
-        if left < self.MIN_RUN_S:
-            return 0.0
-        return left if recipe_limit is None else min(recipe_limit, left)
+            return None
+        return self.deadline_s - (time.perf_counter() - self.start) - self.RESERVE_S - keep_s
 
 
 def run(name: str, data: list[Path], out: Path, recipe: dict, init: str, device: str,
         say, clock: Clock | None = None, keep_s: float = 0.0) -> dict:
-    limit = (clock or Clock(None)).limit(recipe.get("time_limit_s"), keep_s)
-    if limit == 0.0:
-        say(f"--- {name}: skipped, under {Clock.MIN_RUN_S:.0f}s left of --deadline")
-        return {"run": name, "init": init, "skipped": "deadline"}
-    recipe = {**recipe, "time_limit_s": limit}
+    left = clock.left(keep_s) if clock is not None else None
+    if left is not None:
+        if left < Clock.MIN_RUN_S:
+            say(f"--- {name}: skipped, under {Clock.MIN_RUN_S:.0f}s left of --deadline")
+            return {"run": name, "init": init, "skipped": "deadline"}
+        limit = recipe.get("time_limit_s")
+        recipe = {**recipe, "time_limit_s": left if limit is None else min(limit, left)}
     cfg = TrainConfig(data=[str(d) for d in data], out=str(out), init=init, device=device,
                       augment=Augment(), **recipe)
     say(f"--- {name}: {init} → {', '.join(d.name for d in data)}")
@@ -293,14 +292,11 @@ def verdicts_of(rows: list[dict], profile: str) -> dict[str, bool]:
 
 
 def write_json(rows: list[dict], profile: str, complete: bool) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"bench_train-{profile}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"profile": profile, "hardware": hardware(),
-                               "torch": torch.__version__, "python": platform.python_version(),
-                               "when": time.strftime("%Y-%m-%d %H:%M:%S"), "complete": complete,
-                               "verdicts": verdicts_of(rows, profile), "runs": rows}, indent=2))
-    tmp.replace(path)
+    record = {"profile": profile, "hardware": hardware(), "torch": torch.__version__,
+              "python": platform.python_version(), "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "complete": complete, "verdicts": verdicts_of(rows, profile), "runs": rows}
+    write_atomic(path, json.dumps(record, indent=2).encode())
     return path
 
 
