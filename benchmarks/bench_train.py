@@ -25,6 +25,9 @@ Runs, each a normal `train()` call with the profile's recipe:
   cascade must win. Note the default target shares FER-2013's source; --target can point at a
   set from elsewhere (an SFEW export, class folders).
 
+`--fer-set FIELD=VALUE` changes the FER-2013 runs' recipe for an experiment (e.g.
+`--fer-set mixup=0.2 --fer-set epochs=[80]`); every row of the JSON records its whole recipe.
+
 `--deadline S` caps the benchmark at S seconds of wall time from reading the data on (for a
 lent GPU with a fixed allowance; starting Python and torch come before): each run's time limit
 shrinks to what is left, and a run with under a minute left is skipped and listed as skipped. A
@@ -46,7 +49,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +222,9 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--deadline", type=float, default=None,
                         help="wall seconds for the whole benchmark; later runs shrink to fit")
+    parser.add_argument("--fer-set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="change the FER-2013 runs' recipe, a TrainConfig field with a "
+                             "JSON value, e.g. mixup=0.2 or epochs=[80] (repeatable)")
     parser.add_argument("--pack", type=Path, default=None,
                         help="write FER-2013 (train + test) to this .npz and exit")
     args = parser.parse_args()
@@ -236,6 +242,10 @@ def main() -> None:
     if profile == "auto":
         profile = "gpu" if torch.cuda.is_available() else "cpu"
     recipe = PROFILES[profile]
+    try:
+        recipe = {**recipe, "fer": {**recipe["fer"], **recipe_changes(args.fer_set)}}
+    except ValueError as exc:
+        sys.exit(f"--fer-set: {exc}")
     clock = Clock(args.deadline)  # from here: reading the data counts too
     only = set(args.only.split(","))
     args.work.mkdir(parents=True, exist_ok=True)
@@ -270,6 +280,24 @@ def main() -> None:
     if "fer-scratch" in only and base != "scratch":
         go("fer-scratch", [fer_npz], "fer", "scratch")
     report(rows, profile, console)
+
+
+def recipe_changes(items: list[str]) -> dict:
+    """`FIELD=VALUE` strings as recipe entries: known TrainConfig fields, JSON values."""
+    fixed = {"data", "out", "init", "device", "augment", "resume"}  # set by the benchmark
+    known = {f.name for f in fields(TrainConfig)} - fixed
+    changes = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or name not in known:
+            raise ValueError(f"{item!r}: give FIELD=VALUE, FIELD one of "
+                             f"{', '.join(sorted(known))}")
+        try:
+            changes[name] = json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError(f"{item!r}: the value must be JSON, e.g. 0.2, [80] or "
+                             '"none"') from None
+    return changes
 
 
 def verdicts_of(rows: list[dict], profile: str) -> dict[str, bool]:

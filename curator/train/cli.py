@@ -68,6 +68,13 @@ def _numbers(kind: type, text: str | None, option: str) -> list | None:
               help="torch.compile on CUDA. [default: on]")
 @click.option("--stop-after", type=int, default=None,
               help="Leave after this many epochs; continue later with --resume.")
+@click.option("--mixup", type=float, default=None, metavar="ALPHA",
+              help="Train on blends of two faces, the blend drawn from Beta(ALPHA, ALPHA); "
+                   "0.2 is a common start. [default: 0 (off)]")
+@click.option("--cutmix", type=float, default=None, metavar="ALPHA",
+              help="Train on faces with a rectangle of another face pasted in (Beta(ALPHA, "
+                   "ALPHA) of it kept); with --mixup, each step uses one of the two. "
+                   "[default: 0 (off)]")
 @click.option("--time-limit", type=float, default=None,
               help="Seconds per stage (reading and compiling included): fewer epochs, the "
                    "learning-rate schedule ending with them, when the measured epochs would "
@@ -76,8 +83,8 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
                   epochs: str | None, img_size: int | None, batch_size: int | None,
                   lr: str | None, class_weights: str | None, balanced: bool | None,
                   device: str | None, resume: bool, limit: int | None, seed: int | None,
-                  compile_: bool | None, stop_after: int | None,
-                  time_limit: float | None) -> None:
+                  compile_: bool | None, stop_after: int | None, mixup: float | None,
+                  cutmix: float | None, time_limit: float | None) -> None:
     """Fine-tune an expression classifier on DATA; several DATA run as consecutive stages.
 
     DATA is an SFEW-layout folder (Train/Val/Test of class folders), a FER-2013 CSV, FER-2013
@@ -92,7 +99,7 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
         "init": init, "backbone": backbone, "epochs": _numbers(int, epochs, "--epochs"),
         "img_size": img_size, "batch_size": batch_size, "lr": _numbers(float, lr, "--lr"),
         "class_weights": class_weights, "balanced": balanced, "limit": limit, "seed": seed,
-        "compile": compile_, "time_limit_s": time_limit,
+        "compile": compile_, "mixup": mixup, "cutmix": cutmix, "time_limit_s": time_limit,
     }
     cfg = TrainConfig(data=[str(p) for p in data], out=str(out), device=device, resume=resume,
                       stop_after_epochs=stop_after)

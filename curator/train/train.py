@@ -30,6 +30,7 @@ from curator.train.data import load_dataset
 from curator.train.errors import CheckpointError, LabelSetMismatch, OptionError, OutOfMemory
 from curator.train.evaluate import evaluate, summarize
 from curator.train.imbalance import balanced_sample_weights, class_weights
+from curator.train.mixing import dominant_labels, mix_images, partners, plan_mixing
 from curator.train.model import (
     BACKBONES,
     GRAY_MEAN,
@@ -82,6 +83,8 @@ class TrainConfig:
     balanced: bool = False  # draw every class equally often (sampling with replacement)
     # augmentation and evaluation
     augment: Augment = field(default_factory=Augment)
+    mixup: float = 0.0  # α of Beta(α, α) for blending pairs of faces (0: off); see mixing.py
+    cutmix: float = 0.0  # α for pasting a rectangle of another face (0: off)
     tta: bool = True  # average logits with the mirrored face when evaluating
     # system
     device: str | None = None  # auto | cpu | cuda; None: auto, or on resume the run's own
@@ -116,6 +119,9 @@ def check_options(cfg: TrainConfig) -> None:
         raise OptionError(f"--img-size must be at least 16 (got {cfg.img_size})")
     if cfg.limit is not None and cfg.limit < 1:
         raise OptionError(f"--limit must be at least 1 (got {cfg.limit})")
+    for option, alpha in (("mixup", cfg.mixup), ("cutmix", cfg.cutmix)):
+        if not (math.isfinite(alpha) and alpha >= 0):
+            raise OptionError(f"--{option} must be 0 (off) or a positive α (got {alpha})")
     if cfg.time_limit_s is not None and not cfg.time_limit_s > 0:
         raise OptionError(f"--time-limit must be a positive number of seconds "
                           f"(got {cfg.time_limit_s})")
@@ -329,6 +335,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
             order = (torch.multinomial(sample_w, n_train, True, generator=g_order)
                      if sample_w is not None else torch.randperm(n_train, generator=g_order))
             order = order.to(train_x.device)
+            mixing = plan_mixing(steps, cfg.img_size, mixup=cfg.mixup, cutmix=cfg.cutmix,
+                                 seed=epoch_seed + 16)
             model.train()
             sums = torch.zeros(2, device=dev, dtype=torch.float64)  # loss, correct (no syncs)
             seen = 0
@@ -342,12 +350,20 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                 x = train_x[idx].to(dev, non_blocking=True)
                 x = augment(x, cfg.img_size, cfg.augment, g_aug)
                 y = train_y[idx].to(dev, non_blocking=True)
+                mix = mixing[step] if mixing is not None else None
+                if mix is not None:
+                    x = mix_images(x, mix)
                 if channels_last:
                     x = x.contiguous(memory_format=torch.channels_last)
                 with autocast():
                     logits = step_model(x)
                 loss = F.cross_entropy(logits.float(), y, weight=loss_weight,
                                        label_smoothing=cfg.label_smoothing)
+                if mix is not None:
+                    loss = mix.lam * loss + (1.0 - mix.lam) * F.cross_entropy(
+                        logits.float(), partners(y), weight=loss_weight,
+                        label_smoothing=cfg.label_smoothing)
+                    y = dominant_labels(y, mix)  # what the training accuracy counts
                 opt.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 if cfg.grad_clip > 0:

@@ -109,6 +109,7 @@ def test_help_quotes_the_real_defaults() -> None:
     assert quoted["seed"] == str(cfg.seed) and quoted["backbone"] == "efficientnet_lite0"
     assert quoted["compile_"] == ("on" if cfg.compile else "off")
     assert quoted["balanced"] == ("on" if cfg.balanced else "off")
+    assert quoted["mixup"] == f"{cfg.mixup:g} (off)" and quoted["cutmix"] == f"{cfg.cutmix:g} (off)"
 
 
 def test_importing_the_commands_loads_neither_torch_nor_cv2() -> None:
