@@ -73,13 +73,17 @@ def check_faces(
             progress.stop()
     for note in report.relocated:
         out.print(f"  {note}", markup=False)
-    if report.windows:
+    checked = report.windows - report.failed
+    if checked:
         out.print(
-            f"faces: {report.windows} windows checked, {report.kept} kept, "
+            f"faces: {checked} windows checked, {report.kept} kept, "
             f"{report.rejected} rejected (no face), {report.faces} face tracks, "
             f"{report.new_people} new people"
         )
-    else:
+    if report.failed or report.waiting_on_films:
+        out.print(f"faces: {report.failed + report.waiting_on_films} windows not checked "
+                  "(see the warnings below)")
+    elif not checked:
         out.print("faces: no clips waiting for a face check")
     for problem in report.problems:
         err.print(f"warning: {problem}", markup=False)

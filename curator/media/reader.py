@@ -223,8 +223,11 @@ def _identity(path: Path) -> tuple[int, int, int, int] | None:
 
 
 def _reason(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[-1] if text else type(exc).__name__
+    """FFmpeg's words, without PyAV's `[Errno N]` prefix and the file name (the error names
+    the file already): "invalid data found when processing input"."""
+    text = (getattr(exc, "strerror", None) or str(exc)).strip()
+    text = text.splitlines()[-1] if text else type(exc).__name__
+    return text[:1].lower() + text[1:]
 
 
 _LOCAL = threading.local()

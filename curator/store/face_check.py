@@ -28,7 +28,9 @@ VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".m4v", ".webm", ".mpg", ".mpe
 
 @dataclass
 class FaceCheckReport:
-    windows: int = 0
+    windows: int = 0  # windows looked at, failed ones included
+    failed: int = 0  # windows that could not be checked (they stay unchecked)
+    waiting_on_films: int = 0  # clips of films that could not be found (not looked at)
     kept: int = 0
     rejected: int = 0
     faces: int = 0
@@ -40,24 +42,58 @@ class FaceCheckReport:
 def locate_film(film: Film) -> tuple[Path, str | None]:
     """The film's file, or the same content found by hash beside where it was.
 
-    Returns (path, note); raises `MediaError` when the file is gone.
+    A file at the recorded path must still look like the film that was ingested (duration,
+    frame size and rate as probed then): another video saved under the same name would
+    otherwise have its faces stored, and its frames exported, as this film's. Hashing the
+    whole file on every run would cost seconds per film; the probe costs a fraction of one.
+
+    Returns (path, note); raises `MediaError` when the file is gone or is another video.
     """
     from curator.fsutil import sha256_file
 
     path = Path(film.path)
+    unlike: str | None = None
     if path.is_file():
-        return path, None
+        unlike = _unlike(path, film)
+        if unlike is None:
+            return path, None
     folder = path.parent
     if folder.is_dir():
         for candidate in sorted(folder.iterdir()):
             is_video = candidate.suffix.lower() in VIDEO_SUFFIXES and candidate.is_file()
             if is_video and sha256_file(candidate) == film.sha256:
                 return candidate, f"film {film.id} found by content hash at {candidate}"
+    if unlike is not None:
+        raise MediaError(
+            path,
+            f"is not the video ingested as film {film.id} ({unlike}); put that film back, "
+            "or `curator ingest` this file as a film of its own",
+        )
     raise MediaError(
         path,
         "film file not found (moved or renamed since ingest?); "
         "run `curator ingest NEW_PATH --subs …` to record where it is now",
     )
+
+
+def _unlike(path: Path, film: Film) -> str | None:
+    """How the video at `path` differs from what was recorded at ingest, or None."""
+    from curator.media.probe import probe_video
+
+    try:
+        info = probe_video(path)
+    except MediaError as exc:
+        return exc.reason
+    # The same probe gave the recorded numbers; a frame of slack for another ffmpeg build.
+    frame_ms = 1000 / film.fps if film.fps > 0 else 40
+    if abs(info.duration_ms - film.duration_ms) > frame_ms:
+        return f"{info.duration_ms / 1000:.2f} s long, not {film.duration_ms / 1000:.2f} s"
+    if (info.width, info.height, info.rotation) != (film.width, film.height, film.rotation):
+        return (f"{info.width}x{info.height} rotated {info.rotation}°, not "
+                f"{film.width}x{film.height} rotated {film.rotation}°")
+    if abs(info.fps - film.fps) > 0.01:
+        return f"{info.fps:g} frames/s, not {film.fps:g}"
+    return None
 
 
 def _jobs(database: Database, film_ids: Sequence[int], report: FaceCheckReport) -> list[WindowJob]:
@@ -74,6 +110,7 @@ def _jobs(database: Database, film_ids: Sequence[int], report: FaceCheckReport) 
                 path, note = locate_film(film)
             except MediaError as exc:
                 report.problems.append(f"film {film.id}: {exc}")
+                report.waiting_on_films += len(clips)
                 continue
             if note is not None:
                 film.path = str(path.resolve())
@@ -106,6 +143,7 @@ def run_face_check(
             report.windows += 1
             if result.error is not None:
                 report.problems.append(f"clip {result.key}: {result.error}")
+                report.failed += 1
             else:
                 buffer.append(result)
             if on_window is not None:
@@ -144,11 +182,13 @@ def _store(
                     f"clip {clip.id}: {Path(clip.film.path).name}: no frames decoded at "
                     f"{clip.start_ms / 1000:.3f} s (past the end of the video?)"
                 )
+                report.failed += 1
                 continue
             try:
                 outcome = save_window(session, clip, result, params)
             except CuratorError as exc:
                 report.problems.append(f"clip {clip.id}: {exc}")
+                report.failed += 1
                 continue
             report.faces += outcome.faces
             if outcome.rejected:

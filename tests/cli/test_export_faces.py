@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -229,6 +230,44 @@ def test_moved_and_missing_films(checked, tmp_path: Path) -> None:
     assert _rows(db, "SELECT count(*) FROM face_checks") == [(0,)]
     export = moved("export", "--sfew", tmp_path / "out")
     assert export.exit_code == 1 and "film file not found" in export.output
+
+
+def test_another_video_saved_under_the_films_name(checked, tmp_path: Path) -> None:
+    """A different video at the recorded path is not taken for the film: its faces would be
+    stored, and its frames exported, as the film's."""
+    import subprocess
+
+    from curator.media.probe import ffmpeg_exe
+
+    curator, folder = checked
+    db = tmp_path / "swapped.db"
+    shutil.copy(curator.db_path, db)
+    swapped = Curator(db)
+    (tmp_path / "films").mkdir()
+    film = tmp_path / "films" / "demo_film.mp4"
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i",
+                    str(folder / "demo_film.mp4"), "-t", "12", "-c", "copy", str(film)],
+                   check=True)  # the first 12 s: another video with the same name
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE films SET path = ?", (str(film),))
+    export = swapped("export", "--sfew", tmp_path / "out")
+    assert export.exit_code == 1 and "is not the video ingested as film 1" in export.output
+    assert not list((tmp_path / "out").glob("Train/*/*.png"))  # no crops of the other video
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM face_checks")
+    result = swapped("propose", "--workers", "1")
+    assert result.exit_code == 1
+    assert re.search(r"is not the video ingested as film 1 \(12\.\d\d s long, not 22\.00 s\)",
+                     result.output)
+    assert "faces: 5 windows not checked" in result.output
+    assert "no clips waiting" not in result.output
+    assert _rows(db, "SELECT count(*) FROM face_checks") == [(0,)]
+    # The real film beside it, under another name, is found by its hash.
+    shutil.copy(folder / "demo_film.mp4", tmp_path / "films" / "the_real_one.mp4")
+    result = swapped("propose", "--workers", "1")
+    assert result.exit_code == 0 and "found by content hash" in result.output
+    assert _rows(db, "SELECT path FROM films") == [
+        (str((tmp_path / "films" / "the_real_one.mp4").resolve()),)]
 
 
 def test_a_film_damaged_after_ingest(checked, tmp_path: Path) -> None:

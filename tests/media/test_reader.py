@@ -103,3 +103,13 @@ def test_an_anamorphic_film_is_decoded_unsqueezed(anamorphic: Path) -> None:
     wide = frame_at(anamorphic, 1000)
     assert wide.shape == (360, 640, 3)
     assert difference(wide, frame_at(DEMO, 1000)) < 6
+
+
+def test_a_file_that_is_not_a_video_gets_ffmpegs_reason_in_plain_words(tmp_path: Path) -> None:
+    from curator.errors import MediaError
+
+    fake = tmp_path / "film.mp4"
+    fake.write_text("not a video\n" * 100)
+    with pytest.raises(MediaError) as caught:
+        VideoReader(fake)
+    assert str(caught.value) == f"{fake}: invalid data found when processing input"
