@@ -45,6 +45,22 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+class DatabaseId(click.ParamType):
+    """A row id: an integer SQLite can store (a larger one is a usage error, not an
+    OverflowError from the driver). Not an IntRange, whose bounds --help would print."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = click.INT.convert(value, param, ctx)
+        if not -(2**63) <= number < 2**63:
+            self.fail(f"{value!r} is too large for an id", param, ctx)
+        return number
+
+
+DB_ID = DatabaseId()
+
+
 @dataclass
 class State:
     """Per-invocation state hung on the click context."""

@@ -6,12 +6,14 @@ annotations, the consensus and the change log are the same either way.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from curator.cli.common import console, state
+from curator.cli.common import DB_ID, console, state
 
-# An id SQLite cannot store is a usage error, not an OverflowError from the driver.
-DB_ID = click.IntRange(-(2**63), 2**63 - 1)
+if TYPE_CHECKING:
+    from curator.store.consensus import Verdict
 
 
 @click.command("label")
@@ -52,7 +54,8 @@ def label_command(
     """
     from curator.labels import EMOTIONS, canonical_label
     from curator.review.config import resolve_annotator
-    from curator.store.annotations import record_decision
+    from curator.store.annotations import record_decision, votes_of
+    from curator.store.consensus import consensus
     from curator.store.films import get_film
     from curator.store.label import proposed_clips
     from curator.store.models import Clip
@@ -73,7 +76,7 @@ def label_command(
     # The same name, checked and stripped the same way, as the review UI records.
     who = resolve_annotator(annotator)
     out, err = console(), console(stderr=True)
-    confirmed = missing = 0
+    confirmed = missing = outvoted = 0
     with state().database().session() as session:
         if accept_proposed:
             if film_id is not None:
@@ -91,8 +94,31 @@ def label_command(
         for clip, name in work:
             record_decision(session, clip, annotator=who, decision="confirm", expression=name,
                             adjudication=adjudicate)
-            confirmed += 1
+            verdict = consensus(votes_of(clip))
+            if verdict.status == "confirmed" and verdict.expression == name:
+                confirmed += 1
+                continue
+            # The vote counts, but other annotators' votes decide otherwise: say so.
+            outvoted += 1
+            out.print(f"clip {clip.id}: {who}'s vote for {name} is recorded, but "
+                      f"{_outcome(verdict)} (votes: {_tally(verdict.votes)})", markup=False)
     by = f"adjudicator {who}" if adjudicate else who
     out.print(f"{confirmed} clip(s) confirmed by {by}")
+    if outvoted:
+        out.print(f"{outvoted} vote(s) recorded without confirming their clip (see above); "
+                  "`curator label ID --expression NAME --adjudicate` or `curator review "
+                  "--queue disputed` settles them", markup=False)
     if missing:
         raise click.exceptions.Exit(1)
+
+
+def _outcome(verdict: Verdict) -> str:
+    if verdict.status == "proposed":
+        return "the annotators tie, so the clip is disputed"
+    if verdict.status == "rejected":
+        return "the majority rejects the clip"
+    return f"the majority keeps it {verdict.expression}"
+
+
+def _tally(votes: dict[str, int]) -> str:
+    return ", ".join(f"{choice} {n}" for choice, n in sorted(votes.items(), key=lambda kv: -kv[1]))

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from curator.cli.common import console, state
+from curator.cli.common import DB_ID, console, state
 
 
 def has_terminal() -> bool:
@@ -26,7 +26,7 @@ QUEUE_CHOICE = click.Choice(["proposed", "disputed", "suspect", "mine", "all"])
                    "suspect: label contradicts the subtitles or a model; mine: what you "
                    "decided; all: every clip.")
 # Bounded to SQLite's integers: a larger id would fail inside the driver with a traceback.
-@click.option("--film", "film_id", type=click.IntRange(-(2**63), 2**63 - 1),
+@click.option("--film", "film_id", type=DB_ID,
               help="Only clips of this film.")
 @click.option("--stats", is_flag=True,
               help="Print inter-annotator agreement (Cohen's and Fleiss' kappa, "

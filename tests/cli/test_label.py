@@ -108,13 +108,17 @@ def test_adjudicate_does_not_go_with_accept_proposed(curator: Curator) -> None:
         (("1", "--accept-proposed"), "give CLIP_IDs"),
         (("--accept-proposed", "--expression", "Sad"), "drop --expression"),
         (("1", "--expression", "Sad", "--film", "1"), "--film goes with"),
-        ((str(2**63), "--expression", "Sad"), "not in the range"),
-        (("--accept-proposed", "--film", str(2**63)), "not in the range"),
+        ((str(2**63), "--expression", "Sad"), "too large for an id"),
+        (("--accept-proposed", "--film", str(2**63)), "too large for an id"),
     ],
 )
 def test_usage_errors(curator: Curator, args: tuple[str, ...], fragment: str) -> None:
     result = curator("label", *args)
     assert result.exit_code == 2 and fragment in result.output
+
+
+def test_help_shows_no_id_bounds(curator: Curator) -> None:
+    assert "9223372036854775807" not in curator("label", "--help").output
 
 
 def test_unknown_expression_is_one_line(curator: Curator, proposed: list[dict]) -> None:
@@ -144,6 +148,21 @@ def test_accept_proposed_leaves_tied_clips_alone(
     assert after[other["id"]]["status"] == "confirmed"
     assert _rows(curator.db_path, "SELECT count(*) FROM annotations WHERE annotator = 'bulk' "
                                   f"AND clip_id = {tied['id']}") == [(0,)]
+
+
+def test_a_vote_that_does_not_confirm_says_so(curator: Curator, proposed: list[dict]) -> None:
+    clip = proposed[0]["id"]
+    first = curator("label", clip, "--expression", "sad", "--annotator", "ann")
+    assert "1 clip(s) confirmed by ann" in first.output
+    tie = curator("label", clip, "--expression", "fear", "--annotator", "bob")
+    assert tie.exit_code == 0  # the vote is stored; only the outcome differs
+    assert "0 clip(s) confirmed by bob" in tie.output
+    assert (f"clip {clip}: bob's vote for Fear is recorded, but the annotators tie, so the "
+            "clip is disputed (votes: Sad 1, Fear 1)") in tie.output
+    assert "1 vote(s) recorded without confirming their clip" in tie.output
+    curator("label", clip, "--expression", "sad", "--annotator", "cat")
+    outvoted = curator("label", clip, "--expression", "happy", "--annotator", "dan")
+    assert "the majority keeps it Sad (votes: Sad 2, Fear 1, Happy 1)" in outvoted.output
 
 
 def test_annotator_name_is_the_one_the_review_ui_records(
