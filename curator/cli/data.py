@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ import click
 from curator.cli.common import FiniteRange, console, state
 
 if TYPE_CHECKING:
-    from curator.subtitles.model import SubtitleDocument
+    from curator.subtitles.model import Cue, SubtitleDocument
 
 # Padding and lengths in seconds: not negative, not absurd, not nan.
 SECONDS = FiniteRange(min=0.0, max=3600.0)
@@ -173,6 +174,7 @@ def ingest_command(
         estimate = estimate_offset_quietly(film, starts)
 
     lines: list[str] = []  # printed once the transaction is committed
+    warnings: list[str] = []
     with state().database().session() as session:
         registered = register_film(
             session,
@@ -206,16 +208,38 @@ def ingest_command(
                 )
             else:
                 lines.append(f"  track {track.id} ({document.path.name}) already stored")
+            late = cues_after_the_end(document.cues, record.duration_ms, record.subs_offset_ms)
+            if late:
+                last = max(c.start_ms for c in document.cues) + record.subs_offset_ms
+                warnings.append(
+                    f"{document.path}: {late} of {len(document.cues)} cues start after the "
+                    f"film ends ({_clock(record.duration_ms)}; the last at {_clock(last)}): "
+                    "subtitles of another cut, or of another film? Those cues propose nothing"
+                )
         if record.subs_offset_ms:
             lines.append(f"  subtitle offset: {record.subs_offset_ms / 1000:+.3f} s")
         applied_ms = record.subs_offset_ms
     out = console()
     for line in lines:
         out.print(line, markup=False)
+    for warning in warnings:
+        console(stderr=True).print(f"warning: {warning}", markup=False)
+    if check_offset and not info.has_audio:
+        out.print("  subtitle timing: not checked (the film has no audio track)")
     if estimate is not None:
         from curator.cli.faces import report_offset
 
         report_offset(out, estimate, applied_ms=applied_ms)
+
+
+def cues_after_the_end(cues: Sequence[Cue], duration_ms: int, offset_ms: int = 0) -> int:
+    """How many cues start at or after the film's end once `offset_ms` is applied."""
+    return sum(1 for cue in cues if cue.start_ms + offset_ms >= duration_ms)
+
+
+def _clock(ms: int) -> str:
+    seconds = max(ms, 0) // 1000
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-untyped-def]

@@ -289,7 +289,10 @@ def test_cues_past_the_end_of_the_film(curator: Curator, demo_film, tmp_path: Pa
     late = tmp_path / "late.srt"
     late.write_text(srt.read_text() + "\n9\n00:00:30,000 --> 00:00:31,000\n[screams]\n\n"
                     "10\n00:00:21,500 --> 00:00:40,000\n[sobbing]\n")
-    assert curator("ingest", film, "--subs", late).exit_code == 0
+    ingest = curator("ingest", film, "--subs", late)
+    assert ingest.exit_code == 0
+    assert re.search(rf"warning: {re.escape(str(late))}: 1 of \d+ cues start after the film "
+                     r"ends \(0:00:22; the last at 0:00:30\)", ingest.output)
     result = curator("propose", "--workers", "1")
     assert result.exit_code == 0, result.output
     clips = json.loads(curator("clips", "--json").output)
@@ -308,6 +311,22 @@ def test_audio_only_file_is_refused_at_ingest(curator: Curator, demo_film, tmp_p
     result = curator("ingest", audio, "--subs", srt)
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {audio}: has no video stream (audio only)"
+
+
+def test_a_silent_film_says_its_subtitle_timing_is_not_checked(curator: Curator, demo_film,
+                                                              tmp_path: Path) -> None:
+    import subprocess
+
+    from curator.media.probe import ffmpeg_exe
+
+    film, srt, _ = demo_film
+    silent = tmp_path / "silent.mp4"
+    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-i", str(film), "-an", "-c:v", "copy",
+                    str(silent)], check=True)
+    result = curator("ingest", silent, "--subs", srt)
+    assert result.exit_code == 0
+    assert "subtitle timing: not checked (the film has no audio track)" in result.output
+    assert "cues start after the film ends" not in result.output
 
 
 @pytest.mark.shared_data
