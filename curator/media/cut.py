@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from curator.errors import MediaError
+from curator.fsutil import naming
 
 _TIMEOUT_S = 120.0  # plus a few seconds per second of clip
 
@@ -40,9 +41,12 @@ def cut_clip(
     if end_ms <= start_ms:
         raise ValueError("a clip must end after it starts")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+        )
+    except OSError as exc:
+        raise naming(target, exc) from None
     os.close(fd)
     duration_s = (end_ms - start_ms) / 1000
     start_s = max(start_ms, 0) / 1000

@@ -1,0 +1,50 @@
+"""Atomic writes: all or nothing, and errors that name the file asked for."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from curator import fsutil
+from curator.fsutil import write_atomic
+
+
+def test_write_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "out.csv"
+    write_atomic(target, b"one")
+    write_atomic(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.csv"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_names_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out.csv"
+    write_atomic(target, b"old")
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/somewhere/.out.csv.x.tmp")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError) as caught:
+        write_atomic(target, b"new")
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_a_folder_that_refuses_new_files_is_named_as_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read_only(**_: object) -> tuple[int, str]:
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / ".f.csv.ie7q.tmp"))
+
+    monkeypatch.setattr(fsutil.tempfile, "mkstemp", read_only)
+    with pytest.raises(OSError, match="Read-only file system") as caught:
+        write_atomic(tmp_path / "f.csv", b"x")
+    assert caught.value.filename == str(tmp_path / "f.csv")
+    assert caught.value.errno == errno.EROFS
