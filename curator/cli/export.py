@@ -67,6 +67,9 @@ def export_command(
     for folder in (xml_dir, sfew_dir, afew_dir):
         if folder is not None and folder.exists() and not folder.is_dir():
             raise click.ClickException(f"{folder}: exists and is not a directory")
+    for folder in (sfew_dir, afew_dir):
+        if folder is not None:
+            _refuse_foreign_folder(folder)
     if fer_csv is not None and fer_csv.is_dir():
         raise click.ClickException(f"{fer_csv}: is a directory, not a CSV file")
     if sfew_dir is not None and afew_dir is not None and sfew_dir.resolve() == afew_dir.resolve():
@@ -108,6 +111,20 @@ def export_command(
     if problems:
         err.print(f"{len(problems)} problem(s)", markup=False)
         raise click.exceptions.Exit(1)
+
+
+def _refuse_foreign_folder(folder: Path) -> None:
+    """A dataset goes into a new or empty folder, or one an earlier export made (it holds
+    the export's state file): files of the user's own would sit in the class folders that
+    training reads, and a manifest.csv of theirs would be overwritten."""
+    from curator.export.state import STATE_NAME
+
+    if not folder.is_dir() or (folder / STATE_NAME).is_file():
+        return
+    if any(folder.iterdir()):
+        raise click.ClickException(
+            f"{folder}: not empty and not made by `curator export` (no {STATE_NAME}); "
+            "choose a new or empty folder")
 
 
 def _plan(

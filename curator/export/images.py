@@ -159,6 +159,8 @@ class _SfewState:
         remove_temporaries(folder)
         self.state = load_state(folder / STATE_NAME)
         self.images: dict[str, dict[str, Any]] = self.state.get("images", {})
+        if not (folder / STATE_NAME).is_file():
+            self.save()  # first: the folder is known as an export even if interrupted now
 
     def relpath(self, clip: ClipPlan, frame: CropFrame) -> str:
         return f"{clip.split}/{clip.label}/{image_name(clip, frame)}"

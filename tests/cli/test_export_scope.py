@@ -119,3 +119,26 @@ def test_sfew_and_afew_into_one_folder_is_refused(two_films, tmp_path: Path) -> 
     assert result.exit_code == 1 and "two different folders" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize("target", ["--sfew", "--afew"])
+def test_a_folder_of_other_files_is_refused(two_films, tmp_path: Path, target: str) -> None:
+    """A user's own files would sit in the class folders training reads: a dataset goes into
+    a new or empty folder, or one an earlier export made."""
+    curator, _ = two_films
+    mine = tmp_path / "mine"
+    (mine / "Train" / "Happy").mkdir(parents=True)
+    (mine / "Train" / "Happy" / "myphoto.png").write_bytes(b"not ours")
+    (mine / "manifest.csv").write_text("my own notes\n")
+    result = curator("export", target, mine)
+    assert result.exit_code == 1
+    assert "not empty and not made by `curator export`" in result.output
+    assert (mine / "manifest.csv").read_text() == "my own notes\n"
+    assert sorted(p.name for p in mine.rglob("*")) == ["Happy", "Train", "manifest.csv",
+                                                        "myphoto.png"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert curator("export", target, empty, "--film", "1").exit_code == 0
+    again = curator("export", target, empty, "--film", "1")  # its own folder now
+    assert again.exit_code == 0
+    assert "(0 written" in again.output or "(0 cut" in again.output
