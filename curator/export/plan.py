@@ -89,6 +89,9 @@ def confirmed_clips(
     plan = ExportPlan(scope=film_id)
     clips = list(session.scalars(query))
     spans = [(c.film_id, c.start_ms, c.end_ms, c.expression) for c in clips]
+    # Frames already chosen for an earlier overlapping clip of the same face: the same
+    # picture twice in a dataset would only weigh it double.
+    taken: set[tuple[int, int | None, int]] = set()
     for clip in clips:
         film: Film = clip.film
         track = session.scalars(
@@ -107,7 +110,8 @@ def confirmed_clips(
             people=tuple(sorted(people)), display_size=display_size(film),
         )
         if frames_per_clip > 0:
-            _plan_frames(session, item, track, frames_per_clip, _other_labels(item, spans))
+            _plan_frames(session, item, track, frames_per_clip, _other_labels(item, spans),
+                         taken)
         plan.clips.append(item)
     _add_names(session, plan)
     _add_votes(session, plan)
@@ -166,9 +170,12 @@ def _plan_frames(
     track: FaceTrack | None,
     k: int,
     contested: Sequence[tuple[int, int]] = (),
+    taken: set[tuple[int, int | None, int]] | None = None,
 ) -> None:
     """Choose the clip's frames. A frame inside `contested` (a confirmed clip with
-    another label covers it too) is never taken: one image, two labels."""
+    another label covers it too) is never taken: one image, two labels. Nor is one in
+    `taken` ((film, person, time) of frames chosen already), which the chosen join."""
+    taken = set() if taken is None else taken
     check = session.get(FaceCheck, item.clip_id)
     if check is None:
         item.note = "not face-checked (run `curator propose`)"
@@ -177,13 +184,20 @@ def _plan_frames(
         item.note = "no face track"
         return
     item.check_start_ms, item.sample_fps = check.start_ms, check.sample_fps
-    candidates = [
-        Candidate(d.time_ms, landmarks_of(d), d.sharpness)
-        for d in track.detections
+    free = [
+        d for d in track.detections
         if not any(start <= d.time_ms < end for start, end in contested)
     ]
-    if not candidates:
+    if not free:
         item.note = "every frame is also in a confirmed clip with another label"
+        return
+    candidates = [
+        Candidate(d.time_ms, landmarks_of(d), d.sharpness)
+        for d in free
+        if (item.film_id, item.person_id, d.time_ms) not in taken
+    ]
+    if not candidates:
+        item.note = "every frame is already exported for an overlapping clip"
         return
     chosen = choose_frames(candidates, k, neutral=item.label == "Neutral")
     if not chosen:
@@ -197,6 +211,7 @@ def _plan_frames(
         )
         for i in chosen
     )
+    taken.update((item.film_id, item.person_id, f.time_ms) for f in item.frames)
 
 
 def group_of(clip: ClipPlan, mode: str) -> list[str]:

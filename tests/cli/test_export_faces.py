@@ -192,6 +192,22 @@ def test_new_confirmations_are_added_and_relabelled_clips_move(checked, tmp_path
     assert len(list((sfew / "Train" / "Sad").glob("0001_000001_*.png"))) == 3
 
 
+def test_overlapping_clips_of_one_label_share_no_frame(checked, tmp_path: Path) -> None:
+    """Clips 1 (2.0-6.5 s) and 2 (5.2-9.7 s) overlap; labelled alike, a frame of the overlap
+    goes to one of them only: the same picture twice would weigh it double."""
+    curator, _ = checked
+    db = tmp_path / "overlap.db"
+    shutil.copy(curator.db_path, db)
+    overlap = Curator(db)
+    assert overlap("label", "1", "2", "--expression", "sad", "--adjudicate").exit_code == 0
+    result = overlap("export", "--sfew", tmp_path / "out", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    rows = [r for r in _manifest(tmp_path / "out" / "manifest.csv") if r["clip"] in ("1", "2")]
+    assert sorted(r["clip"] for r in rows) == ["1"] * 3 + ["2"] * 3
+    assert len({(r["film"], r["person"], r["time"]) for r in rows}) == 6
+    assert len({r["sha256"] for r in rows}) == 6
+
+
 def test_gray_small_crops(checked, tmp_path: Path) -> None:
     import cv2
 
