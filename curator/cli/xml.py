@@ -85,6 +85,8 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
         out.print(
             f"{path}: {report.film_title} ({film_note}): {report.clips_added} clips added, "
             f"{report.clips_existing} already present"
+            + (f" ({report.votes_added} of their votes new here, merged)"
+               if report.votes_added else "")
         )
     if failed:
         raise click.exceptions.Exit(1)

@@ -18,6 +18,8 @@ from curator.store.changes import set_field
 from curator.store.consensus import Verdict, Vote, consensus
 from curator.store.models import DECISIONS, Annotation, Clip, utcnow
 
+IMPORT_XML = "import-xml"  # the change-log author of consensus changes from imported votes
+
 
 def votes_of(clip: Clip) -> list[Vote]:
     """The clip's non-retracted decisions, oldest first."""
@@ -111,6 +113,22 @@ def record_decision(
     session.flush()
     _update_consensus(session, clip, before, who=annotator)
     return annotation
+
+
+def apply_imported_votes(
+    session: Session, clip: Clip, new: list[Annotation], retract: list[Annotation]
+) -> None:
+    """Votes from another database of the same clip (`curator import-xml`): add `new`,
+    retract `retract`, and let the consensus follow, logged as `import-xml`."""
+    claim_clip_version(session, clip, clip.version)
+    before = consensus(votes_of(clip))
+    for annotation in new:
+        annotation.clip = clip
+        session.add(annotation)
+    for annotation in retract:
+        annotation.retracted = True
+    session.flush()
+    _update_consensus(session, clip, before, who=IMPORT_XML)
 
 
 def retract_decision(session: Session, annotation: Annotation, *, who: str) -> None:

@@ -44,6 +44,7 @@ class ImportReport:
     film_created: bool
     clips_added: int
     clips_existing: int
+    votes_added: int = 0  # annotations new to clips already present (a teammate's votes)
 
 
 _DATETIME = re.compile(
@@ -154,22 +155,62 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
 
     tracks = _import_tracks(session, film, root)
     people: dict[int, Person] = {}
-    added = existing = 0
+    added = existing = votes = 0
     known = {
-        (s, e) for s, e in session.execute(
-            select(Clip.start_ms, Clip.end_ms).where(Clip.film_id == film.id)
-        )
+        (c.start_ms, c.end_ms): c
+        for c in session.scalars(select(Clip).where(Clip.film_id == film.id))
     }
     for node in root.iterfind("clip"):
         key = (ms(node.get("start", "0")), ms(node.get("end", "0")))
         if key in known:
             existing += 1
+            review = node.find("review")
+            if review is not None:
+                votes += _merge_votes(session, known[key], review)
             continue
-        _import_clip(session, film, node, tracks, people)
-        known.add(key)
+        known[key] = _import_clip(session, film, node, tracks, people)
         added += 1
     session.flush()
-    return ImportReport(film.title, film_created, added, existing)
+    return ImportReport(film.title, film_created, added, existing, votes)
+
+
+def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> int:
+    """Add the annotations of `review` that `clip` lacks; returns how many changed.
+
+    The same clip labelled in two databases (a team, each annotator with their own copy)
+    meets here: votes are matched by annotator, decision, expression, adjudication and
+    time, a vote only retracted in the file is retracted here too (a retraction is never
+    undone), and the clip's consensus follows, logged as `import-xml`.
+    """
+    from curator.store.annotations import apply_imported_votes
+
+    ours = {
+        (a.annotator, a.decision, a.expression, a.adjudication, a.created_at): a
+        for a in clip.annotations
+    }
+    new: list[Annotation] = []
+    retract: list[Annotation] = []
+    for item in review.iterfind("annotation"):
+        vote = Annotation(
+            annotator=item.get("annotator"),
+            decision=_token(item, "decision"),
+            expression=_token(item, "expression"),
+            reason=item.get("reason"),
+            created_at=when(item.get("at", "")),
+            retracted=_flag(item, "retracted", False),
+            adjudication=_flag(item, "adjudication", False),
+        )
+        same = ours.get((vote.annotator, vote.decision, vote.expression, vote.adjudication,
+                         vote.created_at))
+        if same is None:
+            new.append(vote)
+            ours[(vote.annotator, vote.decision, vote.expression, vote.adjudication,
+                  vote.created_at)] = vote
+        elif vote.retracted and not same.retracted:
+            retract.append(same)
+    if new or retract:
+        apply_imported_votes(session, clip, new, retract)
+    return len(new) + len(retract)
 
 
 def _import_tracks(session: Session, film: Film, root: etree._Element) -> dict[str, SubtitleTrack]:
@@ -233,7 +274,7 @@ def _import_clip(
     node: etree._Element,
     tracks: dict[str, SubtitleTrack],
     people: dict[int, Person],
-) -> None:
+) -> Clip:
     clip = Clip(
         film=film,
         start_ms=ms(node.get("start", "0")),
@@ -286,7 +327,7 @@ def _import_clip(
     session.flush()
     review = node.find("review")
     if review is None:
-        return
+        return clip
     for item in review.iterfind("annotation"):
         session.add(
             Annotation(
@@ -318,3 +359,4 @@ def _import_clip(
                 new=item.get("new"),
             )
         )
+    return clip

@@ -107,6 +107,42 @@ def test_an_adjudication_round_trips_and_only_it_is_marked(
         fresh.close()
 
 
+def test_a_teammates_votes_on_known_clips_are_merged(database: Database, tmp_path: Path) -> None:
+    """Each annotator labels in their own copy; importing their XML brings the votes home."""
+    from curator.store.annotations import retract_decision
+    from curator.store.models import ChangeLog
+
+    populate(database)  # ann and bob confirmed the Happy clip
+    ours = tmp_path / "ours.xml"
+    ours.write_bytes(_export(database))
+    theirs_db = open_database(f"sqlite:///{tmp_path / 'theirs.db'}")
+    try:
+        with theirs_db.session() as session:
+            import_film_xml(session, ours)
+            happy = session.scalars(select(Clip).where(Clip.proposed_label == "Happy")).one()
+            for who in ("carl", "dan", "eve"):
+                record_decision(session, happy, annotator=who, decision="confirm",
+                                expression="Sad")
+            ann = next(a for a in happy.annotations if a.annotator == "ann")
+            retract_decision(session, ann, who="ann")
+        theirs = tmp_path / "theirs.xml"
+        theirs.write_bytes(_export(theirs_db))
+    finally:
+        theirs_db.close()
+    with database.session() as session:
+        report = import_film_xml(session, theirs)
+    assert (report.clips_added, report.clips_existing, report.votes_added) == (0, 2, 4)
+    with database.session() as session:
+        happy = session.scalars(select(Clip).where(Clip.proposed_label == "Happy")).one()
+        assert (happy.status, happy.expression) == ("confirmed", "Sad")  # 3 Sad against bob
+        assert sorted(a.annotator for a in happy.annotations if not a.retracted) == [
+            "bob", "carl", "dan", "eve"]
+        logged = session.scalars(select(ChangeLog).where(ChangeLog.who == "import-xml")).all()
+        assert ("expression", "Happy", "Sad") in [(c.field, c.old, c.new) for c in logged]
+    with database.session() as session:  # the same file again changes nothing
+        assert import_film_xml(session, theirs).votes_added == 0
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "in.xml"
     path.write_text(text, encoding="utf-8")
