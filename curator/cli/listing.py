@@ -15,9 +15,13 @@ STATUS_CHOICE = click.Choice(["proposed", "confirmed", "rejected"])
 @click.command("clips")
 @click.option("--status", type=STATUS_CHOICE, help="Only clips with this status.")
 @click.option("--film", "film_id", type=int, help="Only clips of this film.")
+@click.option("--disputed", is_flag=True,
+              help="Only clips whose annotators disagree and no adjudication settled "
+                   "(the review's disputed queue; a tie leaves a clip proposed).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON array of {id, film, start, end, status, label, score}.")
-def clips_command(status: str | None, film_id: int | None, as_json: bool) -> None:
+def clips_command(status: str | None, film_id: int | None, disputed: bool,
+                  as_json: bool) -> None:
     """List clips with their time range, status, label and score."""
     from curator.store.films import get_film
     from curator.store.queries import list_clips
@@ -25,12 +29,14 @@ def clips_command(status: str | None, film_id: int | None, as_json: bool) -> Non
     with state().database().session() as session:
         if film_id is not None:
             get_film(session, film_id)
-        rows = list_clips(session, status=status, film_id=film_id)
+        rows = list_clips(session, status=status, film_id=film_id, disputed=disputed)
     if as_json:
         click.echo(json.dumps([row.to_json() for row in rows], ensure_ascii=False, indent=1))
         return
     if not rows:
-        click.echo("no clips" + (f" with status {status}" if status else ""))
+        what = [f"with status {status}"] if status else []
+        what += ["disputed"] if disputed else []
+        click.echo(" ".join(["no clips", *what]))
         return
     from rich.table import Table
     from rich.text import Text
@@ -74,6 +80,8 @@ def stats_command(film_id: int | None, plot_path: Path, no_plot: bool) -> None:
 
     if not no_plot and plot_path.is_dir():
         raise click.ClickException(f"{plot_path}: is a directory (give a .png file name)")
+    if not no_plot and plot_path.suffix.lower() != ".png":
+        raise click.ClickException(f"{plot_path}: the plot is a PNG; give a .png file name")
     with state().database().session() as session:
         if film_id is not None:
             get_film(session, film_id)

@@ -94,7 +94,7 @@ def resolve_annotator(option: str | None) -> str:
     """--annotator, else CURATOR_ANNOTATOR, else the remembered name, else the OS user."""
     from curator import settings
 
-    if option:
+    if option is not None:  # given, even as "": checked, never swapped for another name
         return check_name(option)
     configured = settings.get("annotator")
     if configured:

@@ -37,8 +37,13 @@ class ClipRow:
 
 
 def list_clips(
-    session: Session, *, status: str | None = None, film_id: int | None = None
+    session: Session, *, status: str | None = None, film_id: int | None = None,
+    disputed: bool = False,
 ) -> list[ClipRow]:
+    """Clips in film and time order; `disputed`: only those whose annotators disagree
+    and that no adjudication settled (the review UI's disputed queue)."""
+    from curator.store.review_queries import disputed_clip_ids
+
     query = (
         select(Clip, Film.title)
         .join(Film)
@@ -46,6 +51,8 @@ def list_clips(
     )
     if status is not None:
         query = query.where(Clip.status == status)
+    if disputed:
+        query = query.where(Clip.id.in_(disputed_clip_ids()))
     if film_id is not None:
         query = query.where(Clip.film_id == film_id)
     return [

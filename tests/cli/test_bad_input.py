@@ -149,6 +149,7 @@ def test_bad_options_are_usage_errors(
     "args, words",
     [
         (("stats", "--plot", "{tmp}"), "is a directory"),
+        (("stats", "--plot", "{tmp}/plot.txt"), "the plot is a PNG; give a .png file name"),
         (("db", "upgrade", "bogus"), "cannot upgrade to 'bogus'"),
     ],
 )

@@ -160,6 +160,8 @@ def test_a_vote_that_does_not_confirm_says_so(curator: Curator, proposed: list[d
     assert (f"clip {clip}: bob's vote for Fear is recorded, but the annotators tie, so the "
             "clip is disputed (votes: Sad 1, Fear 1)") in tie.output
     assert "1 vote(s) recorded without confirming their clip" in tie.output
+    disputed = json.loads(curator("clips", "--disputed", "--json").output)
+    assert [(c["id"], c["status"]) for c in disputed] == [(clip, "proposed")]
     curator("label", clip, "--expression", "sad", "--annotator", "cat")
     outvoted = curator("label", clip, "--expression", "happy", "--annotator", "dan")
     assert "the majority keeps it Sad (votes: Sad 2, Fear 1, Happy 1)" in outvoted.output
