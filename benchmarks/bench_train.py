@@ -189,8 +189,9 @@ def run(name: str, data: list[Path], out: Path, recipe: dict, init: str, device:
             return {"run": name, "init": init, "skipped": "deadline"}
         limit = recipe.get("time_limit_s")
         recipe = {**recipe, "time_limit_s": left if limit is None else min(limit, left)}
+    # A rerun of the benchmark starts each run over in its folder under --work.
     cfg = TrainConfig(data=[str(d) for d in data], out=str(out), init=init, device=device,
-                      augment=Augment(), **recipe)
+                      augment=Augment(), overwrite=True, **recipe)
     say(f"--- {name}: {init} → {', '.join(d.name for d in data)}")
     t0 = time.perf_counter()
     stage = train(cfg, Reporter())["stages"][-1]
@@ -284,7 +285,7 @@ def main() -> None:
 
 def recipe_changes(items: list[str]) -> dict:
     """`FIELD=VALUE` strings as recipe entries: known TrainConfig fields, JSON values."""
-    fixed = {"data", "out", "init", "device", "augment", "resume"}  # set by the benchmark
+    fixed = {"data", "out", "init", "device", "augment", "resume", "overwrite"}  # set here
     known = {f.name for f in fields(TrainConfig)} - fixed
     changes = {}
     for item in items:

@@ -34,6 +34,11 @@ def save(path: Path, checkpoint: dict) -> None:
 
 def load(path: str | Path) -> dict:
     path = Path(path)
+    if path.is_dir():
+        # A run folder given where its checkpoint was meant: point at the file.
+        best = path / "best.pt"
+        hint = f" (did you mean {best}?)" if best.is_file() else ""
+        raise CheckpointError(path, f"is a directory, not a checkpoint file{hint}")
     if not path.is_file():
         raise CheckpointError(path, "checkpoint file does not exist")
     try:

@@ -61,6 +61,9 @@ def _numbers(kind: type, text: str | None, option: str) -> list | None:
               "the run's own]")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out exactly; "
               "options come from its config.json.")
+@click.option("--overwrite", is_flag=True, help="Start over when --out already holds a run: "
+              "its checkpoints, metrics and figures are removed once the new run starts. "
+              "Without it such an --out is refused.")
 @click.option("--limit", type=int, default=None,
               help="Use at most this many images per split (stratified). [default: all]")
 @click.option("--seed", type=int, default=None, help="Random seed. [default: 0]")
@@ -82,9 +85,9 @@ def _numbers(kind: type, text: str | None, option: str) -> list | None:
 def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone: str | None,
                   epochs: str | None, img_size: int | None, batch_size: int | None,
                   lr: str | None, class_weights: str | None, balanced: bool | None,
-                  device: str | None, resume: bool, limit: int | None, seed: int | None,
-                  compile_: bool | None, stop_after: int | None, mixup: float | None,
-                  cutmix: float | None, time_limit: float | None) -> None:
+                  device: str | None, resume: bool, overwrite: bool, limit: int | None,
+                  seed: int | None, compile_: bool | None, stop_after: int | None,
+                  mixup: float | None, cutmix: float | None, time_limit: float | None) -> None:
     """Fine-tune an expression classifier on DATA; several DATA run as consecutive stages.
 
     DATA is an SFEW-layout folder (Train/Val/Test of class folders), a FER-2013 CSV, FER-2013
@@ -102,7 +105,7 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
         "compile": compile_, "mixup": mixup, "cutmix": cutmix, "time_limit_s": time_limit,
     }
     cfg = TrainConfig(data=[str(p) for p in data], out=str(out), device=device, resume=resume,
-                      stop_after_epochs=stop_after)
+                      overwrite=overwrite, stop_after_epochs=stop_after)
     for key, value in given.items():
         if value is not None:
             setattr(cfg, key, value)
@@ -140,12 +143,17 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 def predict_command(target: Path, model_path: Path, as_json: bool, device: str) -> None:
     """Detect, align and classify the faces in an IMAGE or every image in a FOLDER."""
-    from curator.train.data import image_files
+    from curator.errors import InputFileError
+    from curator.train.data import IMAGE_SUFFIXES, image_files
     from curator.train.predict import Classifier, predict_image, read_rgb
 
     try:
-        classifier = Classifier(model_path, device, say=lambda m: click.echo(m, err=True))
         files = image_files(target) if target.is_dir() else [target]
+        if not files:  # an empty answer with exit 0 would read as "no faces anywhere"
+            raise InputFileError(target, "no images found (looked for "
+                                 f"{' '.join(sorted(IMAGE_SUFFIXES))} in it and its subfolders, "
+                                 "hidden files left out)")
+        classifier = Classifier(model_path, device, say=lambda m: click.echo(m, err=True))
         answers: dict[str, list] = {}
         failed = 0
         for path in files:

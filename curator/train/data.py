@@ -259,8 +259,18 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
         tr, va = stratified_holdout(train.labels, val_fraction, rng)
         val = Split(train.images[va], train.labels[va])
         train = Split(train.images[tr], train.labels[tr])
-        val_source = f"stratified hold-out ({val_fraction:.0%} of train)"
+        val_source = holdout_source(len(va), len(tr) + len(va), val_fraction)
     return Dataset(source, fmt, classes, train, val, test, val_source, skipped, notes)
+
+
+def holdout_source(n_val: int, n_all: int, fraction: float) -> str:
+    """Where validation came from, with the share really held out: whole images per class (at
+    least one from every class of two or more) make it differ from `fraction` on small sets."""
+    share = n_val / n_all if n_all else 0.0
+    if f"{share:.0%}" == f"{fraction:.0%}":
+        return f"stratified hold-out ({share:.0%} of train)"
+    return (f"stratified hold-out ({n_val} of {n_all} train images, {share:.0%}; {fraction:.0%} "
+            "asked, rounded per class, at least one each)")
 
 
 def detect_format(path: Path) -> str:
@@ -273,13 +283,20 @@ def detect_format(path: Path) -> str:
     raise DatasetError(path, "not a folder, a FER-2013 .csv or a packed .npz")
 
 
+def check_dataset_path(path: str | Path) -> str:
+    """The format of the dataset at `path`, or a `DatasetError` when it is missing or of no
+    known kind (cheap: reads nothing, so options can be checked before any data is)."""
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(path, "does not exist")
+    return detect_format(path)
+
+
 def load_dataset(path: str | Path, max_side: int = 128, val_fraction: float = 0.1,
                  limit: int | None = None, seed: int = 0) -> Dataset:
     """Read any supported dataset at `path` (see the module docstring)."""
     path = Path(path)
-    if not path.exists():
-        raise DatasetError(path, "does not exist")
-    fmt = detect_format(path)
+    fmt = check_dataset_path(path)
     skipped: list[str] = []
     notes: list[str] = []
     if fmt == "npz":

@@ -44,3 +44,14 @@ class OptionError(CuratorError):
     """A training option has a value that cannot work (e.g. a class-weight list of wrong length)."""
 
     exit_code = 2
+
+
+class RunExists(OptionError):
+    """`--out` already holds a run, and neither `--resume` nor `--overwrite` was given."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        super().__init__(
+            f"{self.path}: already holds a run; continue it with --resume, start over with "
+            f"--overwrite, or choose another --out"
+        )

@@ -8,6 +8,7 @@ the loss keeps its usual size.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,37 +16,58 @@ import numpy as np
 from curator.train.errors import OptionError
 
 
+def parse_class_weights(spec: str) -> str | list[float] | dict[str, float]:
+    """`auto` / `none` (lower case), weights in class order, or {lower-case name: weight}.
+
+    Checks the syntax alone, so that a bad list is refused before any data is read; whether
+    the names and the count fit the classes is `class_weights`' business.
+    """
+    spec = spec.strip()
+    if spec.lower() in ("auto", "none"):
+        return spec.lower()
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    named: dict[str, float] | None = None
+    try:
+        if parts and all("=" in p for p in parts):
+            named = {k.strip().lower(): float(v) for k, v in (p.split("=", 1) for p in parts)}
+            values = list(named.values())
+        else:
+            values = [float(p) for p in parts]
+    except ValueError as e:
+        raise OptionError(f"--class-weights: cannot read {spec!r} ({e})") from e
+    if not values:
+        raise OptionError(f"--class-weights: cannot read {spec!r} (give auto, none, w1,w2,… "
+                          "or Name=w,…)")
+    if any(not (math.isfinite(w) and w >= 0) for w in values):
+        raise OptionError(f"--class-weights: weights must be finite and not negative "
+                          f"(got {spec!r})")
+    return named if named is not None else values
+
+
 def class_weights(spec: str, counts: Sequence[int], classes: Sequence[str],
                   power: float = 0.5) -> list[float] | None:
     """Weights for `classes` from `auto`, `none`, `w1,w2,…` (class order) or `Name=w,…`."""
-    spec = spec.strip()
+    parsed = parse_class_weights(spec)
     counts_a = np.asarray(counts, dtype=np.float64)
-    if spec.lower() == "none":
+    if parsed == "none":
         return None
-    if spec.lower() == "auto":
+    if parsed == "auto":
         present = counts_a > 0
         w = np.zeros_like(counts_a)
         w[present] = (counts_a.sum() / (present.sum() * counts_a[present])) ** power
         w /= (w * counts_a).sum() / counts_a.sum()
         return [round(float(x), 6) for x in w]
-    parts = [p.strip() for p in spec.split(",") if p.strip()]
-    try:
-        if all("=" in p for p in parts):
-            named = {k.strip().lower(): float(v) for k, v in (p.split("=", 1) for p in parts)}
-            unknown = set(named) - {c.lower() for c in classes}
-            if unknown:
-                raise OptionError(f"--class-weights: no class named {', '.join(sorted(unknown))} "
-                                  f"(classes: {', '.join(classes)})")
-            weights = [named.get(c.lower(), 1.0) for c in classes]
-        else:
-            weights = [float(p) for p in parts]
-    except ValueError as e:
-        raise OptionError(f"--class-weights: cannot read {spec!r} ({e})") from e
+    if isinstance(parsed, dict):
+        unknown = set(parsed) - {c.lower() for c in classes}
+        if unknown:
+            raise OptionError(f"--class-weights: no class named {', '.join(sorted(unknown))} "
+                              f"(classes: {', '.join(classes)})")
+        weights = [parsed.get(c.lower(), 1.0) for c in classes]
+    else:
+        weights = list(parsed)
     if len(weights) != len(classes):
         raise OptionError(f"--class-weights: {len(weights)} values for {len(classes)} classes "
                           f"({', '.join(classes)})")
-    if any(w < 0 for w in weights):
-        raise OptionError("--class-weights: weights must not be negative")
     return weights
 
 

@@ -101,14 +101,21 @@ def class_distribution(counts: dict[str, list[int]], classes: tuple[str, ...], p
     return path
 
 
+# The figures of a run folder, in the order save_all writes them.
+FIGURES = ("confusion_counts.png", "confusion_normalised.png", "per_class_accuracy.png",
+           "training_curves.png", "class_distribution.png")
+
+
 def save_all(out: Path, classes: tuple[str, ...], summary: dict, history: list[dict],
              counts: dict[str, list[int]]) -> list[Path]:
     """Write the five standard figures into `out`; returns their paths."""
     cm = np.array(summary["confusion"])
+    counts_png, normalised_png, per_class_png, curves_png, distribution_png = (
+        out / name for name in FIGURES)
     return [
-        confusion(cm, classes, out / "confusion_counts.png", normalise=False),
-        confusion(cm, classes, out / "confusion_normalised.png", normalise=True),
-        per_class_accuracy(summary, out / "per_class_accuracy.png"),
-        curves(history, out / "training_curves.png"),
-        class_distribution(counts, classes, out / "class_distribution.png"),
+        confusion(cm, classes, counts_png, normalise=False),
+        confusion(cm, classes, normalised_png, normalise=True),
+        per_class_accuracy(summary, per_class_png),
+        curves(history, curves_png),
+        class_distribution(counts, classes, distribution_png),
     ]

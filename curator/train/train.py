@@ -17,6 +17,7 @@ import json
 import math
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -26,10 +27,16 @@ import torch.nn.functional as F
 from curator.train import checkpoint as ckpt
 from curator.train import ddp, plots
 from curator.train.augment import Augment, augment
-from curator.train.data import load_dataset
-from curator.train.errors import CheckpointError, LabelSetMismatch, OptionError, OutOfMemory
+from curator.train.data import check_dataset_path, load_dataset
+from curator.train.errors import (
+    CheckpointError,
+    LabelSetMismatch,
+    OptionError,
+    OutOfMemory,
+    RunExists,
+)
 from curator.train.evaluate import evaluate, summarize
-from curator.train.imbalance import balanced_sample_weights, class_weights
+from curator.train.imbalance import balanced_sample_weights, class_weights, parse_class_weights
 from curator.train.mixing import dominant_labels, mix_images, partners, plan_mixing
 from curator.train.model import (
     BACKBONES,
@@ -93,6 +100,7 @@ class TrainConfig:
     compile: bool = True  # CUDA: torch.compile (eager if compiling fails)
     seed: int = 0
     resume: bool = False  # continue the run in `out` (its config.json wins over options)
+    overwrite: bool = False  # start over in an `out` that holds a run (its outputs are removed)
     stop_after_epochs: int | None = None  # leave after this many epochs (time-sliced jobs)
     # Seconds per stage, data loading and compiling included: when the epochs measured so far
     # project past it, the stage gets fewer epochs and its cosine ends with them (None: off).
@@ -125,6 +133,63 @@ def check_options(cfg: TrainConfig) -> None:
     if cfg.time_limit_s is not None and not cfg.time_limit_s > 0:
         raise OptionError(f"--time-limit must be a positive number of seconds "
                           f"(got {cfg.time_limit_s})")
+    if cfg.stop_after_epochs is not None and cfg.stop_after_epochs < 1:
+        raise OptionError(f"--stop-after must be at least 1 (got {cfg.stop_after_epochs})")
+    # One value serves every stage and fewer than the stages repeat the last, but more than
+    # the stages would be silently dropped: most likely a DATA left out.
+    for option, values in (("epochs", cfg.epochs), ("lr", cfg.lr)):
+        if cfg.data and len(values) > len(cfg.data):
+            raise OptionError(f"--{option} {_listed(values)}: {len(values)} values for "
+                              f"{len(cfg.data)} stage(s), one per DATA; give one value, or "
+                              f"one per stage")
+
+
+def check_inputs(cfg: TrainConfig) -> None:
+    """Refuse, before any data is read or anything written, what is wrong without reading the
+    data: a missing or unknown dataset, an unknown backbone, an `--init` that is neither
+    imagenet, scratch nor a curator checkpoint, an unreadable `--class-weights`."""
+    for path in cfg.data:
+        check_dataset_path(path)
+    if cfg.backbone is not None and cfg.backbone not in BACKBONES:
+        raise OptionError(f"--backbone {cfg.backbone}: choose from {', '.join(BACKBONES)}")
+    if cfg.init == "imagenet":
+        backbone = cfg.backbone or "efficientnet_lite0"
+        if backbone != "efficientnet_lite0":
+            raise OptionError(f"--init imagenet: no ImageNet weights ship for {backbone}")
+    elif cfg.init != "scratch":
+        source = ckpt.load(cfg.init)  # missing, a folder, or not ours: a CheckpointError
+        if cfg.backbone and cfg.backbone != source["backbone"]:
+            raise OptionError(f"--backbone {cfg.backbone} differs from {cfg.init}'s "
+                              f"{source['backbone']}")
+    parse_class_weights(cfg.class_weights)  # the syntax; names and count need the classes
+
+
+# What a run writes into --out and into each earlier stage's stageN/ folder.
+RUN_FILES = ("config.json", "best.pt", "last.pt", "metrics.json")
+OUTPUT_FILES = (*RUN_FILES, "best.pt.tmp", "last.pt.tmp", *plots.FIGURES)
+
+
+def stage_dirs(out: Path) -> list[Path]:
+    """The earlier stages' folders of a cascade run in `out` (stage1/, stage2/, …)."""
+    if not out.is_dir():
+        return []
+    return sorted(p for p in out.iterdir()
+                  if p.is_dir() and p.name.startswith("stage") and p.name[5:].isdigit())
+
+
+def holds_run(out: Path) -> bool:
+    """Whether `out` (or a stage folder in it) has a run's config or checkpoints."""
+    return any((folder / name).is_file() for folder in (out, *stage_dirs(out))
+               for name in RUN_FILES)
+
+
+def clear_run(out: Path) -> None:
+    """Remove what an earlier run wrote into `out` (--overwrite); other files stay."""
+    for folder in (*stage_dirs(out), out):
+        for name in OUTPUT_FILES:
+            (folder / name).unlink(missing_ok=True)
+        if folder != out and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _listed(values: list) -> str:
@@ -212,12 +277,13 @@ def init_model(cfg: TrainConfig, init: str,
 # ----------------------------------------------------------------------------- one stage
 
 def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
-              budget: list[int | None]) -> dict | None:
-    """Train stage `k` on `cfg.data[k]`; returns its metrics, or None when stopped early."""
+              budget: list[int | None], begin: Callable[[Path], None]) -> dict | None:
+    """Train stage `k` on `cfg.data[k]`; returns its metrics, or None when stopped early.
+    `begin(folder)` is called once the data and the model are ready, before anything is written
+    into the stage's folder."""
     t_stage = time.perf_counter()
     n_stages = len(cfg.data)
     out = Path(cfg.out) if k == n_stages - 1 else Path(cfg.out) / f"stage{k + 1}"
-    out.mkdir(parents=True, exist_ok=True)
     path = Path(cfg.data[k])
     # One value serves every stage; a list gives one per stage (the last repeats).
     epochs, peak_lr = int(cfg.epochs[min(k, len(cfg.epochs) - 1)]), stage_lr(cfg.lr, k, init)
@@ -250,6 +316,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     # ---- model
     torch.manual_seed(cfg.seed)
     model, backbone = init_model(cfg, init, classes)
+    begin(out)  # the run starts: from here on its folder holds config.json
     dev, cuda = d.device, d.device.type == "cuda"
     channels_last = cuda and cfg.channels_last
     model.to(dev, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
@@ -483,31 +550,58 @@ def resumed_config(cfg: TrainConfig) -> TrainConfig:
     # A device given now wins; none given keeps the device the run was started with.
     saved.device = cfg.device or saved.device
     saved.resume, saved.stop_after_epochs = True, cfg.stop_after_epochs
+    saved.overwrite = False  # saved by the run that started over; resuming removes nothing
     return saved
 
 
 def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
     """Run every stage; returns {"stages": [metrics…], "complete": bool, "main": bool} (`main`:
     this process is rank 0, the one that reports)."""
+    if cfg.resume and cfg.overwrite:
+        raise OptionError("--resume and --overwrite: continue the run or start it over, "
+                          "not both")
     if cfg.resume:
         cfg = resumed_config(cfg)
     if not cfg.data:
         raise OptionError("no dataset given")
     cfg = replace(cfg, device=cfg.device or "auto")  # leaves the caller's config as it was
     check_options(cfg)
+    out = Path(cfg.out)
+    # Everything that can be refused is refused here, before any data is read or file written
+    # (under torchrun every rank checks before joining the group, so before rank 0 writes).
+    # A resumed run was checked when it started, and a finished stage needs neither its data
+    # nor --init any more.
+    if not cfg.resume:
+        check_inputs(cfg)
+        if out.exists() and not out.is_dir():
+            raise OptionError(f"--out {out}: is a file, not a run folder")
+        if not cfg.overwrite and holds_run(out):
+            raise RunExists(out)
     log = reporter or Reporter()
     d = ddp.setup(cfg.device, say=log.log)
     log.enabled = log.enabled and d.main
-    out = Path(cfg.out)
-    try:
-        if d.main:
+    started = False
+
+    def begin(stage_out: Path) -> None:
+        # Called when a stage really starts (its data read, its model built): only then is the
+        # old run removed (--overwrite) and config.json written. Rank 0 alone writes files.
+        nonlocal started
+        if not d.main:
+            return
+        if not started:
+            if cfg.overwrite:
+                clear_run(out)
             out.mkdir(parents=True, exist_ok=True)
             (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+            started = True
+        stage_out.mkdir(parents=True, exist_ok=True)
+
+    try:
         stages: list[dict] = []
         init, budget = cfg.init, [cfg.stop_after_epochs]
         for k in range(len(cfg.data)):
             try:
-                result = run_stage(cfg, k, init, d, log, budget)
+                result = run_stage(cfg, k, init, d, log, budget, begin)
             except RuntimeError as e:  # torch.OutOfMemoryError on GPUs; the CPU allocator's too
                 if not isinstance(e, torch.OutOfMemoryError) and "can't allocate" not in str(e):
                     raise

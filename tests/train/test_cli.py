@@ -80,18 +80,54 @@ def test_only_rank_zero_prints_the_summary(toy_run: Path, monkeypatch: pytest.Mo
     (["{data}", "--batch-size", "0"], 2, "--batch-size must be at least 1 (got 0)"),
     (["{data}", "--img-size", "0"], 2, "--img-size must be at least 16 (got 0)"),
     (["{data}", "--limit", "0"], 2, "--limit must be at least 1 (got 0)"),
-    (["{tmp}/missing"], 1, "does not exist"),
+    (["{data}", "--stop-after", "0"], 2, "--stop-after must be at least 1 (got 0)"),
+    (["{data}", "--epochs", "1,1"], 2, "--epochs 1,1: 2 values for 1 stage(s), one per DATA"),
+    (["{data}", "--lr", "0.1,0.2,0.3"], 2, "--lr 0.1,0.2,0.3: 3 values for 1 stage(s)"),
+    (["{data}", "{data}", "--epochs", "1,1,1"], 2, "3 values for 2 stage(s)"),
+    (["{tmp}/missing"], 1, "missing: does not exist"),
+    (["{tmp}/notes.txt"], 1, "not a folder, a FER-2013 .csv or a packed .npz"),
     (["{data}", "--init", "{tmp}/none.pt"], 1, "checkpoint file does not exist"),
+    (["{data}", "--init", "{tmp}"], 1, "is a directory, not a checkpoint file"),
+    (["{data}", "--init", "imagenet"], 2, "no ImageNet weights ship for small_cnn"),
+    (["{data}", "--class-weights", "Happy=lots"], 2, "--class-weights: cannot read"),
+    (["{data}", "--class-weights", "Fear=2"], 2, "no class named fear"),
+    (["{data}", "--overwrite", "--resume"], 2, "not both"),
+    (["{data}", "--out", "{tmp}/notes.txt"], 2, "notes.txt: is a file, not a run folder"),
 ])
 def test_train_bad_input(toy_sfew: Path, tmp_path: Path, args: list, code: int,
                          fragment: str) -> None:
+    (tmp_path / "notes.txt").write_text("not a dataset")
     args = [a.format(data=toy_sfew, tmp=tmp_path) for a in args]
     pairs = zip(SMALL[::2], SMALL[1::2], strict=True)
     small = [x for option, value in pairs if option not in args for x in (option, value)]
-    result = CliRunner().invoke(train_command, [*args, "--out", str(tmp_path / "r"), *small])
+    out = [] if "--out" in args else ["--out", str(tmp_path / "r")]
+    result = CliRunner().invoke(train_command, [*args, *out, *small])
     assert result.exit_code == code, result.output
-    assert fragment in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and fragment in errors[0]  # one line says it all
     assert "Traceback" not in result.output
+    # Refused before anything is written: no run folder, not even a config.json in one.
+    assert not (tmp_path / "r").exists()
+
+
+def test_train_refuses_an_out_that_holds_a_run_unless_told(toy_sfew: Path,
+                                                          tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    first = CliRunner().invoke(train_command, [str(toy_sfew), "--out", str(out), "--epochs", "1",
+                                               *SMALL])
+    assert first.exit_code == 0, first.output
+    before = {name: (out / name).stat().st_mtime_ns for name in ("best.pt", "config.json")}
+    again = CliRunner().invoke(train_command, [str(toy_sfew), "--out", str(out), "--epochs", "2",
+                                               *SMALL])
+    assert again.exit_code == 2, again.output
+    assert f"Error: {out}: already holds a run; continue it with --resume, start over with " \
+           "--overwrite, or choose another --out" in again.output
+    assert {name: (out / name).stat().st_mtime_ns for name in before} == before
+    over = CliRunner().invoke(train_command, [str(toy_sfew), "--out", str(out), "--epochs", "2",
+                                              "--overwrite", *SMALL])
+    assert over.exit_code == 0, over.output
+    assert json.loads((out / "config.json").read_text())["epochs"] == [2]
+    assert len(json.loads((out / "metrics.json").read_text())["stages"][0]["history"]) == 2
 
 
 def test_help_quotes_the_real_defaults() -> None:
@@ -124,3 +160,17 @@ def test_predict_bad_model(tmp_path: Path) -> None:
     image.write_bytes(b"")
     result = CliRunner().invoke(predict_command, [str(image), "--model", str(tmp_path / "no.pt")])
     assert result.exit_code == 1 and "checkpoint file does not exist" in result.output
+
+
+def test_predict_with_a_run_folder_as_the_model(toy_run: Path, tmp_path: Path) -> None:
+    image = tmp_path / "x.png"
+    image.write_bytes(b"")
+    result = CliRunner().invoke(predict_command, [str(image), "--model", str(toy_run)])
+    assert result.exit_code == 1, result.output
+    assert f"{toy_run}: is a directory, not a checkpoint file" in result.output
+    assert f"did you mean {toy_run / 'best.pt'}?" in result.output
+    (tmp_path / "empty_run").mkdir()
+    result = CliRunner().invoke(predict_command, [str(image), "--model",
+                                                  str(tmp_path / "empty_run")])
+    assert result.exit_code == 1 and "is a directory" in result.output
+    assert "did you mean" not in result.output  # no best.pt there to suggest

@@ -81,9 +81,19 @@ def test_class_tree_aliases_and_holdout(tmp_path: Path, make_folders) -> None:
                         classes=("anger", "SADNESS", "happiness", "Contempt"))
     d = load_dataset(root, val_fraction=0.25, seed=3)
     assert d.classes == ("Angry", "Happy", "Sad", "Contempt")
-    assert d.val_source.startswith("stratified hold-out")
+    assert d.val_source == "stratified hold-out (25% of train)"
     assert d.val.counts(4) == [5, 5, 5, 5] and d.train.counts(4) == [15, 15, 15, 15]
     assert d.test is None
+
+
+def test_a_small_holdout_states_its_real_share(tmp_path: Path, make_folders) -> None:
+    # 10% of 5 images a class rounds to none, but every class keeps one for validation:
+    # 3 of 15 are held out, 20%, and the message must not claim 10%.
+    root = make_folders(tmp_path / "tree", {"": 5})
+    d = load_dataset(root, val_fraction=0.1)
+    assert len(d.val) == 3 and len(d.train) == 12
+    assert d.val_source == ("stratified hold-out (3 of 15 train images, 20%; 10% asked, "
+                            "rounded per class, at least one each)")
 
 
 def test_fer_id_folders_map_to_names(tmp_path: Path, make_folders) -> None:

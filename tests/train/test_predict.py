@@ -125,3 +125,17 @@ def test_predict_an_unreadable_image(toy_run: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(predict_command, [str(broken), "--model",
                                                   str(toy_run / "best.pt")])
     assert result.exit_code == 1 and "not an image that can be decoded" in result.output
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_predict_a_folder_without_images(toy_run: Path, tmp_path: Path, as_json: bool) -> None:
+    folder = tmp_path / "emptydir"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "notes.txt").write_text("no image here")
+    (folder / "._x.png").write_bytes(b"\x00\x05\x16\x07")  # hidden: not an image to read
+    args = [str(folder), "--model", str(toy_run / "best.pt"), *(["--json"] if as_json else [])]
+    result = CliRunner().invoke(predict_command, args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""  # not an empty answer (`{}`): nothing was classified
+    assert result.stderr.startswith(f"Error: {folder}: no images found (looked for ")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -81,6 +81,64 @@ def test_numbers_that_cannot_train_are_refused(toy_sfew: Path, tmp_path: Path, s
     assert not (tmp_path / "r").exists()  # refused before anything is written
 
 
+@pytest.mark.parametrize("change", [
+    {"data": ["{tmp}/missing"]}, {"backbone": "bogus"}, {"init": "{tmp}"},
+    {"init": "{tmp}/none.pt"}, {"init": "imagenet"}, {"class_weights": "Happy=-1"},
+    {"class_weights": "1,,x"}, {"stop_after_epochs": 0}, {"epochs": [1, 1]}, {"lr": [1e-3] * 2},
+])
+def test_options_are_refused_before_the_data_is_read(toy_sfew: Path, tmp_path: Path, small_cfg,
+                                                     quiet, monkeypatch: pytest.MonkeyPatch,
+                                                     change: dict) -> None:
+    import curator.train.train as trainer
+    from curator.errors import CuratorError
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the data was read before the options were checked")
+
+    def fill(value):
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return value.format(tmp=tmp_path) if isinstance(value, str) else value
+
+    monkeypatch.setattr(trainer, "load_dataset", no_reading)
+    cfg = replace(small_cfg([toy_sfew], tmp_path / "r"),
+                  **{key: fill(value) for key, value in change.items()})
+    with pytest.raises(CuratorError):
+        train(cfg, quiet)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_run_folder_is_not_overwritten_unless_asked(toy_sfew: Path, tmp_path: Path,
+                                                      small_cfg, make_folders, quiet) -> None:
+    from curator.train.errors import DatasetError, RunExists
+
+    out = tmp_path / "r"
+    train(small_cfg([toy_sfew, toy_sfew], out, epochs=[1]), quiet)  # a cascade: out/stage1/
+    (out / "notes.txt").write_text("mine")
+    best = (out / "best.pt").read_bytes()
+    with pytest.raises(RunExists) as info:
+        train(small_cfg([toy_sfew], out, epochs=[1]), quiet)
+    assert info.value.path == out and (out / "best.pt").read_bytes() == best
+    # --overwrite removes the old run only once the new one starts: a dataset that fails to
+    # load leaves it as it was.
+    bad = make_folders(tmp_path / "bad", {"Train": 4}, classes=("Happy",))
+    make_folders(bad, {"Val": 2}, classes=("Sad",))
+    with pytest.raises(DatasetError, match="class Sad has no training images"):
+        train(small_cfg([bad], out, epochs=[1], overwrite=True), quiet)
+    assert (out / "best.pt").read_bytes() == best and (out / "stage1" / "best.pt").is_file()
+    result = train(small_cfg([toy_sfew], out, epochs=[1], overwrite=True), quiet)
+    assert result["complete"] and len(result["stages"]) == 1
+    assert not (out / "stage1").exists()  # the old cascade's first stage is gone
+    assert (out / "notes.txt").read_text() == "mine"  # files a run does not write stay
+    assert json.loads((out / "config.json").read_text())["data"] == [str(toy_sfew)]
+    # Resuming the new run is not starting over again: nothing is removed.
+    before = (out / "last.pt").stat().st_mtime_ns
+    resumed = train(TrainConfig(out=str(out), resume=True), quiet)
+    assert resumed["complete"] and (out / "last.pt").stat().st_mtime_ns == before
+    with pytest.raises(OptionError, match="not both"):
+        train(TrainConfig(out=str(out), resume=True, overwrite=True), quiet)
+
+
 def test_resume_repeats_the_interrupted_run_exactly(toy_sfew: Path, tmp_path: Path, small_cfg,
                                                     quiet) -> None:
     whole = tmp_path / "whole"
