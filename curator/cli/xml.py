@@ -85,8 +85,15 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
         out.print(
             f"{path}: {report.film_title} ({film_note}): {report.clips_added} clips added, "
             f"{report.clips_existing} already present"
-            + (f" ({report.votes_added} of their votes new here, merged)"
-               if report.votes_added else "")
+            + _merged(report.votes_added, report.votes_retracted)
         )
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _merged(added: int, retracted: int) -> str:
+    """What merging the file's votes into clips already present did, if anything."""
+    parts = [f"{added} of their votes new here" if added else "",
+             f"{retracted} retracted as in the file" if retracted else ""]
+    said = ", ".join(p for p in parts if p)
+    return f" (votes merged: {said})" if said else ""

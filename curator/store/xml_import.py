@@ -45,6 +45,7 @@ class ImportReport:
     clips_added: int
     clips_existing: int
     votes_added: int = 0  # annotations new to clips already present (a teammate's votes)
+    votes_retracted: int = 0  # votes live here that the file has retracted
 
 
 _DATETIME = re.compile(
@@ -155,7 +156,7 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
 
     tracks = _import_tracks(session, film, root)
     people: dict[int, Person] = {}
-    added = existing = votes = 0
+    added = existing = votes = retracted = 0
     known = {
         (c.start_ms, c.end_ms): c
         for c in session.scalars(select(Clip).where(Clip.film_id == film.id))
@@ -166,30 +167,35 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
             existing += 1
             review = node.find("review")
             if review is not None:
-                votes += _merge_votes(session, known[key], review)
+                more, fewer = _merge_votes(session, known[key], review)
+                votes, retracted = votes + more, retracted + fewer
             continue
         known[key] = _import_clip(session, film, node, tracks, people)
         added += 1
     session.flush()
-    return ImportReport(film.title, film_created, added, existing, votes)
+    return ImportReport(film.title, film_created, added, existing, votes, retracted)
 
 
-def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> int:
-    """Add the annotations of `review` that `clip` lacks; returns how many changed.
+def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[int, int]:
+    """Bring in the votes of `review` that `clip` lacks; returns (added, retracted here).
 
     The same clip labelled in two databases (a team, each annotator with their own copy)
-    meets here: votes are matched by annotator, decision, expression, adjudication and
-    time, a vote only retracted in the file is retracted here too (a retraction is never
-    undone), and the clip's consensus follows, logged as `import-xml`.
+    meets here. Votes are matched by annotator, decision, expression, adjudication and time
+    (to the second), as multisets: an undo and the same vote again within one second are two
+    rows with one key, one retracted and one live, and each is matched with its like. What
+    the file has beyond ours is added; a vote live here but retracted in the file is
+    retracted here (a retraction is never undone). The clip's consensus follows, logged as
+    `import-xml`.
     """
     from curator.store.annotations import apply_imported_votes
 
-    ours = {
-        (a.annotator, a.decision, a.expression, a.adjudication, a.created_at): a
-        for a in clip.annotations
-    }
-    new: list[Annotation] = []
-    retract: list[Annotation] = []
+    def key(a: Annotation) -> tuple:
+        return (a.annotator, a.decision, a.expression, a.adjudication, a.created_at)
+
+    ours: dict[tuple, list[Annotation]] = {}
+    for annotation in sorted(clip.annotations, key=lambda a: a.id):
+        ours.setdefault(key(annotation), []).append(annotation)
+    theirs: dict[tuple, list[Annotation]] = {}
     for item in review.iterfind("annotation"):
         vote = Annotation(
             annotator=item.get("annotator"),
@@ -200,17 +206,24 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> int:
             retracted=_flag(item, "retracted", False),
             adjudication=_flag(item, "adjudication", False),
         )
-        same = ours.get((vote.annotator, vote.decision, vote.expression, vote.adjudication,
-                         vote.created_at))
-        if same is None:
-            new.append(vote)
-            ours[(vote.annotator, vote.decision, vote.expression, vote.adjudication,
-                  vote.created_at)] = vote
-        elif vote.retracted and not same.retracted:
-            retract.append(same)
+        theirs.setdefault(key(vote), []).append(vote)
+    new: list[Annotation] = []
+    retract: list[Annotation] = []
+    for k, file_votes in theirs.items():
+        here = ours.get(k, [])
+        live_here = [a for a in here if not a.retracted]
+        file_live = [v for v in file_votes if not v.retracted]
+        file_retracted = [v for v in file_votes if v.retracted]
+        # Like with like first; a retraction the file has beyond ours retracts a live vote
+        # of ours that the file's live ones leave unmatched, else it is a vote we lack.
+        unmatched_retracted = file_retracted[sum(1 for a in here if a.retracted):]
+        spare_live = live_here[len(file_live):]
+        retract += spare_live[::-1][:len(unmatched_retracted)]
+        new += unmatched_retracted[len(spare_live):]
+        new += file_live[len(live_here):]
     if new or retract:
         apply_imported_votes(session, clip, new, retract)
-    return len(new) + len(retract)
+    return len(new), len(retract)
 
 
 def _import_tracks(session: Session, film: Film, root: etree._Element) -> dict[str, SubtitleTrack]:

@@ -131,7 +131,8 @@ def test_a_teammates_votes_on_known_clips_are_merged(database: Database, tmp_pat
         theirs_db.close()
     with database.session() as session:
         report = import_film_xml(session, theirs)
-    assert (report.clips_added, report.clips_existing, report.votes_added) == (0, 2, 4)
+    assert (report.clips_added, report.clips_existing) == (0, 2)
+    assert (report.votes_added, report.votes_retracted) == (3, 1)
     with database.session() as session:
         happy = session.scalars(select(Clip).where(Clip.proposed_label == "Happy")).one()
         assert (happy.status, happy.expression) == ("confirmed", "Sad")  # 3 Sad against bob
@@ -140,7 +141,51 @@ def test_a_teammates_votes_on_known_clips_are_merged(database: Database, tmp_pat
         logged = session.scalars(select(ChangeLog).where(ChangeLog.who == "import-xml")).all()
         assert ("expression", "Happy", "Sad") in [(c.field, c.old, c.new) for c in logged]
     with database.session() as session:  # the same file again changes nothing
-        assert import_film_xml(session, theirs).votes_added == 0
+        again = import_film_xml(session, theirs)
+        assert (again.votes_added, again.votes_retracted) == (0, 0)
+
+
+def test_an_undo_and_the_same_vote_within_a_second_survive_a_round_trip(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two rows with one key (times are kept to the second), one retracted and one live:
+    each is matched with its like, in both directions."""
+    from curator.store import annotations
+    from curator.store.annotations import retract_decision
+
+    populate(database)
+    before = tmp_path / "before.xml"
+    before.write_bytes(_export(database))
+    monkeypatch.setattr(annotations, "utcnow", lambda: datetime(2026, 5, 1, 12, 0, 0))
+    with database.session() as session:
+        sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+        first = record_decision(session, sad, annotator="cat", decision="confirm",
+                                expression="Happy")
+        retract_decision(session, first, who="cat")  # undo …
+        record_decision(session, sad, annotator="cat", decision="confirm",
+                        expression="Happy")  # … and the same vote again, same second
+    own = tmp_path / "own.xml"
+    own.write_bytes(_export(database))
+
+    def cats(db: Database) -> list[bool]:
+        with db.session() as session:
+            clip = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+            return sorted(a.retracted for a in clip.annotations if a.annotator == "cat")
+
+    with database.session() as session:  # our own export back: nothing changes
+        report = import_film_xml(session, own)
+    assert (report.votes_added, report.votes_retracted) == (0, 0)
+    assert cats(database) == [False, True]
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        with fresh.session() as session:  # the clips, without cat's votes
+            import_film_xml(session, before)
+        with fresh.session() as session:
+            merged = import_film_xml(session, own)
+        assert (merged.votes_added, merged.votes_retracted) == (2, 0)
+        assert cats(fresh) == [False, True]
+    finally:
+        fresh.close()
 
 
 def _write(tmp_path: Path, text: str) -> Path:
