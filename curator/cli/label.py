@@ -105,16 +105,20 @@ def label_command(
     by = f"adjudicator {who}" if adjudicate else who
     out.print(f"{confirmed} clip(s) confirmed by {by}")
     if outvoted:
-        out.print(f"{outvoted} vote(s) recorded without confirming their clip (see above); "
-                  "`curator label ID --expression NAME --adjudicate` or `curator review "
-                  "--queue disputed` settles them", markup=False)
+        out.print(f"{outvoted} vote(s) recorded without confirming their clip (see above)",
+                  markup=False)
     if missing:
         raise click.exceptions.Exit(1)
 
 
 def _outcome(verdict: Verdict) -> str:
+    if verdict.adjudicated_by is not None:
+        decided = ("rejects it" if verdict.status == "rejected"
+                   else f"keeps it {verdict.expression}")
+        return f"{verdict.adjudicated_by}'s adjudication {decided}"
     if verdict.status == "proposed":
-        return "the annotators tie, so the clip is disputed"
+        return ("the annotators tie, so the clip is disputed (settle it with --adjudicate "
+                "or in `curator review --queue disputed`)")
     if verdict.status == "rejected":
         return "the majority rejects the clip"
     return f"the majority keeps it {verdict.expression}"

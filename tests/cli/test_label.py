@@ -158,13 +158,18 @@ def test_a_vote_that_does_not_confirm_says_so(curator: Curator, proposed: list[d
     assert tie.exit_code == 0  # the vote is stored; only the outcome differs
     assert "0 clip(s) confirmed by bob" in tie.output
     assert (f"clip {clip}: bob's vote for Fear is recorded, but the annotators tie, so the "
-            "clip is disputed (votes: Sad 1, Fear 1)") in tie.output
+            "clip is disputed (settle it with --adjudicate or in `curator review --queue "
+            "disputed`) (votes: Sad 1, Fear 1)") in tie.output
     assert "1 vote(s) recorded without confirming their clip" in tie.output
     disputed = json.loads(curator("clips", "--disputed", "--json").output)
     assert [(c["id"], c["status"]) for c in disputed] == [(clip, "proposed")]
     curator("label", clip, "--expression", "sad", "--annotator", "cat")
     outvoted = curator("label", clip, "--expression", "happy", "--annotator", "dan")
     assert "the majority keeps it Sad (votes: Sad 2, Fear 1, Happy 1)" in outvoted.output
+    curator("label", clip, "--expression", "surprise", "--annotator", "rex", "--adjudicate")
+    after = curator("label", clip, "--expression", "happy", "--annotator", "ann")
+    assert "rex's adjudication keeps it Surprise" in after.output
+    assert "majority" not in after.output
 
 
 def test_annotator_name_is_the_one_the_review_ui_records(
