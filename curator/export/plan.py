@@ -9,6 +9,7 @@ two films is two people: with `by-actor`, clips are also tied by the person's na
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -89,9 +90,9 @@ def confirmed_clips(
     plan = ExportPlan(scope=film_id)
     clips = list(session.scalars(query))
     spans = [(c.film_id, c.start_ms, c.end_ms, c.expression) for c in clips]
-    # Frames already chosen for an earlier overlapping clip of the same face: the same
+    # Pictures already chosen for an earlier overlapping clip of the same face: the same
     # picture twice in a dataset would only weigh it double.
-    taken: set[tuple[int, int | None, int]] = set()
+    taken: set[tuple[int, int, int]] = set()
     for clip in clips:
         film: Film = clip.film
         track = session.scalars(
@@ -111,7 +112,7 @@ def confirmed_clips(
         )
         if frames_per_clip > 0:
             _plan_frames(session, item, track, frames_per_clip, _other_labels(item, spans),
-                         taken)
+                         taken, film.fps)
         plan.clips.append(item)
     _add_names(session, plan)
     _add_votes(session, plan)
@@ -170,11 +171,12 @@ def _plan_frames(
     track: FaceTrack | None,
     k: int,
     contested: Sequence[tuple[int, int]] = (),
-    taken: set[tuple[int, int | None, int]] | None = None,
+    taken: set[tuple[int, int, int]] | None = None,
+    film_fps: float = 0.0,
 ) -> None:
     """Choose the clip's frames. A frame inside `contested` (a confirmed clip with
-    another label covers it too) is never taken: one image, two labels. Nor is one in
-    `taken` ((film, person, time) of frames chosen already), which the chosen join."""
+    another label covers it too) is never taken: one image, two labels. Nor is a picture
+    in `taken` (see `_picture`), which the chosen join."""
     taken = set() if taken is None else taken
     check = session.get(FaceCheck, item.clip_id)
     if check is None:
@@ -194,7 +196,7 @@ def _plan_frames(
     candidates = [
         Candidate(d.time_ms, landmarks_of(d), d.sharpness)
         for d in free
-        if (item.film_id, item.person_id, d.time_ms) not in taken
+        if _picture(item, d.time_ms, film_fps) not in taken
     ]
     if not candidates:
         item.note = "every frame is already exported for an overlapping clip"
@@ -211,7 +213,17 @@ def _plan_frames(
         )
         for i in chosen
     )
-    taken.update((item.film_id, item.person_id, f.time_ms) for f in item.frames)
+    taken.update(p for f in item.frames if (p := _picture(item, f.time_ms, film_fps)))
+
+
+def _picture(item: ClipPlan, time_ms: int, film_fps: float) -> tuple[int, int, int] | None:
+    """(film, person, video frame) of a face at `time_ms`: two clips' samples a millisecond
+    apart (grids of rates that do not divide 1000) are one picture. None for a face without
+    a person: faces are told apart by person, so an unknown one is never deduplicated."""
+    if item.person_id is None:
+        return None
+    frame = math.ceil(time_ms * film_fps / 1000 - 1e-6) if film_fps > 0 else time_ms
+    return item.film_id, item.person_id, frame
 
 
 def group_of(clip: ClipPlan, mode: str) -> list[str]:
