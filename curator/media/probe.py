@@ -171,8 +171,10 @@ def _check_end(path: Path, info: VideoInfo) -> float | None:
                     break
                 back_us = back_us * 2 or 1_000_000
     except (av.error.FFmpegError, IndexError, OSError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise MediaError(path, f"truncated or damaged: no frame near the end ({reason})") from exc
+        from curator.media.reader import plain_reason
+
+        raise MediaError(path, f"truncated or damaged: no frame near the end "
+                               f"({plain_reason(exc)})") from exc
     raise MediaError(path, f"truncated: no frame near the end "
                            f"({info.duration_ms / 1000:.1f} s)")
 

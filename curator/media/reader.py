@@ -59,7 +59,7 @@ class VideoReader:
         try:
             self._container: Any = av.open(str(path))
         except av.error.FFmpegError as exc:
-            raise MediaError(path, _reason(exc)) from None
+            raise MediaError(path, plain_reason(exc)) from None
         if not self._container.streams.video:
             self._container.close()
             raise MediaError(path, "has no video stream")
@@ -129,7 +129,7 @@ class VideoReader:
                 yield position, self._rgb(self._head, size, width)
         except av.error.FFmpegError as exc:
             self._frames = None
-            raise MediaError(self.path, _reason(exc)) from None
+            raise MediaError(self.path, plain_reason(exc)) from None
 
     # --- decoding -------------------------------------------------------------
 
@@ -222,7 +222,7 @@ def _identity(path: Path) -> tuple[int, int, int, int] | None:
     return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-def _reason(exc: Exception) -> str:
+def plain_reason(exc: Exception) -> str:
     """FFmpeg's words, without PyAV's `[Errno N]` prefix and the file name (the error names
     the file already): "invalid data found when processing input"."""
     text = (getattr(exc, "strerror", None) or str(exc)).strip()

@@ -53,9 +53,13 @@ def locate_film(film: Film) -> tuple[Path, str | None]:
 
     path = Path(film.path)
     unlike: str | None = None
+    damaged: str | None = None
     if path.is_file():
-        unlike = _unlike(path, film)
-        if unlike is None:
+        try:
+            unlike = _unlike(path, film)
+        except MediaError as exc:
+            damaged = exc.reason
+        if unlike is None and damaged is None:
             return path, None
     folder = path.parent
     if folder.is_dir():
@@ -63,6 +67,8 @@ def locate_film(film: Film) -> tuple[Path, str | None]:
             is_video = candidate.suffix.lower() in VIDEO_SUFFIXES and candidate.is_file()
             if is_video and sha256_file(candidate) == film.sha256:
                 return candidate, f"film {film.id} found by content hash at {candidate}"
+    if damaged is not None:
+        raise MediaError(path, f"cannot be read as film {film.id} any more: {damaged}")
     if unlike is not None:
         raise MediaError(
             path,
@@ -77,13 +83,11 @@ def locate_film(film: Film) -> tuple[Path, str | None]:
 
 
 def _unlike(path: Path, film: Film) -> str | None:
-    """How the video at `path` differs from what was recorded at ingest, or None."""
+    """How the video at `path` differs from what was recorded at ingest, or None.
+    Raises `MediaError` when it cannot be probed (damaged, cut short, not a video)."""
     from curator.media.probe import probe_video
 
-    try:
-        info = probe_video(path)
-    except MediaError as exc:
-        return exc.reason
+    info = probe_video(path)
     # The same probe gave the recorded numbers; a frame of slack for another ffmpeg build.
     frame_ms = 1000 / film.fps if film.fps > 0 else 40
     if abs(info.duration_ms - film.duration_ms) > frame_ms:

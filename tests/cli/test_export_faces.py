@@ -297,7 +297,9 @@ def test_a_film_damaged_after_ingest(checked, tmp_path: Path) -> None:
         conn.execute("UPDATE films SET path = ?", (str(damaged),))
     result = Curator(db)("propose", "--workers", "1")
     assert result.exit_code == 1 and "damaged.mp4" in result.output
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output and "Errno" not in result.output
+    assert "cannot be read as film 1 any more" in result.output
+    assert "ingest` this file" not in result.output  # a damaged copy is no film of its own
 
 
 def test_cues_past_the_end_of_the_film(curator: Curator, demo_film, tmp_path: Path) -> None:
