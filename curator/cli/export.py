@@ -67,9 +67,9 @@ def export_command(
     for folder in (xml_dir, sfew_dir, afew_dir):
         if folder is not None and folder.exists() and not folder.is_dir():
             raise click.ClickException(f"{folder}: exists and is not a directory")
-    for folder in (sfew_dir, afew_dir):
+    for folder, kind in ((sfew_dir, "sfew"), (afew_dir, "afew")):
         if folder is not None:
-            _refuse_foreign_folder(folder)
+            _refuse_foreign_folder(folder, kind)
     if fer_csv is not None and fer_csv.is_dir():
         raise click.ClickException(f"{fer_csv}: is a directory, not a CSV file")
     if sfew_dir is not None and afew_dir is not None and sfew_dir.resolve() == afew_dir.resolve():
@@ -113,15 +113,23 @@ def export_command(
         raise click.exceptions.Exit(1)
 
 
-def _refuse_foreign_folder(folder: Path) -> None:
-    """A dataset goes into a new or empty folder, or one an earlier export made (it holds
-    the export's state file): files of the user's own would sit in the class folders that
-    training reads, and a manifest.csv of theirs would be overwritten."""
-    from curator.export.state import STATE_NAME
+def _refuse_foreign_folder(folder: Path, kind: str) -> None:
+    """A dataset goes into a new or empty folder, or one an earlier export of the same
+    `kind` made (it holds that export's state file): files of the user's own would sit in
+    the class folders that training reads, and a manifest.csv of theirs would be
+    overwritten. Hidden entries (.DS_Store) and a mount's lost+found do not count."""
+    from curator.export.state import STATE_NAME, load_state
 
-    if not folder.is_dir() or (folder / STATE_NAME).is_file():
+    if not folder.is_dir():
         return
-    if any(folder.iterdir()):
+    if (folder / STATE_NAME).is_file():
+        other = {"sfew": "videos", "afew": "images"}[kind]
+        if other in load_state(folder / STATE_NAME):
+            made_by = "--afew" if kind == "sfew" else "--sfew"
+            raise click.ClickException(
+                f"{folder}: made by `curator export {made_by}`; choose another folder")
+        return
+    if any(not p.name.startswith(".") and p.name != "lost+found" for p in folder.iterdir()):
         raise click.ClickException(
             f"{folder}: not empty and not made by `curator export` (no {STATE_NAME}); "
             "choose a new or empty folder")

@@ -79,8 +79,8 @@ def export_afew(
     remove_temporaries(out)
     state = load_state(out / STATE_NAME)
     videos: dict[str, dict[str, Any]] = state.get("videos", {})
-    if not (out / STATE_NAME).is_file():
-        save_state(out / STATE_NAME, state)  # the folder is known as an export from now on
+    if not (out / STATE_NAME).is_file():  # the folder is known as an AFEW export from now on
+        save_state(out / STATE_NAME, {**state, "videos": videos})
     last = time.monotonic()
     planned: set[str] = set()
     for clip in plan.clips:

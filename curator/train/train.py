@@ -137,8 +137,9 @@ def check_options(cfg: TrainConfig) -> None:
         raise OptionError(f"--stop-after must be at least 1 (got {cfg.stop_after_epochs})")
     # One value serves every stage and fewer than the stages repeat the last, but more than
     # the stages would be silently dropped: most likely a DATA left out.
+    # (A resumed run keeps what it was started with: runs from before this check resume.)
     for option, values in (("epochs", cfg.epochs), ("lr", cfg.lr)):
-        if cfg.data and len(values) > len(cfg.data):
+        if cfg.data and len(values) > len(cfg.data) and not cfg.resume:
             raise OptionError(f"--{option} {_listed(values)}: {len(values)} values for "
                               f"{len(cfg.data)} stage(s), one per DATA; give one value, or "
                               f"one per stage")

@@ -137,8 +137,12 @@ def test_a_folder_of_other_files_is_refused(two_films, tmp_path: Path, target: s
     assert sorted(p.name for p in mine.rglob("*")) == ["Happy", "Train", "manifest.csv",
                                                         "myphoto.png"]
     empty = tmp_path / "empty"
-    empty.mkdir()
+    (empty / "lost+found").mkdir(parents=True)  # a fresh file system's root
+    (empty / ".DS_Store").write_bytes(b"")
     assert curator("export", target, empty, "--film", "1").exit_code == 0
+    other = "--afew" if target == "--sfew" else "--sfew"
+    wrong_kind = curator("export", other, empty, "--film", "1")
+    assert wrong_kind.exit_code == 1 and f"made by `curator export {target}`" in wrong_kind.output
     again = curator("export", target, empty, "--film", "1")  # its own folder now
     assert again.exit_code == 0
     assert "(0 written" in again.output or "(0 cut" in again.output

@@ -383,3 +383,14 @@ def test_a_time_limit_shortens_the_schedule_and_resumes(toy_sfew: Path, tmp_path
     assert stage["history"][-1]["lr"] == pytest.approx(
         get_lr(2 * steps - 1, 2 * steps, round(0.5 * steps), 3e-3, cfg.min_lr_ratio))
     assert ckpt.load(out / "last.pt")["train_state"]["done"]
+
+
+def test_a_run_started_with_surplus_epoch_values_still_resumes(toy_sfew: Path, tmp_path: Path,
+                                                               small_cfg, quiet) -> None:
+    """Runs from before surplus --epochs values were refused must still resume."""
+    out = tmp_path / "old"
+    train(small_cfg([toy_sfew], out, stop_after_epochs=1), quiet)
+    config = json.loads((out / "config.json").read_text())
+    (out / "config.json").write_text(json.dumps({**config, "epochs": [3, 3]}))
+    result = train(TrainConfig(data=[str(toy_sfew)], out=str(out), resume=True), quiet)
+    assert result["complete"] and ckpt.load(out / "last.pt")["epoch"] == 3
