@@ -208,13 +208,20 @@ def ingest_command(
                 )
             else:
                 lines.append(f"  track {track.id} ({document.path.name}) already stored")
-            late = cues_after_the_end(document.cues, record.duration_ms, record.subs_offset_ms)
+            early, late = cues_outside_the_film(
+                document.cues, record.duration_ms, record.subs_offset_ms)
             if late:
                 last = max(c.start_ms for c in document.cues) + record.subs_offset_ms
                 warnings.append(
                     f"{document.path}: {late} of {len(document.cues)} cues start after the "
                     f"film ends ({_clock(record.duration_ms)}; the last at {_clock(last)}): "
                     "subtitles of another cut, or of another film? Those cues propose nothing"
+                )
+            if early:
+                warnings.append(
+                    f"{document.path}: {early} of {len(document.cues)} cues end before the "
+                    f"film starts with the offset of {record.subs_offset_ms / 1000:+.3f} s: "
+                    "is the offset's sign right? Those cues propose nothing"
                 )
         if record.subs_offset_ms:
             lines.append(f"  subtitle offset: {record.subs_offset_ms / 1000:+.3f} s")
@@ -232,9 +239,14 @@ def ingest_command(
         report_offset(out, estimate, applied_ms=applied_ms)
 
 
-def cues_after_the_end(cues: Sequence[Cue], duration_ms: int, offset_ms: int = 0) -> int:
-    """How many cues start at or after the film's end once `offset_ms` is applied."""
-    return sum(1 for cue in cues if cue.start_ms + offset_ms >= duration_ms)
+def cues_outside_the_film(
+    cues: Sequence[Cue], duration_ms: int, offset_ms: int = 0
+) -> tuple[int, int]:
+    """(cues that end before the film starts, cues that start at or after its end), once
+    `offset_ms` is applied."""
+    early = sum(1 for cue in cues if cue.end_ms + offset_ms <= 0)
+    late = sum(1 for cue in cues if cue.start_ms + offset_ms >= duration_ms)
+    return early, late
 
 
 def _clock(ms: int) -> str:

@@ -70,6 +70,8 @@ def propose_windows(
             continue
         if limit is not None and item.cue.start_ms >= limit:
             continue  # past the end of the film (wrong subtitle file, broadcast clock)
+        if item.cue.end_ms <= 0:
+            continue  # before the film starts (shifted there by a negative offset)
         by_label.setdefault(item.emotion, []).append(item)
 
     position = {item.cue.index: i for i, item in enumerate(analyzed)}

@@ -317,6 +317,17 @@ def test_cues_past_the_end_of_the_film(curator: Curator, demo_film, tmp_path: Pa
     assert all(c["end"] <= 22.0 for c in clips)
 
 
+def test_cues_shifted_before_the_film_start(curator: Curator, demo_film) -> None:
+    film, srt, _ = demo_film
+    ingest = curator("ingest", film, "--subs", srt, "--subs-offset", "-30", "--no-check-offset")
+    assert ingest.exit_code == 0
+    assert re.search(r"warning: .*: \d+ of \d+ cues end before the film starts with the "
+                     r"offset of -30\.000 s", ingest.output)
+    result = curator("propose", "--no-faces")
+    assert result.exit_code == 0 and "0 windows" in result.output
+    assert json.loads(curator("clips", "--json").output) == []
+
+
 def test_audio_only_file_is_refused_at_ingest(curator: Curator, demo_film, tmp_path) -> None:
     import subprocess
 

@@ -43,6 +43,12 @@ def test_cues_past_the_film_end_are_dropped() -> None:
     assert propose_windows(cues, film_duration_ms=0) == []
 
 
+def test_cues_shifted_before_the_film_start_are_dropped() -> None:
+    # A negative subtitle offset clamps a cue that ends before 0 to (0, 0): it shows nothing.
+    cues = [ac(0, 0, 0), ac(1, 0, 800, "Sad")]
+    assert [w.label for w in propose_windows(cues, film_duration_ms=5_000)] == ["Sad"]
+
+
 def test_without_a_film_duration_only_zero_clamps() -> None:
     assert spans(propose_windows([ac(0, 500, 99_000_000)], film_duration_ms=None))[0][0] >= 0
 
