@@ -78,6 +78,7 @@ def cues_command(
 
     document = load_subtitles(file)
     analyzed = analyze(document.cues, _lexicon(track_language(file, document, lang), lexicon_path))
+    _say_loading_warnings(document)  # on stderr: --json output stays clean
     if as_json:
         click.echo(json.dumps([a.to_json() for a in analyzed], ensure_ascii=False, indent=1))
         return
@@ -160,6 +161,7 @@ def ingest_command(
     tracks = []
     for i, sub_path in enumerate(subs):
         document = load_subtitles(sub_path, fps=info.fps)
+        _say_loading_warnings(document)
         explicit = langs[i] if len(langs) > 1 else (langs[0] if langs else None)
         lang = track_language(sub_path, document, explicit)
         analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
@@ -237,6 +239,13 @@ def ingest_command(
         from curator.cli.faces import report_offset
 
         report_offset(out, estimate, applied_ms=applied_ms)
+
+
+def _say_loading_warnings(document: SubtitleDocument) -> None:
+    """What the loader repaired or assumed (dropped cues, an assumed frame rate, …)."""
+    err = console(stderr=True)
+    for warning in document.warnings:
+        err.print(f"warning: {document.path}: {warning}", markup=False)
 
 
 def cues_outside_the_film(

@@ -148,3 +148,12 @@ def test_track_language_is_guessed_from_its_words(curator: Curator, shared_data:
     assert crying and all(i["emotion"] == "Sad" for i in crying)
     forced = json.loads(curator("cues", path, "--json", "--lang", "en").output)
     assert all(i["emotion"] != "Sad" for i in forced if "[llora]" in i["text"])
+
+
+def test_what_the_subtitle_loader_assumed_is_said(curator: Curator, tmp_path: Path) -> None:
+    sub = tmp_path / "nofps.sub"  # MicroDVD without its frame-rate line
+    sub.write_text("{25}{50}(sobbing) No!\n{100}{150}[laughs]\n", encoding="utf-8")
+    result = curator("cues", sub, "--json")
+    assert result.exit_code == 0
+    assert f"warning: {sub}: no frame rate in file; assumed 23.976 fps" in result.stderr
+    assert [c["text"] for c in json.loads(result.stdout)] == ["(sobbing) No!", "[laughs]"]
