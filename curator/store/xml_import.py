@@ -102,7 +102,8 @@ def _token(node: etree._Element, name: str, default: str | None = None) -> str |
 
 
 def _check_meaning(root: etree._Element, path: Path) -> None:
-    """Rules the XSD cannot say: clips end after they start, inside the film; times fit."""
+    """Rules the XSD cannot say: clips end after they start, inside the film; cues name a
+    listed subtitle track; times fit."""
     duration = ms(root.get("duration", "0"))
     problems = []
     for clip in root.iter("clip"):
@@ -111,6 +112,14 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
             problems.append((clip.sourceline or 0, "clip ends before it starts"))
         elif end > duration:
             problems.append((clip.sourceline or 0, "clip ends after the film"))
+    tracks = {(t.get("key") or "").strip() for t in root.iterfind("subtitleTrack")}
+    for clip in root.iterfind("clip"):
+        for cue in clip.iterfind("cue"):
+            track = (cue.get("track") or "").strip()
+            if track not in tracks:
+                problems.append((cue.sourceline or 0,
+                                 f"cue refers to subtitle track {track!r}, which the file "
+                                 "does not list"))
     for node in root.iter(*_DATETIME_ATTRIBUTES):
         for name in _DATETIME_ATTRIBUTES[node.tag]:
             value = node.get(name)

@@ -373,6 +373,20 @@ def test_a_track_listed_twice_is_refused(database: Database, tmp_path: Path) -> 
     assert "trackOncePerFilm" in info.value.problems[0][1]
 
 
+def test_a_cue_of_an_unlisted_track_is_refused_with_its_line(
+    database: Database, tmp_path: Path
+) -> None:
+    populate(database)
+    text = _export(database).decode()
+    at = text.index('<cue track="t1"')
+    text = text[:at] + text[at:].replace('track="t1"', 'track="t9"', 1)
+    line = text[:at].count("\n") + 1
+    with pytest.raises(XMLValidationError) as info, database.session() as session:
+        import_film_xml(session, _write(tmp_path, text))
+    assert info.value.problems == [
+        (line, "cue refers to subtitle track 't9', which the file does not list")]
+
+
 # --- Text XML cannot hold is left out of exports -------------------------------------------
 
 
