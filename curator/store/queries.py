@@ -93,5 +93,8 @@ def clip_stats(session: Session, *, film_id: int | None = None) -> Stats:
         by_status[status] += count
         key = name or "unlabelled"
         by_label[status][key] = by_label[status].get(key, 0) + count
-    films = session.scalar(select(func.count()).select_from(Film)) or 0
+    counted = select(func.count()).select_from(Film)
+    if film_id is not None:
+        counted = counted.where(Film.id == film_id)
+    films = session.scalar(counted) or 0
     return Stats(films=films, by_status=dict(by_status), by_label=by_label)

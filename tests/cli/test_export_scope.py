@@ -146,3 +146,9 @@ def test_a_folder_of_other_files_is_refused(two_films, tmp_path: Path, target: s
     again = curator("export", target, empty, "--film", "1")  # its own folder now
     assert again.exit_code == 0
     assert "(0 written" in again.output or "(0 cut" in again.output
+
+
+def test_stats_of_one_film_count_one_film(two_films) -> None:
+    curator, _ = two_films
+    assert curator("stats", "--no-plot").output.startswith("2 films, ")
+    assert curator("stats", "--film", "2", "--no-plot").output.startswith("1 film, ")
