@@ -55,4 +55,9 @@ def upgrade_command(revision: str) -> None:
         after = current_revision(database.engine)
     finally:
         database.close()
+    if revision != "head" and not (after or "").startswith(revision):
+        # Alembic's upgrade to an older revision does nothing, silently.
+        raise click.ClickException(
+            f"{revision} is older than the database's revision {before}: curator migrates "
+            "forward only (no downgrade)")
     console().print(f"{before or '(empty)'} → {after}")
