@@ -36,8 +36,9 @@ def strength(kappa: float) -> str:
     """Landis & Koch's words for a kappa (a reading aid, not a verdict)."""
     if math.isnan(kappa):
         return ""
-    for bound, word in ((0.0, "poor"), (0.2, "slight"), (0.4, "fair"), (0.6, "moderate"),
-                        (0.8, "substantial")):
+    if kappa < 0.0:
+        return "poor"  # worse than chance; 0 itself is "slight" (0.00-0.20)
+    for bound, word in ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):
         if kappa <= bound:
             return word
     return "almost perfect"

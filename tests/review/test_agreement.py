@@ -124,3 +124,12 @@ def test_empty_ratings_are_undefined_not_errors() -> None:
     report = agreement_report({}, ["Happy"])
     assert report.items == 0
     assert math.isnan(report.fleiss_kappa) and math.isnan(report.krippendorff_alpha)
+
+
+def test_landis_and_koch_words_at_their_bounds() -> None:
+    from curator.review.stats import strength
+
+    assert [strength(k) for k in (-0.01, 0.0, 0.2, 0.21, 0.4, 0.6, 0.8, 0.81, 1.0)] == [
+        "poor", "slight", "slight", "fair", "fair", "moderate", "substantial",
+        "almost perfect", "almost perfect"]
+    assert strength(float("nan")) == ""
