@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -59,7 +60,8 @@ def _lexicon(lang: str, lexicon_path: Path | None):  # type: ignore[no-untyped-d
 @click.command("cues")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (the stable interface).")
-@click.option("--lang", help="Lexicon language (en, es); default: from the file name "
+@click.option("--lang", callback=lambda ctx, param, value: _language_codes(value, param),
+              help="Lexicon language (en, es); default: from the file name "
               "(film.es.srt), else guessed from the words, else en.")
 @click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path),
               help="A TOML lexicon file to use instead of the built-in one.")
@@ -117,6 +119,7 @@ def cues_command(
 @click.option("--subs", "subs", multiple=True, required=True, type=click.Path(path_type=Path),
               help="Subtitle file for the film (repeat for several tracks).")
 @click.option("--lang", "langs", multiple=True,
+              callback=lambda ctx, param, value: _language_codes(value, param),
               help="Language of the tracks: once for all, or once per --subs "
                    "(default: from each file name, else guessed from its words, else en).")
 @click.option("--title", help="Film title (default: the file name).")
@@ -239,6 +242,21 @@ def ingest_command(
         from curator.cli.faces import report_offset
 
         report_offset(out, estimate, applied_ms=applied_ms)
+
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
+
+
+def _language_codes(value: Any, param: click.Parameter) -> Any:
+    """--lang values as stored: lower case, and shaped like a language code (en, pt-br)."""
+    if value is None:
+        return None
+    codes = [v.strip().lower() for v in (value if isinstance(value, tuple) else (value,))]
+    for code in codes:
+        if not _LANGUAGE_CODE.fullmatch(code):
+            raise click.BadParameter(f"{code!r} is not a language code (such as en, es, pt-br)",
+                                     param=param)
+    return tuple(codes) if isinstance(value, tuple) else codes[0]
 
 
 def _say_loading_warnings(document: SubtitleDocument) -> None:

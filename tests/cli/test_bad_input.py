@@ -200,3 +200,13 @@ def test_export_before_any_confirmation_says_why_it_is_empty(
     result = curator("export", "--sfew", tmp_path / "sfew")
     assert result.exit_code == 0
     assert "no confirmed clips yet" in result.output and "sfew: 0 images" in result.output
+
+
+def test_language_codes_are_checked_and_stored_in_lower_case(curator: Curator, demo_film) -> None:
+    film, srt, _vtt = demo_film
+    bad = curator("ingest", film, "--subs", srt, "--lang", "not a language", "--no-check-offset")
+    assert "'not a language' is not a language code" in _usage_error(bad)
+    good = curator("ingest", film, "--subs", srt, "--lang", "EN", "--no-check-offset")
+    assert good.exit_code == 0
+    with sqlite3.connect(curator.db_path) as conn:
+        assert conn.execute("SELECT lang FROM subtitle_tracks").fetchall() == [("en",)]
