@@ -294,10 +294,13 @@ def recipe_changes(items: list[str]) -> dict:
             raise ValueError(f"{item!r}: give FIELD=VALUE, FIELD one of "
                              f"{', '.join(sorted(known))}")
         try:
-            changes[name] = json.loads(text)
+            value = json.loads(text)
         except json.JSONDecodeError:
             raise ValueError(f"{item!r}: the value must be JSON, e.g. 0.2, [80] or "
                              '"none"') from None
+        # One value per stage: a single number stands for all of them (epochs=80).
+        per_stage = name in ("epochs", "lr") and not isinstance(value, list)
+        changes[name] = [value] if per_stage else value
     return changes
 
 

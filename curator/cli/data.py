@@ -228,7 +228,7 @@ def ingest_command(
                     f"film starts with the offset of {record.subs_offset_ms / 1000:+.3f} s: "
                     "is the offset's sign right? Those cues propose nothing"
                 )
-        if record.subs_offset_ms:
+        if record.subs_offset_ms or subs_offset is not None:  # a 0 given is said too
             lines.append(f"  subtitle offset: {record.subs_offset_ms / 1000:+.3f} s")
         applied_ms = record.subs_offset_ms
     out = console()

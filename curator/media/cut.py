@@ -84,8 +84,10 @@ def cut_clip(
         os.umask(mask)
         os.chmod(tmp_name, 0o666 & ~mask)
         os.replace(tmp_name, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # about the clip asked for, not its temporary
+            raise naming(target, exc) from None
         raise
     return target
 

@@ -108,6 +108,7 @@ def test_train_bad_input(toy_sfew: Path, tmp_path: Path, args: list, code: int,
     assert "Traceback" not in result.output
     # Refused before anything is written: no run folder, not even a config.json in one.
     assert not (tmp_path / "r").exists()
+    assert (tmp_path / "notes.txt").read_text() == "not a dataset"  # nor over a file given
 
 
 def test_train_refuses_an_out_that_holds_a_run_unless_told(toy_sfew: Path,
