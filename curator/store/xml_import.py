@@ -206,15 +206,7 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
         ours.setdefault(key(annotation), []).append(annotation)
     theirs: dict[tuple, list[Annotation]] = {}
     for item in review.iterfind("annotation"):
-        vote = Annotation(
-            annotator=item.get("annotator"),
-            decision=_token(item, "decision"),
-            expression=_token(item, "expression"),
-            reason=item.get("reason"),
-            created_at=when(item.get("at", "")),
-            retracted=_flag(item, "retracted", False),
-            adjudication=_flag(item, "adjudication", False),
-        )
+        vote = _annotation(item)
         theirs.setdefault(key(vote), []).append(vote)
     new: list[Annotation] = []
     retract: list[Annotation] = []
@@ -233,6 +225,19 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
     if new or retract:
         apply_imported_votes(session, clip, new, retract)
     return len(new), len(retract)
+
+
+def _annotation(item: etree._Element) -> Annotation:
+    """An `<annotation>` as a row, not yet attached to a clip."""
+    return Annotation(
+        annotator=item.get("annotator"),
+        decision=_token(item, "decision"),
+        expression=_token(item, "expression"),
+        reason=item.get("reason"),
+        created_at=when(item.get("at", "")),
+        retracted=_flag(item, "retracted", False),
+        adjudication=_flag(item, "adjudication", False),
+    )
 
 
 def _import_tracks(session: Session, film: Film, root: etree._Element) -> dict[str, SubtitleTrack]:
@@ -351,18 +356,9 @@ def _import_clip(
     if review is None:
         return clip
     for item in review.iterfind("annotation"):
-        session.add(
-            Annotation(
-                clip=clip,
-                annotator=item.get("annotator"),
-                decision=_token(item, "decision"),
-                expression=_token(item, "expression"),
-                reason=item.get("reason"),
-                created_at=when(item.get("at", "")),
-                retracted=_flag(item, "retracted", False),
-                adjudication=_flag(item, "adjudication", False),
-            )
-        )
+        annotation = _annotation(item)
+        annotation.clip = clip
+        session.add(annotation)
     for item in review.iterfind("change"):
         entity = _token(item, "entity", "clip")
         ref = _opt_int(item, "ref")
