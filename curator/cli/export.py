@@ -88,12 +88,18 @@ def export_command(
     plan, among, missing, film_xml, problems = _plan(
         film_id, frames_per_clip if images else 0, afew_dir)
     previous = _previous_splits(sfew_dir, afew_dir, fer_csv)
-    assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous, among=among)
+    placed = assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous,
+                    among=among)
     plan.leave_out(missing)  # their earlier files stay
     out, err = console(), console(stderr=True)
     if not plan.clips and not missing:
         err.print("note: no confirmed clips yet: confirm some with `curator review` or "
                   "`curator label` (exporting what there is)", markup=False)
+    elif empty := _empty_splits(placed, val, test):
+        unit = "actor" if split_mode == "by-actor" else "film"
+        err.print(f"note: {' and '.join(empty)} got no clips: the confirmed clips make "
+                  f"{len(placed)} group(s) linked by a shared {unit}, and no {unit} may be "
+                  "in two splits", markup=False)
     describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
                 "frames_per_clip": frames_per_clip, "size": size, "gray": gray}
     if images:
@@ -111,6 +117,13 @@ def export_command(
     if problems:
         err.print(f"{len(problems)} problem(s)", markup=False)
         raise click.exceptions.Exit(1)
+
+
+def _empty_splits(placed: dict[str, str], val: float, test: float) -> list[str]:
+    """The splits asked for (a share above 0) that no group of clips was placed in."""
+    wanted = ["Train"] + (["Val"] if val > 0 else []) + (["Test"] if test > 0 else [])
+    used = set(placed.values())
+    return [name for name in wanted if name not in used]
 
 
 def _refuse_foreign_folder(folder: Path, kind: str) -> None:

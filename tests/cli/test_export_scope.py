@@ -110,6 +110,10 @@ def test_one_named_actor_in_two_films_is_in_one_split(two_films, tmp_path: Path)
     assert result.exit_code == 0 and apart.exit_code == 0, result.output + apart.output
     assert {r["split"] for r in _manifest(tmp_path / "afew" / "manifest.csv")} == {"Train"}
     assert len({r["split"] for r in _manifest(tmp_path / "apart" / "manifest.csv")}) == 2
+    # One actor: one group, so Val and Test stay empty, and the export says why.
+    assert ("note: Val and Test got no clips: the confirmed clips make 1 group(s) linked by a "
+            "shared actor, and no actor may be in two splits") in result.output
+    assert "got no clips" in apart.output  # two films, three splits asked: one stays empty
 
 
 def test_sfew_and_afew_into_one_folder_is_refused(two_films, tmp_path: Path) -> None:
