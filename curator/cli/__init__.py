@@ -16,6 +16,7 @@ from curator.cli.export import export_command
 from curator.cli.label import label_command
 from curator.cli.listing import clips_command, stats_command
 from curator.cli.review import review_command
+from curator.cli.scoring import score_clips_command
 from curator.cli.xml import import_xml_command
 from curator.train.cli import predict_command, train_command
 
@@ -41,6 +42,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
       curator export --sfew OUT             aligned face crops in the SFEW layout
       curator train OUT/ --out runs/NAME    fine-tune an expression classifier
       curator predict PHOTO --model M.pt    expression scores of the faces in a photo
+      curator score-clips --model M.pt      the model's opinion of every confirmed clip
     """
     ctx.obj = State(db_url=db_url)
 
@@ -57,6 +59,7 @@ for command in (
     import_xml_command,
     train_command,
     predict_command,
+    score_clips_command,
     db_group,
 ):
     cli.add_command(command)

@@ -85,7 +85,7 @@ def export_command(
     from curator.export.plan import assign
 
     images = sfew_dir is not None or fer_csv is not None
-    plan, among, missing, film_xml, problems = _plan(
+    plan, among, missing, film_xml, problems = plan_confirmed(
         film_id, frames_per_clip if images else 0, afew_dir)
     previous = _previous_splits(sfew_dir, afew_dir, fer_csv)
     placed = assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous,
@@ -148,7 +148,7 @@ def _refuse_foreign_folder(folder: Path, kind: str) -> None:
             "choose a new or empty folder")
 
 
-def _plan(
+def plan_confirmed(
     film_id: int | None, frames_per_clip: int, afew_dir: Path | None
 ) -> tuple[ExportPlan, list[ClipPlan] | None, set[int], dict[int, bytes], list[str]]:
     """The confirmed clips (of `film_id`, or all); with `film_id`, every confirmed clip

@@ -40,6 +40,7 @@ class CropJob:
     gray: bool = False
     png: bool = True
     fer: bool = False
+    array: bool = False  # keep the aligned crop itself (size x size), e.g. to classify it
 
 
 @dataclass
@@ -47,6 +48,7 @@ class CropImage:
     time_ms: int
     png: bytes | None = None
     fer: np.ndarray | None = None  # (48, 48) uint8
+    array: np.ndarray | None = None  # the aligned crop, (size, size[, 3]) uint8
 
 
 @dataclass
@@ -82,8 +84,10 @@ def render_clip(job: CropJob) -> CropResult:
 
 def _crop(frame: np.ndarray, chosen: CropFrame, job: CropJob) -> CropImage:
     image = CropImage(chosen.time_ms)
-    if job.png:
-        image.png = encode_png(align_face(frame, chosen.landmarks, size=job.size, gray=job.gray))
+    if job.png or job.array:
+        aligned = align_face(frame, chosen.landmarks, size=job.size, gray=job.gray)
+        image.png = encode_png(aligned) if job.png else None
+        image.array = aligned if job.array else None
     if job.fer:
         image.fer = align_face(frame, chosen.landmarks, size=FER_SIZE, gray=True)
     return image

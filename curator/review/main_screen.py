@@ -34,7 +34,13 @@ from curator.review.history_screen import HistoryScreen
 from curator.review.messages import PreviewReady, WriteDone
 from curator.review.people_panel import PeoplePanel
 from curator.review.person_form import PersonEdit, PersonForm
-from curator.review.player import find_player, launch, player_command
+from curator.review.player import (
+    cut_preview,
+    find_player,
+    launch,
+    player_command,
+    preview_file,
+)
 from curator.review.preview import PreviewPane
 from curator.review.preview_feed import PreviewFeed
 from curator.review.preview_loader import PreviewLoader, missing_film
@@ -342,8 +348,26 @@ class ReviewScreen(Screen[None]):
             self.tell("no video player found: install mpv or ffplay to play clips",
                         severity="warning", timeout=5)
             return
-        launch(player_command(player, Path(view.film_path), view.start_ms, view.end_ms))
-        self.tell(f"playing in {Path(player).name}", timeout=2)
+        film = Path(view.film_path)
+        target = preview_file(film, view.start_ms, view.end_ms)
+        if not target.is_file():
+            self.tell("cutting the clip for the player…", timeout=2)
+        # Cutting takes a moment: off the UI thread, then the player starts on the cut.
+        self.run_worker(partial(self._cut_and_play, player, film, view.start_ms, view.end_ms,
+                                target), thread=True, group="player")
+
+    def _cut_and_play(self, player: str, film: Path, start_ms: int, end_ms: int,
+                      target: Path) -> None:
+        from curator.errors import MediaError
+
+        try:
+            clip = cut_preview(film, start_ms, end_ms, target)
+        except (MediaError, OSError) as exc:
+            self.app.call_from_thread(self.tell, f"cannot cut the clip: {exc}",
+                                      severity="error", timeout=5)
+            return
+        launch(player_command(player, clip))
+        self.app.call_from_thread(self.tell, f"playing in {Path(player).name}", timeout=2)
 
     def action_zoom(self) -> None:
         if self.view is not None:

@@ -208,6 +208,50 @@ def test_overlapping_clips_of_one_label_share_no_frame(checked, tmp_path: Path) 
     assert len({r["sha256"] for r in rows}) == 6
 
 
+def test_score_clips_stores_the_models_opinion_for_the_suspect_queue(
+    checked, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from curator.store.db import open_database
+    from curator.store.models import Clip, Prediction
+    from curator.store.review_queries import QueueSpec, conditions
+
+    curator, _ = checked
+    db = tmp_path / "scored.db"
+    shutil.copy(curator.db_path, db)
+    scored = Curator(db)
+    assert scored("export", "--sfew", tmp_path / "sfew", "--workers", "1").exit_code == 0
+    trained = scored("train", tmp_path / "sfew", "--out", tmp_path / "run", "--init", "scratch",
+                     "--backbone", "small_cnn", "--epochs", "1", "--img-size", "48",
+                     "--device", "cpu")
+    assert trained.exit_code == 0, trained.output
+    model = tmp_path / "run" / "best.pt"
+    for _ in range(2):  # a re-run replaces the model's scores
+        result = scored("score-clips", "--model", model, "--device", "cpu")
+        assert result.exit_code == 0, result.output
+        assert "scored 5 confirmed clip(s)" in result.output
+    database = open_database(f"sqlite:///{db}")
+    try:
+        with database.session() as session:
+            rows = session.scalars(select(Prediction)).all()
+            assert len(rows) == 5 and {r.model for r in rows} == {str(model.resolve())}
+            labels = {c.id: c.expression for c in session.scalars(select(Clip))}
+            for row in rows:
+                scores = json.loads(row.scores_json)
+                assert abs(sum(scores.values()) - 1) < 1e-4
+                assert row.label == max(scores, key=scores.get)
+            disagreeing = {r.clip_id for r in rows if r.label != labels[r.clip_id]}
+            suspect = set(session.scalars(
+                select(Clip.id).where(*conditions(QueueSpec(queue="suspect", annotator="t")))))
+            assert disagreeing  # a one-epoch model (seeded) is wrong on most clips
+            assert disagreeing <= suspect  # each clip the model contradicts is a suspect
+    finally:
+        database.close()
+    missing = scored("score-clips", "--model", tmp_path / "none.pt")
+    assert missing.exit_code == 1 and "checkpoint file does not exist" in missing.output
+
+
 def test_gray_small_crops(checked, tmp_path: Path) -> None:
     import cv2
 

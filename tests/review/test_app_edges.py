@@ -60,14 +60,25 @@ async def test_no_external_player_is_a_clear_message(sample: Sample) -> None:
         assert "no video player found" in app.screen.last_message
 
 
-async def test_the_player_gets_the_clip_times(sample: Sample, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_the_player_plays_the_clip_cut_as_the_export_cuts_it(  # type: ignore[no-untyped-def]
+    sample: Sample, monkeypatch, tmp_path: Path
+) -> None:
+    from curator.media.probe import probe_video
+    from curator.review import player
+
     launched: list[list[str]] = []
     monkeypatch.setattr("curator.review.main_screen.launch", launched.append)
+    monkeypatch.setattr(player.tempfile, "gettempdir", lambda: str(tmp_path))
     app = make_app(sample.db, player_finder=lambda: "/usr/bin/mpv")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("v")
-    assert launched[0][0] == "/usr/bin/mpv"
-    assert "--start=2.500" in launched[0] and "--end=5.700" in launched[0]
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+        assert "playing in mpv" in app.screen.last_message
+    (cut,) = (tmp_path / "curator-preview").glob("*.mp4")
+    assert launched == [["/usr/bin/mpv", "--really-quiet", "--force-window=yes", str(cut)]]
+    info = probe_video(cut)  # the clip shown first: 2.5-5.7 s of the film
+    assert abs(info.duration_ms - 3200) <= 100 and info.has_audio
 
 
 async def test_a_small_terminal_shows_a_message_and_blocks_keys(sample: Sample) -> None:
