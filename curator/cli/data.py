@@ -251,7 +251,8 @@ def _language_codes(value: Any, param: click.Parameter) -> Any:
     """--lang values as stored: lower case, and shaped like a language code (en, pt-br)."""
     if value is None:
         return None
-    codes = [v.strip().lower() for v in (value if isinstance(value, tuple) else (value,))]
+    values = value if isinstance(value, tuple) else (value,)
+    codes = [v.strip().lower().replace("_", "-") for v in values]  # pt_BR → pt-br
     for code in codes:
         if not _LANGUAGE_CODE.fullmatch(code):
             raise click.BadParameter(f"{code!r} is not a language code (such as en, es, pt-br)",

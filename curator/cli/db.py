@@ -55,7 +55,8 @@ def upgrade_command(revision: str) -> None:
         after = current_revision(database.engine)
     finally:
         database.close()
-    if revision != "head" and not (after or "").startswith(revision):
+    named = revision not in ("head", "heads") and not revision.startswith(("+", "-"))
+    if named and before is not None and after == before and not before.startswith(revision):
         # Alembic's upgrade to an older revision does nothing, silently.
         raise click.ClickException(
             f"{revision} is older than the database's revision {before}: curator migrates "

@@ -96,10 +96,11 @@ def export_command(
         err.print("note: no confirmed clips yet: confirm some with `curator review` or "
                   "`curator label` (exporting what there is)", markup=False)
     elif empty := _empty_splits(placed, val, test):
-        unit = "actor" if split_mode == "by-actor" else "film"
+        unit = ("actor (or film, for clips without a known face)" if split_mode == "by-actor"
+                else "film")
         err.print(f"note: {' and '.join(empty)} got no clips: the confirmed clips make "
-                  f"{len(placed)} group(s) linked by a shared {unit}, and no {unit} may be "
-                  "in two splits", markup=False)
+                  f"{len(placed)} group(s) linked by a shared {unit}, and a group stays in "
+                  "one split", markup=False)
     describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
                 "frames_per_clip": frames_per_clip, "size": size, "gray": gray}
     if images:
@@ -149,7 +150,8 @@ def _refuse_foreign_folder(folder: Path, kind: str) -> None:
 
 
 def plan_confirmed(
-    film_id: int | None, frames_per_clip: int, afew_dir: Path | None
+    film_id: int | None, frames_per_clip: int, afew_dir: Path | None, *,
+    exclusive: bool = True, left_out: str = " (left out; its exported files are kept)",
 ) -> tuple[ExportPlan, list[ClipPlan] | None, set[int], dict[int, bytes], list[str]]:
     """The confirmed clips (of `film_id`, or all); with `film_id`, every confirmed clip
     too, to place splits among; the films that cannot be found (reported, to be left
@@ -166,7 +168,8 @@ def plan_confirmed(
     with state().database().session() as session:
         if film_id is not None:
             get_film(session, film_id)
-        plan = confirmed_clips(session, film_id=film_id, frames_per_clip=frames_per_clip)
+        plan = confirmed_clips(session, film_id=film_id, frames_per_clip=frames_per_clip,
+                               exclusive=exclusive)
         among = confirmed_clips(session).clips if film_id is not None else None
         paths: dict[int, str] = {}
         for clip in plan.clips:
@@ -176,8 +179,7 @@ def plan_confirmed(
                     path, _note = locate_film(film)
                     paths[film.id] = film.path = str(path.resolve())
                 except MediaError as exc:
-                    problems.append(f"film {film.id}: {exc} (left out; its exported files "
-                                    "are kept)")
+                    problems.append(f"film {film.id}: {exc}{left_out}")
                     paths[film.id] = ""
                     missing.add(film.id)
                 if afew_dir is not None:

@@ -73,9 +73,14 @@ class ExportPlan:
 
 
 def confirmed_clips(
-    session: Session, *, film_id: int | None = None, frames_per_clip: int = 0
+    session: Session, *, film_id: int | None = None, frames_per_clip: int = 0,
+    exclusive: bool = True,
 ) -> ExportPlan:
-    """Every confirmed clip with its main face; with `frames_per_clip`, its chosen frames."""
+    """Every confirmed clip with its main face; with `frames_per_clip`, its chosen frames.
+
+    `exclusive` (a dataset): no frame that a confirmed clip of another label also covers,
+    nor one already chosen for an overlapping clip of the same face. Without it (scoring
+    clips with a model), every clip gets its own best frames."""
     query = (
         select(Clip)
         .where(Clip.status == "confirmed", Clip.expression.is_not(None))
@@ -111,8 +116,9 @@ def confirmed_clips(
             people=tuple(sorted(people)), display_size=display_size(film),
         )
         if frames_per_clip > 0:
-            _plan_frames(session, item, track, frames_per_clip, _other_labels(item, spans),
-                         taken, film.fps)
+            _plan_frames(session, item, track, frames_per_clip,
+                         _other_labels(item, spans) if exclusive else (),
+                         taken if exclusive else set(), film.fps)
         plan.clips.append(item)
     _add_names(session, plan)
     _add_votes(session, plan)

@@ -353,20 +353,26 @@ class ReviewScreen(Screen[None]):
         if not target.is_file():
             self.tell("cutting the clip for the player…", timeout=2)
         # Cutting takes a moment: off the UI thread, then the player starts on the cut.
+        # exclusive: pressing `v` again replaces a cut still under way.
         self.run_worker(partial(self._cut_and_play, player, film, view.start_ms, view.end_ms,
-                                target), thread=True, group="player")
+                                target), thread=True, group="player", exclusive=True,
+                        exit_on_error=False)
 
     def _cut_and_play(self, player: str, film: Path, start_ms: int, end_ms: int,
                       target: Path) -> None:
+        from textual.worker import get_current_worker
+
         from curator.errors import MediaError
 
         try:
             clip = cut_preview(film, start_ms, end_ms, target)
+            if get_current_worker().is_cancelled:
+                return  # the review was left, or `v` pressed again, while cutting
+            launch(player_command(player, clip))
         except (MediaError, OSError) as exc:
-            self.app.call_from_thread(self.tell, f"cannot cut the clip: {exc}",
+            self.app.call_from_thread(self.tell, f"cannot play the clip: {exc}",
                                       severity="error", timeout=5)
             return
-        launch(player_command(player, clip))
         self.app.call_from_thread(self.tell, f"playing in {Path(player).name}", timeout=2)
 
     def action_zoom(self) -> None:

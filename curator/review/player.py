@@ -2,15 +2,15 @@
 
 The clip is first cut with the AFEW export's cutter (`curator.media.cut`), so what the
 annotator plays is exactly the clip the export writes: the same first frame, the same
-audio. Cuts are cached in a temporary folder.
+audio. Cuts are kept in the user's cache folder, the most recent `KEEP_PREVIEWS`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,22 +33,41 @@ def player_command(player: str, clip_file: Path) -> list[str]:
     return [player, "-loglevel", "quiet", "-autoexit", str(clip_file)]
 
 
+# Cut previews kept (the most recently played); older ones are deleted.
+KEEP_PREVIEWS = 40
+
+
+def preview_folder() -> Path:
+    """This user's cache of cut previews ($XDG_CACHE_HOME/curator/previews, else
+    ~/.cache/…): private, so no other user can read them or plant a file to be played."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "curator" / "previews"
+
+
 def preview_file(film: Path, start_ms: int, end_ms: int, folder: Path | None = None) -> Path:
-    """Where the preview of a clip is cut to: a temporary folder, one file per film content
-    (path, size, modification time) and clip times, so playing it again reuses the cut."""
+    """Where the preview of a clip is cut to: one file per film content (path, size,
+    modification time) and clip times, so playing it again reuses the cut."""
     stat = film.stat()
     key = hashlib.sha256(
         f"{film.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{start_ms}|{end_ms}".encode()
     ).hexdigest()[:20]
-    return (folder or Path(tempfile.gettempdir()) / "curator-preview") / f"{key}.mp4"
+    return (folder or preview_folder()) / f"{key}.mp4"
 
 
 def cut_preview(film: Path, start_ms: int, end_ms: int, target: Path) -> Path:
-    """The clip cut as the AFEW export cuts it (the same cutter), unless already there."""
+    """The clip cut as the AFEW export cuts it (the same cutter), unless already there;
+    then the cache is trimmed to the `KEEP_PREVIEWS` most recently played."""
     from curator.media.cut import cut_clip
 
-    if not target.is_file():
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if target.is_file():
+        target.touch()  # recently played: kept longest
+    else:
         cut_clip(film, start_ms, end_ms, target)
+    cached = sorted(target.parent.glob("*.mp4"), key=lambda p: p.stat().st_mtime_ns,
+                    reverse=True)
+    for old in cached[KEEP_PREVIEWS:]:
+        old.unlink(missing_ok=True)
     return target
 
 

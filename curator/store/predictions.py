@@ -26,3 +26,13 @@ def save_prediction(session: Session, clip_id: int, *, model: str,
     row.scores_json = json.dumps({k: round(float(v), 6) for k, v in scores.items()})
     row.created_at = utcnow()
     return row
+
+
+def forget_prediction(session: Session, clip_id: int, *, model: str) -> bool:
+    """Remove `model`'s opinion of a clip (it could not score the clip this time)."""
+    row = session.scalars(
+        select(Prediction).where(Prediction.clip_id == clip_id, Prediction.model == model)
+    ).first()
+    if row is not None:
+        session.delete(row)
+    return row is not None

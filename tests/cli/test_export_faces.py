@@ -250,6 +250,18 @@ def test_score_clips_stores_the_models_opinion_for_the_suspect_queue(
         database.close()
     missing = scored("score-clips", "--model", tmp_path / "none.pt")
     assert missing.exit_code == 1 and "checkpoint file does not exist" in missing.output
+    # Clip 6 (Happy, 18.5-22 s) inside clip 5 (Angry) stretched to 22 s: the export takes
+    # none of clip 6's frames (one image, two labels), but the model scores it on its own:
+    # such a disagreement is what the suspect queue is for.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE clips SET end_ms = 22000 WHERE id = 5")
+    export = scored("export", "--sfew", tmp_path / "sfew2", "--workers", "1")
+    assert "skipped clip 6: every frame is also in a confirmed clip" in export.output
+    assert scored("label", "1", "--expression", "fear", "--adjudicate").exit_code == 0
+    again = scored("score-clips", "--model", model)
+    assert again.exit_code == 0 and "scored 5 confirmed clip(s)" in again.output
+    assert "skipped" not in again.output
+    assert "can only disagree" in again.output  # the model never saw Fear
 
 
 def test_gray_small_crops(checked, tmp_path: Path) -> None:

@@ -112,7 +112,8 @@ def test_one_named_actor_in_two_films_is_in_one_split(two_films, tmp_path: Path)
     assert len({r["split"] for r in _manifest(tmp_path / "apart" / "manifest.csv")}) == 2
     # One actor: one group, so Val and Test stay empty, and the export says why.
     assert ("note: Val and Test got no clips: the confirmed clips make 1 group(s) linked by a "
-            "shared actor, and no actor may be in two splits") in result.output
+            "shared actor (or film, for clips without a known face), and a group stays in one "
+            "split") in result.output
     assert "got no clips" in apart.output  # two films, three splits asked: one stays empty
 
 

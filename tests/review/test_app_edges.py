@@ -64,18 +64,18 @@ async def test_the_player_plays_the_clip_cut_as_the_export_cuts_it(  # type: ign
     sample: Sample, monkeypatch, tmp_path: Path
 ) -> None:
     from curator.media.probe import probe_video
-    from curator.review import player
 
     launched: list[list[str]] = []
     monkeypatch.setattr("curator.review.main_screen.launch", launched.append)
-    monkeypatch.setattr(player.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     app = make_app(sample.db, player_finder=lambda: "/usr/bin/mpv")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("v")
         await app.screen.workers.wait_for_complete()
         await pilot.pause()
         assert "playing in mpv" in app.screen.last_message
-    (cut,) = (tmp_path / "curator-preview").glob("*.mp4")
+    (cut,) = (tmp_path / "curator" / "previews").glob("*.mp4")
+    assert (cut.parent.stat().st_mode & 0o777) == 0o700  # private to this user
     assert launched == [["/usr/bin/mpv", "--really-quiet", "--force-window=yes", str(cut)]]
     info = probe_video(cut)  # the clip shown first: 2.5-5.7 s of the film
     assert abs(info.duration_ms - 3200) <= 100 and info.has_audio
