@@ -29,6 +29,15 @@ def _mtimes(folder: Path) -> dict[str, int]:
             if p.is_file()}
 
 
+def _ffmpeg(*args: object) -> None:
+    """Run the bundled ffmpeg quietly (test material made from the demo film)."""
+    import subprocess
+
+    from curator.media.probe import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", *map(str, args)], check=True)
+
+
 def _manifest(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as handle:
         return list(csv.DictReader(handle))
@@ -307,19 +316,13 @@ def test_moved_and_missing_films(checked, tmp_path: Path) -> None:
 def test_another_video_saved_under_the_films_name(checked, tmp_path: Path) -> None:
     """A different video at the recorded path is not taken for the film: its faces would be
     stored, and its frames exported, as the film's."""
-    import subprocess
-
-    from curator.media.probe import ffmpeg_exe
-
     curator, folder = checked
     db = tmp_path / "swapped.db"
     shutil.copy(curator.db_path, db)
     swapped = Curator(db)
     (tmp_path / "films").mkdir()
     film = tmp_path / "films" / "demo_film.mp4"
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i",
-                    str(folder / "demo_film.mp4"), "-t", "12", "-c", "copy", str(film)],
-                   check=True)  # the first 12 s: another video with the same name
+    _ffmpeg("-i", folder / "demo_film.mp4", "-t", "12", "-c", "copy", film)  # another video
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE films SET path = ?", (str(film),))
     export = swapped("export", "--sfew", tmp_path / "out")
@@ -385,14 +388,9 @@ def test_cues_shifted_before_the_film_start(curator: Curator, demo_film) -> None
 
 
 def test_audio_only_file_is_refused_at_ingest(curator: Curator, demo_film, tmp_path) -> None:
-    import subprocess
-
-    from curator.media.probe import ffmpeg_exe
-
     film, srt, _ = demo_film
     audio = tmp_path / "sound.m4a"
-    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-i", str(film), "-vn", "-c:a", "copy",
-                    str(audio)], check=True)
+    _ffmpeg("-i", film, "-vn", "-c:a", "copy", audio)
     result = curator("ingest", audio, "--subs", srt)
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {audio}: has no video stream (audio only)"
@@ -400,14 +398,9 @@ def test_audio_only_file_is_refused_at_ingest(curator: Curator, demo_film, tmp_p
 
 def test_a_silent_film_says_its_subtitle_timing_is_not_checked(curator: Curator, demo_film,
                                                               tmp_path: Path) -> None:
-    import subprocess
-
-    from curator.media.probe import ffmpeg_exe
-
     film, srt, _ = demo_film
     silent = tmp_path / "silent.mp4"
-    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-i", str(film), "-an", "-c:v", "copy",
-                    str(silent)], check=True)
+    _ffmpeg("-i", film, "-an", "-c:v", "copy", silent)
     result = curator("ingest", silent, "--subs", srt)
     assert result.exit_code == 0
     assert "subtitle timing: not checked (the film has no audio track)" in result.output
