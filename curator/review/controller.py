@@ -177,7 +177,8 @@ class ReviewController:
             if adjudication:
                 what += " by adjudication"
             entry = _UndoEntry(clip_id, what, annotation_id=annotation.id)
-            return f"clip {clip_id} {what}", clip, entry
+            said = f"clip {clip_id} {what}{_outcome(clip, decision, annotation.expression)}"
+            return said, clip, entry
 
         return self._run(clip_id, "decide", work)
 
@@ -303,3 +304,17 @@ class ReviewController:
             # A conflicting undo is dropped too: retrying it could only fail again.
             self._undo.pop()
         return outcome
+
+
+def _outcome(clip: Clip, decision: str, expression: str | None) -> str:
+    """What the vote did to the clip, when that is not what the vote says: a tie with
+    another annotator, or a majority (or an adjudication) that keeps another label."""
+    if decision == "confirm" and clip.status == "proposed":
+        return ", but the annotators tie: the clip is disputed"
+    if decision == "confirm" and clip.status == "rejected":
+        return ", but the clip stays rejected"
+    if decision == "confirm" and clip.expression != expression:
+        return f", but the clip stays {clip.expression}"
+    if decision == "reject" and clip.status != "rejected":
+        return f", but the clip stays {clip.status} ({clip.expression or 'unlabelled'})"
+    return ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -41,7 +42,7 @@ class FilterModal(ModalScreen[QueueSpec | None]):
         try:
             spec = parse_filter(event.value, self.current)
         except FilterError as exc:
-            self.query_one("#filter-error", Static).update(f"[red]{exc}[/red]")
+            self.query_one("#filter-error", Static).update(f"[red]{escape(str(exc))}[/red]")
             return
         self.dismiss(spec)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -19,8 +20,10 @@ def history_table(clip_id: int, entries: list[HistoryEntry]) -> Table:
     for column in ("when (UTC)", "who", "what", "from", "to"):
         table.add_column(column)
     for e in entries:
-        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.who, e.what,
-                      e.old if e.old is not None else "—", e.new if e.new is not None else "—",
+        # Text, not markup: people type brackets ("see [laughs] line", "[/i]").
+        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), Text(e.who), Text(e.what),
+                      Text(e.old if e.old is not None else "—"),
+                      Text(e.new if e.new is not None else "—"),
                       style="grey50" if e.what.endswith("(undone)") else "")
     if not entries:
         table.add_row("—", "", "no votes or edits yet", "", "")

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -110,14 +111,16 @@ class PersonForm(ModalScreen[PersonEdit | None]):
 
     def compose(self) -> ComposeResult:
         title = f"Person #{self.number}" if self.subject else "New person in this clip"
+        # The fields scroll on a short terminal (80x24 shows about half of them); the title
+        # and the error line stay above them, seen whichever field is focused.
         with Vertical(id="person-box", classes="modal-box"):
             yield Static(f"[b]{title}[/b]  (tab: next field, enter: save, esc: cancel)",
                          classes="modal-title")
-            with Grid(id="person-grid"):
+            yield Static("", id="person-error")
+            with VerticalScroll(id="person-fields"), Grid(id="person-grid"):
                 for name, label, hint in FIELDS:
                     yield Label(label)
                     yield Input(value=self._initial(name), placeholder=hint, id=f"f-{name}")
-            yield Static("", id="person-error")
 
     def on_mount(self) -> None:
         self.query_one("#f-actor", Input).focus()
@@ -130,7 +133,7 @@ class PersonForm(ModalScreen[PersonEdit | None]):
         try:
             edit = parse_form(self.values(), self.subject)
         except FormError as exc:
-            self.query_one("#person-error", Static).update(f"[red]{exc}[/red]")
+            self.query_one("#person-error", Static).update(f"[red]{escape(str(exc))}[/red]")
             self.query_one(f"#f-{exc.field}", Input).focus()
             return
         self.dismiss(edit)

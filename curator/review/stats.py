@@ -49,7 +49,8 @@ def summary_table(report: AgreementReport) -> Table:
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("")
-    table.add_row("annotators", str(len(report.raters)), ", ".join(report.raters))
+    # Names as Text, not markup: an annotator may be called "ann [/x]".
+    table.add_row("annotators", str(len(report.raters)), Text(", ".join(report.raters)))
     table.add_row("clips with a vote", str(report.items), "")
     table.add_row("clips with ≥ 2 votes", str(report.shared_items), "")
     table.add_row("Fleiss' kappa", figure(report.fleiss_kappa), strength(report.fleiss_kappa))
@@ -63,7 +64,7 @@ def pairs_table(report: AgreementReport) -> Table:
         table.add_column(column, justify="right" if column in ("shared clips", "agree", "kappa")
                          else "left")
     for pair in report.pairs:
-        table.add_row(pair.a, pair.b, str(pair.items), figure(pair.observed, 2),
+        table.add_row(Text(pair.a), Text(pair.b), str(pair.items), figure(pair.observed, 2),
                       figure(pair.kappa), strength(pair.kappa))
     return table
 
@@ -85,9 +86,9 @@ def confusion_table(report: AgreementReport, pair_index: int) -> Table | Text:
     pair = report.pairs[pair_index % len(report.pairs)]
     used = [i for i, _ in enumerate(report.categories)
             if pair.confusion[i].sum() or pair.confusion[:, i].sum()]
-    table = Table(title=f"Confusion: {pair.a} (rows) vs {pair.b} (columns)",
+    table = Table(title=Text(f"Confusion: {pair.a} (rows) vs {pair.b} (columns)"),
                   title_justify="left", expand=False)
-    table.add_column(f"{pair.a} \\ {pair.b}")
+    table.add_column(Text(f"{pair.a} \\ {pair.b}"))
     for i in used:
         table.add_column(report.categories[i][:8], justify="right")
     for i in used:
@@ -96,7 +97,7 @@ def confusion_table(report: AgreementReport, pair_index: int) -> Table | Text:
             count = int(pair.confusion[i, j])
             cells.append(Text(str(count), style="bold green" if i == j and count else
                               ("red" if count else "grey50")))
-        table.add_row(report.categories[i], *cells)
+        table.add_row(Text(report.categories[i]), *cells)
     return table
 
 

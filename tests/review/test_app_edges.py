@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from textual.widgets import Input
 
@@ -28,6 +29,8 @@ async def test_an_empty_database_gets_a_helpful_screen(tmp_path: Path) -> None:
         async with app.run_test(size=SIZE) as pilot:
             assert isinstance(app.screen, EmptyScreen)
             assert "curator propose" in text_of(app.screen.query_one("#empty-text"))
+            shown = app.screen.query_one("#empty-text").region  # drawn, not just given
+            assert shown.width > 40 and shown.height >= 8
             await pilot.press("enter", "4", "x")  # labelling keys do nothing here
             assert isinstance(app.screen, EmptyScreen)
             await pilot.press("q")
@@ -199,3 +202,12 @@ async def test_help_and_zoom_open_and_close(sample: Sample) -> None:
         assert zoomed.preview is not None and len(zoomed.preview.frames) == 3
         await pilot.press("z")
         assert isinstance(app.screen, ReviewScreen)
+
+
+@pytest.mark.parametrize(("key", "box"), [("question_mark", "#help-box"), ("h", "#history-box")])
+async def test_wide_boxes_fit_the_smallest_terminal(sample: Sample, key: str, box: str) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        assert app.screen.region.contains_region(app.screen.query_one(box).region)

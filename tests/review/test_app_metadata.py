@@ -135,3 +135,25 @@ async def test_a_nudge_out_of_the_film_is_refused_with_a_message(sample: Sample)
         await settle(app, pilot)
         assert clip_row(sample.db, sample.clip_ids[5]).end_ms == 21_850
         assert "outside the film" in app.screen.last_message
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+async def test_the_form_fits_the_terminal(sample: Sample, size: tuple[int, int]) -> None:
+    """At 80x24 the fields scroll, the error line and the focused field stay on screen;
+    on a larger terminal every field shows at once."""
+    app = make_app(sample.db)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        screen = app.screen.region
+        shown = [screen.contains_region(app.screen.query_one(f"#f-{name}").region)
+                 for name, _, _ in FIELDS]
+        assert all(shown) if size == SIZE else shown[0]
+        await _fill(pilot, "expression", "")  # the last field: focus it, then bad input
+        await pilot.press(*"grumpy", "enter")
+        await pilot.pause()
+        error = app.screen.query_one("#person-error")
+        assert "expression" in text_of(error).lower()
+        assert screen.contains_region(error.region) and error.region.height >= 1
+        assert app.focused is not None and app.focused.id == "f-expression"
+        assert screen.contains_region(app.focused.region)  # scrolled into view
