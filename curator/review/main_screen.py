@@ -311,7 +311,11 @@ class ReviewScreen(Screen[None]):
         subject = view.subjects[self.person] if view.subjects else None
 
         def saved(edit: PersonEdit | None) -> None:
-            if edit is None or (not edit.changes and not edit.rename):
+            if edit is None:
+                return
+            if not edit.changes and not edit.rename:
+                self.tell("nothing typed: no person added" if subject is None else "no change",
+                          timeout=2)
                 return
             self._submit(partial(
                 self.controller.edit_person, view.id, view.version,

@@ -157,3 +157,12 @@ async def test_the_form_fits_the_terminal(sample: Sample, size: tuple[int, int])
         assert screen.contains_region(error.region) and error.region.height >= 1
         assert app.focused is not None and app.focused.id == "f-expression"
         assert screen.contains_region(app.focused.region)  # scrolled into view
+
+
+async def test_an_empty_form_says_nothing_was_added(sample: Sample) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.press("enter")  # nothing changed
+        await pilot.pause()
+        assert app.screen.last_message == "no change"
