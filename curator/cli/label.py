@@ -6,14 +6,9 @@ annotations, the consensus and the change log are the same either way.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from curator.cli.common import DB_ID, console, state
-
-if TYPE_CHECKING:
-    from curator.store.consensus import Verdict
 
 
 @click.command("label")
@@ -55,7 +50,7 @@ def label_command(
     from curator.labels import EMOTIONS, canonical_label
     from curator.review.config import resolve_annotator
     from curator.store.annotations import record_decision, votes_of
-    from curator.store.consensus import consensus
+    from curator.store.consensus import consensus, overruled
     from curator.store.films import get_film
     from curator.store.label import proposed_clips
     from curator.store.models import Clip
@@ -95,13 +90,16 @@ def label_command(
             record_decision(session, clip, annotator=who, decision="confirm", expression=name,
                             adjudication=adjudicate)
             verdict = consensus(votes_of(clip))
-            if verdict.status == "confirmed" and verdict.expression == name:
+            why = overruled(verdict, "confirm", name)
+            if why is None:
                 confirmed += 1
                 continue
             # The vote counts, but other annotators' votes decide otherwise: say so.
             outvoted += 1
-            out.print(f"clip {clip.id}: {who}'s vote for {name} is recorded, but "
-                      f"{_outcome(verdict)} (votes: {_tally(verdict.votes)})", markup=False)
+            if verdict.status == "proposed":
+                why += " (settle it with --adjudicate or in `curator review --queue disputed`)"
+            out.print(f"clip {clip.id}: {who}'s vote for {name} is recorded, but {why} "
+                      f"(votes: {_tally(verdict.votes)})", markup=False)
     by = f"adjudicator {who}" if adjudicate else who
     out.print(f"{confirmed} clip(s) confirmed by {by}")
     if outvoted:
@@ -109,19 +107,6 @@ def label_command(
                   markup=False)
     if missing:
         raise click.exceptions.Exit(1)
-
-
-def _outcome(verdict: Verdict) -> str:
-    if verdict.adjudicated_by is not None:
-        decided = ("rejects it" if verdict.status == "rejected"
-                   else f"keeps it {verdict.expression}")
-        return f"{verdict.adjudicated_by}'s adjudication {decided}"
-    if verdict.status == "proposed":
-        return ("the annotators tie, so the clip is disputed (settle it with --adjudicate "
-                "or in `curator review --queue disputed`)")
-    if verdict.status == "rejected":
-        return "the majority rejects the clip"
-    return f"the majority keeps it {verdict.expression}"
 
 
 def _tally(votes: dict[str, int]) -> str:

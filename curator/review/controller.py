@@ -20,8 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from curator.errors import ConflictError, CuratorError, NotFoundError
-from curator.store.annotations import claim_clip_version, record_decision, retract_decision
+from curator.store.annotations import (
+    claim_clip_version,
+    record_decision,
+    retract_decision,
+    votes_of,
+)
 from curator.store.changes import set_field
+from curator.store.consensus import consensus, overruled
 from curator.store.db import Database
 from curator.store.models import (
     Annotation,
@@ -177,7 +183,9 @@ class ReviewController:
             if adjudication:
                 what += " by adjudication"
             entry = _UndoEntry(clip_id, what, annotation_id=annotation.id)
-            said = f"clip {clip_id} {what}{_outcome(clip, decision, annotation.expression)}"
+            # A vote that did not decide the clip (a tie, a majority, an adjudication) says so.
+            why = overruled(consensus(votes_of(clip)), decision, annotation.expression)
+            said = f"clip {clip_id} {what}" + (f", but {why}" if why else "")
             return said, clip, entry
 
         return self._run(clip_id, "decide", work)
@@ -304,17 +312,3 @@ class ReviewController:
             # A conflicting undo is dropped too: retrying it could only fail again.
             self._undo.pop()
         return outcome
-
-
-def _outcome(clip: Clip, decision: str, expression: str | None) -> str:
-    """What the vote did to the clip, when that is not what the vote says: a tie with
-    another annotator, or a majority (or an adjudication) that keeps another label."""
-    if decision == "confirm" and clip.status == "proposed":
-        return ", but the annotators tie: the clip is disputed"
-    if decision == "confirm" and clip.status == "rejected":
-        return ", but the clip stays rejected"
-    if decision == "confirm" and clip.expression != expression:
-        return f", but the clip stays {clip.expression}"
-    if decision == "reject" and clip.status != "rejected":
-        return f", but the clip stays {clip.status} ({clip.expression or 'unlabelled'})"
-    return ""

@@ -102,3 +102,25 @@ def consensus(decisions: Iterable[Vote]) -> Verdict:
         ]
         return Verdict("rejected", None, reasons[-1] if reasons else None, dict(counts), disputed)
     return Verdict("confirmed", winner, None, dict(counts), disputed)
+
+
+def overruled(verdict: Verdict, decision: str, expression: str | None) -> str | None:
+    """Why a vote (a confirm with `expression`, or a reject) is not what the clip now says:
+    "the annotators tie, so the clip is disputed", an adjudication, or a majority deciding
+    otherwise. None when the clip says what the vote says (and for a skip)."""
+    if decision == "skip":
+        return None
+    if decision == "confirm" and (verdict.status, verdict.expression) == ("confirmed",
+                                                                           expression):
+        return None
+    if decision == "reject" and verdict.status == "rejected":
+        return None
+    if verdict.adjudicated_by is not None:
+        decided = ("rejects it" if verdict.status == "rejected"
+                   else f"keeps it {verdict.expression}")
+        return f"{verdict.adjudicated_by}'s adjudication {decided}"
+    if verdict.status == "proposed":
+        return "the annotators tie, so the clip is disputed"
+    if verdict.status == "rejected":
+        return "the majority rejects the clip"
+    return f"the majority keeps it {verdict.expression}"

@@ -33,12 +33,12 @@ def test_a_vote_that_does_not_decide_the_clip_says_so(sample: Sample) -> None:
     ann, bob = ReviewController(sample.db, "ann"), ReviewController(sample.db, "bob")
     assert ann.decide(first, 1, "confirm", "Happy").message == f"clip {first} confirmed Happy"
     tie = bob.decide(first, 2, "confirm", "Sad")
-    assert tie.ok and tie.message == (f"clip {first} confirmed Sad, but the annotators tie: "
-                                      "the clip is disputed")
+    assert tie.ok and tie.message == (f"clip {first} confirmed Sad, but the annotators tie, "
+                                      "so the clip is disputed")
     cy = ReviewController(sample.db, "cy")
     assert cy.decide(first, 3, "confirm", "Happy").message == f"clip {first} confirmed Happy"
     outvoted = ReviewController(sample.db, "dan").decide(first, 4, "reject", reason="no face")
-    assert outvoted.message.endswith("but the clip stays confirmed (Happy)")
+    assert outvoted.message.endswith("but the majority keeps it Happy")
 
 
 def test_own_queued_writes_are_not_conflicts(sample: Sample) -> None:

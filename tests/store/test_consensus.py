@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curator.store.consensus import Vote, consensus
+from curator.store.consensus import Vote, consensus, overruled
 
 
 def test_no_votes_means_still_proposed() -> None:
@@ -126,3 +126,16 @@ def test_a_skip_after_an_adjudication_keeps_it() -> None:
         Vote("judge", "confirm", "Sad", adjudication=True), Vote("judge", "skip"),
     ])
     assert (verdict.expression, verdict.adjudicated_by) == ("Sad", "judge")
+
+
+def test_a_vote_says_what_overruled_it() -> None:
+    tie = consensus([Vote("ann", "confirm", "Sad"), Vote("bob", "confirm", "Fear")])
+    assert overruled(tie, "confirm", "Fear") == "the annotators tie, so the clip is disputed"
+    majority = consensus([Vote("ann", "confirm", "Sad"), Vote("cy", "confirm", "Sad"),
+                          Vote("bob", "reject", reason="no face")])
+    assert overruled(majority, "confirm", "Sad") is None
+    assert overruled(majority, "reject", None) == "the majority keeps it Sad"
+    judged = consensus([Vote("rex", "reject", reason="no face", adjudication=True),
+                        Vote("ann", "confirm", "Happy")])
+    assert overruled(judged, "confirm", "Happy") == "rex's adjudication rejects it"
+    assert overruled(judged, "skip", None) is None
