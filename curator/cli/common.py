@@ -86,6 +86,15 @@ def state() -> State:
     return click.get_current_context().find_object(State) or State()
 
 
+def clock(ms: int, *, millis: bool = True) -> str:
+    """A film time as h:mm:ss.mmm (or h:mm:ss), as the listings show it."""
+    seconds, thousandths = divmod(max(ms, 0), 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{text}.{thousandths:03d}" if millis else text
+
+
 def console(stderr: bool = False) -> Console:
     """A rich console; plain text when output is not a terminal."""
     from rich.console import Console

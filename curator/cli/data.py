@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator.cli.common import FiniteRange, console, state
+from curator.cli.common import FiniteRange, clock, console, state
 
 if TYPE_CHECKING:
     from curator.subtitles.model import Cue, SubtitleDocument
@@ -219,7 +219,8 @@ def ingest_command(
                 last = max(c.start_ms for c in document.cues) + record.subs_offset_ms
                 warnings.append(
                     f"{document.path}: {late} of {len(document.cues)} cues start after the "
-                    f"film ends ({_clock(record.duration_ms)}; the last at {_clock(last)}): "
+                    f"film ends ({clock(record.duration_ms, millis=False)}; the last at "
+                    f"{clock(last, millis=False)}): "
                     "subtitles of another cut, or of another film? Those cues propose nothing"
                 )
             if early:
@@ -275,11 +276,6 @@ def cues_outside_the_film(
     early = sum(1 for cue in cues if cue.end_ms + offset_ms <= 0)
     late = sum(1 for cue in cues if cue.start_ms + offset_ms >= duration_ms)
     return early, late
-
-
-def _clock(ms: int) -> str:
-    seconds = max(ms, 0) // 1000
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-untyped-def]

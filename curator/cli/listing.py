@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from curator.cli.common import console, state
+from curator.cli.common import clock, console, state
 
 STATUS_CHOICE = click.Choice(["proposed", "confirmed", "rejected"])
 
@@ -47,17 +47,10 @@ def clips_command(status: str | None, film_id: int | None, disputed: bool,
     for row in rows:
         table.add_row(
             str(row.id), Text(f"{row.film} {row.film_title}"),
-            _clock(row.start_ms), _clock(row.end_ms), row.status, row.label or "",
+            clock(row.start_ms), clock(row.end_ms), row.status, row.label or "",
             f"{row.score:.2f}",
         )
     console().print(table)
-
-
-def _clock(ms: int) -> str:
-    seconds, millis = divmod(ms, 1000)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
 @click.command("stats")
