@@ -102,6 +102,50 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
+class ProgressBar:
+    """A progress bar on stderr when it is a terminal, nothing otherwise.
+
+        with ProgressBar("cropping") as bar:
+            bar.start(total)   # once the amount of work is known
+            bar.advance()      # after each item
+    """
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        if interactive():
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn(self.description), BarColumn(), MofNCompleteColumn(),
+                TimeRemainingColumn(), console=console(stderr=True), transient=True,
+            )
+            self._bar.start()
+        return self
+
+    def start(self, total: int) -> None:
+        if self._bar is not None:
+            self._task = self._bar.add_task(self.description, total=total)
+
+    def advance(self, *_: object) -> None:
+        """One item done (extra arguments ignored: usable as any per-item callback)."""
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task)
+
+    def __exit__(self, *_: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
 def interactive() -> bool:
     """Whether to draw progress bars (only on a terminal)."""
     return sys.stderr.isatty()

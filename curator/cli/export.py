@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from curator.cli.common import console, interactive, state
+from curator.cli.common import ProgressBar, console, state
 
 if TYPE_CHECKING:
     from curator.export.plan import ClipPlan, ExportPlan
@@ -209,30 +209,11 @@ def _images(
 ) -> list[str]:
     from curator.export.images import ImageSettings, export_images
 
-    progress = task = None
-    if interactive():
-        from rich.progress import Progress
-
-        progress = Progress(console=console(stderr=True), transient=True)
-        progress.start()
-
-    def on_start(total: int) -> None:
-        nonlocal task
-        if progress is not None:
-            task = progress.add_task("cropping", total=total)
-
-    def on_clip() -> None:
-        if progress is not None and task is not None:
-            progress.advance(task)
-
-    try:
+    with ProgressBar("cropping") as bar:
         report = export_images(
             plan, sfew_dir=sfew_dir, fer_csv=fer_csv, settings=ImageSettings(size, gray),
-            workers=workers, describe=describe, on_start=on_start, on_clip=on_clip,
+            workers=workers, describe=describe, on_start=bar.start, on_clip=bar.advance,
         )
-    finally:
-        if progress is not None:
-            progress.stop()
     out = console()
     rate = f", {report.crops / report.crop_seconds:.1f} crops/s" if report.crops else ""
     if sfew_dir is not None:

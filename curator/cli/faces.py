@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from curator.cli.common import console, interactive
+from curator.cli.common import ProgressBar, console
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -36,41 +36,11 @@ def check_faces(
     out, err = console(), console(stderr=True)
     if params.detector == "cnn":
         err.print("note: the CNN detector is slow on a CPU (about a second per frame)")
-    progress = None
-    task = None
-    if interactive():
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        progress = Progress(
-            TextColumn("face check"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=err, transient=True,
-        )
-
-    def on_start(total: int) -> None:
-        nonlocal task
-        if progress is not None:
-            task = progress.add_task("faces", total=total)
-
-    def on_window(_result: object) -> None:
-        if progress is not None and task is not None:
-            progress.advance(task)
-
-    if progress is not None:
-        progress.start()
-    try:
+    with ProgressBar("face check") as bar:
         report = run_face_check(
             database, film_ids, params, workers=workers or default_workers(),
-            on_start=on_start, on_window=on_window,
+            on_start=bar.start, on_window=bar.advance,
         )
-    finally:
-        if progress is not None:
-            progress.stop()
     for note in report.relocated:
         out.print(f"  {note}", markup=False)
     checked = report.windows - report.failed

@@ -3,13 +3,11 @@ review's `suspect` queue (a human label the model contradicts is worth a second 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from curator.cli.common import DB_ID, console, interactive, state
+from curator.cli.common import DB_ID, ProgressBar, console, state
 from curator.errors import CuratorError
 
 
@@ -55,7 +53,8 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
     scored = disagree = 0
     skipped: list[str] = []
     clips = [c for c in plan.clips if c.film_id not in missing]
-    with _Progress(len(clips)) as advance:
+    with ProgressBar("scoring clips") as bar:
+        bar.start(len(clips))
         for clip in clips:
             crops: list[np.ndarray] = []
             if clip.frames:
@@ -80,7 +79,7 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
                                             scores=scores).label
                     scored += 1
                     disagree += label != clip.label
-            advance()
+            bar.advance()
     out.print(f"scored {scored} confirmed clip(s) with {model_path}: the model disagrees with "
               f"the label on {disagree}" + (" (see `curator review --queue suspect`)"
                                             if disagree else ""), markup=False)
@@ -90,29 +89,3 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
         err.print(f"warning: {problem}", markup=False)
     if problems:
         raise click.exceptions.Exit(1)
-
-
-class _Progress:
-    """A progress bar on a terminal, nothing otherwise; `advance()` steps it."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.bar: Any = None
-        self.task: Any = None
-
-    def __enter__(self) -> Callable[[], None]:
-        if interactive() and self.total:
-            from rich.progress import Progress
-
-            self.bar = Progress(transient=True, console=console(stderr=True))
-            self.task = self.bar.add_task("scoring clips", total=self.total)
-            self.bar.start()
-        return self._advance
-
-    def _advance(self) -> None:
-        if self.bar is not None and self.task is not None:
-            self.bar.advance(self.task)
-
-    def __exit__(self, *_: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
