@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,7 @@ import click
 from curator.cli.common import FiniteRange, clock, console, state
 
 if TYPE_CHECKING:
-    from curator.subtitles.model import Cue, SubtitleDocument
+    from curator.subtitles.model import SubtitleDocument
 
 # Padding and lengths in seconds: not negative, not absurd, not nan.
 SECONDS = FiniteRange(min=0.0, max=3600.0)
@@ -153,6 +153,7 @@ def ingest_command(
     """
     from curator.fsutil import sha256_file
     from curator.media.probe import probe_video
+    from curator.proposals.windows import outside_the_film
     from curator.store.films import add_subtitle_track, register_film
     from curator.subtitles.emotion import analyze
     from curator.subtitles.loading import load_subtitles
@@ -213,8 +214,10 @@ def ingest_command(
                 )
             else:
                 lines.append(f"  track {track.id} ({document.path.name}) already stored")
-            early, late = cues_outside_the_film(
-                document.cues, record.duration_ms, record.subs_offset_ms)
+            shift = record.subs_offset_ms
+            where = Counter(outside_the_film(c.start_ms + shift, c.end_ms + shift,
+                                             record.duration_ms) for c in document.cues)
+            early, late = where["before"], where["after"]
             if late:
                 last = max(c.start_ms for c in document.cues) + record.subs_offset_ms
                 warnings.append(
@@ -266,16 +269,6 @@ def _say_loading_warnings(document: SubtitleDocument) -> None:
     err = console(stderr=True)
     for warning in document.warnings:
         err.print(f"warning: {document.path}: {warning}", markup=False)
-
-
-def cues_outside_the_film(
-    cues: Sequence[Cue], duration_ms: int, offset_ms: int = 0
-) -> tuple[int, int]:
-    """(cues that end before the film starts, cues that start at or after its end), once
-    `offset_ms` is applied."""
-    early = sum(1 for cue in cues if cue.end_ms + offset_ms <= 0)
-    late = sum(1 for cue in cues if cue.start_ms + offset_ms >= duration_ms)
-    return early, late
 
 
 def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-untyped-def]

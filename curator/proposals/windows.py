@@ -68,10 +68,8 @@ def propose_windows(
     for item in analyzed:
         if item.emotion is None or item.score < params.min_score:
             continue
-        if limit is not None and item.cue.start_ms >= limit:
-            continue  # past the end of the film (wrong subtitle file, broadcast clock)
-        if item.cue.end_ms <= 0:
-            continue  # before the film starts (shifted there by a negative offset)
+        if outside_the_film(item.cue.start_ms, item.cue.end_ms, limit):
+            continue
         by_label.setdefault(item.emotion, []).append(item)
 
     position = {item.cue.index: i for i, item in enumerate(analyzed)}
@@ -85,6 +83,17 @@ def propose_windows(
         windows.extend(_window(d, label, analyzed, position, params, limit) for d in drafts)
     windows.sort(key=lambda w: (w.start_ms, w.end_ms, w.label, w.evidence_cues))
     return windows
+
+
+def outside_the_film(start_ms: int, end_ms: int, duration_ms: int | None) -> str | None:
+    """"before" for a cue that ends before the film starts (a negative offset shifted it
+    there), "after" for one that starts at or past its end (a wrong subtitle file, a
+    broadcast clock), else None. Such cues propose nothing."""
+    if end_ms <= 0:
+        return "before"
+    if duration_ms is not None and start_ms >= duration_ms:
+        return "after"
+    return None
 
 
 def _clamp(value: int, limit: int | None) -> int:

@@ -206,3 +206,13 @@ def test_random_overlapping_cues_give_positive_disjoint_windows() -> None:
             assert a.end_ms <= b.start_ms
         in_film = {a.cue.index for a in cues if duration is None or a.cue.start_ms < duration}
         assert sorted(i for w in windows for i in w.evidence_cues) == sorted(in_film)
+
+
+def test_outside_the_film() -> None:
+    from curator.proposals.windows import outside_the_film
+
+    assert outside_the_film(0, 0, 5_000) == "before"
+    assert outside_the_film(-900, 1, 5_000) is None  # still shows for a millisecond
+    assert outside_the_film(5_000, 6_000, 5_000) == "after"
+    assert outside_the_film(4_999, 6_000, 5_000) is None
+    assert outside_the_film(9_000, 9_500, None) is None  # no duration: no end to pass
