@@ -256,7 +256,7 @@ class Prediction(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
     model: Mapped[str] = mapped_column(Text)  # checkpoint path or name
-    label: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(Text)  # the model's class name, any length
     scores_json: Mapped[str] = mapped_column(Text)  # {"Angry": 0.01, ...}, summing to 1
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

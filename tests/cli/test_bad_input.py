@@ -151,7 +151,7 @@ def test_bad_options_are_usage_errors(
         (("stats", "--plot", "{tmp}"), "is a directory"),
         (("stats", "--plot", "{tmp}/plot.txt"), "the plot is a PNG; give a .png file name"),
         (("db", "upgrade", "bogus"), "cannot upgrade to 'bogus'"),
-        (("db", "upgrade", "0001_initial"), "is older than the database's revision 0003"),
+        (("db", "upgrade", "0001_initial"), "is older than the database's revision"),
     ],
 )
 def test_bad_targets_are_one_line_errors(
