@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from curator.errors import ConflictError, CuratorError, NotFoundError
+from curator.errors import ConflictError, CuratorError, DatabaseError, NotFoundError
 from curator.store.annotations import (
     claim_clip_version,
     record_decision,
@@ -57,6 +57,9 @@ class Outcome:
     message: str
     action: str  # decide, nudge, edit, undo
     conflict: bool = False
+    # The store failed (locked by another process, read-only, disk full): the change is
+    # lost unless the annotator makes it again.
+    unsaved: bool = False
 
 
 @dataclass
@@ -145,11 +148,15 @@ class ReviewController:
                 version = clip.version
         except ConflictError as exc:
             return Outcome(clip_id, False, f"{exc} — your change was not saved", action, True)
+        except DatabaseError as exc:
+            return Outcome(clip_id, False, f"clip {clip_id} not saved: {exc.reason}", action,
+                           unsaved=True)
         except CuratorError as exc:
             return Outcome(clip_id, False, str(exc), action)
         except SQLAlchemyError as exc:  # e.g. a uniqueness race another process won
             detail = str(getattr(exc, "orig", exc)).splitlines()[0]
-            return Outcome(clip_id, False, f"not saved: {detail}", action)
+            return Outcome(clip_id, False, f"clip {clip_id} not saved: {detail}", action,
+                           unsaved=True)
         # Only now, after the commit, is the change real enough to be undone.
         self._written[clip_id] = version
         if entry is not None:

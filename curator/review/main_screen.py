@@ -97,6 +97,7 @@ class ReviewScreen(Screen[None]):
         self.queue = ReviewQueue(database, spec)
         self.player_finder = player_finder
         self.writer = SerialWriter(self)
+        self._quit_anyway = False  # q was pressed once with changes not saved
         self.previews = PreviewFeed(self, loader, self._load_view)
         self.view: ClipView | None = None
         self.chosen: str | None = None  # the expression key pressed for the current clip
@@ -190,8 +191,14 @@ class ReviewScreen(Screen[None]):
         return view.expression or view.proposed_label
 
     def _update_topbar(self) -> None:
-        pending = self.writer.pending
-        saving = f"  [yellow]saving {pending}…[/yellow]" if pending else "  [green]saved[/green]"
+        pending, unsaved = self.writer.pending, sorted(self.writer.unsaved)
+        if unsaved:
+            saving = "  [b red]NOT SAVED: clip " + ", ".join(map(str, unsaved[:3])) + (
+                "…" if len(unsaved) > 3 else "") + "[/b red]"
+        elif pending:
+            saving = f"  [yellow]saving {pending}…[/yellow]"
+        else:
+            saving = "  [green]saved[/green]"
         # One line: an adjudicating session says so first, its decisions being final.
         role = ("[b magenta]ADJUDICATING[/b magenta] as" if self.controller.adjudicate
                 else "annotator")
@@ -225,9 +232,11 @@ class ReviewScreen(Screen[None]):
                 self.show_current()
             elif outcome.clip_id == current:
                 self.show_current(keep_choice=True)
-        elif outcome.conflict:
-            # Someone else changed the clip first: say so and show it as it is now.
-            self.tell(outcome.message, title="Not saved", severity="error", timeout=8)
+        elif outcome.conflict or outcome.unsaved:
+            self._quit_anyway = False  # news the annotator has not seen yet
+            # Someone else changed the clip first, or the store failed (a lock held too
+            # long): say so and go back to the clip, shown as it is now, to decide again.
+            self.tell(outcome.message, title="Not saved", severity="error", timeout=10)
             self.queue.goto(outcome.clip_id)
             self.show_current()
         else:
@@ -399,5 +408,19 @@ class ReviewScreen(Screen[None]):
     async def action_quit(self) -> None:
         if self.writer.pending:
             self.tell("saving your last changes…", timeout=2)
-            await self.writer.drain()
+            if not await self.writer.drain() and not self._quit_anyway:
+                self._quit_anyway = True
+                self.tell("the database is still busy: press q again to quit without "
+                          "waiting for your last changes", title="Not saved yet",
+                          severity="error", timeout=10)
+                return
+        unsaved = self.writer.unsaved
+        if unsaved and not self._quit_anyway:
+            # Asked once: a second q means the annotator has seen what would be lost.
+            self._quit_anyway = True
+            clips = ", ".join(map(str, sorted(unsaved)))
+            self.tell(f"clip {clips} not saved: decide again, or press q again to quit "
+                      "without it", title="Not saved", severity="error", timeout=10)
+            self._update_topbar()
+            return
         self.app.exit()

@@ -4,6 +4,9 @@ A decision must not wait on the database (another process may hold SQLite's writ
 lock for a moment), and two quick keys (`4`, `enter`, `u`) must reach the store in
 the order they were pressed. Jobs go into a queue that a single thread worker drains;
 each result comes back to the screen as a `WriteDone` message.
+
+The writer also keeps which clips' last change failed in the store (`unsaved`), so that
+quitting can be held back while the screen has not yet shown those results.
 """
 
 from __future__ import annotations
@@ -26,12 +29,19 @@ class SerialWriter:
         self._jobs: deque[Callable[[], Outcome]] = deque()
         self._lock = threading.Lock()
         self._running = False
+        self._unsaved: dict[int, str] = {}  # clip id → why its last change was not stored
 
     @property
     def pending(self) -> int:
-        """Jobs submitted and not yet finished."""
+        """Jobs submitted and not yet finished (the one running is still in the queue)."""
         with self._lock:
-            return len(self._jobs) + (1 if self._running else 0)
+            return len(self._jobs)
+
+    @property
+    def unsaved(self) -> dict[int, str]:
+        """Clips whose latest change failed in the store and has not been made since."""
+        with self._lock:
+            return dict(self._unsaved)
 
     def submit(self, job: Callable[[], Outcome]) -> None:
         with self._lock:
@@ -59,6 +69,10 @@ class SerialWriter:
                 raise
             with self._lock:
                 self._jobs.popleft()
+                if outcome.unsaved:
+                    self._unsaved[outcome.clip_id] = outcome.message
+                elif outcome.ok:
+                    self._unsaved.pop(outcome.clip_id, None)
             if not worker.is_cancelled:
                 self._owner.post_message(WriteDone(outcome))
 

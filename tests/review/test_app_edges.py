@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -184,6 +187,85 @@ async def test_quitting_waits_for_pending_writes(sample: Sample) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter", "enter", "q")
     assert [clip_row(sample.db, c).status for c in sample.clip_ids[:2]] == ["confirmed"] * 2
+
+
+@contextmanager
+def write_lock(path: Path) -> Iterator[None]:
+    """Another process holding SQLite's write lock (an `import-xml` on the same file, say)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+async def test_a_vote_the_lock_keeps_out_is_named_and_shown_again(sample: Sample) -> None:
+    first, second = sample.clip_ids[:2]
+    db = open_database(sample.url(), lock_timeout_s=0.2)  # give up on the lock quickly
+    app = make_app(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("4", "enter")
+            await settle(app, pilot)
+            with write_lock(sample.path):
+                await pilot.press("6", "enter")
+                await settle(app, pilot)
+            screen = app.screen
+            assert screen.last_message.startswith(f"clip {second} not saved: ")
+            assert "locked" in screen.last_message
+            assert screen.view.id == second  # back on the clip, to decide again
+            assert f"NOT SAVED: clip {second}" in text_of(screen.query_one("#topbar"))
+            await pilot.press("u")  # undo takes back what was saved: the first vote
+            await settle(app, pilot)
+            assert screen.last_message == f"undone: clip {first} confirmed Happy"
+            assert screen.view.id == first
+            await pilot.press("n", "6", "enter")
+            await settle(app, pilot)
+            assert "saved" in text_of(screen.query_one("#topbar"))
+            assert "NOT SAVED" not in text_of(screen.query_one("#topbar"))
+    finally:
+        db.close()
+    assert votes(sample.db, first) == [("ann", "confirm", "Happy", True)]
+    assert votes(sample.db, second) == [("ann", "confirm", "Sad", False)]
+
+
+async def test_the_top_bar_counts_each_change_being_saved_once(sample: Sample) -> None:
+    db = open_database(sample.url(), lock_timeout_s=2.0)
+    app = make_app(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            with write_lock(sample.path):  # the vote waits for the lock: one change running
+                await pilot.press("enter")
+                assert app.screen.writer.pending == 1
+                assert "saving 1…" in text_of(app.screen.query_one("#topbar"))
+            await settle(app, pilot)
+            assert app.screen.writer.pending == 0
+            assert "saved" in text_of(app.screen.query_one("#topbar"))
+    finally:
+        db.close()
+    assert votes(sample.db, sample.clip_ids[0])[0][:2] == ("ann", "confirm")
+
+
+async def test_quitting_with_a_vote_the_lock_kept_out_asks_first(sample: Sample) -> None:
+    first = sample.clip_ids[0]
+    db = open_database(sample.url(), lock_timeout_s=0.2)
+    app = make_app(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            with write_lock(sample.path):
+                await pilot.press("enter", "q")
+                await settle(app, pilot)
+                assert app.is_running  # not gone with the vote lost
+                assert app.screen.last_message == (
+                    f"clip {first} not saved: decide again, or press q again to quit without it")
+            await pilot.press("q")  # the annotator has been told: quit
+            await pilot.pause()
+            assert not app.is_running
+    finally:
+        db.close()
+    assert votes(sample.db, first) == []
 
 
 async def test_help_and_zoom_open_and_close(sample: Sample) -> None:
