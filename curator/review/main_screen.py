@@ -199,6 +199,9 @@ class ReviewScreen(Screen[None]):
             saving = f"  [yellow]saving {pending}…[/yellow]"
         else:
             saving = "  [green]saved[/green]"
+        # Decided clips stay in the walk (so moving back finds them) but leave the queue.
+        remaining = self.queue.remaining
+        still = f" ({remaining} left)" if remaining != self.queue.total else ""
         # One line: an adjudicating session says so first, its decisions being final.
         role = ("[b magenta]ADJUDICATING[/b magenta] as" if self.controller.adjudicate
                 else "annotator")
@@ -206,6 +209,7 @@ class ReviewScreen(Screen[None]):
             f"[b]curator review[/b]  {role} [b cyan]{escape(self.controller.annotator)}[/b cyan]"
             f"  {escape(describe(self.queue.spec))}"
             f"  clip {self.queue.index + 1 if self.queue.current else 0} of {self.queue.total}"
+            f"{still}"
             f"{saving}  ? help"
         )
 
@@ -224,6 +228,8 @@ class ReviewScreen(Screen[None]):
         outcome = message.outcome
         if outcome.clip_id:
             self.queue.refresh(outcome.clip_id)
+        if outcome.ok:
+            self.queue.recount()
         current = self.view.id if self.view else None
         if outcome.ok:
             self.tell(outcome.message, timeout=2)

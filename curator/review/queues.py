@@ -112,7 +112,8 @@ class ReviewQueue:
     def __init__(self, database: Database, spec: QueueSpec) -> None:
         self.database = database
         self.spec = spec
-        self.total = 0
+        self.total = 0  # clips in the queue when it was opened (the walk's length)
+        self.remaining = 0  # clips in it now: decided ones leave the queue, not the walk
         self._rows: list[QueueRow] = []
         self._pos = 0  # index of the current row in _rows
         self._offset = 0  # queue index of _rows[0]
@@ -123,7 +124,7 @@ class ReviewQueue:
     def open(self, at: Key | None = None) -> None:
         """Read the count and the rows around `at` (default: first clip not yet decided)."""
         with self.database.session() as session:
-            self.total = queue_count(session, self.spec)
+            self.total = self.remaining = queue_count(session, self.spec)
             if at is None:
                 at = first_undecided(session, self.spec)
             if at is None:  # everything decided: start at the top
@@ -201,6 +202,11 @@ class ReviewQueue:
         for i, old in enumerate(self._rows):
             if old.id == clip_id:
                 self._rows[i] = row
+
+    def recount(self) -> None:
+        """Count the clips still in the queue (after a decision moved one in or out)."""
+        with self.database.session() as session:
+            self.remaining = queue_count(session, self.spec)
 
     def _ensure_after(self, count: int) -> None:
         while not self._at_end and self._pos + count >= len(self._rows):

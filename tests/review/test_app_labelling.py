@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from curator.review.main_screen import ReviewScreen
 from curator.review.reject_modal import RejectModal
-from curator.store.models import Annotation, ChangeLog
+from curator.store.models import Annotation, ChangeLog, Clip
 
-from .conftest import SIZE, Sample, clip_row, make_app, votes
+from .conftest import SIZE, Sample, clip_row, make_app, text_of, votes
 
 
 async def settle(app, pilot) -> None:  # type: ignore[no-untyped-def]
@@ -43,6 +43,25 @@ async def test_confirm_stores_the_vote_and_moves_on(sample: Sample) -> None:
                 select(ChangeLog.field).where(ChangeLog.clip_id == sample.clip_ids[0])
             ).all()
         assert fields == ["status", "expression"]
+
+
+async def test_the_top_bar_counts_down_what_is_still_in_the_queue(sample: Sample) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        opened = app.screen.queue.total
+        assert f"clip 1 of {opened}  saved" in text_of(app.screen.query_one("#topbar"))
+        await pilot.press("enter", "enter", "enter")
+        await settle(app, pilot)
+        with sample.db.session() as session:
+            proposed = session.scalar(select(func.count()).select_from(Clip)
+                                      .where(Clip.status == "proposed"))
+        assert proposed == opened - 3  # the three confirmed clips left the proposed queue
+        assert (f"clip 4 of {opened} ({proposed} left)"
+                in text_of(app.screen.query_one("#topbar")))
+        await pilot.press("u")  # the undone clip is proposed again: back in the queue
+        await settle(app, pilot)
+        assert (f"({proposed + 1} left)"
+                in text_of(app.screen.query_one("#topbar")))
 
 
 async def test_fix_with_a_number_key_then_accept_with_a(sample: Sample) -> None:
