@@ -70,8 +70,8 @@ def export_command(
     for folder, kind in ((sfew_dir, "sfew"), (afew_dir, "afew")):
         if folder is not None:
             _refuse_foreign_folder(folder, kind)
-    if fer_csv is not None and fer_csv.is_dir():
-        raise click.ClickException(f"{fer_csv}: is a directory, not a CSV file")
+    if fer_csv is not None:
+        _refuse_foreign_csv(fer_csv)
     if sfew_dir is not None and afew_dir is not None and sfew_dir.resolve() == afew_dir.resolve():
         raise click.ClickException("--sfew and --afew need two different folders "
                                    "(each writes its own manifest.csv there)")
@@ -149,6 +149,21 @@ def _refuse_foreign_folder(folder: Path, kind: str) -> None:
             "choose a new or empty folder")
 
 
+def _refuse_foreign_csv(csv: Path) -> None:
+    """A FER-2013 CSV is written to a new file or over one an earlier `--fer2013` export
+    wrote (its hidden state file is beside it): never over a CSV of the user's own, such
+    as the real FER-2013 beside which a new one is often made."""
+    from curator.export.state import csv_state_path
+
+    if csv.is_dir():
+        raise click.ClickException(f"{csv}: is a directory, not a CSV file")
+    state = csv_state_path(csv)
+    if csv.exists() and not state.is_file():
+        raise click.ClickException(
+            f"{csv}: exists and was not written by `curator export --fer2013` (no {state.name} "
+            "beside it); choose a new file")
+
+
 def plan_confirmed(
     film_id: int | None, frames_per_clip: int, afew_dir: Path | None, *,
     exclusive: bool = True, left_out: str = " (left out; its exported files are kept)",
@@ -190,14 +205,13 @@ def plan_confirmed(
 
 def _previous_splits(*outputs: Path | None) -> dict[int, str]:
     """clip id → split from earlier exports to these outputs (so nothing moves)."""
-    from curator.export.state import STATE_NAME, load_state
+    from curator.export.state import STATE_NAME, csv_state_path, load_state
 
     previous: dict[int, str] = {}
     for output in outputs:
         if output is None:
             continue
-        path = (output.with_name(f".{output.name}.state.json") if output.suffix == ".csv"
-                else output / STATE_NAME)
+        path = csv_state_path(output) if output.suffix == ".csv" else output / STATE_NAME
         for clip_id, split in load_state(path).get("clips", {}).items():
             previous.setdefault(int(clip_id), split)
     return previous

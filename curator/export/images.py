@@ -29,6 +29,7 @@ from curator.export.plan import ClipPlan, ExportPlan
 from curator.export.splits import SPLITS
 from curator.export.state import (
     STATE_NAME,
+    csv_state_path,
     load_state,
     remove_temporaries,
     save_state,
@@ -228,7 +229,7 @@ class _FerState:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.state_path = path.with_name(f".{path.name}.state.json")
+        self.state_path = csv_state_path(path)
         self.rows: dict[str, str] = {}  # image key → pixels text
         self.old: list[tuple[str, int | None, int | None, str]] = []  # key, film, clip, line
         for leftover in path.parent.glob(f".{path.name}.*.tmp"):

@@ -12,20 +12,38 @@ import json
 from pathlib import Path
 from typing import Any
 
+from curator.errors import InputFileError
 from curator.fsutil import write_atomic
 
-STATE_NAME = ".curator-export.json"
+STATE_NAME = ".curator-export.json"  # in an --sfew / --afew folder
 STATE_VERSION = 1
 
 
+def csv_state_path(csv: Path) -> Path:
+    """The state file of a single-file export (--fer2013): hidden, beside the CSV."""
+    return csv.with_name(f".{csv.name}.state.json")
+
+
 def load_state(path: Path) -> dict[str, Any]:
-    """The saved state, or an empty one when missing, unreadable or from another version."""
+    """The saved state; an empty one when there is none yet.
+
+    A state file that is there but cannot be used is an error, not a fresh start: the
+    export would forget which files it wrote, and a clip relabelled since would leave
+    its face in two class folders."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot read this export's state ({exc})") from exc
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
-        return {}
+        raise InputFileError(
+            path, "this export's state is damaged or from another curator version; move the "
+            "export aside and export again into a new folder or file")
     return data
 
 

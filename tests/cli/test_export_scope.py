@@ -153,6 +153,38 @@ def test_a_folder_of_other_files_is_refused(two_films, tmp_path: Path, target: s
     assert "(0 written" in again.output or "(0 cut" in again.output
 
 
+def test_a_csv_of_the_users_own_is_not_overwritten(two_films, tmp_path: Path) -> None:
+    """--fer2013 next to the real FER-2013 CSV must not replace it; its own CSV it may."""
+    curator, _ = two_films
+    theirs = tmp_path / "fer2013.csv"
+    theirs.write_text("emotion,pixels,Usage\n0,1 2 3,Training\n")
+    result = curator("export", "--fer2013", theirs)
+    assert result.exit_code == 1
+    assert "was not written by `curator export --fer2013`" in result.output
+    assert theirs.read_text() == "emotion,pixels,Usage\n0,1 2 3,Training\n"
+    ours = tmp_path / "ours.csv"
+    assert curator("export", "--fer2013", ours, "--film", "1").exit_code == 0
+    assert curator("export", "--fer2013", ours).exit_code == 0  # its own file: updated
+
+
+@pytest.mark.parametrize("target", ["--sfew", "--fer2013"])
+def test_a_damaged_export_state_is_refused_not_forgotten(two_films, tmp_path: Path,
+                                                           target: str) -> None:
+    """Without its state an export would forget the files it wrote: a relabelled clip
+    would then leave its face in two class folders."""
+    curator, _ = two_films
+    out = tmp_path / ("out.csv" if target == "--fer2013" else "out")
+    assert curator("export", target, out, "--film", "1").exit_code == 0
+    state = (out.with_name(".out.csv.state.json") if target == "--fer2013"
+             else out / ".curator-export.json")
+    state.write_text("{")
+    before = out.read_bytes() if out.is_file() else sorted(out.rglob("*"))
+    result = curator("export", target, out)
+    assert result.exit_code == 1 and "state is damaged" in result.output
+    assert str(state) in result.output
+    assert (out.read_bytes() if out.is_file() else sorted(out.rglob("*"))) == before
+
+
 def test_stats_of_one_film_count_one_film(two_films) -> None:
     curator, _ = two_films
     assert curator("stats", "--no-plot").output.startswith("2 films, ")

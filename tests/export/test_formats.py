@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from curator.errors import InputFileError
 from curator.export.fer2013 import HEADER, fer_document, fer_row, pixels_text
 from curator.export.state import (
     STATE_NAME,
@@ -41,8 +42,10 @@ def test_write_if_changed_and_state(tmp_path: Path) -> None:
     assert target.stat().st_mode & 0o044  # readable by others, as a plain write would be
     save_state(tmp_path / STATE_NAME, {"images": {"x": 1}})
     assert load_state(tmp_path / STATE_NAME)["images"] == {"x": 1}
+    assert load_state(tmp_path / "none.json") == {}  # no export yet
     (tmp_path / STATE_NAME).write_text("{broken")
-    assert load_state(tmp_path / STATE_NAME) == {}
+    with pytest.raises(InputFileError, match="damaged"):
+        load_state(tmp_path / STATE_NAME)
 
 
 def test_leftovers_of_interrupted_writes_are_removed(tmp_path: Path) -> None:
