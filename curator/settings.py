@@ -64,6 +64,23 @@ def get(name: str) -> str:
     return _BY_NAME[name].value()
 
 
+def db_lock_timeout_s() -> float:
+    """`db_lock_timeout` as seconds; a value that is no such number is the user's error."""
+    import math
+
+    from curator.errors import CuratorError
+
+    raw = get("db_lock_timeout")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        env = _BY_NAME["db_lock_timeout"].env
+        raise CuratorError(f"{env}: {raw!r} is not a number of seconds (such as 5 or 0.5)")
+    return seconds
+
+
 def shared_data_dir() -> Path:
     """Where the real test data lives (may not exist)."""
     return Path(get("shared_data")).expanduser()

@@ -76,7 +76,7 @@ class State:
 
             self._db = open_database(
                 settings.database_url(self.db_url),
-                lock_timeout_s=float(settings.get("db_lock_timeout")),
+                lock_timeout_s=settings.db_lock_timeout_s(),
             )
             click.get_current_context().call_on_close(self._db.close)
         return self._db

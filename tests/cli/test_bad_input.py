@@ -109,6 +109,17 @@ def test_locked_database_leaves_everything_unchanged(
     assert _table_counts(curator.db_path) == before
 
 
+@pytest.mark.parametrize("value", ["5s", "-1", "nan"])
+def test_a_bad_lock_timeout_setting_is_one_line_naming_it(
+    curator: Curator, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("CURATOR_DB_LOCK_TIMEOUT", value)
+    line = _one_line_error(curator("clips"))
+    assert line == (f"Error: CURATOR_DB_LOCK_TIMEOUT: {value!r} is not a number of seconds "
+                    "(such as 5 or 0.5)")
+    assert not curator.db_path.exists()  # nothing was opened or created
+
+
 def test_import_of_invalid_xml_lists_lines_and_exits_1(curator: Curator, tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text('<?xml version="1.0"?>\n<film schemaVersion="1.0">\n</film>\n')
