@@ -20,7 +20,13 @@ def db_group() -> None:
 def current_command() -> None:
     """Print the database's schema revision and the newest one curator knows."""
     from curator import settings
-    from curator.store.db import current_revision, head_revision, open_database, sqlite_file
+    from curator.store.db import (
+        current_revision,
+        head_revision,
+        known_revisions,
+        open_database,
+        sqlite_file,
+    )
 
     url = settings.database_url(state().db_url)
     out = console()
@@ -36,7 +42,12 @@ def current_command() -> None:
     finally:
         database.close()
     out.print(f"database: {database.display_url}")
-    note = "  (up to date)" if current == head else f"  (newest: {head})"
+    if current == head:
+        note = "  (up to date)"
+    elif current is not None and current not in known_revisions():
+        note = f"  (newer than this curator, which knows up to {head}: upgrade curator)"
+    else:
+        note = f"  (newest: {head})"
     out.print(f"revision: {current or '(empty)'}{note}")
 
 
@@ -45,12 +56,12 @@ def current_command() -> None:
 def upgrade_command(revision: str) -> None:
     """Migrate the database to REVISION (default: the newest)."""
     from curator import settings
-    from curator.store.db import current_revision, open_database, upgrade
+    from curator.store.db import check_migratable, current_revision, open_database, upgrade
 
     url = settings.database_url(state().db_url)
     database = open_database(url, migrate=False)
     try:
-        before = current_revision(database.engine)
+        before = check_migratable(database.engine, url)
         upgrade(database.engine, revision)
         after = current_revision(database.engine)
     finally:

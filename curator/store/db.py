@@ -150,6 +150,57 @@ def _check_sqlite_path(url: str) -> None:
             head = handle.read(16)
         if head and not head.startswith(b"SQLite format 3"):
             raise DatabaseError(url, "is not an SQLite database")
+        if head:
+            _check_not_foreign_sqlite(url, target)
+
+
+def _check_not_foreign_sqlite(url: str, target: Path) -> None:
+    """Another application's SQLite file is refused before curator's engine connects:
+    connecting alone would switch the file to WAL journaling."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                "'sqlite_%' ORDER BY name")]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return  # unreadable here: the engine's own error says why
+    if tables and "alembic_version" not in tables:
+        raise DatabaseError(url, _foreign(tables))
+
+
+def _foreign(tables: list[str]) -> str:
+    shown = ", ".join(tables[:4]) + (", …" if len(tables) > 4 else "")
+    return f"holds tables of another application ({shown}) and no curator schema; use a new file"
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version of curator ships."""
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+
+
+def check_migratable(engine: Engine, url: str) -> str | None:
+    """The database's revision, after refusing (and disposing of the engine) what is not
+    a curator database of a version we know: another application's tables would get
+    curator's added beside them (or clash half-way), and a newer curator's schema would
+    meet an upgrade that cannot find its revision."""
+    current = current_revision(engine)
+    if current is None:
+        tables = sorted(inspect(engine).get_table_names())
+        if tables:
+            engine.dispose()
+            raise DatabaseError(url, _foreign(tables))
+    elif current not in known_revisions():
+        engine.dispose()
+        raise DatabaseError(url, f"is at schema revision {current}, newer than this curator "
+                                 f"knows (newest {head_revision()}): upgrade curator")
+    return current
 
 
 def open_database(
@@ -160,7 +211,7 @@ def open_database(
         _check_sqlite_path(url)
     engine = create_db_engine(url, lock_timeout_s=lock_timeout_s)
     try:
-        if migrate and current_revision(engine) != head_revision():
+        if migrate and check_migratable(engine, url) != head_revision():
             upgrade(engine)
     except OperationalError as exc:
         engine.dispose()

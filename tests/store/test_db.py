@@ -80,6 +80,29 @@ def test_models_match_migrations(tmp_path: Path) -> None:
         db.close()
 
 
+def test_another_applications_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE films (title TEXT)")  # a name curator uses too
+        conn.execute("INSERT INTO films VALUES ('mine')")
+    with pytest.raises(DatabaseError, match=r"holds tables of another application \(films\)"):
+        open_database(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
+        assert names == ["films"]  # nothing of curator's added, not even alembic_version
+        assert conn.execute("SELECT title FROM films").fetchall() == [("mine",)]
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # as it was
+
+
+def test_a_database_from_a_newer_curator_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    open_database(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    with pytest.raises(DatabaseError, match="revision 0099_future, newer than this curator"):
+        open_database(f"sqlite:///{path}")
+
+
 @pytest.mark.parametrize(
     "make, reason",
     [
