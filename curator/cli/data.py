@@ -66,8 +66,11 @@ def _lexicon(lang: str, lexicon_path: Path | None):  # type: ignore[no-untyped-d
 @click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path),
               help="A TOML lexicon file to use instead of the built-in one.")
 @click.option("--all", "show_all", is_flag=True, help="List cues without evidence too.")
+@click.option("--encoding", metavar="CODEC",
+              help="Read the file in this encoding (e.g. cp1252) instead of detecting it.")
 def cues_command(
-    file: Path, as_json: bool, lang: str | None, lexicon_path: Path | None, show_all: bool
+    file: Path, as_json: bool, lang: str | None, lexicon_path: Path | None, show_all: bool,
+    encoding: str | None,
 ) -> None:
     """Show a subtitle file's cues with their SDH evidence and emotion.
 
@@ -78,7 +81,7 @@ def cues_command(
     from curator.subtitles.emotion import analyze
     from curator.subtitles.loading import load_subtitles
 
-    document = load_subtitles(file)
+    document = load_subtitles(file, encoding=encoding)
     analyzed = analyze(document.cues, _lexicon(track_language(file, document, lang), lexicon_path))
     _say_loading_warnings(document)  # on stderr: --json output stays clean
     if as_json:
@@ -129,6 +132,9 @@ def cues_command(
               help="A TOML lexicon file to use instead of the built-in one.")
 @click.option("--check-offset/--no-check-offset", default=True, show_default=True,
               help="Estimate the subtitle offset from speech onsets in the audio.")
+@click.option("--encoding", "encodings", multiple=True, metavar="CODEC",
+              help="Encoding of the tracks (e.g. cp1252): once for all, or once per --subs "
+                   "(default: detected; the summary line says which).")
 def ingest_command(
     film: Path,
     subs: tuple[Path, ...],
@@ -137,6 +143,7 @@ def ingest_command(
     subs_offset: float | None,
     lexicon_path: Path | None,
     check_offset: bool,
+    encodings: tuple[str, ...],
 ) -> None:
     """Register FILM and its subtitle tracks (idempotent).
 
@@ -161,10 +168,13 @@ def ingest_command(
 
     if langs and len(langs) not in (1, len(subs)):
         raise click.UsageError("give --lang once, or once per --subs")
+    if encodings and len(encodings) not in (1, len(subs)):
+        raise click.UsageError("give --encoding once, or once per --subs")
     info = probe_video(film)
     tracks = []
     for i, sub_path in enumerate(subs):
-        document = load_subtitles(sub_path, fps=info.fps)
+        encoding = encodings[i] if len(encodings) > 1 else (encodings[0] if encodings else None)
+        document = load_subtitles(sub_path, fps=info.fps, encoding=encoding)
         _say_loading_warnings(document)
         explicit = langs[i] if len(langs) > 1 else (langs[0] if langs else None)
         lang = track_language(sub_path, document, explicit)

@@ -2,7 +2,8 @@
 
 Order of trust: a byte-order mark, then strict UTF-8, then UTF-16 without a BOM
 (recognised by its NUL pattern), then charset-normalizer for legacy code pages
-(cp1250/1251/1252/1256, GB2312/GBK, ...). A mostly-UTF-8 file with a few broken bytes
+(cp1250/1251/1252/1256, GB2312/GBK, ...), its near ties settled by which reading's letters
+fit one language (alphabets.py). A mostly-UTF-8 file with a few broken bytes
 is decoded as UTF-8 with replacement characters and a warning, because guessing a
 legacy code page for it would garble every correct character instead of a few.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+
+from curator.subtitles.alphabets import letter_fit
 
 # Longest BOM first: the UTF-32-LE BOM starts with the UTF-16-LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -24,6 +27,13 @@ _SNIFF_BYTES = 8192
 # charset-normalizer is the slow step; past this size a prefix is enough to tell code pages
 # apart (smaller prefixes made it flip between answers on real files).
 _DETECT_BYTES = 262144
+# Detector results this close in mess (0..1) are ties for the letters to settle; seen:
+# 0.032 between cp1257 (chosen) and cp1252 (right) for French.
+_NEAR_TIE = 0.05
+_TIE_CANDIDATES = 12
+# The detector's mess threshold for a second try (its default is 0.2); a cp1250 Polish
+# file of 75 kB measured 0.22.
+_LAST_RESORT_MESS = 0.5
 # C0 control bytes that never occur in subtitle text (TAB, LF, FF, CR and ESC excluded).
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
@@ -122,10 +132,18 @@ def _decode_legacy(data: bytes) -> Decoded:
     if len(data) > _DETECT_BYTES:
         cut = sample.rfind(b"\n")  # don't cut a multi-byte character in half
         sample = sample[: cut + 1] if cut > 0 else sample
-    best = from_bytes(sample).best()
+    matches = from_bytes(sample)
+    if not len(matches):  # every reading past its mess threshold: seen on long Polish files
+        matches = from_bytes(sample, threshold=_LAST_RESORT_MESS)
+    best = matches.best()
     if best is None:
         text = data.decode("utf-8", errors="replace")
         warning = "encoding not recognised; " + _replaced_warning(text, "utf-8")
         return Decoded(text, "utf-8", (warning,))
+    # Near ties in the detector's mess measure are settled by which reading's letters
+    # fit one language (French cp1252 also reads as cp1257 with no mess at all).
+    near = [m for m in matches if m.chaos <= best.chaos + _NEAR_TIE][:_TIE_CANDIDATES]
+    if len(near) > 1:
+        best = max(near, key=lambda m: letter_fit(str(m)))  # the detector's order breaks ties
     name = codecs.lookup(best.encoding).name
     return _decode_with(data, name)

@@ -157,3 +157,25 @@ def test_what_the_subtitle_loader_assumed_is_said(curator: Curator, tmp_path: Pa
     assert result.exit_code == 0
     assert f"warning: {sub}: no frame rate in file; assumed 23.976 fps" in result.stderr
     assert [c["text"] for c in json.loads(result.stdout)] == ["(sobbing) No!", "[laughs]"]
+
+
+def test_an_encoding_can_be_named_when_detection_would_guess(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """Two lines of Latin-1 read the same in many code pages: the user may say which."""
+    film, _, _ = demo_film
+    sub = tmp_path / "short.srt"
+    sub.write_bytes("1\n00:00:03,000 --> 00:00:04,000\n(sanglote) Hélène ?\n".encode("latin-1"))
+    result = curator("cues", sub, "--json", "--encoding", "latin-1")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["text"] == "(sanglote) Hélène ?"
+    bad = curator("cues", sub, "--encoding", "latin-9000")
+    assert bad.exit_code == 1 and "unknown encoding 'latin-9000'" in bad.output
+    two = curator("ingest", film, "--subs", sub, "--subs", sub, "--encoding", "a", "--encoding",
+                  "b", "--encoding", "c")
+    assert two.exit_code == 2 and "give --encoding once, or once per --subs" in two.output
+    ingested = curator("ingest", film, "--subs", sub, "--encoding", "latin-1",
+                       "--no-check-offset")
+    assert ingested.exit_code == 0, ingested.output
+    assert "srt, latin-1): 1 cues" in ingested.output
+    assert _rows(curator.db_path, "SELECT text FROM cues") == [("(sanglote) Hélène ?",)]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from curator.subtitles.alphabets import letter_fit
 from curator.subtitles.encoding import BinaryDataError, decode_bytes
 from curator.subtitles.loading import load_subtitles
 
@@ -55,6 +56,37 @@ def test_legacy_code_pages(tmp_path: Path, line: str, codec: str) -> None:
     # Several code pages can decode the same bytes identically; what matters is the text.
     assert data.decode(doc.encoding) == (SRT.format(line=line) * 8)
     assert doc.cues[0].text == line
+
+
+# Each of these decodes, letter for letter, as another single-byte code page with no mess
+# the detector sees (French cp1252 as cp1257 "trčs drōle", Turkish cp1254 as cp1250 …).
+LOOKALIKES = {
+    "cp1252": [
+        "[rires] C'est très drôle, n'est-ce pas ? Où est-il allé ? Ça suffit ! Arrête.",
+        "[risos] Isso é muito engraçado, não é? Chega! Pare já com isso, coração.",
+        "[ride] È davvero divertente, vero? Più tardi andremo là, città o no, perché sì.",
+    ],
+    "cp1254": ["[gülüyor] Bu gerçekten çok komik, değil mi? Yeter! Hemen dur, duyuyor musun?"],
+    "cp1250": ["(zokog) Sosem gondoltam, hogy visszatérek. Árvíztűrő tükörfúrógép, mondta ő."],
+    "cp1257": ["(verkia) Niekada nemaniau, kad grįšiu į šiuos namus. Užteks! Ką tik čia buvo."],
+}
+
+
+@pytest.mark.parametrize("codec, line", [(c, line) for c, lines in LOOKALIKES.items()
+                                         for line in lines])
+def test_lookalike_code_pages_are_told_apart_by_their_letters(codec: str, line: str) -> None:
+    for repeats in (1, 40):
+        text = SRT.format(line=line) * repeats
+        assert decode_bytes(text.encode(codec)).text == text
+
+
+def test_letter_fit_prefers_one_languages_alphabet() -> None:
+    assert letter_fit("C'est très drôle") == 1.0
+    assert letter_fit("C'est trčs drōle") <= 0.5  # Czech č, Latvian ō: no one language
+    assert letter_fit("perche\u0301 s\u0300") == 0.5  # é composes; s + grave does not
+    assert letter_fit("plain ASCII") == 1.0
+    assert letter_fit("Доброе утро") == 1.0
+    assert letter_fit("drЁle trЁs") == 0.0  # another script inside Latin words: misread
 
 
 def test_strict_utf8_is_preferred() -> None:

@@ -140,6 +140,10 @@ def test_encodings_give_the_same_text(subs: Path) -> None:
     assert jpod.encoding == "cp1251" and jpod.cues[0].text == "Доброе утро, Бри!"
     gb = load_subtitles(subs / "srt_gb2312.srt")
     assert gb.cues[0].text.startswith("宇宙守护神")
+    # English with a few Western letters: read as cp1250 it said "Pietŕ" and "Ł5,000".
+    children = load_subtitles(subs / "Children.of.Men.2006.DVD5.720p.HDDVD.x264-REVEiLLE.srt")
+    text = " ".join(c.text for c in children.cues)
+    assert "Pietà" in text and "£5,000" in text
 
 
 def test_malformed_srt_variants_agree(subs: Path) -> None:
