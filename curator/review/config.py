@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from curator import settings
-from curator.errors import CuratorError, InputFileError
+from curator.errors import InputFileError
 
 REVIEW_KEYS = frozenset({"annotator"})
-MAX_NAME = 64  # annotations.annotator is VARCHAR(64)
 
 
 def config_path() -> Path:
@@ -46,11 +45,10 @@ def remembered_annotator() -> str | None:
 
 
 def check_name(name: str) -> str:
-    """An annotator name as stored: stripped, non-empty, at most 64 characters."""
-    cleaned = name.strip()
-    if not cleaned or len(cleaned) > MAX_NAME or any(ch in cleaned for ch in "\n\r\t"):
-        raise CuratorError(f"annotator name must be 1–{MAX_NAME} characters on one line")
-    return cleaned
+    """An annotator name as stored (see `check_annotator_name`)."""
+    from curator.store.annotations import check_annotator_name
+
+    return check_annotator_name(name)
 
 
 def _toml_value(value: Any) -> str:

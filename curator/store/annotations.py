@@ -19,6 +19,18 @@ from curator.store.consensus import Verdict, Vote, consensus
 from curator.store.models import DECISIONS, Annotation, Clip, utcnow
 
 IMPORT_XML = "import-xml"  # the change-log author of consensus changes from imported votes
+MAX_ANNOTATOR_NAME = 64  # annotations.annotator is VARCHAR(64)
+
+
+def check_annotator_name(name: str) -> str:
+    """An annotator name as stored: stripped, non-empty, at most 64 characters, one line
+    (the CLI, the review UI and XML import all hold names to this)."""
+    cleaned = name.strip()
+    if (not cleaned or len(cleaned) > MAX_ANNOTATOR_NAME
+            or any(ch in cleaned for ch in "\n\r\t")):
+        raise CuratorError(
+            f"annotator name must be 1–{MAX_ANNOTATOR_NAME} characters on one line")
+    return cleaned
 
 
 def votes_of(clip: Clip) -> list[Vote]:

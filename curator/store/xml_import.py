@@ -21,7 +21,8 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from curator.errors import XMLValidationError
+from curator.errors import CuratorError, XMLValidationError
+from curator.store.annotations import check_annotator_name
 from curator.store.models import (
     Annotation,
     ChangeLog,
@@ -112,6 +113,20 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
             problems.append((clip.sourceline or 0, "clip ends before it starts"))
         elif end > duration:
             problems.append((clip.sourceline or 0, "clip ends after the film"))
+    seen: dict[tuple[int, int], int] = {}  # a clip is known by its times: one of each
+    for clip in root.iterfind("clip"):
+        times = (ms(clip.get("start", "0")), ms(clip.get("end", "0")))
+        line = clip.sourceline or 0
+        if times in seen:
+            problems.append((line, f"a second clip at {clip.get('start')}–{clip.get('end')} "
+                                   f"(the first is on line {seen[times]})"))
+        seen.setdefault(times, line)
+    for annotation in root.iter("annotation"):
+        try:
+            check_annotator_name(annotation.get("annotator") or "")
+        except CuratorError as exc:
+            problems.append((annotation.sourceline or 0,
+                             f"annotator {annotation.get('annotator')!r}: {exc}"))
     tracks = {(t.get("key") or "").strip() for t in root.iterfind("subtitleTrack")}
     for clip in root.iterfind("clip"):
         for cue in clip.iterfind("cue"):
@@ -230,7 +245,7 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
 def _annotation(item: etree._Element) -> Annotation:
     """An `<annotation>` as a row, not yet attached to a clip."""
     return Annotation(
-        annotator=item.get("annotator"),
+        annotator=check_annotator_name(item.get("annotator") or ""),
         decision=_token(item, "decision"),
         expression=_token(item, "expression"),
         reason=item.get("reason"),

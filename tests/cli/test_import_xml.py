@@ -111,3 +111,51 @@ def test_an_unexpected_failure_is_one_line_and_rolls_the_file_back(
     assert f"Error: {bad}: not imported: {error}" in output.splitlines()
     assert f"{good}: Tiny (new film): 1 clips added" in output
     assert _films(curator.db_path) == [("Tiny", "b" * 64)]
+
+
+REVIEWED = (
+    '  <clip start="1.000" end="2.000" startFrame="25" endFrame="50" status="confirmed" '
+    'expression="Happy" score="0.5" created="2026-01-01T00:00:00Z" '
+    'updated="2026-01-01T00:00:00Z">\n'
+    '    <review><annotation annotator="{name}" at="2026-01-01T00:00:00Z" decision="confirm" '
+    'expression="Happy"/></review>\n'
+    "  </clip>\n"
+)
+
+
+@pytest.mark.parametrize("name", ["", "   ", "a&#10;b", "a&#9;b"])
+def test_an_annotator_name_the_cli_refuses_is_refused_here_too(
+    curator: Curator, tmp_path: Path, name: str
+) -> None:
+    """A blank or two-line voter would count in consensus and kappa and split tables."""
+    path = _film(tmp_path, "votes.xml")
+    text = path.read_text().replace(
+        path.read_text().splitlines()[2] + "\n", REVIEWED.format(name=name))
+    path.write_text(text)
+    result = curator("import-xml", path)
+    output = _no_traceback(result)
+    assert result.exit_code == 1
+    assert "line 4:" in output and "annotator name must be 1–64 characters" in output
+    assert _films(curator.db_path) == []
+
+
+def test_a_clip_listed_twice_is_refused_with_both_lines(curator: Curator, tmp_path: Path) -> None:
+    path = _film(tmp_path, "twice.xml")
+    clip = path.read_text().splitlines()[2]
+    path.write_text(path.read_text().replace(clip, clip + "\n" + clip.replace("0.5", "0.9")))
+    result = curator("import-xml", path)
+    output = _no_traceback(result)
+    assert result.exit_code == 1
+    assert "line 4: a second clip at 1.000–2.000 (the first is on line 3)" in output
+    assert _films(curator.db_path) == []
+
+
+def test_an_annotator_name_is_stored_as_the_cli_would_store_it(
+    curator: Curator, tmp_path: Path
+) -> None:
+    path = _film(tmp_path, "padded.xml")
+    path.write_text(path.read_text().replace(
+        path.read_text().splitlines()[2] + "\n", REVIEWED.format(name="  ann ")))
+    assert curator("import-xml", path).exit_code == 0
+    with sqlite3.connect(curator.db_path) as conn:
+        assert conn.execute("SELECT annotator FROM annotations").fetchall() == [("ann",)]
