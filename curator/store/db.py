@@ -8,6 +8,7 @@ turns driver errors (locked, read-only, bad URL) into `DatabaseError`.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,7 @@ class Database:
         except (OperationalError, IntegrityError) as exc:
             # Locks and broken constraints: one line for the user, nothing half-written.
             session.rollback()
-            raise DatabaseError(self.display_url, _describe(exc)) from exc
+            raise DatabaseError(self.display_url, _describe(exc, self.url)) from exc
         except BaseException:
             session.rollback()
             raise
@@ -58,13 +59,25 @@ class Database:
         self.engine.dispose()
 
 
-def _describe(exc: SQLAlchemyError) -> str:
+def _describe(exc: SQLAlchemyError, url: str | None = None) -> str:
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
     if "locked" in detail or "busy" in detail:
         return "database is locked by another process (try again when it is done)"
     if "readonly" in detail or "read-only" in detail:
-        return "database is read-only"
+        return _read_only(url)
     return detail
+
+
+def _read_only(url: str | None) -> str:
+    """Which part is read-only: SQLite in WAL mode also writes two files beside the
+    database, so a read-only folder stops it even when the file itself is writable."""
+    path = sqlite_file(url) if url else None
+    if path is not None and path.is_file() and os.access(path, os.W_OK):
+        folder = path.resolve().parent
+        if not os.access(folder, os.W_OK):
+            return (f"folder {folder} is read-only (SQLite writes {path.name}-wal and "
+                    f"{path.name}-shm beside the database)")
+    return "database is read-only"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -113,7 +126,7 @@ def current_revision(engine: Engine) -> str | None:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except SQLAlchemyError as exc:
         url = engine.url.render_as_string(hide_password=True)
-        raise DatabaseError(url, _describe(exc)) from exc
+        raise DatabaseError(url, _describe(exc, url)) from exc
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -215,9 +228,9 @@ def open_database(
             upgrade(engine)
     except OperationalError as exc:
         engine.dispose()
-        raise DatabaseError(url, _describe(exc)) from exc
+        raise DatabaseError(url, _describe(exc, url)) from exc
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise DatabaseError(url, _describe(exc)) from exc
+        raise DatabaseError(url, _describe(exc, url)) from exc
     sessions = sessionmaker(engine, expire_on_commit=False)
     return Database(url=url, engine=engine, sessions=sessions)

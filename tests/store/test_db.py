@@ -103,6 +103,26 @@ def test_a_database_from_a_newer_curator_says_so(tmp_path: Path) -> None:
         open_database(f"sqlite:///{path}")
 
 
+def test_a_read_only_folder_is_named_rather_than_the_writable_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WAL mode writes x.db-wal beside x.db: a read-only folder stops a writable file.
+    (Tests run as root, which no permission stops, so the folder's mode is simulated.)"""
+    from sqlalchemy.exc import OperationalError
+
+    from curator.store import db as db_module
+
+    path = tmp_path / "x.db"
+    open_database(f"sqlite:///{path}").close()
+    folder = str(tmp_path.resolve())
+    monkeypatch.setattr(db_module.os, "access", lambda p, mode: str(p) != folder)
+    error = OperationalError("INSERT", {}, Exception("attempt to write a readonly database"))
+    assert db_module._describe(error, f"sqlite:///{path}") == (
+        f"folder {folder} is read-only (SQLite writes x.db-wal and x.db-shm beside the database)")
+    monkeypatch.setattr(db_module.os, "access", lambda p, mode: False)  # the file itself
+    assert db_module._describe(error, f"sqlite:///{path}") == "database is read-only"
+
+
 @pytest.mark.parametrize(
     "make, reason",
     [
