@@ -123,7 +123,10 @@ def read_fer2013_csv(stream: io.TextIOBase) -> tuple[dict[str, tuple[list, list]
             bad.append(reader.line_num)
             continue
         usage = row.get(fields.get("usage", ""), None) or "Training"
-        split = FER_USAGE.get(usage.strip().lower(), "train")
+        split = FER_USAGE.get(usage.strip().lower())
+        if split is None:  # "Bogus" is no split: counted as malformed, not taken as Training
+            bad.append(reader.line_num)
+            continue
         images, labels = splits.setdefault(split, ([], []))
         images.append(values.astype(np.uint8).reshape(48, 48))
         labels.append(label)

@@ -36,6 +36,7 @@ def test_fer2013_csv_maps_ids_and_usage(tmp_path: Path, make_fer_csv) -> None:
     with open(path, "a") as f:
         f.write("3,1 2 3,Training\n")  # too few pixels
         f.write("9," + " ".join(["0"] * 2304) + ",Training\n")  # no such emotion id
+        f.write("3," + " ".join(["0"] * 2304) + ",Bogus\n")  # no such split: not Training
     d = load_dataset(path)
     assert d.format == "fer2013-csv"
     # ids 0, 3, 4 are Angry, Happy, Sad; ordered as the SFEW folders are.
@@ -43,8 +44,8 @@ def test_fer2013_csv_maps_ids_and_usage(tmp_path: Path, make_fer_csv) -> None:
     assert (len(d.train), len(d.val), len(d.test)) == (18, 6, 9)
     assert d.val_source == "val split"
     assert d.side == 48
-    # Every bad row counts (lines 1 + 33 data rows + the two appended).
-    assert d.skipped == [f"{path}: line 35", f"{path}: line 36"]
+    # Every bad row counts (lines 1 + 33 data rows + the three appended).
+    assert d.skipped == [f"{path}: line 35", f"{path}: line 36", f"{path}: line 37"]
 
 
 def test_fer2013_csv_rejects_negative_ids(tmp_path: Path) -> None:
