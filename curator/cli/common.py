@@ -25,6 +25,10 @@ class CuratorGroup(click.Group):
             return super().invoke(ctx)
         except CuratorError as exc:
             raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            # Ctrl-C: what was committed stays (long jobs resume); exit as shells expect.
+            click.echo("interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
         except PermissionError as exc:
             raise click.ClickException(f"{exc.filename}: permission denied") from None
         except OSError as exc:

@@ -221,3 +221,16 @@ def test_language_codes_are_checked_and_stored_in_lower_case(curator: Curator, d
     assert good.exit_code == 0
     with sqlite3.connect(curator.db_path) as conn:
         assert conn.execute("SELECT lang FROM subtitle_tracks").fetchall() == [("en",)]
+
+
+def test_ctrl_c_exits_130_with_one_line(curator: Curator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shells and job runners read 130 as 'interrupted by the user', not as a failure."""
+    from curator.store import db as db_module
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(db_module, "open_database", interrupted)
+    result = curator("clips")
+    assert result.exit_code == 130
+    assert result.stderr == "interrupted\n"
