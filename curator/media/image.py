@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -35,9 +36,18 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
+def quiet_opencv() -> ModuleType:
+    """cv2 with its own warning lines off (`[ WARN:0@…] grfmt_png.cpp …` for a cut-short
+    PNG): curator names unreadable images itself, once, in its own words."""
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    return cv2
+
+
 def load_image(path: Path) -> np.ndarray:
     """Read an image file (any depth or channel count OpenCV reads) as RGB uint8."""
-    import cv2
+    cv2 = quiet_opencv()
 
     if not path.is_file():
         raise MediaError(path, "file not found")

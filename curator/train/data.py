@@ -180,7 +180,9 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
 
 def decode_gray(path: Path) -> np.ndarray | None:
     """A file's pixels as gray uint8, or None when it cannot be decoded."""
-    import cv2
+    from curator.media.image import quiet_opencv
+
+    cv2 = quiet_opencv()
 
     try:
         data = np.fromfile(path, dtype=np.uint8)

@@ -68,7 +68,9 @@ class Classifier:
 
 
 def read_rgb(path: Path) -> np.ndarray:
-    import cv2
+    from curator.media.image import quiet_opencv
+
+    cv2 = quiet_opencv()
 
     try:
         data = np.fromfile(path, dtype=np.uint8)

@@ -225,3 +225,18 @@ def test_real_fer2013_folders(shared_data: Path) -> None:
     for files in list(tree["test"].values())[:3]:
         image = decode_gray(files[0])
         assert image is not None and image.shape == (48, 48) and image.dtype == np.uint8
+
+
+def test_a_cut_short_png_is_none_without_opencvs_own_warning(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The reader names unreadable files itself; OpenCV's `[ WARN:0@…]` lines would repeat
+    that, unasked, in the middle of a progress bar."""
+    import cv2
+
+    ok, png = cv2.imencode(".png", np.arange(64 * 64, dtype=np.uint16).reshape(64, 64) % 251)
+    assert ok
+    path = tmp_path / "cut.png"
+    path.write_bytes(png.tobytes()[: len(png) // 2])
+    assert decode_gray(path) is None
+    assert capfd.readouterr().err == ""
