@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.markup import escape
@@ -21,10 +22,12 @@ class FilterModal(ModalScreen[QueueSpec | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
 
-    def __init__(self, current: QueueSpec, text: str) -> None:
+    def __init__(self, current: QueueSpec, text: str,
+                 film_exists: Callable[[int], bool] = lambda film_id: True) -> None:
         super().__init__()
         self.current = current
         self.text = text
+        self.film_exists = film_exists
 
     def compose(self) -> ComposeResult:
         with Vertical(id="filter-box", classes="modal-box"):
@@ -43,6 +46,11 @@ class FilterModal(ModalScreen[QueueSpec | None]):
             spec = parse_filter(event.value, self.current)
         except FilterError as exc:
             self.query_one("#filter-error", Static).update(f"[red]{escape(str(exc))}[/red]")
+            return
+        if spec.film_id is not None and not self.film_exists(spec.film_id):
+            self.query_one("#filter-error", Static).update(
+                f"[red]film:{spec.film_id}: there is no film {spec.film_id} "
+                "(`curator clips` lists the films' ids)[/red]")
             return
         self.dismiss(spec)
 

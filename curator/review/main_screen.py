@@ -51,6 +51,7 @@ from curator.review.reject_modal import RejectModal
 from curator.review.subtitle_context import SubtitleContext
 from curator.review.writer import SerialWriter
 from curator.store.db import Database
+from curator.store.models import Film
 from curator.store.review_queries import QueueSpec
 from curator.store.review_views import ClipView, clip_history, clip_view
 
@@ -353,7 +354,12 @@ class ReviewScreen(Screen[None]):
                 self.queue.open()
                 self.show_current()
 
-        self.app.push_screen(FilterModal(self.queue.spec, describe(self.queue.spec)), apply)
+        def film_exists(film_id: int) -> bool:
+            with self.database.session() as session:
+                return session.get(Film, film_id) is not None
+
+        self.app.push_screen(
+            FilterModal(self.queue.spec, describe(self.queue.spec), film_exists), apply)
 
     def action_play(self) -> None:
         view = self.view

@@ -50,6 +50,7 @@ def parse_filter(text: str, base: QueueSpec) -> QueueSpec:
     """Apply `key:value` tokens (and free title words) to `base`; an empty text clears filters."""
     spec = QueueSpec(queue=base.queue, annotator=base.annotator)
     words: list[str] = []
+    given: set[str] = set()
     for token in text.split():
         key, sep, value = token.partition(":")
         if not sep:
@@ -58,6 +59,11 @@ def parse_filter(text: str, base: QueueSpec) -> QueueSpec:
         key = key.lower()
         if not value:
             raise FilterError(token, "needs a value after ':'")
+        if key in given:  # film:1 film:2 would silently keep the last
+            raise FilterError(token, f"{key} is given twice")
+        given.add(key)
+        if key in ("queue", "status"):
+            value = value.lower()  # as label: and the keys themselves are
         if key == "queue":
             if value not in QUEUES:
                 raise FilterError(token, f"queue is one of {', '.join(QUEUES)}")
@@ -82,8 +88,8 @@ def parse_filter(text: str, base: QueueSpec) -> QueueSpec:
                 score = float(value)
             except ValueError:
                 score = math.nan
-            if not math.isfinite(score):  # nan would silently empty the queue
-                raise FilterError(token, "score takes a number such as 0.5")
+            if not 0 <= score <= 1:  # scores are 0..1: past them nothing (or all) matches
+                raise FilterError(token, "score takes a number from 0 to 1, such as 0.5")
             spec = replace(spec, min_score=score)
         else:
             raise FilterError(token, "unknown filter (try queue, film, label, status, score)")

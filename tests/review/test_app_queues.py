@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from curator.review.agreement_screen import AgreementScreen
 from curator.review.filter_input import FilterModal
@@ -44,6 +44,18 @@ async def test_a_bad_filter_is_explained_and_escape_keeps_the_queue(sample: Samp
         await pilot.press("escape")
         assert isinstance(app.screen, ReviewScreen)
         assert app.screen.queue.spec.queue == "proposed" and app.screen.queue.total == 7
+
+
+async def test_a_filter_on_a_film_that_does_not_exist_is_refused(sample: Sample) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *" film:99", "enter")
+        assert isinstance(app.screen, FilterModal)  # not an empty queue that hints queue:all
+        assert "there is no film 99" in text_of(app.screen.query_one("#filter-error"))
+        app.screen.query_one("#filter-text", Input).value = f"queue:all film:{sample.film_id}"
+        await pilot.press("enter")
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.screen.queue.spec.film_id == sample.film_id
 
 
 async def test_an_empty_queue_says_what_to_do(sample: Sample) -> None:

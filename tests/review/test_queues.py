@@ -30,6 +30,9 @@ def test_parse_filter_tokens_and_title_words() -> None:
                              status="confirmed", title="demo film", min_score=0.5)
     assert parse_filter(describe(spec), BASE) == spec
     assert parse_filter("", spec) == QueueSpec(queue="disputed", annotator="ann")
+    # Values are matched in any case, as keys and labels are.
+    assert parse_filter("QUEUE:ALL Status:Confirmed label:HAPPY", BASE) == QueueSpec(
+        queue="all", annotator="ann", status="confirmed", label="Happy")
 
 
 @pytest.mark.parametrize("text, token", [
@@ -37,6 +40,8 @@ def test_parse_filter_tokens_and_title_words() -> None:
     ("status:done", "status:done"), ("score:high", "score:high"), ("colour:red", "colour:red"),
     ("label:", "label:"), ("film:²", "film:²"), ("score:nan", "score:nan"),
     ("score:inf", "score:inf"), ("film:99999999999999999999", "film:99999999999999999999"),
+    ("score:5", "score:5"), ("score:-3", "score:-3"),  # scores are 0..1: nothing would match
+    ("film:1 film:2", "film:2"),  # the last would silently win
 ])
 def test_parse_filter_rejects_bad_tokens(text: str, token: str) -> None:
     with pytest.raises(FilterError) as caught:
