@@ -52,8 +52,11 @@ class AgreementScreen(Screen[None]):
 
     def _draw(self) -> None:
         if self.report is not None:
+            # The queue's film filter narrows these figures too: say so, since
+            # `curator review --stats` (every film) would show others.
+            scope = None if self.film_id is None else f"film {self.film_id} only, as the filter"
             self.query_one("#agreement-body", Static).update(
-                report_renderable(self.report, self.pair)
+                report_renderable(self.report, self.pair, scope)
             )
 
     def action_next_pair(self) -> None:

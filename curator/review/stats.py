@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from curator.labels import EMOTIONS
-from curator.review.agreement import AgreementReport, agreement_report
+from curator.review.agreement import AgreementReport, PairAgreement, agreement_report
 from curator.store.consensus import REJECT
 from curator.store.db import Database
 from curator.store.review_views import current_votes
@@ -44,8 +44,9 @@ def strength(kappa: float) -> str:
     return "almost perfect"
 
 
-def summary_table(report: AgreementReport) -> Table:
-    table = Table(title="Agreement", title_justify="left", expand=False)
+def summary_table(report: AgreementReport, scope: str | None = None) -> Table:
+    title = "Agreement" + (f" ({scope})" if scope else "")
+    table = Table(title=Text(title), title_justify="left", expand=False)
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("")
@@ -58,7 +59,9 @@ def summary_table(report: AgreementReport) -> Table:
     return table
 
 
-def pairs_table(report: AgreementReport) -> Table:
+def pairs_table(report: AgreementReport) -> Table | Text:
+    if not report.pairs:
+        return Text("Pairs: needs a second annotator.")
     table = Table(title="Pairs (Cohen's kappa)", title_justify="left", expand=False)
     for column in ("annotator A", "annotator B", "shared clips", "agree", "kappa", ""):
         table.add_column(column, justify="right" if column in ("shared clips", "agree", "kappa")
@@ -80,10 +83,16 @@ def per_class_table(report: AgreementReport) -> Table:
     return table
 
 
+def comparable_pairs(report: AgreementReport) -> list[PairAgreement]:
+    """The pairs that share at least one clip: only they have a confusion to show."""
+    return [pair for pair in report.pairs if pair.items]
+
+
 def confusion_table(report: AgreementReport, pair_index: int) -> Table | Text:
-    if not report.pairs:
+    pairs = comparable_pairs(report)
+    if not pairs:
         return Text("Confusion: needs two annotators who voted on the same clips.")
-    pair = report.pairs[pair_index % len(report.pairs)]
+    pair = pairs[pair_index % len(pairs)]
     used = [i for i, _ in enumerate(report.categories)
             if pair.confusion[i].sum() or pair.confusion[:, i].sum()]
     table = Table(title=Text(f"Confusion: {pair.a} (rows) vs {pair.b} (columns)"),
@@ -101,10 +110,14 @@ def confusion_table(report: AgreementReport, pair_index: int) -> Table | Text:
     return table
 
 
-def report_renderable(report: AgreementReport, pair_index: int = 0) -> RenderableType:
+def report_renderable(report: AgreementReport, pair_index: int = 0,
+                      scope: str | None = None) -> RenderableType:
+    """The figures and one pair's confusion (`pair_index` cycles through the pairs that
+    share clips); `scope` says what the figures cover when that is not every clip."""
     if not report.items:
-        return Text("No votes yet: agreement needs annotators' decisions.")
-    return Group(summary_table(report), pairs_table(report), per_class_table(report),
+        return Text("No votes yet" + (f" ({scope})" if scope else "")
+                    + ": agreement needs annotators' decisions.")
+    return Group(summary_table(report, scope), pairs_table(report), per_class_table(report),
                  confusion_table(report, pair_index))
 
 
@@ -112,6 +125,7 @@ def full_report(report: AgreementReport) -> RenderableType:
     """Everything, with every pair's confusion (the command line has no key to cycle pairs)."""
     if not report.items:
         return report_renderable(report)
-    confusions = [confusion_table(report, i) for i in range(max(len(report.pairs), 1))]
+    confusions = [confusion_table(report, i)
+                  for i in range(max(len(comparable_pairs(report)), 1))]
     return Group(summary_table(report), pairs_table(report), per_class_table(report),
                  *confusions)

@@ -133,3 +133,40 @@ def test_landis_and_koch_words_at_their_bounds() -> None:
         "poor", "slight", "slight", "fair", "fair", "moderate", "substantial",
         "almost perfect", "almost perfect"]
     assert strength(float("nan")) == ""
+
+
+def _plain(renderable: object) -> str:
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=120, record=True, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    return " ".join(console.export_text().split())  # titles wrap to their table's width
+
+
+def test_the_confusion_shown_is_of_a_pair_that_shares_clips() -> None:
+    """ann and bob never voted on the same clip; bob and cat did: `k` opens on (and `tab`
+    cycles through) bob and cat, not an empty table for ann and bob."""
+    from curator.review.stats import report_renderable
+
+    ratings = {1: {"ann": "Happy"}, 2: {"bob": "Sad", "cat": "Sad"}, 3: {"bob": "Fear",
+                                                                         "cat": "Angry"}}
+    report = agreement_report(ratings, ["Angry", "Fear", "Happy", "Sad"])
+    for pair_index in range(3):
+        text = _plain(report_renderable(report, pair_index))
+        assert "Confusion: bob (rows) vs cat (columns)" in text
+        assert "Confusion: ann" not in text
+    alone = agreement_report({1: {"ann": "Happy"}}, ["Happy"])
+    text = _plain(report_renderable(alone))
+    assert "Pairs: needs a second annotator." in text
+    assert "Confusion: needs two annotators who voted on the same clips." in text
+
+
+def test_figures_narrowed_to_a_film_say_so() -> None:
+    from curator.review.stats import report_renderable
+
+    report = agreement_report({1: {"ann": "Happy", "bob": "Happy"}}, ["Happy"])
+    assert "Agreement (film 2 only, as the filter)" in _plain(
+        report_renderable(report, 0, "film 2 only, as the filter"))
+    assert _plain(report_renderable(report)).startswith("Agreement ┏")
