@@ -22,9 +22,13 @@ def entity_name(obj: Clip | ClipSubject | Person) -> str:
 
 
 def set_field(
-    session: Session, obj: Clip | ClipSubject | Person, field: str, value: Any, *, who: str
+    session: Session, obj: Clip | ClipSubject | Person, field: str, value: Any, *, who: str,
+    from_clip: int | None = None,
 ) -> bool:
-    """Set `obj.field = value`, logging old → new; returns False when nothing changed."""
+    """Set `obj.field = value`, logging old → new; returns False when nothing changed.
+
+    A person belongs to no one clip; `from_clip` names the clip it was changed from, so
+    that clip's history (and its XML record) shows the change."""
     old = getattr(obj, field)
     if old == value:
         return False
@@ -34,7 +38,7 @@ def set_field(
     elif isinstance(obj, ClipSubject):
         clip_id = obj.clip_id
     else:
-        clip_id = None
+        clip_id = from_clip
     session.add(
         ChangeLog(
             at=utcnow(),

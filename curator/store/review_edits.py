@@ -137,5 +137,5 @@ def name_actor(
         )
         created = False
     old = person.name
-    set_field(session, person, "name", name, who=who)
+    set_field(session, person, "name", name, who=who, from_clip=subject.clip_id)
     return person, old, created

@@ -284,7 +284,8 @@ def clip_history(session: Session, clip_id: int) -> list[HistoryEntry]:
             HistoryEntry(a.created_at, a.annotator, f"{kind} (undone)" if a.retracted else kind,
                          None, vote)
         )
-    return sorted(entries, key=lambda e: e.at)
+    # Times are whole seconds: within one, a vote comes before the changes it caused.
+    return sorted(entries, key=lambda e: (e.at, not e.what.startswith(("vote", "adjudication"))))
 
 
 def current_votes(session: Session, *, film_id: int | None = None) -> dict[int, dict[str, str]]:

@@ -197,6 +197,8 @@ def _clip_element(
         item.set("entity", change.entity)
         if change.entity == "subject" and change.entity_id in subject_refs:
             item.set("ref", str(subject_refs[change.entity_id]))
+        elif change.entity == "person" and change.entity_id in actor_numbers:
+            item.set("ref", str(actor_numbers[change.entity_id]))
         item.set("field", _text(change.field))
         _set(item, "old", change.old)
         _set(item, "new", change.new)

@@ -380,6 +380,8 @@ def _import_clip(
         entity_id = clip.id
         if entity == "subject" and ref is not None and ref <= len(subjects):
             entity_id = subjects[ref - 1].id
+        elif entity == "person" and ref in people:
+            entity_id = people[ref].id
         session.add(
             ChangeLog(
                 at=when(item.get("at", "")),

@@ -131,6 +131,8 @@ async def test_history_shows_who_changed_what_from_what_to_what(
         assert ("ann", "clip.status", "proposed", "confirmed") in what
         assert ("ann", "clip.status", "confirmed", "proposed") in what
         assert {e.at for e in screen.entries} == {frozen}
+        # All in one second: the vote is listed before the changes it caused.
+        assert screen.entries[0].what == "vote (undone)"
         shown = text_of(screen.query_one(Static))
         assert "2026-01-02 03:04:05" in shown and "vote (undone)" in shown
         await pilot.press("escape")

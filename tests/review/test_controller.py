@@ -7,6 +7,7 @@ from sqlalchemy import select
 from curator.review.controller import UNSET, ReviewController
 from curator.store.db import open_database
 from curator.store.models import ChangeLog, ClipSubject, Person
+from curator.store.review_views import clip_history
 
 from .conftest import Sample, clip_row, votes
 
@@ -114,6 +115,11 @@ def test_edit_person_renames_the_actor_everywhere(sample: Sample) -> None:
         assert (subject.actor_age, subject.expression) == (43, "Happy")
         other = session.scalar(select(ClipSubject).where(ClipSubject.clip_id == second))
         assert other.person.name == "Eileen M. Collins"  # the same actor in another clip
+        # The rename is in the history of the clip it was made from (a person belongs to
+        # no one clip, so nothing tied it to one before).
+        renames = [(e.what, e.old, e.new) for e in clip_history(session, first)
+                   if e.what == "person.name"]
+        assert renames == [("person.name", "Eileen Collins", "Eileen M. Collins")]
     ctl.undo()
     with sample.db.session() as session:
         subject = session.get(ClipSubject, subject_id)

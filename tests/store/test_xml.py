@@ -76,6 +76,37 @@ def test_round_trip_through_a_new_database_is_identical(database: Database, tmp_
         fresh.close()
 
 
+def test_an_actor_renamed_from_a_clip_travels_with_that_clip(
+    database: Database, tmp_path: Path
+) -> None:
+    """The rename is logged against the clip it was made from, exported with the actor's
+    number as `ref`, and imported against that actor."""
+    from curator.store.models import ChangeLog, Person
+
+    populate(database)
+    with database.session() as session:
+        happy = session.scalars(select(Clip).order_by(Clip.start_ms)).first()
+        actor = happy.subjects[0].person
+        set_field(session, actor, "name", "Jane Q. Roe", who="ann", from_clip=happy.id)
+    first = _export(database)
+    document = etree.fromstring(first)
+    assert schema().validate(document), schema().error_log
+    renames = [c.attrib for c in document.findall("clip/review/change[@entity='person']")]
+    assert [(r["ref"], r["field"], r["old"], r["new"]) for r in renames] == [
+        ("1", "name", "Jane Roe", "Jane Q. Roe")]
+    path = tmp_path / "film.xml"
+    path.write_bytes(first)
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        with fresh.session() as session:
+            import_film_xml(session, path)
+            change = session.scalars(select(ChangeLog).where(ChangeLog.entity == "person")).one()
+            assert session.get(Person, change.entity_id).name == "Jane Q. Roe"
+        assert _export(fresh) == first
+    finally:
+        fresh.close()
+
+
 def test_an_adjudication_round_trips_and_only_it_is_marked(
     database: Database, tmp_path: Path
 ) -> None:
