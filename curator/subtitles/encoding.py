@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from curator.subtitles.alphabets import letter_fit
+
+if TYPE_CHECKING:
+    from charset_normalizer import CharsetMatch
 
 # Longest BOM first: the UTF-32-LE BOM starts with the UTF-16-LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -31,6 +35,7 @@ _DETECT_BYTES = 262144
 # 0.032 between cp1257 (chosen) and cp1252 (right) for French.
 _NEAR_TIE = 0.05
 _TIE_CANDIDATES = 12
+_FIT_WORDS = 5000  # words with non-ASCII bytes read per candidate: plenty to tell them apart
 # The detector's mess threshold for a second try (its default is 0.2); a cp1250 Polish
 # file of 75 kB measured 0.22.
 _LAST_RESORT_MESS = 0.5
@@ -144,6 +149,23 @@ def _decode_legacy(data: bytes) -> Decoded:
     # fit one language (French cp1252 also reads as cp1257 with no mess at all).
     near = [m for m in matches if m.chaos <= best.chaos + _NEAR_TIE][:_TIE_CANDIDATES]
     if len(near) > 1:
-        best = max(near, key=lambda m: letter_fit(str(m)))  # the detector's order breaks ties
+        best = _best_letter_fit(sample, near)
     name = codecs.lookup(best.encoding).name
     return _decode_with(data, name)
+
+
+def _best_letter_fit(sample: bytes, near: list[CharsetMatch]) -> CharsetMatch:
+    """The first of `near` (the detector's order) whose reading fits one language best.
+    Only the words with non-ASCII bytes are read: the rest reads the same in all of them."""
+    words = [w for w in sample.split() if max(w) >= 0x80][:_FIT_WORDS]
+    if not words:
+        return near[0]
+    joined = b" ".join(words)
+    best, best_fit = near[0], -1.0
+    for match in near:
+        fit = letter_fit(joined.decode(match.encoding, errors="replace"))
+        if fit > best_fit:
+            best, best_fit = match, fit
+        if fit == 1.0:
+            break  # nothing later can do better
+    return best
