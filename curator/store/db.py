@@ -186,6 +186,20 @@ def _check_not_foreign_sqlite(url: str, target: Path) -> None:
         raise DatabaseError(url, _foreign(tables))
 
 
+def _ours(tables: list[str]) -> bool:
+    """Only curator's tables beside an empty `alembic_version`: SQLite commits each CREATE
+    TABLE at once, so a first setup that was interrupted leaves these behind."""
+    from curator.store.models import Base
+
+    return "alembic_version" in tables and set(tables) <= {*Base.metadata.tables,
+                                                              "alembic_version"}
+
+
+def _unfinished(tables: list[str]) -> str:
+    return (f"its first setup was interrupted ({len(tables) - 1} of curator's tables made, no "
+            "data stored yet); delete the file and run again")
+
+
 def _foreign(tables: list[str]) -> str:
     shown = ", ".join(tables[:4]) + (", …" if len(tables) > 4 else "")
     return f"holds tables of another application ({shown}) and no curator schema; use a new file"
@@ -206,9 +220,11 @@ def check_migratable(engine: Engine, url: str) -> str | None:
     current = current_revision(engine)
     if current is None:
         tables = sorted(inspect(engine).get_table_names())
+        if tables == ["alembic_version"]:
+            return None  # a first setup stopped before its first table: simply set it up
         if tables:
             engine.dispose()
-            raise DatabaseError(url, _foreign(tables))
+            raise DatabaseError(url, _unfinished(tables) if _ours(tables) else _foreign(tables))
     elif current not in known_revisions():
         engine.dispose()
         raise DatabaseError(url, f"is at schema revision {current}, newer than this curator "

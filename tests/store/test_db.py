@@ -94,6 +94,27 @@ def test_another_applications_database_is_refused_and_left_alone(tmp_path: Path)
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # as it was
 
 
+def test_a_first_setup_that_was_interrupted_is_told_apart_from_a_foreign_file(
+    tmp_path: Path,
+) -> None:
+    """SQLite commits each CREATE TABLE at once: a first run stopped early leaves Alembic's
+    empty version table (then set up as usual), or some of curator's tables (delete it)."""
+    early = tmp_path / "early.db"
+    with sqlite3.connect(early) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+    db = open_database(f"sqlite:///{early}")
+    try:
+        assert current_revision(db.engine) == head_revision()
+    finally:
+        db.close()
+    later = tmp_path / "later.db"
+    with sqlite3.connect(later) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("CREATE TABLE change_log (id INTEGER PRIMARY KEY)")
+    with pytest.raises(DatabaseError, match=r"first setup was interrupted .* delete the file"):
+        open_database(f"sqlite:///{later}")
+
+
 def test_a_database_from_a_newer_curator_says_so(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     open_database(f"sqlite:///{path}").close()
