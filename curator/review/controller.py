@@ -309,7 +309,8 @@ class ReviewController:
                             f"{change.field} of clip {entry.clip_id} was changed by someone "
                             "else since; not undone"
                         )
-                    set_field(session, obj, change.field, change.old, who=self.annotator)
+                    set_field(session, obj, change.field, change.old, who=self.annotator,
+                              from_clip=entry.clip_id)
                 for entity, entity_id in reversed(entry.created):
                     _remove_if_unused(session, entity, entity_id, clip.id, self.annotator)
             return f"undone: clip {entry.clip_id} {entry.what}", clip, None

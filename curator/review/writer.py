@@ -29,7 +29,9 @@ class SerialWriter:
         self._jobs: deque[Callable[[], Outcome]] = deque()
         self._lock = threading.Lock()
         self._running = False
-        self._unsaved: dict[int, str] = {}  # clip id → why its last change was not stored
+        # (clip id, action) → why that change was not stored; only the same kind of change
+        # made again clears it (a rename saved later does not make a lost vote saved).
+        self._unsaved: dict[tuple[int, str], str] = {}
 
     @property
     def pending(self) -> int:
@@ -39,9 +41,9 @@ class SerialWriter:
 
     @property
     def unsaved(self) -> dict[int, str]:
-        """Clips whose latest change failed in the store and has not been made since."""
+        """Clips with a change the store refused that has not been made again since."""
         with self._lock:
-            return dict(self._unsaved)
+            return {clip_id: why for (clip_id, _), why in self._unsaved.items()}
 
     def submit(self, job: Callable[[], Outcome]) -> None:
         with self._lock:
@@ -70,9 +72,9 @@ class SerialWriter:
             with self._lock:
                 self._jobs.popleft()
                 if outcome.unsaved:
-                    self._unsaved[outcome.clip_id] = outcome.message
+                    self._unsaved[outcome.clip_id, outcome.action] = outcome.message
                 elif outcome.ok:
-                    self._unsaved.pop(outcome.clip_id, None)
+                    self._unsaved.pop((outcome.clip_id, outcome.action), None)
             if not worker.is_cancelled:
                 self._owner.post_message(WriteDone(outcome))
 

@@ -231,6 +231,30 @@ async def test_a_vote_the_lock_keeps_out_is_named_and_shown_again(sample: Sample
     assert votes(sample.db, second) == [("ann", "confirm", "Sad", False)]
 
 
+async def test_another_change_saved_on_the_clip_does_not_clear_a_lost_vote(
+    sample: Sample,
+) -> None:
+    second = sample.clip_ids[1]
+    db = open_database(sample.url(), lock_timeout_s=0.2)
+    app = make_app(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("n")
+            with write_lock(sample.path):
+                await pilot.press("6", "enter")
+                await settle(app, pilot)
+            assert app.screen.view.id == second
+            await pilot.press("right_square_bracket")  # a boundary nudge, saved
+            await settle(app, pilot)
+            assert app.screen.last_message.startswith(f"clip {second}")
+            assert f"NOT SAVED: clip {second}" in text_of(app.screen.query_one("#topbar"))
+            await pilot.press("q")
+            assert app.is_running  # the vote is still lost: asked first
+    finally:
+        db.close()
+    assert votes(sample.db, second) == []
+
+
 async def test_the_top_bar_counts_each_change_being_saved_once(sample: Sample) -> None:
     db = open_database(sample.url(), lock_timeout_s=2.0)
     app = make_app(db)

@@ -125,6 +125,9 @@ def test_edit_person_renames_the_actor_everywhere(sample: Sample) -> None:
         subject = session.get(ClipSubject, subject_id)
         assert (subject.actor_age, subject.expression) == (42, None)
         assert session.get(Person, sample.person_id).name == "Eileen Collins"
+        renames = [(e.old, e.new) for e in clip_history(session, first) if e.what == "person.name"]
+        assert renames == [("Eileen Collins", "Eileen M. Collins"),
+                           ("Eileen M. Collins", "Eileen Collins")]  # the undo is there too
 
 
 def test_edit_person_adds_one_to_a_clip_without_people(sample: Sample) -> None:
