@@ -39,45 +39,73 @@ _LATIN: dict[str, str] = {
     "Albanian": "çë",
     "Vietnamese": "àáâãèéêìíòóôõùúýăđĩũơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ",
 }
-# Whole scripts: any letter of the block fits.
-_SCRIPTS: dict[str, tuple[int, int]] = {
-    "Cyrillic": (0x0400, 0x04FF),
-    "Greek": (0x0370, 0x03FF),
-    "Hebrew": (0x0590, 0x05FF),
-    "Arabic": (0x0600, 0x06FF),
-    "Thai": (0x0E00, 0x0E7F),
+# Whole scripts: any letter in one of their blocks fits. Chinese, Japanese and Korean
+# each share the ideographs; Japanese adds kana, Korean hangul.
+_IDEOGRAPHS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_SCRIPTS: dict[str, tuple[tuple[int, int], ...]] = {
+    "Cyrillic": ((0x0400, 0x04FF),),
+    "Greek": ((0x0370, 0x03FF),),
+    "Hebrew": ((0x0590, 0x05FF),),
+    "Arabic": ((0x0600, 0x06FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
+    "Thai": ((0x0E00, 0x0E7F),),
+    "Chinese": _IDEOGRAPHS,
+    "Japanese": ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F), *_IDEOGRAPHS),
+    "Korean": ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F), *_IDEOGRAPHS),
 }
+# Non-letters that do sit between letters in real text: apostrophes, hyphens and dashes
+# (U+2010-U+201F), the Catalan middle dot.
+_INSIDE_WORDS = {chr(c) for c in range(0x2010, 0x2020)} | {"\u00b7"}
 
 
 def _combining(char: str) -> bool:
     return unicodedata.category(char) == "Mn"
 
 
+def _ascii_letter(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+def _in_script(char: str, blocks: tuple[tuple[int, int], ...]) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in blocks)
+
+
 def letter_fit(text: str) -> float:
     """The largest share of the text's non-ASCII letters that one language's alphabet
     (or one script) holds; 1.0 when there are no such letters.
 
-    A letter of another script counts only in words without ASCII letters: `drЁle` is
-    a Latin word misread, not Cyrillic. A combining accent left over after composing
-    (cp1258 reads Italian `sì` as `s` + a combining grave) fits no alphabet."""
+    Misreadings that no alphabet explains count against every reading:
+    - a letter of another script in a word with ASCII letters (`drЁle`);
+    - a combining accent left over after composing (cp1258 reads Italian `sì` as `s` +
+      a combining grave);
+    - a capital right after a small letter (`cafÕ`), and a symbol between two ASCII
+      letters (`Bj¶rk`), as other code pages read `café` and `Björk`."""
     latin: dict[str, int] = {}  # letter → count
     pure: dict[str, int] = {}  # the same, in words of no ASCII letter
     total = 0
     for word in unicodedata.normalize("NFC", text).split():
-        letters = [c for c in word if ord(c) > 127 and (c.isalpha() or _combining(c))]
-        if not letters:
-            continue
         mixed = any(c.isascii() and c.isalpha() for c in word)
-        for c in letters:
-            latin[c] = latin.get(c, 0) + 1
-            if not mixed:
-                pure[c] = pure.get(c, 0) + 1
-        total += len(letters)
+        for i, c in enumerate(word):
+            if ord(c) < 128:
+                continue
+            before = word[i - 1] if i else ""
+            after = word[i + 1] if i + 1 < len(word) else ""
+            if c.isalpha() or _combining(c):
+                total += 1
+                if c.isupper() and before.isalpha() and before.islower():
+                    continue  # a misfit: counted, fits nothing
+                latin[c] = latin.get(c, 0) + 1
+                if not mixed:
+                    pure[c] = pure.get(c, 0) + 1
+            elif (_ascii_letter(before) and _ascii_letter(after) and c not in _INSIDE_WORDS
+                  and unicodedata.category(c)[0] in "PS"):
+                total += 1  # a misfit (a soft hyphen is no symbol; CJK commas have no
+                # ASCII letters around them)
     if not total:
         return 1.0
     best = 0
     for alphabet in _LATIN.values():
         best = max(best, sum(n for c, n in latin.items() if c.lower() in alphabet or c == "İ"))
-    for low, high in _SCRIPTS.values():
-        best = max(best, sum(n for c, n in pure.items() if low <= ord(c) <= high))
+    for blocks in _SCRIPTS.values():
+        best = max(best, sum(n for c, n in pure.items() if _in_script(c, blocks)))
     return best / total

@@ -11,7 +11,7 @@ legacy code page for it would garble every correct character instead of a few.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from curator.subtitles.alphabets import letter_fit
@@ -138,8 +138,11 @@ def _decode_legacy(data: bytes) -> Decoded:
         cut = sample.rfind(b"\n")  # don't cut a multi-byte character in half
         sample = sample[: cut + 1] if cut > 0 else sample
     matches = from_bytes(sample)
+    warnings: tuple[str, ...] = ()
     if not len(matches):  # every reading past its mess threshold: seen on long Polish files
         matches = from_bytes(sample, threshold=_LAST_RESORT_MESS)
+        warnings = ("the text reads poorly in every encoding tried; check it, or name the "
+                    "encoding (--encoding)",)
     best = matches.best()
     if best is None:
         text = data.decode("utf-8", errors="replace")
@@ -151,7 +154,8 @@ def _decode_legacy(data: bytes) -> Decoded:
     if len(near) > 1:
         best = _best_letter_fit(sample, near)
     name = codecs.lookup(best.encoding).name
-    return _decode_with(data, name)
+    decoded = _decode_with(data, name)
+    return replace(decoded, warnings=warnings + decoded.warnings)
 
 
 def _best_letter_fit(sample: bytes, near: list[CharsetMatch]) -> CharsetMatch:

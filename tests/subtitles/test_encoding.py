@@ -70,6 +70,16 @@ LOOKALIKES = {
     "cp1250": ["(zokog) Sosem gondoltam, hogy visszatérek. Árvíztűrő tükörfúrógép, mondta ő."],
     "cp1257": ["(verkia) Niekada nemaniau, kad grįšiu į šiuos namus. Užteks! Ką tik čia buvo."],
 }
+# English with a short line in another script, or a few accented words: an early version of
+# the letter tie-break read these as cp949, cp874 (Thai) and hp-roman8 (`cafÕ`, `Bj—rk`).
+MIXED = [
+    (["Let's go home.", "I don't know what happened.", "Where is my son?", "我不知道發生了什麼。"],
+     "big5"),
+    (["I don't know what happened.", "정말 고마워요.", "Where is my son?", "That's not it!"],
+     "euc_kr"),
+    (["I love you.", "Björk sang it.", "We're at the café.", "It's just a façade."], "cp1252"),
+    (["Thank you so much.", "I don't know what happened.", "别担心，一切都会好的。"], "gbk"),
+]
 
 
 @pytest.mark.parametrize("codec, line", [(c, line) for c, lines in LOOKALIKES.items()
@@ -80,6 +90,30 @@ def test_lookalike_code_pages_are_told_apart_by_their_letters(codec: str, line: 
         assert decode_bytes(text.encode(codec)).text == text
 
 
+@pytest.mark.parametrize("lines, codec", MIXED)
+def test_english_with_a_line_of_another_script_or_a_few_accents(lines: list[str],
+                                                                codec: str) -> None:
+    text = "".join(SRT.format(line=line) for line in lines)
+    assert decode_bytes(text.encode(codec)).text == text
+
+
+def test_text_that_reads_poorly_in_every_code_page_is_decoded_with_a_warning() -> None:
+    import random
+
+    rng = random.Random(0)
+    lines = []
+    for _ in range(40):  # a fifth of the bytes garbled at random
+        line = bytearray(b"What are you doing here tonight my friend")
+        for i in range(len(line)):
+            if rng.random() < 0.2:
+                line[i] = rng.randint(0x80, 0xFF)
+        lines.append(bytes(line))
+    data = b"".join(b"%d\n00:00:01,000 --> 00:00:02,000\n" % i + line + b"\n\n"
+                    for i, line in enumerate(lines, 1))
+    decoded = decode_bytes(data)
+    assert decoded.warnings, decoded.encoding  # never silently taken as a good reading
+
+
 def test_letter_fit_prefers_one_languages_alphabet() -> None:
     assert letter_fit("C'est très drôle") == 1.0
     assert letter_fit("C'est trčs drōle") <= 0.5  # Czech č, Latvian ō: no one language
@@ -87,6 +121,10 @@ def test_letter_fit_prefers_one_languages_alphabet() -> None:
     assert letter_fit("plain ASCII") == 1.0
     assert letter_fit("Доброе утро") == 1.0
     assert letter_fit("drЁle trЁs") == 0.0  # another script inside Latin words: misread
+    assert letter_fit("cafÕ faÓade") == 0.0  # a capital after a small letter
+    assert letter_fit("Bj¶rk café") == 0.5  # a symbol between letters fits no alphabet
+    assert letter_fit("o\u00adnly don\u2019t café") == 1.0  # soft hyphen, apostrophe: fine
+    assert letter_fit("我不知道。정말 고마워요") == 1.0  # one script each: Chinese, Korean
 
 
 def test_strict_utf8_is_preferred() -> None:
