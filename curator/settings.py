@@ -64,6 +64,9 @@ def get(name: str) -> str:
     return _BY_NAME[name].value()
 
 
+_SQLITE_MAX_WAIT_S = 2_147_483  # its busy timeout is a 32-bit count of milliseconds
+
+
 def db_lock_timeout_s() -> float:
     """`db_lock_timeout` as seconds; a value that is no such number is the user's error."""
     import math
@@ -75,9 +78,12 @@ def db_lock_timeout_s() -> float:
         seconds = float(raw)
     except ValueError:
         seconds = math.nan
+    env = _BY_NAME["db_lock_timeout"].env
     if not (math.isfinite(seconds) and seconds >= 0):
-        env = _BY_NAME["db_lock_timeout"].env
         raise CuratorError(f"{env}: {raw!r} is not a number of seconds (such as 5 or 0.5)")
+    if seconds > _SQLITE_MAX_WAIT_S:  # SQLite would take it as no wait at all
+        raise CuratorError(f"{env}: {raw!r} is longer than SQLite can wait "
+                           f"(at most {_SQLITE_MAX_WAIT_S} seconds)")
     return seconds
 
 

@@ -120,6 +120,17 @@ def test_a_bad_lock_timeout_setting_is_one_line_naming_it(
     assert not curator.db_path.exists()  # nothing was opened or created
 
 
+def test_a_lock_timeout_sqlite_cannot_hold_is_refused(
+    curator: Curator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past 2^31 ms SQLite's busy timeout wraps to no wait at all: the opposite of asked."""
+    monkeypatch.setenv("CURATOR_DB_LOCK_TIMEOUT", "99999999")
+    line = _one_line_error(curator("clips"))
+    assert "longer than SQLite can wait (at most 2147483 seconds)" in line
+    monkeypatch.setenv("CURATOR_DB_LOCK_TIMEOUT", "2147483")
+    assert curator("clips").exit_code == 0
+
+
 def test_import_of_invalid_xml_lists_lines_and_exits_1(curator: Curator, tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text('<?xml version="1.0"?>\n<film schemaVersion="1.0">\n</film>\n')
