@@ -82,7 +82,8 @@ def propose_windows(
         _separate(drafts)
         windows.extend(_window(d, label, analyzed, position, params, limit) for d in drafts)
     windows.sort(key=lambda w: (w.start_ms, w.end_ms, w.label, w.evidence_cues))
-    return windows
+    # A cue of no length with no padding (and --min-length 0) spans no frame: no clip.
+    return [w for w in windows if w.end_ms > w.start_ms]
 
 
 def outside_the_film(start_ms: int, end_ms: int, duration_ms: int | None) -> str | None:

@@ -3,8 +3,12 @@
 All subtitle tracks of a film are read as one time line (cues from an English and a
 Spanish track of the same moment merge into one window), shifted by the film's
 subtitle offset. A window that is already a clip is not created again: one with the
-same times, or one of the same label that it overlaps (a re-run with other padding,
-or a track added later). Such a clip gains the window's cues it did not link yet.
+same times, or one of the same label that it overlaps and that holds the window's
+evidence (a re-run with other padding, or a track added later saying the same moment).
+Such a clip gains the window's cues it did not link yet, and the window's score when
+that is higher. A clip is one per time span: when windows of two labels have the same
+times, a clip made in this run takes the label with the higher score (so the order of
+the windows does not decide); a clip from an earlier run keeps its label.
 """
 
 from __future__ import annotations
@@ -41,8 +45,22 @@ class _Known:
     start_ms: int
     end_ms: int
     label: str | None
+    score: float
     roles: dict[int, str]  # cue id -> "evidence" | "context"
     clip: Clip | None = None
+
+    def holds(self, evidence: list[tuple[int, int, int]]) -> bool:
+        """Whether each evidence cue (id, start, end) is linked here already or has its
+        middle inside the clip: the same moment, not a neighbouring one."""
+        return all(cue_id in self.roles or self.start_ms <= (start + end) // 2 <= self.end_ms
+                   for cue_id, start, end in evidence)
+
+    def raise_score(self, session: Session, score: float) -> None:
+        self.score = score
+        if self.clip is not None:
+            self.clip.score = score
+        else:
+            session.execute(update(Clip).where(Clip.id == self.id).values(score=score))
 
     def missing(self, links: dict[int, str]) -> dict[int, str]:
         """The links this clip lacks: new cues, and context cues that are now evidence."""
@@ -108,9 +126,9 @@ def save_windows(
     """Store each window as a proposed clip, unless it is one already (module docstring)."""
     result = ProposeResult()
     known = {
-        clip_id: _Known(clip_id, start, end, label, {})
-        for clip_id, start, end, label in session.execute(
-            select(Clip.id, Clip.start_ms, Clip.end_ms, Clip.proposed_label).where(
+        clip_id: _Known(clip_id, start, end, label, score, {})
+        for clip_id, start, end, label, score in session.execute(
+            select(Clip.id, Clip.start_ms, Clip.end_ms, Clip.proposed_label, Clip.score).where(
                 Clip.film_id == film.id
             )
         )
@@ -126,9 +144,17 @@ def save_windows(
         links = {timeline.cue_ids[i]: "evidence" for i in window.evidence_cues}
         for i in window.context_cues:
             links.setdefault(timeline.cue_ids[i], "context")
-        match = clips.existing(window)
+        evidence = [(timeline.cue_ids[i], timeline.cues[i].cue.start_ms,
+                     timeline.cues[i].cue.end_ms) for i in window.evidence_cues]
+        match = clips.existing(window, evidence)
         if match is not None:
             result.existing += 1
+            score = round(window.score, 4)
+            if score > match.score:
+                if window.label != match.label and match.clip is not None:
+                    clips.relabel(match, window.label)  # one span, made now: surer label
+                if window.label == match.label:
+                    match.raise_score(session, score)
             new_links = match.missing(links)
             if new_links:
                 match.link(session, new_links)
@@ -144,7 +170,8 @@ def save_windows(
         )
         clip.cue_links = [ClipCue(cue_id=cue_id, role=role) for cue_id, role in links.items()]
         session.add(clip)
-        clips.add(_Known(None, clip.start_ms, clip.end_ms, window.label, dict(links), clip))
+        clips.add(_Known(None, clip.start_ms, clip.end_ms, window.label, clip.score,
+                         dict(links), clip))
         result.created.append(clip)
     session.flush()
     return result
@@ -163,11 +190,19 @@ class _KnownClips:
         self._by_times.setdefault((clip.start_ms, clip.end_ms), clip)
         self._by_label.setdefault(clip.label, []).append(clip)
 
-    def existing(self, window: Window) -> _Known | None:
+    def existing(self, window: Window, evidence: list[tuple[int, int, int]]) -> _Known | None:
         """The clip a window already is: same times, else the same-label clip it overlaps
-        most."""
+        most among those holding its evidence."""
         same = self._by_times.get((window.start_ms, window.end_ms))
         if same is not None:
             return same
-        overlapping = [c for c in self._by_label.get(window.label, []) if c.overlap(window) > 0]
+        overlapping = [c for c in self._by_label.get(window.label, [])
+                       if c.overlap(window) > 0 and c.holds(evidence)]
         return max(overlapping, key=lambda c: c.overlap(window), default=None)
+
+    def relabel(self, clip: _Known, label: str) -> None:
+        """A clip made in this run takes another label (and is found under it)."""
+        assert clip.clip is not None
+        self._by_label[clip.label].remove(clip)
+        self._by_label.setdefault(label, []).append(clip)
+        clip.label = clip.clip.proposed_label = label

@@ -140,6 +140,63 @@ def test_windows_with_the_same_times_and_other_labels_share_one_clip(
     ]
 
 
+def test_same_times_other_labels_the_surer_label_names_the_clip_whatever_the_order(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """One clip per time span: made in this run, it takes the higher-scoring label (the
+    scream, not the weaker shout), and keeps both cues as evidence."""
+    film, _, _ = demo_film
+    scream = write_srt(tmp_path / "x.en.srt", ("00:00:11,200", "00:00:12,800", "SHE SCREAMS"))
+    shout = write_srt(tmp_path / "x.es.srt", ("00:00:11,200", "00:00:12,800", "[grita]"))
+    for order in ((scream, shout), (shout, scream)):
+        curator.db_path.unlink(missing_ok=True)
+        args = [a for path in order for a in ("--subs", path)]
+        assert curator("ingest", film, *args, "--no-check-offset").exit_code == 0
+        assert curator("propose", "--no-faces").exit_code == 0
+        windows = json.loads(curator("cues", scream, "--json").output)[0]
+        (clip,) = json.loads(curator("clips", "--json").output)
+        assert (clip["label"], clip["score"]) == (windows["emotion"], windows["score"])
+        assert _rows(curator.db_path, "SELECT count(*) FROM clip_cues WHERE role = 'evidence'"
+                     ) == [(2,)]
+
+
+def test_a_later_track_with_a_new_moment_next_to_a_clip_gets_its_own_clip(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """A laugh just after a laughing clip is a new moment: it gets a clip (overlapping the
+    first), not a link to a clip that ends before it starts."""
+    film, srt, _ = demo_film
+    extra = write_srt(tmp_path / "extra.en.srt", ("00:00:06,800", "00:00:08,000", "[laughs]"))
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    before = json.loads(curator("clips", "--json").output)
+    assert curator("ingest", film, "--subs", extra, "--no-check-offset").exit_code == 0
+    again = curator("propose", "--no-faces")
+    assert "1 new clips" in again.output, again.output
+    after = json.loads(curator("clips", "--json").output)
+    (new,) = [c for c in after if c["id"] not in {b["id"] for b in before}]
+    assert new["label"] == "Happy" and new["start"] <= 6.8 and new["end"] >= 8.0
+    # Every evidence cue lies (at least by its middle) inside the clip it is linked to.
+    assert _rows(curator.db_path, """
+        SELECT count(*) FROM clip_cues JOIN clips ON clips.id = clip_cues.clip_id
+        JOIN cues ON cues.id = clip_cues.cue_id WHERE role = 'evidence'
+        AND (cues.start_ms + cues.end_ms) / 2 NOT BETWEEN clips.start_ms AND clips.end_ms
+        """) == [(0,)]
+
+
+def test_a_cue_of_no_length_without_padding_proposes_nothing_and_breaks_nothing(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    film, _, _ = demo_film
+    subs = write_srt(tmp_path / "z.en.srt", ("00:00:03,000", "00:00:03,000", "[laughs]"),
+                     ("00:00:10,000", "00:00:12,000", "[sobbing]"))
+    assert curator("ingest", film, "--subs", subs, "--no-check-offset").exit_code == 0
+    result = curator("propose", "--no-faces", "--pad-before", "0", "--pad-after", "0",
+                     "--min-length", "0")
+    assert result.exit_code == 0, result.output
+    assert [c["label"] for c in json.loads(curator("clips", "--json").output)] == ["Sad"]
+
+
 def test_track_language_is_guessed_from_its_words(curator: Curator, shared_data: Path) -> None:
     """The Netflix file's name says nothing about its language; its words say Spanish."""
     path = shared_data / "subtitles" / "webvtt_netflix_chicas_del_cable.vtt"
