@@ -140,6 +140,11 @@ class ProgressBar:
         if self._bar is not None:
             self._task = self._bar.add_task(self.description, total=total)
 
+    def note(self, message: str) -> None:
+        """A line on stderr, above the bar while it is shown."""
+        target = self._bar.console if self._bar is not None else console(stderr=True)
+        target.print(message, markup=False)
+
     def advance(self, *_: object) -> None:
         """One item done (extra arguments ignored: usable as any per-item callback)."""
         if self._bar is not None and self._task is not None:

@@ -311,7 +311,8 @@ def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-unty
 @click.option("--no-faces", is_flag=True,
               help="Skip the face check (text proposals only; run again later to check).")
 @click.option("--detector", type=click.Choice(["hog", "cnn"]), default="hog", show_default=True,
-              help="Face detector: dlib HOG (fast) or dlib's CNN (slower, finds more).")
+              help="Face detector: dlib HOG (fast) or dlib's CNN (slower, finds more). "
+                   "Like the three options below, it applies to clips not checked yet.")
 @click.option("--sample-fps", type=click.FloatRange(min=0.1, max=60), default=4.0,
               show_default=True, help="Frames looked at per second of each window.")
 @click.option("--upsample", type=click.IntRange(0, 3), default=0, show_default=True,

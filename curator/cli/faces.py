@@ -34,12 +34,16 @@ def check_faces(
     from curator.store.face_check import run_face_check
 
     out, err = console(), console(stderr=True)
-    if params.detector == "cnn":
-        err.print("note: the CNN detector is slow on a CPU (about a second per frame)")
+
+    def start(windows: int) -> None:
+        if windows and params.detector == "cnn":  # said only when there is work to do
+            bar.note("note: the CNN detector is slow on a CPU (about a second per frame)")
+        bar.start(windows)
+
     with ProgressBar("face check") as bar:
         report = run_face_check(
             database, film_ids, params, workers=workers or default_workers(),
-            on_start=bar.start, on_window=bar.advance,
+            on_start=start, on_window=bar.advance,
         )
     for note in report.relocated:
         out.print(f"  {note}", markup=False)
@@ -50,11 +54,15 @@ def check_faces(
             f"{report.rejected} rejected (no face), {report.faces} face tracks, "
             f"{report.new_people} new people"
         )
+    if report.faceless_labelled:
+        out.print(f"faces: {report.faceless_labelled} clip(s) already labelled show no face; "
+                  "left as they are, but the image exports skip them", markup=False)
     if report.failed or report.waiting_on_films:
         out.print(f"faces: {report.failed + report.waiting_on_films} windows not checked "
                   "(see the warnings below)")
     elif not checked:
-        out.print("faces: no clips waiting for a face check")
+        out.print("faces: no clips waiting for a face check (a clip is checked once; the "
+                  "face-check options apply to clips not checked yet)")
     for problem in report.problems:
         err.print(f"warning: {problem}", markup=False)
     if report.problems:

@@ -33,6 +33,7 @@ class FaceCheckReport:
     waiting_on_films: int = 0  # clips of films that could not be found (not looked at)
     kept: int = 0
     rejected: int = 0
+    faceless_labelled: int = 0  # no face found, but already labelled: left as they are
     faces: int = 0
     new_people: int = 0
     problems: list[str] = field(default_factory=list)  # one line each: what failed and why
@@ -197,5 +198,7 @@ def _store(
             report.faces += outcome.faces
             if outcome.rejected:
                 report.rejected += 1
+            elif not outcome.subjects:
+                report.faceless_labelled += 1
             else:
                 report.kept += 1

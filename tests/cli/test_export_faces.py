@@ -428,3 +428,22 @@ def test_hamilton_audience_laughing_keeps_faces_and_exports(
 
     crop = cv2.imread(str(images[0]))
     assert crop.shape == (256, 256, 3) and float(np.std(crop)) > 10
+
+
+def test_a_labelled_clip_without_a_face_is_not_counted_as_kept(
+    curator: Curator, demo_film
+) -> None:
+    """Confirmed before its face check, the faceless window stays confirmed (a human said
+    so), but the summary must not call it kept: the image exports will skip it."""
+    film, srt, _ = demo_film
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    assert curator("label", "--accept-proposed", "--annotator", "a").exit_code == 0
+    result = curator("propose", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    checked = re.search(r"faces: (\d+) windows checked, (\d+) kept, 0 rejected", result.output)
+    assert checked and int(checked[2]) == int(checked[1]) - 1
+    assert "faces: 1 clip(s) already labelled show no face" in result.output
+    again = curator("propose", "--detector", "cnn")
+    assert "the face-check options apply to clips not checked yet" in again.output
+    assert "CNN detector is slow" not in again.output  # nothing to check: no warning
