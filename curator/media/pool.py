@@ -12,6 +12,7 @@ order, so each worker walks forward through a film, keeping it open (decode.py).
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
@@ -50,7 +51,7 @@ def parallel_map(
         return
     executor = ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=initializer, initargs=initargs,
+        initializer=_start_worker, initargs=(initializer, initargs),
     )
     pending: set[Future[R]] = set()
     try:
@@ -66,6 +67,15 @@ def parallel_map(
                 yield future.result()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    """Ctrl-C reaches the whole process group: only the parent acts on it (it stops
+    handing out work and waits for the jobs under way), so workers ignore it rather than
+    print a traceback each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def analyse_windows(
