@@ -214,11 +214,20 @@ def _subsample(labels: np.ndarray, limit: int | None, rng: np.random.Generator) 
     """Indices of at most `limit` items, keeping class proportions (stratified)."""
     if limit is None or len(labels) <= limit:
         return np.arange(len(labels))
-    keep = []
-    for c in np.unique(labels):
-        idx = np.flatnonzero(labels == c)
-        n = max(1, round(limit * len(idx) / len(labels)))
-        keep.append(rng.permutation(idx)[:n])
+    classes, counts = np.unique(labels, return_counts=True)
+    # One of each class while the limit allows, the rest in proportion by largest
+    # remainder: rounding each class on its own could add up to more than `limit`.
+    alloc = np.ones(len(classes), dtype=np.int64) if limit >= len(classes) else \
+        np.zeros(len(classes), dtype=np.int64)
+    rest = limit - int(alloc.sum())
+    room = counts - alloc
+    share = rest * room / room.sum()
+    base = np.floor(share).astype(np.int64)
+    alloc += base
+    order = np.argsort(-(share - base), kind="stable")
+    alloc[order[: rest - int(base.sum())]] += 1
+    keep = [rng.permutation(np.flatnonzero(labels == c))[:n] for c, n in zip(classes, alloc,
+                                                                             strict=True)]
     return np.sort(np.concatenate(keep))
 
 

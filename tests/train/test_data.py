@@ -174,6 +174,22 @@ def test_limit_is_stratified(tmp_path: Path, make_folders) -> None:
     assert d.train.counts(3) == [10, 10, 10] and len(d.val) == 30
 
 
+@pytest.mark.parametrize("limit", [1, 2, 5, 10, 11, 100, 101, 999])
+def test_limit_is_never_exceeded_and_keeps_every_class_it_can(limit: int) -> None:
+    """Seven unbalanced classes (FER-2013-like): rounding each class on its own gave 11
+    for --limit 10 and 101 for --limit 100."""
+    from curator.train.data import _subsample
+
+    labels = np.repeat(np.arange(7), [400, 44, 410, 720, 480, 320, 500])
+    kept = _subsample(labels, limit, np.random.default_rng(0))
+    assert len(kept) == limit and len(set(kept.tolist())) == limit
+    present = np.unique(labels[kept])
+    assert len(present) == min(7, limit)
+    share = np.bincount(labels[kept], minlength=7) / limit
+    if limit >= 100:  # proportions kept to within a couple of images
+        assert np.abs(share - np.bincount(labels) / len(labels)).max() < 2.5 / limit + 0.01
+
+
 def test_npz_round_trip(toy_sfew: Path, tmp_path: Path) -> None:
     d = load_dataset(toy_sfew)
     path = pack_npz(tmp_path / "toy.npz", {"train": d.train, "val": d.val, "test": d.test},
