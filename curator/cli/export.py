@@ -103,6 +103,18 @@ def export_command(
                   "one split", markup=False)
     describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
                 "frames_per_clip": frames_per_clip, "size": size, "gray": gray}
+    kept = sum(1 for clip in plan.clips if clip.clip_id in previous)
+    if kept:
+        # Splits never move (files would change sides between runs): say so, in the
+        # summary too, when this run's split options are not the ones that placed them.
+        describe["splits_kept_from_earlier_exports"] = kept
+        earlier = _earlier_split_settings(sfew_dir, fer_csv)
+        asked = {key: describe[key] for key in ("split", "val", "test", "seed")}
+        if earlier is not None and earlier != asked:
+            err.print(f"note: {kept} clip(s) keep the splits an earlier export gave them "
+                      f"({_settings_text(earlier)}); {_settings_text(asked)} applies to "
+                      "clips new to this output. For a fresh split, export into a new "
+                      "folder.", markup=False)
     if images:
         problems += _images(plan, sfew_dir, fer_csv, size, gray, workers or default_workers(),
                             describe)
@@ -215,6 +227,24 @@ def _previous_splits(*outputs: Path | None) -> dict[int, str]:
         for clip_id, split in load_state(path).get("clips", {}).items():
             previous.setdefault(int(clip_id), split)
     return previous
+
+
+def _earlier_split_settings(sfew_dir: Path | None, fer_csv: Path | None) -> dict | None:
+    """The split options the earlier export into these outputs placed its clips with."""
+    from curator.export.state import STATE_NAME, csv_state_path, load_state
+
+    for path in ((sfew_dir / STATE_NAME) if sfew_dir else None,
+                 csv_state_path(fer_csv) if fer_csv else None):
+        if path is not None and path.is_file():
+            settings = load_state(path).get("settings") or {}
+            if all(key in settings for key in ("split", "val", "test", "seed")):
+                return {key: settings[key] for key in ("split", "val", "test", "seed")}
+    return None
+
+
+def _settings_text(settings: dict) -> str:
+    return (f"--split {settings['split']} --val {settings['val']:g} --test "
+            f"{settings['test']:g} --seed {settings['seed']}")
 
 
 def _images(

@@ -185,6 +185,28 @@ def test_a_damaged_export_state_is_refused_not_forgotten(two_films, tmp_path: Pa
     assert (out.read_bytes() if out.is_file() else sorted(out.rglob("*"))) == before
 
 
+def test_a_re_export_with_other_split_options_says_the_splits_stay(
+    two_films, tmp_path: Path
+) -> None:
+    """Splits never move between runs; the summary and a note must not pretend the new
+    options placed the clips."""
+    import json
+
+    curator, _ = two_films
+    out = tmp_path / "sfew"
+    first = curator("export", "--sfew", out, "--size", "32", "--frames-per-clip", "1")
+    assert first.exit_code == 0 and "keep the splits" not in first.output
+    again = curator("export", "--sfew", out, "--size", "32", "--frames-per-clip", "1",
+                    "--split", "by-film", "--val", "0", "--test", "0", "--seed", "5")
+    assert again.exit_code == 0
+    assert ("clip(s) keep the splits an earlier export gave them (--split by-actor --val 0.2 "
+            "--test 0.2 --seed 0); --split by-film --val 0 --test 0 --seed 5 applies to clips "
+            "new to this output") in " ".join(again.output.split())
+    summary = json.loads((out / "summary.json").read_text())
+    kept = summary["settings"]["splits_kept_from_earlier_exports"]
+    assert kept == len(_manifest(out / "manifest.csv"))  # every clip: none was new
+
+
 def test_stats_of_one_film_count_one_film(two_films) -> None:
     curator, _ = two_films
     assert curator("stats", "--no-plot").output.startswith("2 films, ")
