@@ -58,6 +58,10 @@ def review_command(
             get_film(session, film_id)
     if stats and adjudicate:
         raise click.UsageError("--adjudicate is for labelling in the UI; drop it with --stats")
+    queue_given = click.get_current_context().get_parameter_source("queue")
+    if stats and queue_given is click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--stats covers every clip with votes (narrow it with --film); "
+                               "--queue is for the UI")
     if stats:
         from curator.review.stats import full_report, load_report
 

@@ -94,6 +94,8 @@ def test_adjudicate_reaches_the_session_and_stats_count_it(sample: Sample, opene
     assert "--adjudicate" in _review(sample, "--help").output
     refused = _review(sample, "--stats", "--adjudicate")
     assert refused.exit_code == 2 and "drop it with --stats" in refused.output
+    queue = _review(sample, "--stats", "--queue", "disputed")  # was silently ignored
+    assert queue.exit_code == 2 and "--queue is for the UI" in queue.output
     ann = ReviewController(sample.db, "ann")
     judge = ReviewController(sample.db, "judge", adjudicate=True)
     assert ann.decide(sample.clip_ids[0], 1, "confirm", "Happy").ok
