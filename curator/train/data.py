@@ -253,7 +253,11 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
     train_names = set(raw["train"][1])
     for name in classes:
         if name not in train_names:
-            raise DatasetError(source, f"class {name} has no training images")
+            where = [s for s, (_, names) in raw.items() if name in names]
+            raise DatasetError(
+                source, f"class {name} has no training images (only in {', '.join(where)}: a "
+                "subject-independent export with few actors can put a class in one split; "
+                "export with more clips, or --split by-film, or set the split folders right)")
     side = min(max_side, max(raw["train"][0][0].shape))
     rng = np.random.default_rng(seed)
     splits: dict[str, Split] = {}
