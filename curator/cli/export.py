@@ -104,17 +104,16 @@ def export_command(
     describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
                 "frames_per_clip": frames_per_clip, "size": size, "gray": gray}
     kept = sum(1 for clip in plan.clips if clip.clip_id in previous)
-    if kept:
-        # Splits never move (files would change sides between runs): say so, in the
-        # summary too, when this run's split options are not the ones that placed them.
-        describe["splits_kept_from_earlier_exports"] = kept
-        earlier = _earlier_split_settings(sfew_dir, fer_csv)
-        asked = {key: describe[key] for key in ("split", "val", "test", "seed")}
-        if earlier is not None and earlier != asked:
-            err.print(f"note: {kept} clip(s) keep the splits an earlier export gave them "
-                      f"({_settings_text(earlier)}); {_settings_text(asked)} applies to "
-                      "clips new to this output. For a fresh split, export into a new "
-                      "folder.", markup=False)
+    earlier = _earlier_split_settings(sfew_dir, fer_csv) if kept else None
+    asked = {key: describe[key] for key in ("split", "val", "test", "seed")}
+    if earlier is not None and earlier != asked:
+        # Splits never move (files would change sides between runs): the summary keeps the
+        # options that placed them, and says which ones place clips new to this output.
+        describe.update(earlier, new_clips_split_with=asked)
+        err.print(f"note: {kept} clip(s) keep the splits an earlier export gave them "
+                  f"({_settings_text(earlier)}); {_settings_text(asked)} applies to clips "
+                  "new to this output. For a fresh split, export into a new folder.",
+                  markup=False)
     if images:
         problems += _images(plan, sfew_dir, fer_csv, size, gray, workers or default_workers(),
                             describe)

@@ -202,9 +202,15 @@ def test_a_re_export_with_other_split_options_says_the_splits_stay(
     assert ("clip(s) keep the splits an earlier export gave them (--split by-actor --val 0.2 "
             "--test 0.2 --seed 0); --split by-film --val 0 --test 0 --seed 5 applies to clips "
             "new to this output") in " ".join(again.output.split())
-    summary = json.loads((out / "summary.json").read_text())
-    kept = summary["settings"]["splits_kept_from_earlier_exports"]
-    assert kept == len(_manifest(out / "manifest.csv"))  # every clip: none was new
+    settings = json.loads((out / "summary.json").read_text())["settings"]
+    assert (settings["split"], settings["seed"]) == ("by-actor", 0)  # what placed the clips
+    assert settings["new_clips_split_with"] == {"split": "by-film", "val": 0.0, "test": 0.0,
+                                                "seed": 5}
+    files = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    same = curator("export", "--sfew", out, "--size", "32", "--frames-per-clip", "1",
+                   "--split", "by-film", "--val", "0", "--test", "0", "--seed", "5")
+    assert "keep the splits" in same.output  # said every time, and nothing rewritten
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == files
 
 
 def test_stats_of_one_film_count_one_film(two_films) -> None:
