@@ -96,10 +96,9 @@ def test_an_actor_renamed_from_a_clip_travels_with_that_clip(
         ("1", "name", "Jane Roe", "Jane Q. Roe")]
     path = tmp_path / "film.xml"
     path.write_bytes(first)
-    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    fresh = _import_fresh(tmp_path, path)
     try:
         with fresh.session() as session:
-            import_film_xml(session, path)
             change = session.scalars(select(ChangeLog).where(ChangeLog.entity == "person")).one()
             assert session.get(Person, change.entity_id).name == "Jane Q. Roe"
         assert _export(fresh) == first
