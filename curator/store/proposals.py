@@ -3,12 +3,14 @@
 All subtitle tracks of a film are read as one time line (cues from an English and a
 Spanish track of the same moment merge into one window), shifted by the film's
 subtitle offset. A window that is already a clip is not created again: one with the
-same times, or one of the same label that it overlaps and that holds the window's
-evidence (a re-run with other padding, or a track added later saying the same moment).
-Such a clip gains the window's cues it did not link yet, and the window's score when
-that is higher. A clip is one per time span: when windows of two labels have the same
-times, a clip made in this run takes the label with the higher score (so the order of
-the windows does not decide); a clip from an earlier run keeps its label.
+same times, or same-label clips it overlaps that hold its evidence (a cue linked as
+evidence, or with its middle inside the clip): a re-run with other padding, or a track
+added later saying the same moment. Those clips gain the cues they lacked (and the
+window's score, when one clip holds it all). Evidence no clip holds is a new moment:
+it gets a clip of its own, cut back to the same-label clips beside it, so no frame is
+under one label twice. A clip is one per time span: when windows of two labels have
+the same times, a clip made in this run takes the label with the higher score (so the
+order of the windows does not decide); a clip from an earlier run keeps its label.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class ProposeResult:
     extended: int = 0  # existing clips that gained cues from this run's windows
 
 
-@dataclass
+@dataclass(eq=False)  # one per clip: compared by identity
 class _Known:
     id: int | None  # None for a clip created in this run (not flushed yet): see `clip`
     start_ms: int
@@ -49,11 +51,19 @@ class _Known:
     roles: dict[int, str]  # cue id -> "evidence" | "context"
     clip: Clip | None = None
 
-    def holds(self, evidence: list[tuple[int, int, int]]) -> bool:
-        """Whether each evidence cue (id, start, end) is linked here already or has its
-        middle inside the clip: the same moment, not a neighbouring one."""
-        return all(cue_id in self.roles or self.start_ms <= (start + end) // 2 <= self.end_ms
-                   for cue_id, start, end in evidence)
+    def holds(self, cue: tuple[int, int, int]) -> bool:
+        """Whether an evidence cue (id, start, end) is this clip's moment: linked here as
+        evidence already, or with its middle inside the clip (not a neighbouring moment)."""
+        cue_id, start, end = cue
+        return (self.roles.get(cue_id) == "evidence"
+                or self.start_ms <= (start + end) // 2 <= self.end_ms)
+
+    def gain(self, session: Session, links: dict[int, str]) -> int:
+        """Link what is missing of `links`; returns how many links were added or raised."""
+        new_links = self.missing(links)
+        if new_links:
+            self.link(session, new_links)
+        return len(new_links)
 
     def raise_score(self, session: Session, score: float) -> None:
         self.score = score
@@ -144,30 +154,52 @@ def save_windows(
         links = {timeline.cue_ids[i]: "evidence" for i in window.evidence_cues}
         for i in window.context_cues:
             links.setdefault(timeline.cue_ids[i], "context")
-        evidence = [(timeline.cue_ids[i], timeline.cues[i].cue.start_ms,
-                     timeline.cues[i].cue.end_ms) for i in window.evidence_cues]
-        match = clips.existing(window, evidence)
-        if match is not None:
+        evidence = {timeline.cue_ids[i]: (timeline.cue_ids[i], timeline.cues[i].cue.start_ms,
+                                          timeline.cues[i].cue.end_ms)
+                    for i in window.evidence_cues}
+        scores = {timeline.cue_ids[i]: timeline.cues[i].score for i in window.evidence_cues}
+        same = clips.same_times(window)
+        if same is not None:
             result.existing += 1
             score = round(window.score, 4)
-            if score > match.score:
-                if window.label != match.label and match.clip is not None:
-                    clips.relabel(match, window.label)  # one span, made now: surer label
-                if window.label == match.label:
-                    match.raise_score(session, score)
-            new_links = match.missing(links)
-            if new_links:
-                match.link(session, new_links)
-                result.extended += 1
+            if score > same.score:
+                if window.label != same.label and same.clip is not None:
+                    clips.relabel(same, window.label)  # one span, made now: surer label
+                if window.label == same.label:
+                    same.raise_score(session, score)
+            result.extended += same.gain(session, links)
             continue
+        # Evidence that a same-label clip already holds stays that clip's; what is left is
+        # a new moment, which gets a clip of its own beside those clips, not over them.
+        overlapping = clips.overlapping(window)
+        owners = {cue_id: next((c for c in overlapping if c.holds(cue)), None)
+                  for cue_id, cue in evidence.items()}
+        held = [c for c in overlapping if any(o is c for o in owners.values())]
+        if held:
+            result.existing += 1
+            gained = 0
+            for owner in held:
+                mine = {cue_id for cue_id, c in owners.items() if c is owner}
+                gained += owner.gain(session, {cue_id: "evidence" for cue_id in mine})
+            if len(held) == 1 and None not in owners.values():
+                gained += held[0].gain(session, links)  # the same moment: its context too
+                if round(window.score, 4) > held[0].score:
+                    held[0].raise_score(session, round(window.score, 4))
+            result.extended += bool(gained)
+        new_cues = [cue for cue_id, cue in evidence.items() if owners[cue_id] is None]
+        if not new_cues:
+            continue
+        start, end = _beside(window, new_cues, overlapping)
         clip = Clip(
             film=film,
-            start_ms=window.start_ms,
-            end_ms=window.end_ms,
+            start_ms=start,
+            end_ms=end,
             status="proposed",
             proposed_label=window.label,
-            score=round(window.score, 4),
+            score=round(_noisy_or(scores[cue[0]] for cue in new_cues), 4),
         )
+        links = {cue_id: role for cue_id, role in links.items()
+                 if role == "context" or owners.get(cue_id) is None}
         clip.cue_links = [ClipCue(cue_id=cue_id, role=role) for cue_id, role in links.items()]
         session.add(clip)
         clips.add(_Known(None, clip.start_ms, clip.end_ms, window.label, clip.score,
@@ -175,6 +207,29 @@ def save_windows(
         result.created.append(clip)
     session.flush()
     return result
+
+
+def _beside(window: Window, new_cues: list[tuple[int, int, int]],
+            overlapping: list[_Known]) -> tuple[int, int]:
+    """The window's span cut back to the same-label clips before and after the new
+    evidence, so a new moment's clip does not cover (or run into) one of them."""
+    first = min((s + e) // 2 for _, s, e in new_cues)
+    last = max((s + e) // 2 for _, s, e in new_cues)
+    start, end = window.start_ms, window.end_ms
+    for clip in overlapping:
+        if clip.end_ms <= first:
+            start = max(start, clip.end_ms)
+        elif clip.start_ms >= last:
+            end = min(end, clip.start_ms)
+    return (start, end) if end > start else (window.start_ms, window.end_ms)
+
+
+def _noisy_or(scores: Iterable[float]) -> float:
+    """The windows' score of several cues (proposals.windows): 1 - prod(1 - s)."""
+    miss = 1.0
+    for score in scores:
+        miss *= 1.0 - score
+    return 1.0 - miss
 
 
 class _KnownClips:
@@ -190,15 +245,13 @@ class _KnownClips:
         self._by_times.setdefault((clip.start_ms, clip.end_ms), clip)
         self._by_label.setdefault(clip.label, []).append(clip)
 
-    def existing(self, window: Window, evidence: list[tuple[int, int, int]]) -> _Known | None:
-        """The clip a window already is: same times, else the same-label clip it overlaps
-        most among those holding its evidence."""
-        same = self._by_times.get((window.start_ms, window.end_ms))
-        if same is not None:
-            return same
-        overlapping = [c for c in self._by_label.get(window.label, [])
-                       if c.overlap(window) > 0 and c.holds(evidence)]
-        return max(overlapping, key=lambda c: c.overlap(window), default=None)
+    def same_times(self, window: Window) -> _Known | None:
+        return self._by_times.get((window.start_ms, window.end_ms))
+
+    def overlapping(self, window: Window) -> list[_Known]:
+        """The same-label clips the window overlaps, most overlapped first."""
+        found = [c for c in self._by_label.get(window.label, []) if c.overlap(window) > 0]
+        return sorted(found, key=lambda c: -c.overlap(window))
 
     def relabel(self, clip: _Known, label: str) -> None:
         """A clip made in this run takes another label (and is found under it)."""

@@ -175,13 +175,48 @@ def test_a_later_track_with_a_new_moment_next_to_a_clip_gets_its_own_clip(
     assert "1 new clips" in again.output, again.output
     after = json.loads(curator("clips", "--json").output)
     (new,) = [c for c in after if c["id"] not in {b["id"] for b in before}]
-    assert new["label"] == "Happy" and new["start"] <= 6.8 and new["end"] >= 8.0
+    first_laugh = next(c for c in before if c["label"] == "Happy")
+    # Beside the first laugh's clip, not over it: no frame under one label twice.
+    assert new["label"] == "Happy" and new["start"] == first_laugh["end"]
+    assert new["start"] <= 7.4 <= new["end"]  # the new laugh's middle
     # Every evidence cue lies (at least by its middle) inside the clip it is linked to.
     assert _rows(curator.db_path, """
         SELECT count(*) FROM clip_cues JOIN clips ON clips.id = clip_cues.clip_id
         JOIN cues ON cues.id = clip_cues.cue_id WHERE role = 'evidence'
         AND (cues.start_ms + cues.end_ms) / 2 NOT BETWEEN clips.start_ms AND clips.end_ms
         """) == [(0,)]
+
+
+def test_a_re_run_with_wider_windows_adds_no_clip_over_the_ones_there(
+    curator: Curator, demo_film
+) -> None:
+    """Wide padding merges two laughs that have clips into one window: that is no new
+    moment, so no clip spanning both is made."""
+    film, srt, _ = demo_film
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    wide = curator("propose", "--no-faces", "--max-length", "30", "--pad-before", "8",
+                   "--pad-after", "8")
+    assert "0 new clips" in wide.output, wide.output
+
+
+def test_a_cue_linked_only_as_context_is_still_a_new_moment(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """A chuckle first left out (--min-score) and within a clip's padding only as context
+    gets a clip of its own later, beside that clip, not a link to it as evidence."""
+    film, _, _ = demo_film
+    subs = write_srt(tmp_path / "ctx.en.srt", ("00:00:03,000", "00:00:05,000", "[laughs]"),
+                     ("00:00:06,000", "00:00:07,000", "What was that?"),
+                     ("00:00:10,500", "00:00:11,500", "[chuckles]"))
+    assert curator("ingest", film, "--subs", subs, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces", "--min-score", "0.8", "--pad-after", "5"
+                   ).exit_code == 0
+    (first,) = json.loads(curator("clips", "--json").output)
+    assert first["end"] == 10.0  # the chuckle (10.5-11.5) is inside its padding only
+    assert "1 new clips" in curator("propose", "--no-faces").output
+    second = json.loads(curator("clips", "--json").output)[1]
+    assert (second["label"], second["start"]) == ("Happy", 10.0)
 
 
 def test_a_cue_of_no_length_without_padding_proposes_nothing_and_breaks_nothing(
