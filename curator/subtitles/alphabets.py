@@ -49,20 +49,12 @@ _SCRIPTS: dict[str, tuple[tuple[int, int], ...]] = {
     "Arabic": ((0x0600, 0x06FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
     "Thai": ((0x0E00, 0x0E7F),),
     "Chinese": _IDEOGRAPHS,
-    "Japanese": ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F), *_IDEOGRAPHS),
+    # Half-width katakana left out: rare in subtitles, and what Thai cp874 reads as in cp932.
+    "Japanese": ((0x3040, 0x30FF), (0x31F0, 0x31FF), *_IDEOGRAPHS),
     "Korean": ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F), *_IDEOGRAPHS),
 }
-# Non-letters that do sit between letters in real text: apostrophes, hyphens and dashes
-# (U+2010-U+201F), the Catalan middle dot.
-_INSIDE_WORDS = {chr(c) for c in range(0x2010, 0x2020)} | {"\u00b7"}
-
-
 def _combining(char: str) -> bool:
     return unicodedata.category(char) == "Mn"
-
-
-def _ascii_letter(char: str) -> bool:
-    return char.isascii() and char.isalpha()
 
 
 def _in_script(char: str, blocks: tuple[tuple[int, int], ...]) -> bool:
@@ -78,8 +70,8 @@ def letter_fit(text: str) -> float:
     - a letter of another script in a word with ASCII letters (`drЁle`);
     - a combining accent left over after composing (cp1258 reads Italian `sì` as `s` +
       a combining grave);
-    - a capital right after a small letter (`cafÕ`), and a symbol between two ASCII
-      letters (`Bj¶rk`), as other code pages read `café` and `Björk`."""
+    - a capital right after a small letter (`cafÕ`, `faÓade`), as hp-roman8 reads
+      `café` and `façade`. (Punctuation between letters is no sign: `Wait…what`.)"""
     latin: dict[str, int] = {}  # letter → count
     pure: dict[str, int] = {}  # the same, in words of no ASCII letter
     total = 0
@@ -89,7 +81,6 @@ def letter_fit(text: str) -> float:
             if ord(c) < 128:
                 continue
             before = word[i - 1] if i else ""
-            after = word[i + 1] if i + 1 < len(word) else ""
             if c.isalpha() or _combining(c):
                 total += 1
                 if c.isupper() and before.isalpha() and before.islower():
@@ -97,10 +88,6 @@ def letter_fit(text: str) -> float:
                 latin[c] = latin.get(c, 0) + 1
                 if not mixed:
                     pure[c] = pure.get(c, 0) + 1
-            elif (_ascii_letter(before) and _ascii_letter(after) and c not in _INSIDE_WORDS
-                  and unicodedata.category(c)[0] in "PS"):
-                total += 1  # a misfit (a soft hyphen is no symbol; CJK commas have no
-                # ASCII letters around them)
     if not total:
         return 1.0
     best = 0
