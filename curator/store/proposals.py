@@ -167,7 +167,7 @@ def save_windows(
                     clips.relabel(same, window.label)  # one span, made now: surer label
                 if window.label == same.label:
                     same.raise_score(session, score)
-            result.extended += same.gain(session, links)
+            result.extended += bool(same.gain(session, links))
             continue
         # Evidence that a same-label clip already holds stays that clip's; what is left is
         # a new moment, which gets a clip of its own beside those clips, not over them.
@@ -190,6 +190,11 @@ def save_windows(
         if not new_cues:
             continue
         start, end = _beside(window, new_cues, overlapping)
+        taken = clips.same_times_ms(start, end)
+        if taken is not None:  # cut back onto a clip of another label: one clip per span
+            result.existing += not held
+            result.extended += bool(taken.gain(session, {c[0]: "evidence" for c in new_cues}))
+            continue
         clip = Clip(
             film=film,
             start_ms=start,
@@ -246,7 +251,10 @@ class _KnownClips:
         self._by_label.setdefault(clip.label, []).append(clip)
 
     def same_times(self, window: Window) -> _Known | None:
-        return self._by_times.get((window.start_ms, window.end_ms))
+        return self.same_times_ms(window.start_ms, window.end_ms)
+
+    def same_times_ms(self, start_ms: int, end_ms: int) -> _Known | None:
+        return self._by_times.get((start_ms, end_ms))
 
     def overlapping(self, window: Window) -> list[_Known]:
         """The same-label clips the window overlaps, most overlapped first."""
