@@ -6,9 +6,12 @@ setting here without documenting it fails the build.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from curator.errors import CuratorError
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,6 @@ _SQLITE_MAX_WAIT_S = 2_147_483  # its busy timeout is a 32-bit count of millisec
 
 def db_lock_timeout_s() -> float:
     """`db_lock_timeout` as seconds; a value that is no such number is the user's error."""
-    import math
-
-    from curator.errors import CuratorError
-
     raw = get("db_lock_timeout")
     try:
         seconds = float(raw)

@@ -168,39 +168,46 @@ def _check_sqlite_path(url: str) -> None:
 
 
 def _check_not_foreign_sqlite(url: str, target: Path) -> None:
-    """Another application's SQLite file is refused before curator's engine connects:
+    """An SQLite file that is not curator's is refused before curator's engine connects:
     connecting alone would switch the file to WAL journaling."""
     import sqlite3
 
     try:
         conn = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            tables = [r[0] for r in conn.execute(
+            tables = sorted(r[0] for r in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
-                "'sqlite_%' ORDER BY name")]
+                "'sqlite_%'"))
+            revision = (conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                        if "alembic_version" in tables else None)
         finally:
             conn.close()
     except sqlite3.Error:
         return  # unreadable here: the engine's own error says why
-    if tables and "alembic_version" not in tables:
-        raise DatabaseError(url, _foreign(tables))
+    if revision:  # a curator schema, perhaps a newer one: `check_migratable` decides
+        return
+    reason = _not_ours(tables, None)
+    if reason is not None:
+        raise DatabaseError(url, reason)
 
 
-def _ours(tables: list[str]) -> bool:
-    """Only curator's tables beside an empty `alembic_version`: SQLite commits each CREATE
-    TABLE at once, so a first setup that was interrupted leaves these behind."""
+def _not_ours(tables: list[str], revision: str | None) -> str | None:
+    """Why a database with these tables, at this schema revision, must not be migrated
+    (None: it is curator's, or empty). SQLite commits each CREATE TABLE at once, so a
+    first setup that was interrupted leaves curator's tables and an empty version table;
+    with only that table it is simply set up."""
     from curator.store.models import Base
 
-    return "alembic_version" in tables and set(tables) <= {*Base.metadata.tables,
-                                                              "alembic_version"}
-
-
-def _unfinished(tables: list[str]) -> str:
-    return (f"its first setup was interrupted ({len(tables) - 1} of curator's tables made, no "
-            "data stored yet); delete the file and run again")
-
-
-def _foreign(tables: list[str]) -> str:
+    if revision is not None:
+        if revision in known_revisions():
+            return None
+        return (f"is at schema revision {revision}, newer than this curator knows (newest "
+                f"{head_revision()}): upgrade curator")
+    if not tables or tables == ["alembic_version"]:
+        return None
+    if "alembic_version" in tables and set(tables) <= {*Base.metadata.tables, "alembic_version"}:
+        return (f"its first setup was interrupted ({len(tables) - 1} of curator's tables made, "
+                "no data stored yet); delete the file and run again")
     shown = ", ".join(tables[:4]) + (", …" if len(tables) > 4 else "")
     return f"holds tables of another application ({shown}) and no curator schema; use a new file"
 
@@ -218,17 +225,11 @@ def check_migratable(engine: Engine, url: str) -> str | None:
     curator's added beside them (or clash half-way), and a newer curator's schema would
     meet an upgrade that cannot find its revision."""
     current = current_revision(engine)
-    if current is None:
-        tables = sorted(inspect(engine).get_table_names())
-        if tables == ["alembic_version"]:
-            return None  # a first setup stopped before its first table: simply set it up
-        if tables:
-            engine.dispose()
-            raise DatabaseError(url, _unfinished(tables) if _ours(tables) else _foreign(tables))
-    elif current not in known_revisions():
+    tables = sorted(inspect(engine).get_table_names()) if current is None else []
+    reason = _not_ours(tables, current)
+    if reason is not None:
         engine.dispose()
-        raise DatabaseError(url, f"is at schema revision {current}, newer than this curator "
-                                 f"knows (newest {head_revision()}): upgrade curator")
+        raise DatabaseError(url, reason)
     return current
 
 
