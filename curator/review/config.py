@@ -15,6 +15,7 @@ from typing import Any
 
 from curator import settings
 from curator.errors import InputFileError
+from curator.store.annotations import check_annotator_name
 
 REVIEW_KEYS = frozenset({"annotator"})
 
@@ -44,13 +45,6 @@ def remembered_annotator() -> str | None:
     return name if isinstance(name, str) and name.strip() else None
 
 
-def check_name(name: str) -> str:
-    """An annotator name as stored (see `check_annotator_name`)."""
-    from curator.store.annotations import check_annotator_name
-
-    return check_annotator_name(name)
-
-
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -75,7 +69,7 @@ def remember_annotator(name: str) -> Path:
     """Store `name` as the default annotator; returns the file written."""
     path = config_path()
     data = _load(path)
-    data.setdefault("review", {})["annotator"] = check_name(name)
+    data.setdefault("review", {})["annotator"] = check_annotator_name(name)
     try:
         text = _dump(data)
     except TypeError:
@@ -93,8 +87,8 @@ def resolve_annotator(option: str | None) -> str:
     from curator import settings
 
     if option is not None:  # given, even as "": checked, never swapped for another name
-        return check_name(option)
+        return check_annotator_name(option)
     configured = settings.get("annotator")
     if configured:
-        return check_name(configured)
-    return remembered_annotator() or check_name(settings.default_annotator())
+        return check_annotator_name(configured)
+    return remembered_annotator() or check_annotator_name(settings.default_annotator())

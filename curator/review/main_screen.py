@@ -229,10 +229,9 @@ class ReviewScreen(Screen[None]):
         outcome = message.outcome
         if outcome.clip_id:
             self.queue.refresh(outcome.clip_id)
-        if outcome.ok:
-            self.queue.recount()
         current = self.view.id if self.view else None
         if outcome.ok:
+            self.queue.recount()
             self.tell(outcome.message, timeout=2)
             if outcome.action == "undo":
                 self.queue.goto(outcome.clip_id)
