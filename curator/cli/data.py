@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +118,13 @@ def cues_command(
     )
 
 
+def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[int], str | None]:
+    """An option given once (for every --subs) or once per --subs: track i's value."""
+    if values and len(values) not in (1, tracks):
+        raise click.UsageError(f"give {option} once, or once per --subs")
+    return lambda i: values[i] if len(values) > 1 else (values[0] if values else None)
+
+
 @click.command("ingest")
 @click.argument("film", type=click.Path(path_type=Path))
 @click.option("--subs", "subs", multiple=True, required=True, type=click.Path(path_type=Path),
@@ -166,18 +174,14 @@ def ingest_command(
     from curator.subtitles.loading import load_subtitles
     from curator.subtitles.sdh import has_speech
 
-    if langs and len(langs) not in (1, len(subs)):
-        raise click.UsageError("give --lang once, or once per --subs")
-    if encodings and len(encodings) not in (1, len(subs)):
-        raise click.UsageError("give --encoding once, or once per --subs")
+    lang_of = _per_track("--lang", langs, len(subs))
+    encoding_of = _per_track("--encoding", encodings, len(subs))
     info = probe_video(film)
     tracks = []
     for i, sub_path in enumerate(subs):
-        encoding = encodings[i] if len(encodings) > 1 else (encodings[0] if encodings else None)
-        document = load_subtitles(sub_path, fps=info.fps, encoding=encoding)
+        document = load_subtitles(sub_path, fps=info.fps, encoding=encoding_of(i))
         _say_loading_warnings(document)
-        explicit = langs[i] if len(langs) > 1 else (langs[0] if langs else None)
-        lang = track_language(sub_path, document, explicit)
+        lang = track_language(sub_path, document, lang_of(i))
         analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
         tracks.append((document, analyzed, lang, sha256_file(sub_path)))
     film_hash = _hash_with_progress(film, sha256_file)

@@ -87,7 +87,7 @@ def export_command(
     images = sfew_dir is not None or fer_csv is not None
     plan, among, missing, film_xml, problems = plan_confirmed(
         film_id, frames_per_clip if images else 0, afew_dir)
-    previous = _previous_splits(sfew_dir, afew_dir, fer_csv)
+    previous, earlier = _earlier_exports(sfew_dir, afew_dir, fer_csv)
     placed = assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous,
                     among=among)
     plan.leave_out(missing)  # their earlier files stay
@@ -104,9 +104,8 @@ def export_command(
     describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
                 "frames_per_clip": frames_per_clip, "size": size, "gray": gray}
     kept = sum(1 for clip in plan.clips if clip.clip_id in previous)
-    earlier = _earlier_split_settings(sfew_dir, fer_csv) if kept else None
-    asked = {key: describe[key] for key in ("split", "val", "test", "seed")}
-    if earlier is not None and earlier != asked:
+    asked = {key: describe[key] for key in SPLIT_OPTIONS}
+    if kept and earlier is not None and earlier != asked:
         # Splits never move (files would change sides between runs): the summary keeps the
         # options that placed them, and says which ones place clips new to this output.
         describe.update(earlier, new_clips_split_with=asked)
@@ -214,31 +213,27 @@ def plan_confirmed(
     return plan, among, missing, film_xml, problems
 
 
-def _previous_splits(*outputs: Path | None) -> dict[int, str]:
-    """clip id → split from earlier exports to these outputs (so nothing moves)."""
+SPLIT_OPTIONS = ("split", "val", "test", "seed")
+
+
+def _earlier_exports(*outputs: Path | None) -> tuple[dict[int, str], dict | None]:
+    """From the state of earlier exports to these outputs: clip id → split (so nothing
+    moves), and the split options they were placed with, where a state records them."""
     from curator.export.state import STATE_NAME, csv_state_path, load_state
 
     previous: dict[int, str] = {}
+    options = None
     for output in outputs:
         if output is None:
             continue
-        path = csv_state_path(output) if output.suffix == ".csv" else output / STATE_NAME
-        for clip_id, split in load_state(path).get("clips", {}).items():
+        state = load_state(csv_state_path(output) if output.suffix == ".csv"
+                           else output / STATE_NAME)
+        for clip_id, split in state.get("clips", {}).items():
             previous.setdefault(int(clip_id), split)
-    return previous
-
-
-def _earlier_split_settings(sfew_dir: Path | None, fer_csv: Path | None) -> dict | None:
-    """The split options the earlier export into these outputs placed its clips with."""
-    from curator.export.state import STATE_NAME, csv_state_path, load_state
-
-    for path in ((sfew_dir / STATE_NAME) if sfew_dir else None,
-                 csv_state_path(fer_csv) if fer_csv else None):
-        if path is not None and path.is_file():
-            settings = load_state(path).get("settings") or {}
-            if all(key in settings for key in ("split", "val", "test", "seed")):
-                return {key: settings[key] for key in ("split", "val", "test", "seed")}
-    return None
+        settings = state.get("settings") or {}
+        if options is None and all(key in settings for key in SPLIT_OPTIONS):
+            options = {key: settings[key] for key in SPLIT_OPTIONS}
+    return previous, options
 
 
 def _settings_text(settings: dict) -> str:

@@ -107,20 +107,18 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
     listed subtitle track; times fit."""
     duration = ms(root.get("duration", "0"))
     problems = []
+    seen: dict[tuple[int, int], int] = {}  # a clip is known by its times: one of each
     for clip in root.iter("clip"):
         start, end = ms(clip.get("start", "0")), ms(clip.get("end", "0"))
-        if end <= start:
-            problems.append((clip.sourceline or 0, "clip ends before it starts"))
-        elif end > duration:
-            problems.append((clip.sourceline or 0, "clip ends after the film"))
-    seen: dict[tuple[int, int], int] = {}  # a clip is known by its times: one of each
-    for clip in root.iterfind("clip"):
-        times = (ms(clip.get("start", "0")), ms(clip.get("end", "0")))
         line = clip.sourceline or 0
-        if times in seen:
+        if end <= start:
+            problems.append((line, "clip ends before it starts"))
+        elif end > duration:
+            problems.append((line, "clip ends after the film"))
+        if (start, end) in seen:
             problems.append((line, f"a second clip at {clip.get('start')}–{clip.get('end')} "
-                                   f"(the first is on line {seen[times]})"))
-        seen.setdefault(times, line)
+                                   f"(the first is on line {seen[start, end]})"))
+        seen.setdefault((start, end), line)
     for annotation in root.iter("annotation"):
         try:
             check_annotator_name(annotation.get("annotator") or "")
