@@ -158,10 +158,10 @@ def save_windows(
                                           timeline.cues[i].cue.end_ms)
                     for i in window.evidence_cues}
         scores = {timeline.cue_ids[i]: timeline.cues[i].score for i in window.evidence_cues}
-        same = clips.same_times(window)
+        score = round(window.score, 4)
+        same = clips.at(window.start_ms, window.end_ms)
         if same is not None:
             result.existing += 1
-            score = round(window.score, 4)
             if score > same.score:
                 if window.label != same.label and same.clip is not None:
                     clips.relabel(same, window.label)  # one span, made now: surer label
@@ -183,16 +183,17 @@ def save_windows(
                 gained += owner.gain(session, {cue_id: "evidence" for cue_id in mine})
             if len(held) == 1 and None not in owners.values():
                 gained += held[0].gain(session, links)  # the same moment: its context too
-                if round(window.score, 4) > held[0].score:
-                    held[0].raise_score(session, round(window.score, 4))
+                if score > held[0].score:
+                    held[0].raise_score(session, score)
             result.extended += bool(gained)
         new_cues = [cue for cue_id, cue in evidence.items() if owners[cue_id] is None]
         if not new_cues:
             continue
         start, end = _beside(window, new_cues, overlapping)
-        taken = clips.same_times_ms(start, end)
+        taken = clips.at(start, end)
         if taken is not None:  # cut back onto a clip of another label: one clip per span
-            result.existing += not held
+            if not held:
+                result.existing += 1
             result.extended += bool(taken.gain(session, {c[0]: "evidence" for c in new_cues}))
             continue
         clip = Clip(
@@ -250,10 +251,8 @@ class _KnownClips:
         self._by_times.setdefault((clip.start_ms, clip.end_ms), clip)
         self._by_label.setdefault(clip.label, []).append(clip)
 
-    def same_times(self, window: Window) -> _Known | None:
-        return self.same_times_ms(window.start_ms, window.end_ms)
-
-    def same_times_ms(self, start_ms: int, end_ms: int) -> _Known | None:
+    def at(self, start_ms: int, end_ms: int) -> _Known | None:
+        """The clip with exactly these times (one per span: the database says so too)."""
         return self._by_times.get((start_ms, end_ms))
 
     def overlapping(self, window: Window) -> list[_Known]:
