@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from types import ModuleType
 
@@ -36,6 +37,7 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
+@functools.cache  # once per process: readers call it for every image
 def quiet_opencv() -> ModuleType:
     """cv2 with its own warning lines off (`[ WARN:0@…] grfmt_png.cpp …` for a cut-short
     PNG): curator names unreadable images itself, once, in its own words."""
