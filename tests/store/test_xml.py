@@ -224,14 +224,20 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def _problems(database: Database, path: Path) -> list[tuple[int, str]]:
+    """The (line, reason) list an import of `path` is refused with."""
+    with pytest.raises(XMLValidationError) as info, database.session() as session:
+        import_film_xml(session, path)
+    return info.value.problems
+
+
 def test_schema_errors_come_with_line_numbers(database: Database, tmp_path: Path) -> None:
     populate(database)
     text = _export(database).decode().replace('status="rejected"', 'status="maybe"')
     path = _write(tmp_path, text)
-    with pytest.raises(XMLValidationError) as info, database.session() as session:
-        import_film_xml(session, path)
+    problems = _problems(database, path)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if 'status="maybe"' in row)
-    assert any(problem_line == line for problem_line, _ in info.value.problems)
+    assert any(problem_line == line for problem_line, _ in problems)
 
 
 def test_invalid_file_changes_nothing(database: Database, tmp_path: Path) -> None:
@@ -239,9 +245,8 @@ def test_invalid_file_changes_nothing(database: Database, tmp_path: Path) -> Non
     text = _export(database).decode().replace('sha256="' + "a" * 64, 'sha256="' + "c" * 64)
     text = text.replace('end="22.500"', 'end="99.000"')  # past the 60 s film
     path = _write(tmp_path, text)
-    with pytest.raises(XMLValidationError) as info, database.session() as session:
-        import_film_xml(session, path)
-    assert "after the film" in info.value.problems[0][1]
+    problems = _problems(database, path)
+    assert "after the film" in problems[0][1]
     with database.session() as session:
         assert len(session.scalars(select(Film)).all()) == 1
 
@@ -370,10 +375,9 @@ def test_values_the_database_cannot_hold_are_refused_with_their_line(
 ) -> None:
     path = _import_edited(database, tmp_path, (old, new))
     line = next(i for i, row in enumerate(path.read_text().splitlines(), 1) if new in row)
-    with pytest.raises(XMLValidationError) as info, database.session() as session:
-        import_film_xml(session, path)
-    assert [problem[0] for problem in info.value.problems] == [line], info.value.problems
-    assert words in info.value.problems[0][1]
+    problems = _problems(database, path)
+    assert [problem[0] for problem in problems] == [line], problems
+    assert words in problems[0][1]
 
 
 def test_a_cue_twice_in_one_clip_is_refused_with_its_line(
@@ -386,10 +390,9 @@ def test_a_cue_twice_in_one_clip_is_refused_with_its_line(
     text = text[:end] + text[start:end] + text[end:]
     path = _write(tmp_path, text)
     line = text[:end].count("\n") + 1
-    with pytest.raises(XMLValidationError) as info, database.session() as session:
-        import_film_xml(session, path)
-    assert info.value.problems[0][0] == line
-    assert "cueOncePerClip" in info.value.problems[0][1]
+    problems = _problems(database, path)
+    assert problems[0][0] == line
+    assert "cueOncePerClip" in problems[0][1]
 
 
 def test_a_track_listed_twice_is_refused(database: Database, tmp_path: Path) -> None:
@@ -398,9 +401,8 @@ def test_a_track_listed_twice_is_refused(database: Database, tmp_path: Path) -> 
     start = text.index("<subtitleTrack ")
     end = text.index("/>", start) + 2
     text = text[:end] + text[start:end].replace('key="t1"', 'key="t9"') + text[end:]
-    with pytest.raises(XMLValidationError) as info, database.session() as session:
-        import_film_xml(session, _write(tmp_path, text))
-    assert "trackOncePerFilm" in info.value.problems[0][1]
+    problems = _problems(database, _write(tmp_path, text))
+    assert "trackOncePerFilm" in problems[0][1]
 
 
 def test_a_cue_of_an_unlisted_track_is_refused_with_its_line(
@@ -411,9 +413,8 @@ def test_a_cue_of_an_unlisted_track_is_refused_with_its_line(
     at = text.index('<cue track="t1"')
     text = text[:at] + text[at:].replace('track="t1"', 'track="t9"', 1)
     line = text[:at].count("\n") + 1
-    with pytest.raises(XMLValidationError) as info, database.session() as session:
-        import_film_xml(session, _write(tmp_path, text))
-    assert info.value.problems == [
+    problems = _problems(database, _write(tmp_path, text))
+    assert problems == [
         (line, "cue refers to subtitle track 't9', which the file does not list")]
 
 
