@@ -187,6 +187,34 @@ def test_a_later_track_with_a_new_moment_next_to_a_clip_gets_its_own_clip(
         """) == [(0,)]
 
 
+def test_a_new_moment_cut_back_onto_a_clip_of_another_label_joins_that_clip(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """Cut back to the laughing clip before it, a later laugh's span is exactly the
+    screaming clip's: one clip per span, so the laugh becomes evidence of that clip (the
+    reviewer sees both cues) rather than a second clip over the same frames."""
+    film, _, _ = demo_film
+    first = write_srt(tmp_path / "a.en.srt", ("00:00:03,000", "00:00:04,000", "[laughs]"),
+                      ("00:00:04,000", "00:00:06,000", "[screams]"))
+    later = write_srt(tmp_path / "b.en.srt", ("00:00:03,000", "00:00:04,000", "[laughs]"),
+                      ("00:00:04,500", "00:00:06,000", "[laughs]"))
+    exact = ("--no-faces", "--pad-before", "0", "--pad-after", "0", "--min-length", "0")
+    assert curator("ingest", film, "--subs", first, "--no-check-offset").exit_code == 0
+    assert curator("propose", *exact).exit_code == 0
+    before = [(c["start"], c["end"], c["label"])
+              for c in json.loads(curator("clips", "--json").output)]
+    assert before == [(3.0, 4.0, "Happy"), (4.0, 6.0, "Fear")]
+    assert curator("ingest", film, "--subs", later, "--no-check-offset").exit_code == 0
+    again = curator("propose", *exact)
+    assert again.exit_code == 0 and "0 new clips" in again.output, again.output
+    assert [(c["start"], c["end"], c["label"])
+            for c in json.loads(curator("clips", "--json").output)] == before
+    assert _rows(curator.db_path, """
+        SELECT clips.proposed_label FROM clip_cues JOIN clips ON clips.id = clip_cues.clip_id
+        JOIN cues ON cues.id = clip_cues.cue_id
+        WHERE role = 'evidence' AND cues.start_ms = 4500""") == [("Fear",)]
+
+
 def test_a_re_run_with_wider_windows_adds_no_clip_over_the_ones_there(
     curator: Curator, demo_film
 ) -> None:
