@@ -8,6 +8,7 @@ turns driver errors (locked, read-only, bad URL) into `DatabaseError`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -110,6 +111,7 @@ def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     return config
 
 
+@functools.cache  # the migrations ship with the package: read their folder once
 def head_revision() -> str:
     """The newest migration revision shipped with this version of curator."""
     from alembic.script import ScriptDirectory
@@ -178,17 +180,23 @@ def _check_not_foreign_sqlite(url: str, target: Path) -> None:
             tables = sorted(r[0] for r in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
                 "'sqlite_%'"))
-            revision = (conn.execute("SELECT version_num FROM alembic_version").fetchone()
-                        if "alembic_version" in tables else None)
+            row = (conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                   if "alembic_version" in tables else None)
         finally:
             conn.close()
     except sqlite3.Error:
         return  # unreadable here: the engine's own error says why
-    if revision:  # a curator schema, perhaps a newer one: `check_migratable` decides
-        return
-    reason = _not_ours(tables, None)
+    revision = row[0] if row else None
+    if revision is not None and _curator_schema(tables):
+        return  # curator's, perhaps a newer one: `check_migratable` (or `db current`) decides
+    reason = _not_ours(tables, revision)
     if reason is not None:
         raise DatabaseError(url, reason)
+
+
+def _curator_schema(tables: list[str]) -> bool:
+    """Whether these tables look like a curator database (of any revision)."""
+    return {"films", "clips", "alembic_version"} <= set(tables)
 
 
 def _not_ours(tables: list[str], revision: str | None) -> str | None:
@@ -201,22 +209,35 @@ def _not_ours(tables: list[str], revision: str | None) -> str | None:
     if revision is not None:
         if revision in known_revisions():
             return None
-        return (f"is at schema revision {revision}, newer than this curator knows (newest "
-                f"{head_revision()}): upgrade curator")
+        if _curator_schema(tables):
+            return (f"is at schema revision {revision}, newer than this curator knows "
+                    f"(newest {head_revision()}): upgrade curator")
+        # Alembic is common: another application's database has a version table too.
+        others = [t for t in tables if t != "alembic_version"]
+        if not others:
+            return f"is at schema revision {revision}, which is not curator's; use a new file"
+        return (f"holds tables of another application ({_listed(others)}) at its own schema "
+                f"revision {revision}, not curator's; use a new file")
     if not tables or tables == ["alembic_version"]:
         return None
     if "alembic_version" in tables and set(tables) <= {*Base.metadata.tables, "alembic_version"}:
         return (f"its first setup was interrupted ({len(tables) - 1} of curator's tables made, "
                 "no data stored yet); delete the file and run again")
-    shown = ", ".join(tables[:4]) + (", …" if len(tables) > 4 else "")
-    return f"holds tables of another application ({shown}) and no curator schema; use a new file"
+    return (f"holds tables of another application ({_listed(tables)}) and no curator schema; "
+            "use a new file")
 
 
-def known_revisions() -> set[str]:
+def _listed(tables: list[str]) -> str:
+    """The first few table names, for a one-line message."""
+    return ", ".join(tables[:4]) + (", …" if len(tables) > 4 else "")
+
+
+@functools.cache
+def known_revisions() -> frozenset[str]:
     """Every schema revision this version of curator ships."""
     from alembic.script import ScriptDirectory
 
-    return {s.revision for s in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+    return frozenset(s.revision for s in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions())
 
 
 def check_migratable(engine: Engine, url: str) -> str | None:
@@ -225,7 +246,7 @@ def check_migratable(engine: Engine, url: str) -> str | None:
     curator's added beside them (or clash half-way), and a newer curator's schema would
     meet an upgrade that cannot find its revision."""
     current = current_revision(engine)
-    tables = sorted(inspect(engine).get_table_names()) if current is None else []
+    tables = sorted(inspect(engine).get_table_names())
     reason = _not_ours(tables, current)
     if reason is not None:
         engine.dispose()

@@ -124,6 +124,36 @@ def test_a_database_from_a_newer_curator_says_so(tmp_path: Path) -> None:
         open_database(f"sqlite:///{path}")
 
 
+def test_another_applications_alembic_database_is_not_called_a_newer_curator(
+    tmp_path: Path,
+) -> None:
+    """Alembic is common: a version table alone does not make a database curator's."""
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES ('a1b2c3d4')")
+        conn.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)")
+    with pytest.raises(DatabaseError, match=r"another application \(orders\) at its own schema "
+                                            r"revision a1b2c3d4"):
+        open_database(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # left alone
+
+
+def test_a_newer_curator_database_is_still_shown_by_db_current(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from curator.cli import cli
+
+    path = tmp_path / "future.db"
+    open_database(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    result = CliRunner().invoke(cli, ["--db", str(path), "db", "current"])
+    assert result.exit_code == 0, result.output
+    assert "revision: 0099_future  (newer than this curator" in result.output
+
+
 def test_a_read_only_folder_is_named_rather_than_the_writable_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
