@@ -213,6 +213,10 @@ def ingest_command(
         )
         if registered.moved_from:
             lines.append(f"  moved: {registered.moved_from} → {record.path}")
+        if info.container_ms is not None:
+            lines.append(f"  note: the pictures end at {info.duration_ms / 1000:.1f} s, the file "
+                         f"(its sound) at {info.container_ms / 1000:.1f} s; clips stay within "
+                         "the pictures")
         for document, analyzed, lang, sub_hash in tracks:
             track, created = add_subtitle_track(
                 session, record, document, analyzed, sha256=sub_hash, lang=lang

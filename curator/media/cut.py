@@ -102,9 +102,13 @@ def _seek_before(film: Path, start_s: float) -> float:
     `start_s` (seeking as ffmpeg's input -ss does); `start_s` when none is found."""
     import av
 
+    from curator.media.reader import film_video_stream
+
     try:
         with av.open(str(film)) as container:
-            stream = container.streams.video[0]
+            stream = film_video_stream(container)
+            if stream is None:
+                return start_s
             origin_s = (container.start_time or 0) / 1_000_000
             tick = float(stream.time_base or 0)
             back_s = 2.0
@@ -134,7 +138,7 @@ def _command(film: Path, seek_s: float, skip_s: float, duration_s: float, out: s
     if skip_s > 0:
         command += ["-ss", f"{skip_s:.3f}"]
     command += [
-        "-t", f"{duration_s:.3f}", "-map", "0:v:0",
+        "-t", f"{duration_s:.3f}", "-map", "0:V:0",  # V: video that is not cover art
         # 4:2:0 H.264 needs an even width and height: an odd one (641x359) loses its
         # last column or row rather than the whole clip.
         "-vf", "crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0",
@@ -151,9 +155,13 @@ def _first_frame_s(path: Path) -> tuple[float, bool] | None:
     periods in), or None when the cut holds no video frame (a start past the end)."""
     import av
 
+    from curator.media.reader import film_video_stream
+
     try:
         with av.open(str(path)) as container:
-            stream = container.streams.video[0]
+            stream = film_video_stream(container)
+            if stream is None:
+                return None
             start_s = (container.start_time or 0) / 1_000_000  # the earliest stream's
             rate = float(stream.average_rate or 25)
             for frame in container.decode(stream):

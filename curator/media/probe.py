@@ -30,6 +30,9 @@ class VideoInfo:
     variable_fps: bool = False
     has_audio: bool = False
     codec: str = ""
+    # The container's length when its other streams outlast the video (which sets
+    # `duration_ms`); None when the video runs to the end.
+    container_ms: int | None = None
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -47,6 +50,7 @@ _FPS = re.compile(r"([\d.]+)(k?) fps")
 _TBR = re.compile(r"([\d.]+)(k?) tbr")
 _DISPLAYMATRIX = re.compile(r"rotation of (-?[\d.]+) degrees")
 _ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
+_STILL = "(attached pic)"
 
 
 def _rate(match: re.Match[str] | None) -> float | None:
@@ -63,7 +67,8 @@ def parse_ffmpeg_header(text: str, path: Path) -> VideoInfo:
         raise MediaError(path, "not a readable video (corrupt or truncated)")
     if "no such file" in lowered:
         raise MediaError(path, "file not found")
-    video = _VIDEO.search(text)
+    # Cover art is a video stream of one still picture ("(attached pic)"), not the film.
+    video = next((m for m in _VIDEO.finditer(text) if _STILL not in m.group("rest")), None)
     if video is None:
         if "Audio:" in text:
             raise MediaError(path, "has no video stream (audio only)")
@@ -131,11 +136,15 @@ def probe_video(path: Path) -> VideoInfo:
         timeout=60,
     )
     info = parse_ffmpeg_header(result.stderr, path)
-    exact = _check_end(path, info)
+    exact, video_end_ms = _check_end(path, info)
     if exact is not None and abs(exact - info.fps) <= 0.006 and exact != info.fps:
         # ffmpeg prints rates to two decimals: 23.98 for 24000/1001 (NTSC film),
         # which drifts by a frame every 7 minutes; the stream's own ratio is exact.
         info = replace(info, fps=round(exact, 6))
+    if video_end_ms is not None:
+        # The sound (or subtitles) go on after the last picture: the film, as far as
+        # curator is concerned, ends with its pictures.
+        info = replace(info, duration_ms=video_end_ms, container_ms=info.duration_ms)
     return info
 
 
@@ -143,11 +152,14 @@ def probe_video(path: Path) -> VideoInfo:
 END_CHECK_MS = 500
 
 
-def _check_end(path: Path, info: VideoInfo) -> float | None:
-    """Decode one frame near the probed end: a file cut short whose index is at the
-    front has a full header but no frames there. One seek and one frame: cheap.
-    Returns the video stream's average frame rate as the container states it (exact,
-    where ffmpeg's header rounds it), or None when it states none.
+def _check_end(path: Path, info: VideoInfo) -> tuple[float | None, int | None]:
+    """Read the packets near the probed end: a file cut short whose index is at the
+    front has a full header but no frames there. One seek and a few packets: cheap.
+
+    Returns (the video stream's average frame rate as the container states it, exact
+    where ffmpeg's header rounds it, or None when it states none; the film time in ms
+    where the video ends when other streams, such as the sound, go on past it, else
+    None). Raises `MediaError` when no stream reaches the probed end (cut short).
 
     Containers without an index (MPEG-TS, some AVI/MKV) seek by bytes and may land
     inside a group of pictures, whose frames the decoder drops until the next key
@@ -156,17 +168,24 @@ def _check_end(path: Path, info: VideoInfo) -> float | None:
     """
     import av
 
+    from curator.media.reader import film_video_stream
+
     try:
         with av.open(str(path)) as container:
-            stream = container.streams.video[0]
+            stream = film_video_stream(container)
+            if stream is None:
+                raise MediaError(path, "has no video stream")
             rate = float(stream.average_rate) if stream.average_rate else None
             start = container.start_time or 0  # microseconds
             target = max(info.duration_ms - END_CHECK_MS, 0) * 1000 + start
             back_us = 0
             while True:
                 container.seek(max(target - back_us, start), any_frame=False, backward=True)
-                if _reaches(container, stream, target, first_try=not back_us):
-                    return rate
+                end = _end_from(container, stream, target)
+                if end.decoded and end.video_reaches:
+                    return rate, None
+                if end.decoded and end.others_reach and end.video_end_us is not None:
+                    return rate, max(round((end.video_end_us - start) / 1000), 1)
                 if target - back_us <= start or back_us >= _MAX_BACK_US:
                     break
                 back_us = back_us * 2 or 1_000_000
@@ -184,16 +203,30 @@ def _check_end(path: Path, info: VideoInfo) -> float | None:
 _MAX_BACK_US = 64_000_000
 
 
-def _reaches(container: Any, stream: Any, target_us: int, *, first_try: bool) -> bool:
-    """Whether a frame decodes from the seek point and, unless this is the first
-    try (which seeks near the end itself), whether the packets reach `target_us`."""
-    decoded = False
-    for packet in container.demux(stream):
-        if not decoded and (packet.size or packet.pts is None):
-            decoded = bool(packet.decode())
-            if decoded and first_try:
-                return True
+@dataclass
+class _End:
+    decoded: bool = False  # a video frame decoded from the seek point
+    video_reaches: bool = False  # after it, video packets reach the target time
+    others_reach: bool = False  # packets of other streams (sound) reach it
+    video_end_us: float | None = None  # where the last video packet ends
+
+
+def _end_from(container: Any, stream: Any, target_us: int) -> _End:
+    """What the packets from the seek point to the end of the file show (times in
+    container microseconds, as `target_us`)."""
+    end = _End()
+    for packet in container.demux():
         when = packet.pts if packet.pts is not None else packet.dts
-        if decoded and when is not None and when * stream.time_base * 1_000_000 >= target_us:
-            return True
-    return False
+        tick = float(packet.stream.time_base or 0) * 1_000_000
+        if packet.stream.index != stream.index:
+            end.others_reach |= when is not None and when * tick >= target_us
+            continue
+        if not end.decoded and (packet.size or packet.pts is None):
+            end.decoded = bool(packet.decode())
+        if when is None:
+            continue
+        end.video_end_us = max(end.video_end_us or 0.0, (when + (packet.duration or 0)) * tick)
+        if end.decoded and when * tick >= target_us:
+            end.video_reaches = True
+            return end
+    return end

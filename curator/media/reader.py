@@ -60,10 +60,11 @@ class VideoReader:
             self._container: Any = av.open(str(path))
         except av.error.FFmpegError as exc:
             raise MediaError(path, plain_reason(exc)) from None
-        if not self._container.streams.video:
+        stream = film_video_stream(self._container)
+        if stream is None:
             self._container.close()
             raise MediaError(path, "has no video stream")
-        self._stream = self._container.streams.video[0]
+        self._stream = stream
         # Anamorphic streams store narrow pixels: frames are shown (and sized) wider.
         aspect = self._stream.codec_context.sample_aspect_ratio
         self._pixel_aspect = float(aspect) if aspect and aspect > 0 else 1.0
@@ -212,6 +213,21 @@ class VideoReader:
         if turns:
             rgb = np.ascontiguousarray(np.rot90(rgb, turns))
         return rgb
+
+
+def film_video_stream(container: Any) -> Any | None:
+    """The film's pictures: the first video stream that is not a still picture (cover
+    art, which ffmpeg lists as a video stream too), or None."""
+    try:
+        from av.stream import Disposition
+
+        still = int(Disposition.attached_pic)
+    except ImportError:  # older PyAV: its disposition is not exposed
+        still = 0
+    for stream in container.streams.video:
+        if not int(getattr(stream, "disposition", 0) or 0) & still:
+            return stream
+    return None
 
 
 def _identity(path: Path) -> tuple[int, int, int, int] | None:

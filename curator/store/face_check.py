@@ -91,7 +91,9 @@ def _unlike(path: Path, film: Film) -> str | None:
     info = probe_video(path)
     # The same probe gave the recorded numbers; a frame of slack for another ffmpeg build.
     frame_ms = 1000 / film.fps if film.fps > 0 else 40
-    if abs(info.duration_ms - film.duration_ms) > frame_ms:
+    # Curator once recorded the container's length where the sound outlasts the video.
+    lengths = [info.duration_ms] + ([info.container_ms] if info.container_ms else [])
+    if all(abs(length - film.duration_ms) > frame_ms for length in lengths):
         return f"{info.duration_ms / 1000:.2f} s long, not {film.duration_ms / 1000:.2f} s"
     if (info.width, info.height, info.rotation) != (film.width, film.height, film.rotation):
         return (f"{info.width}x{info.height} rotated {info.rotation}°, not "

@@ -447,3 +447,30 @@ def test_a_labelled_clip_without_a_face_is_not_counted_as_kept(
     again = curator("propose", "--detector", "cnn")
     assert "the face-check options apply to clips not checked yet" in again.output
     assert "CNN detector is slow" not in again.output  # nothing to check: no warning
+
+
+def test_a_film_whose_sound_outlasts_its_pictures_ends_with_them(
+    curator: Curator, tmp_path: Path
+) -> None:
+    """No clip where there are no frames to check or cut; a film recorded with the file's
+    length (as curator once did) is still taken for itself."""
+    film = tmp_path / "long_sound.mp4"
+    _ffmpeg("-i", SAMPLE / "demo_film.mp4", "-f", "lavfi", "-i", "sine=d=30", "-map", "0:v",
+            "-map", "1:a", "-t", "30", "-c:v", "libx264", "-c:a", "aac", "-vf", "trim=end=10",
+            film)
+    subs = tmp_path / "long_sound.en.srt"
+    subs.write_text("1\n00:00:03,000 --> 00:00:04,000\n[laughs]\n\n"
+                    "2\n00:00:20,000 --> 00:00:21,000\n[laughs]\n", encoding="utf-8")
+    ingest = curator("ingest", film, "--subs", subs, "--no-check-offset")
+    assert ingest.exit_code == 0, ingest.output
+    assert "the pictures end at 10.0 s, the file (its sound) at 30.0 s" in ingest.output
+    assert "1 of 2 cues start after the film ends" in ingest.output
+    assert curator("propose", "--no-faces").exit_code == 0
+    assert _rows(curator.db_path, "SELECT start_ms, end_ms FROM clips") == [(2000, 5500)]
+    with sqlite3.connect(curator.db_path) as conn:
+        conn.execute("UPDATE films SET duration_ms = 30000")
+    checked = curator("propose", "--workers", "1")  # the old length proposes past the pictures
+    assert "is not the video ingested" not in checked.output
+    assert "found by content hash" not in checked.output  # nor hashed again to be sure
+    assert "1 windows checked, 1 kept" in checked.output
+    assert "no frames decoded at 19.000 s" in checked.output

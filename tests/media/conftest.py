@@ -53,6 +53,43 @@ def cut_short(media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def cut_short_mkv(media_dir: Path) -> Path:
+    """The first 40% of a Matroska file: its header states the whole film's length, and
+    seeking near that end lands on the last key frame there is, far before it."""
+    whole = media_dir / "whole.mkv"
+    ffmpeg("-i", str(DEMO), "-c", "copy", str(whole))
+    path = media_dir / "cut_short.mkv"
+    data = whole.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 5])
+    return path
+
+
+@pytest.fixture(scope="session")
+def cover_picture(media_dir: Path) -> Path:
+    path = media_dir / "cover.png"
+    ffmpeg("-ss", "8", "-i", str(DEMO), "-frames:v", "1", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def audio_with_cover(media_dir: Path, cover_picture: Path) -> Path:
+    """Sound with cover art, which ffmpeg lists as a video stream of one still picture."""
+    path = media_dir / "song.m4a"
+    ffmpeg("-i", str(DEMO), "-i", str(cover_picture), "-map", "0:a", "-map", "1:v",
+           "-c:a", "copy", "-c:v", "png", "-disposition:v", "attached_pic", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def sound_outlasts_video(media_dir: Path) -> Path:
+    """Ten seconds of the demo film's pictures with thirty seconds of sound."""
+    path = media_dir / "long_sound.mp4"
+    ffmpeg("-i", str(DEMO), "-f", "lavfi", "-i", "sine=d=30", "-map", "0:v", "-map", "1:a",
+           "-t", "30", "-c:v", "libx264", "-c:a", "aac", "-vf", "trim=end=10", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
 def rotated(media_dir: Path) -> Path:
     """Two seconds of the demo film tagged to be shown turned 90 degrees."""
     path = media_dir / "rotated.mp4"

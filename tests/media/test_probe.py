@@ -37,7 +37,9 @@ def test_variable_frame_rate_is_flagged() -> None:
 @pytest.mark.parametrize(
     "fixture, reason",
     [("audio_only", "no video stream"), ("truncated", "corrupt or truncated"),
-     ("cut_short", "truncated: no frame near the end")],
+     ("cut_short", "truncated: no frame near the end"),
+     ("cut_short_mkv", "truncated: no frame near the end"),
+     ("audio_with_cover", "has no video stream (audio only)")],
 )
 def test_unusable_videos_say_why(request: pytest.FixtureRequest, fixture: str, reason: str) -> None:
     path = request.getfixturevalue(fixture)
@@ -76,3 +78,10 @@ def test_a_transport_stream_with_a_late_start_is_read_whole(transport_stream: Pa
 def test_ntsc_rates_are_exact(ntsc_film: Path) -> None:
     # ffmpeg prints 23.98; frame numbers (MicroDVD subtitles, XML) need 24000/1001.
     assert probe_video(ntsc_film).fps == round(24000 / 1001, 6)
+
+
+def test_a_film_ends_with_its_pictures_when_the_sound_goes_on(sound_outlasts_video: Path) -> None:
+    info = probe_video(sound_outlasts_video)
+    assert (info.duration_ms, info.container_ms) == (10000, 30000)
+    assert probe_video(DEMO).container_ms is None  # pictures to the end: nothing to say
+

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from curator.errors import MediaError
 from curator.media.decode import sample_frames, sample_time_ms
 from curator.media.frames import frame_at, frames_at
 from curator.media.probe import ffmpeg_exe, probe_video
@@ -113,3 +114,10 @@ def test_a_file_that_is_not_a_video_gets_ffmpegs_reason_in_plain_words(tmp_path:
     with pytest.raises(MediaError) as caught:
         VideoReader(fake)
     assert str(caught.value) == f"{fake}: invalid data found when processing input"
+
+
+
+def test_cover_art_is_no_film_to_read(audio_with_cover: Path) -> None:
+    """ffmpeg lists cover art as a video stream: one still picture, not the film."""
+    with pytest.raises(MediaError, match="has no video stream"):
+        VideoReader(audio_with_cover)
