@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator.cli.common import FiniteRange, clock, console, state
+from curator.cli.common import DB_ID, FiniteRange, clock, console, state
 
 if TYPE_CHECKING:
     from curator.subtitles.model import SubtitleDocument
@@ -304,7 +304,7 @@ def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-unty
 
 
 @click.command("propose")
-@click.option("--film", "film_id", type=int, help="Only this film (default: every film).")
+@click.option("--film", "film_id", type=DB_ID, help="Only this film (default: every film).")
 @click.option("--pad-before", type=SECONDS, default=1.0, show_default=True, metavar="S",
               help="Seconds of video kept before the emotional cue.")
 @click.option("--pad-after", type=SECONDS, default=1.5, show_default=True, metavar="S",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from curator.cli.common import ProgressBar, console, state
+from curator.cli.common import DB_ID, ProgressBar, console, state
 
 if TYPE_CHECKING:
     from curator.export.plan import ClipPlan, ExportPlan
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
               help="Confirmed clips as videos: OUT/Train|Val|Test/<Expression>/<clip>.mp4 + XML.")
 @click.option("--fer2013", "fer_csv", type=click.Path(path_type=Path), metavar="OUT.csv",
               help="The crops as 48x48 grayscale rows of a FER-2013 CSV (emotion,pixels,Usage).")
-@click.option("--film", "film_id", type=int, help="Only this film.")
+@click.option("--film", "film_id", type=DB_ID, help="Only this film.")
 @click.option("--split", "split_mode", type=click.Choice(["by-actor", "by-film"]),
               default="by-actor", show_default=True,
               help="What must never be in two splits: an actor, or a whole film.")

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from curator.cli.common import clock, console, state
+from curator.cli.common import DB_ID, clock, console, state
 
 STATUS_CHOICE = click.Choice(["proposed", "confirmed", "rejected"])
 
 
 @click.command("clips")
 @click.option("--status", type=STATUS_CHOICE, help="Only clips with this status.")
-@click.option("--film", "film_id", type=int, help="Only clips of this film.")
+@click.option("--film", "film_id", type=DB_ID, help="Only clips of this film.")
 @click.option("--disputed", is_flag=True,
               help="Only clips whose annotators disagree and no adjudication settled "
                    "(the review's disputed queue; a tie leaves a clip proposed).")
@@ -54,7 +54,7 @@ def clips_command(status: str | None, film_id: int | None, disputed: bool,
 
 
 @click.command("stats")
-@click.option("--film", "film_id", type=int, help="Only this film.")
+@click.option("--film", "film_id", type=DB_ID, help="Only this film.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path),
               default=Path("class_distribution.png"), show_default=True,
               help="Where to write the class-distribution PNG (by default into the current "

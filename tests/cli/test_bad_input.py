@@ -245,3 +245,11 @@ def test_ctrl_c_exits_130_with_one_line(curator: Curator, monkeypatch: pytest.Mo
     result = curator("clips")
     assert result.exit_code == 130
     assert result.stderr == "interrupted\n"
+
+
+@pytest.mark.parametrize("command", [("propose", "--no-faces"), ("clips",), ("stats",),
+                                     ("export", "--xml", "out")])
+def test_a_film_id_too_large_for_the_database_is_a_usage_error(
+    curator: Curator, command: tuple[str, ...]
+) -> None:
+    assert "too large for an id" in _usage_error(curator(*command, "--film", str(2**63)))
