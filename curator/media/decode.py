@@ -42,6 +42,11 @@ def sample_time_ms(start_ms: int, index: int, fps: float) -> int:
     return start_ms + round(index * 1000 / fps)
 
 
+def sample_count(duration_ms: int, fps: float) -> int:
+    """How many samples a range of `duration_ms` gets at `fps` (at least one)."""
+    return max(math.ceil(max(duration_ms, 1) * fps / 1000 - 1e-9), 1)
+
+
 def grid_start_ms(start_ms: int, end_ms: int, fps: float) -> int:
     """The first time at or after `start_ms` on the film's 1/fps grid (0, 1000/fps, …).
 
@@ -72,7 +77,7 @@ def sample_frames(
     if not path.is_file():
         raise MediaError(path, "file not found")
     start_ms = max(start_ms, 0)
-    count = max(math.ceil(max(duration_ms, 1) * fps / 1000 - 1e-9), 1)
+    count = sample_count(duration_ms, fps)
     indices = range(count) if only is None else sorted({i for i in only if 0 <= i < count})
     reader = shared_reader(path)
     period_ms = 1000 / fps

@@ -21,7 +21,13 @@ import numpy as np
 
 from curator.errors import MediaError
 from curator.media.align import landmarks_sane
-from curator.media.decode import grid_start_ms, sample_frames, sample_time_ms, scaled_size
+from curator.media.decode import (
+    grid_start_ms,
+    sample_count,
+    sample_frames,
+    sample_time_ms,
+    scaled_size,
+)
 from curator.media.detect import FaceDetector, face_model, get_detector
 from curator.media.quality import sharpness
 from curator.media.tracking import Fragment, IoUTracker, merge_fragments
@@ -105,6 +111,7 @@ class WindowAnalyser:
         self.detector = detector or get_detector(params.detector, upsample=params.upsample)
         self._predictor = face_model("landmarks68")
         self._encoder = face_model("encoder")
+        self._min_samples = params.min_samples
 
     def analyse(self, job: WindowJob) -> WindowFaces:
         began = time.perf_counter()
@@ -130,6 +137,10 @@ class WindowAnalyser:
         # Samples sit on the film's 1/fps grid, so a window sees the frames that a
         # whole-film pass or an overlapping window sees at the same times.
         start_ms = result.start_ms = grid_start_ms(job.start_ms, job.end_ms, params.sample_fps)
+        # A window sampled fewer times than a track needs to count (a low --sample-fps)
+        # takes a face seen in each of its samples: else it could never keep a face.
+        self._min_samples = min(params.min_samples,
+                                sample_count(job.end_ms - start_ms, params.sample_fps))
         frames = sample_frames(
             Path(job.path), start_ms=start_ms, duration_ms=job.end_ms - start_ms,
             fps=params.sample_fps, size=size,
@@ -164,7 +175,7 @@ class WindowAnalyser:
                 ))
         for track_id in tracker.close_all():
             finished.append(self._finish(building.pop(track_id)))
-        result.tracks = _merge(finished, params.min_samples)
+        result.tracks = _merge(finished, self._min_samples)
 
     def _close_segment(self, track: _Building) -> None:
         """A segment is full: encode the one before it and keep this one's chip pending."""
@@ -181,7 +192,7 @@ class WindowAnalyser:
         So a track gets one encoding per full `segment_ms` it lasts, at least one:
         a window's tracks cost no more encodings per second than a whole film's.
         """
-        if len(track.samples) >= self.params.min_samples:
+        if len(track.samples) >= self._min_samples:
             candidates = [c for c in (track.pending,) if c is not None]
             if track.chip is not None:
                 candidates.append((track.chip, track.chip_time, track.chip_quality))

@@ -38,6 +38,19 @@ def test_a_face_is_followed_through_the_window(analyser: WindowAnalyser) -> None
     assert main_tracks(result.tracks, result.frames, 360) == [0]
 
 
+def test_a_window_sampled_once_keeps_the_face_seen_in_it() -> None:
+    """At a low --sample-fps a short window gets fewer samples than a track needs to
+    count: a face seen in each of them is still a face, not noise."""
+    sparse = WindowAnalyser(FaceParams(sample_fps=0.25))
+    result = sparse.analyse(WindowJob(8, str(DEMO), 2000, 6000, (640, 360)))
+    assert result.frames == 1
+    (track,) = result.tracks
+    assert len(track.samples) == 1 and len(track.encodings) == 1
+    assert main_tracks(result.tracks, result.frames, 360) == [0]
+    twice = sparse.analyse(WindowJob(9, str(DEMO), 2000, 10_000, (640, 360)))
+    assert twice.frames == 2 and all(len(t.samples) >= 2 for t in twice.tracks)
+
+
 def test_a_window_without_a_face(analyser: WindowAnalyser) -> None:
     result = analyser.analyse(WindowJob(2, str(DEMO), 11000, 13500, (640, 360)))
     assert result.error is None and result.frames == 10
