@@ -72,9 +72,8 @@ def export_command(
             _refuse_foreign_folder(folder, kind)
     if fer_csv is not None:
         _refuse_foreign_csv(fer_csv)
-    if sfew_dir is not None and afew_dir is not None and sfew_dir.resolve() == afew_dir.resolve():
-        raise click.ClickException("--sfew and --afew need two different folders "
-                                   "(each writes its own manifest.csv there)")
+    _refuse_overlapping_outputs([("--xml", xml_dir), ("--sfew", sfew_dir), ("--afew", afew_dir),
+                                 ("--fer2013", fer_csv)])
     if xml_dir is not None:
         from curator.cli.xml import export_xml
 
@@ -87,7 +86,7 @@ def export_command(
     images = sfew_dir is not None or fer_csv is not None
     plan, among, missing, film_xml, problems = plan_confirmed(
         film_id, frames_per_clip if images else 0, afew_dir)
-    previous, earlier = _earlier_exports(sfew_dir, afew_dir, fer_csv)
+    previous, earlier = _earlier_exports(folders=(sfew_dir, afew_dir), csv=fer_csv)
     placed = assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous,
                     among=among)
     plan.leave_out(missing)  # their earlier files stay
@@ -135,6 +134,22 @@ def _empty_splits(placed: dict[str, str], val: float, test: float) -> list[str]:
     wanted = ["Train"] + (["Val"] if val > 0 else []) + (["Test"] if test > 0 else [])
     used = set(placed.values())
     return [name for name in wanted if name not in used]
+
+
+def _refuse_overlapping_outputs(outputs: list[tuple[str, Path | None]]) -> None:
+    """A dataset folder (--sfew, --afew) holds only its own export: another output in it
+    (or around it) would have its manifest.csv overwritten, or its files swept away as
+    ones the dataset no longer has."""
+    given = [(option, path.resolve()) for option, path in outputs if path is not None]
+    for option, folder in given:
+        if option not in ("--sfew", "--afew"):
+            continue
+        for other, path in given:
+            if other != option and (path == folder or folder in path.parents
+                                    or path in folder.parents):
+                raise click.UsageError(
+                    f"{option} {folder} and {other} {path} overlap: a dataset folder holds "
+                    "its own export only; give each output a place of its own")
 
 
 def _refuse_foreign_folder(folder: Path, kind: str) -> None:
@@ -216,18 +231,19 @@ def plan_confirmed(
 SPLIT_OPTIONS = ("split", "val", "test", "seed")
 
 
-def _earlier_exports(*outputs: Path | None) -> tuple[dict[int, str], dict | None]:
-    """From the state of earlier exports to these outputs: clip id → split (so nothing
-    moves), and the split options they were placed with, where a state records them."""
+def _earlier_exports(
+    *, folders: tuple[Path | None, ...], csv: Path | None
+) -> tuple[dict[int, str], dict | None]:
+    """From the state of earlier exports to these outputs (dataset folders and a CSV):
+    clip id → split (so nothing moves), and the split options they were placed with,
+    where a state records them."""
     from curator.export.state import STATE_NAME, csv_state_path, load_state
 
     previous: dict[int, str] = {}
     options = None
-    for output in outputs:
-        if output is None:
-            continue
-        state = load_state(csv_state_path(output) if output.suffix == ".csv"
-                           else output / STATE_NAME)
+    states = [folder / STATE_NAME for folder in folders if folder is not None]
+    for path in states + ([csv_state_path(csv)] if csv is not None else []):
+        state = load_state(path)
         for clip_id, split in state.get("clips", {}).items():
             previous.setdefault(int(clip_id), split)
         settings = state.get("settings") or {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,9 +24,11 @@ from curator.errors import CuratorError
 from curator.export.plan import ClipPlan, ExportPlan
 from curator.export.state import (
     STATE_NAME,
+    intact,
     load_state,
     remove_temporaries,
     save_state,
+    strays,
     write_if_changed,
 )
 from curator.fsutil import sha256_file
@@ -61,6 +64,9 @@ def video_path(clip: ClipPlan) -> str:
     return f"{clip.split}/{clip.label}/{clip.film_id:04d}_{clip.clip_id:06d}.mp4"
 
 
+CLIP_FILE = re.compile(r"(?P<film>\d{4,})_\d{6,}\.(mp4|xml)")  # a video_path and its record
+
+
 def _key(clip: ClipPlan) -> str:
     return hashlib.sha256(f"{clip.film_sha}|{clip.start_ms}|{clip.end_ms}".encode()).hexdigest()
 
@@ -83,38 +89,49 @@ def export_afew(
         save_state(out / STATE_NAME, {**state, "videos": videos})
     last = time.monotonic()
     planned: set[str] = set()
-    for clip in plan.clips:
-        rel = video_path(clip)
-        planned.add(rel)
-        target = out / rel
-        entry = videos.get(rel)
-        try:
-            if entry and entry.get("key") == _key(clip) and target.is_file():
-                report.unchanged += 1
-            else:
-                cut_clip(Path(clip.film_path), clip.start_ms, clip.end_ms, target)
-                report.cut += 1
-                entry = {"key": _key(clip), "sha256": sha256_file(target)}
-            write_if_changed(target.with_suffix(".xml"),
-                             clip_record(film_xml[clip.film_id], clip.start_ms, clip.end_ms))
-        except (CuratorError, OSError) as exc:
-            report.problems.append(f"clip {clip.clip_id}: {exc}")
-            continue
-        videos[rel] = {**entry, "clip": clip.clip_id, "film": clip.film_id,
-                       "start_ms": clip.start_ms, "end_ms": clip.end_ms,
-                       "person": clip.person_id, "label": clip.label, "split": clip.split,
-                       "votes": clip.votes}
-        if on_clip is not None:
-            on_clip()
-        if time.monotonic() - last > CHECKPOINT_S:
-            _save(out, state, videos)
-            last = time.monotonic()
+    try:
+        for clip in plan.clips:
+            rel = video_path(clip)
+            planned.add(rel)
+            target = out / rel
+            entry = videos.get(rel)
+            try:
+                if entry and entry.get("key") == _key(clip) and intact(target, entry):
+                    report.unchanged += 1
+                else:
+                    cut_clip(Path(clip.film_path), clip.start_ms, clip.end_ms, target)
+                    report.cut += 1
+                    entry = {"key": _key(clip), "sha256": sha256_file(target),
+                             "bytes": target.stat().st_size}
+                write_if_changed(target.with_suffix(".xml"),
+                                 clip_record(film_xml[clip.film_id], clip.start_ms, clip.end_ms))
+            except (CuratorError, OSError) as exc:
+                report.problems.append(f"clip {clip.clip_id}: {exc}")
+                continue
+            videos[rel] = {**entry, "clip": clip.clip_id, "film": clip.film_id,
+                           "start_ms": clip.start_ms, "end_ms": clip.end_ms,
+                           "person": clip.person_id, "label": clip.label, "split": clip.split,
+                           "votes": clip.votes}
+            if on_clip is not None:
+                on_clip()
+            if time.monotonic() - last > CHECKPOINT_S:
+                _save(out, state, videos)
+                last = time.monotonic()
+    finally:  # an interrupted run keeps what it cut (Ctrl-C included)
+        _save(out, state, videos)
     for rel in sorted(set(videos) - planned):
         if not plan.may_remove(videos[rel]["film"]):
             continue  # another film's, or one left out this time
         (out / rel).unlink(missing_ok=True)
         (out / rel).with_suffix(".xml").unlink(missing_ok=True)
         del videos[rel]
+        report.removed += 1
+    known = set(videos) | {str(Path(rel).with_suffix(".xml")) for rel in videos}
+    swept = {str(Path(rel).with_suffix(".mp4"))
+             for rel, film in list(strays(out, known, CLIP_FILE)) if plan.may_remove(film)}
+    for rel in sorted(swept):  # cut by a run stopped before it saved its state
+        (out / rel).unlink(missing_ok=True)
+        (out / rel).with_suffix(".xml").unlink(missing_ok=True)
         report.removed += 1
     report.clips = len(videos)
     _save(out, state, videos)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,10 +31,12 @@ from curator.export.splits import SPLITS
 from curator.export.state import (
     STATE_NAME,
     csv_state_path,
+    intact,
     load_state,
     remove_temporaries,
     save_state,
     sha256_bytes,
+    strays,
     write_if_changed,
 )
 from curator.labels import EMOTIONS
@@ -66,6 +69,9 @@ class ImageReport:
 
 def image_name(clip: ClipPlan, frame: CropFrame) -> str:
     return f"{clip.film_id:04d}_{clip.clip_id:06d}_{frame.time_ms:08d}.png"
+
+
+IMAGE_NAME = re.compile(r"(?P<film>\d{4,})_\d{6,}_\d{8,}\.png")  # as image_name writes
 
 
 def image_key(clip: ClipPlan, frame: CropFrame, settings: ImageSettings) -> str:
@@ -134,7 +140,7 @@ def export_images(
     if sfew is not None:
         sfew.finish(plan, report)
     if fer is not None:
-        fer.finish(plan, settings, report)
+        fer.finish(plan, settings, report, describe)
     return report
 
 
@@ -169,7 +175,7 @@ class _SfewState:
     def needs(self, clip: ClipPlan, frame: CropFrame) -> bool:
         entry = self.images.get(self.relpath(clip, frame))
         return not (entry and entry.get("key") == image_key(clip, frame, self.settings)
-                    and (self.folder / self.relpath(clip, frame)).is_file())
+                    and intact(self.folder / self.relpath(clip, frame), entry))
 
     def store(self, clip: ClipPlan, frame: CropFrame, png: bytes, report: ImageReport) -> None:
         rel = self.relpath(clip, frame)
@@ -179,6 +185,7 @@ class _SfewState:
             report.unchanged += 1
         self.images[rel] = {
             "key": image_key(clip, frame, self.settings), "sha256": sha256_bytes(png),
+            "bytes": len(png),
             "clip": clip.clip_id, "film": clip.film_id, "time_ms": frame.time_ms,
             "person": clip.person_id, "label": clip.label, "split": clip.split,
             "votes": clip.votes,
@@ -202,6 +209,10 @@ class _SfewState:
             (self.folder / rel).unlink(missing_ok=True)
             del self.images[rel]
             report.removed += 1
+        for rel, film in list(strays(self.folder, set(self.images), IMAGE_NAME)):
+            if plan.may_remove(film):
+                (self.folder / rel).unlink(missing_ok=True)
+                report.removed += 1
         for split in SPLITS:
             for label in EMOTIONS:
                 (self.folder / split / label).mkdir(parents=True, exist_ok=True)
@@ -247,7 +258,8 @@ class _FerState:
     def needs(self, clip: ClipPlan, frame: CropFrame, settings: ImageSettings) -> bool:
         return image_key(clip, frame, settings) not in self.rows
 
-    def finish(self, plan: ExportPlan, settings: ImageSettings, report: ImageReport) -> None:
+    def finish(self, plan: ExportPlan, settings: ImageSettings, report: ImageReport,
+               describe: Mapping[str, Any] | None = None) -> None:
         order = {s: i for i, s in enumerate(SPLITS)}
         usage = {u: s for s, u in USAGE.items()}
         rows: list[tuple[int, int, str, int | None, str]] = []  # split, clip, key, film, line
@@ -270,6 +282,7 @@ class _FerState:
             "keys": [r[2] for r in rows], "films": [r[3] for r in rows],
             "clip_ids": [r[1] for r in rows],
             "clips": {str(r[1]): SPLITS[r[0]] for r in rows if r[0] < len(SPLITS)},
+            "settings": dict(describe or {}),
         })
         report.fer_rows = len(rows)
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from curator.errors import InputFileError
+from curator.export.splits import SPLITS
 from curator.fsutil import write_atomic
 
 STATE_NAME = ".curator-export.json"  # in an --sfew / --afew folder
@@ -40,11 +43,44 @@ def load_state(path: Path) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError:
         data = None
-    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION or not _well_formed(data):
         raise InputFileError(
             path, "this export's state is damaged or from another curator version; move the "
             "export aside and export again into a new folder or file")
     return data
+
+
+# What each recorded file says of itself (`person` may also be None; `votes` is text).
+_FILE_FIELDS = {"key": str, "sha256": str, "clip": int, "film": int, "label": str, "split": str}
+_IMAGE_FIELDS = {**_FILE_FIELDS, "time_ms": int}
+_VIDEO_FIELDS = {**_FILE_FIELDS, "start_ms": int, "end_ms": int}
+
+
+def _well_formed(state: dict[str, Any]) -> bool:
+    """Whether every part of a state that an export reads has the shape it expects (a
+    hand-edited or foreign file would otherwise fail half-way with a traceback)."""
+    def entries(name: str, fields: dict[str, type]) -> bool:
+        table = state.get(name, {})
+        return isinstance(table, dict) and all(
+            isinstance(rel, str) and isinstance(entry, dict)
+            and all(isinstance(entry.get(k), t) for k, t in fields.items())
+            and isinstance(entry.get("person"), int | None)
+            and isinstance(entry.get("bytes", 0), int)
+            for rel, entry in table.items())
+
+    clips = state.get("clips", {})
+    settings = state.get("settings") or {}
+    lists = [state.get(name, []) for name in ("keys", "films", "clip_ids")]
+    return (
+        entries("images", _IMAGE_FIELDS) and entries("videos", _VIDEO_FIELDS)
+        and isinstance(clips, dict)
+        and all(str(k).isdigit() and v in SPLITS for k, v in clips.items())
+        and isinstance(settings, dict) and isinstance(settings.get("split", ""), str)
+        and all(isinstance(settings.get(k, 0), int | float) for k in ("val", "test", "seed"))
+        and all(isinstance(x, list) for x in lists)
+        and all(isinstance(k, str) for k in lists[0])
+        and all(isinstance(v, int | None) for v in lists[1] + lists[2])
+    )
 
 
 def save_state(path: Path, state: dict[str, Any]) -> None:
@@ -64,6 +100,17 @@ def remove_temporaries(folder: Path) -> int:
     return count
 
 
+def intact(path: Path, entry: dict[str, Any]) -> bool:
+    """Whether a file an export wrote is still there at the size it was written (an
+    emptied or cut-short one is written again; reading every file back on each run
+    would cost what writing it did). Entries from before sizes were kept: by presence."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return path.is_file() and size == entry.get("bytes", size)
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -75,3 +122,20 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         return False
     write_atomic(path, data)
     return True
+
+
+def strays(folder: Path, known: set[str], name: re.Pattern[str]) -> Iterator[tuple[str, int]]:
+    """(path under `folder`, film id) of each file in a split's class folders that is
+    named as the export names its files but is not in `known` (the state): a run stopped
+    before it saved its state wrote it. `name` has a `film` group."""
+    for split in SPLITS:
+        if not (folder / split).is_dir():
+            continue
+        for label in sorted((folder / split).iterdir()):
+            if not label.is_dir():
+                continue
+            for path in sorted(label.iterdir()):
+                rel = f"{split}/{label.name}/{path.name}"
+                match = name.fullmatch(path.name)
+                if match and rel not in known and path.is_file():
+                    yield rel, int(match.group("film"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import shutil
@@ -158,6 +159,38 @@ def test_exports_are_idempotent_and_resume(checked, tmp_path: Path) -> None:
     after = _mtimes(sfew)
     assert {k for k in after if after[k] != before.get(k) and k.endswith(".png")
             and "class_distribution" not in k} == {rows[0]["image"], rows[1]["image"]}
+
+
+def test_files_a_stopped_run_left_unrecorded_and_damaged_files_are_mended(
+    checked, tmp_path: Path
+) -> None:
+    """A run stopped before it saved its state has written files it does not know of;
+    one for a clip since relabelled sits in the old class folder, where training would
+    read it. A file emptied or cut short since is not "unchanged"."""
+    curator, _ = checked
+    sfew, afew = tmp_path / "sfew", tmp_path / "afew"
+    assert curator("export", "--sfew", sfew, "--afew", afew, "--workers", "1").exit_code == 0
+    image = _manifest(sfew / "manifest.csv")[0]
+    (video,) = [r for r in _manifest(afew / "manifest.csv") if r["clip"] == image["clip"]]
+    split, old_label = image["split"], "Neutral" if image["label"] != "Neutral" else "Angry"
+    stray_image = sfew / split / old_label / Path(image["image"]).name
+    stray_video = afew / split / old_label / Path(video["video"]).name
+    for stray, made in ((stray_image, sfew / image["image"]), (stray_video, afew / video["video"])):
+        stray.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(made, stray)
+    shutil.copy((afew / video["video"]).with_suffix(".xml"), stray_video.with_suffix(".xml"))
+    (sfew / image["image"]).write_bytes(b"\x89PNG cut short")
+    (afew / video["video"]).write_bytes(b"")
+    again = curator("export", "--sfew", sfew, "--afew", afew, "--workers", "1")
+    assert again.exit_code == 0, again.output
+    assert "1 written" in again.output and "1 removed" in again.output
+    assert "afew: " in again.output and "(1 cut" in again.output
+    assert not stray_image.exists() and not stray_video.exists()
+    assert not stray_video.with_suffix(".xml").exists()
+    for folder, column in ((sfew, "image"), (afew, "video")):
+        for row in _manifest(folder / "manifest.csv"):
+            data = (folder / row[column]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == row["sha256"]
 
 
 def test_new_confirmations_are_added_and_relabelled_clips_move(checked, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Exports of two films: a film left out or outside `--film` keeps its exported files;
-one named actor stays in one split; --sfew and --afew need two folders."""
+one named actor stays in one split; each dataset needs a folder of its own."""
 
 from __future__ import annotations
 
@@ -117,15 +117,6 @@ def test_one_named_actor_in_two_films_is_in_one_split(two_films, tmp_path: Path)
     assert "got no clips" in apart.output  # two films, three splits asked: one stays empty
 
 
-def test_sfew_and_afew_into_one_folder_is_refused(two_films, tmp_path: Path) -> None:
-    curator, _ = two_films
-    out = tmp_path / "out"
-    result = curator("export", "--sfew", out, "--afew", tmp_path / "." / "out")
-    assert result.exit_code == 1 and "two different folders" in result.output
-    assert len(result.output.strip().splitlines()) == 1
-    assert not out.exists()
-
-
 @pytest.mark.parametrize("target", ["--sfew", "--afew"])
 def test_a_folder_of_other_files_is_refused(two_films, tmp_path: Path, target: str) -> None:
     """A user's own files would sit in the class folders training reads: a dataset goes into
@@ -211,6 +202,39 @@ def test_a_re_export_with_other_split_options_says_the_splits_stay(
                    "--split", "by-film", "--val", "0", "--test", "0", "--seed", "5")
     assert "keep the splits" in same.output  # said every time, and nothing rewritten
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == files
+
+
+@pytest.mark.parametrize("target, name", [("--fer2013", "faces_table"),
+                                          ("--sfew", "faces.csv")])
+def test_what_an_output_is_comes_from_its_option_not_its_name(
+    two_films, tmp_path: Path, target: str, name: str
+) -> None:
+    """A FER-2013 file without .csv, a dataset folder whose name ends in .csv: each re-run
+    reads its own state, so the splits stay (and the note says so)."""
+    curator, _ = two_films
+    out = tmp_path / name
+    small = ("--size", "32", "--frames-per-clip", "1")
+    assert curator("export", target, out, *small).exit_code == 0
+    again = curator("export", target, out, *small, "--val", "0", "--test", "0.5")
+    assert again.exit_code == 0, again.output
+    assert "keep the splits an earlier export gave them (--split by-actor --val 0.2" in (
+        " ".join(again.output.split()))
+
+
+@pytest.mark.parametrize("outputs", [("--sfew", "n", "--fer2013", "n/manifest.csv"),
+                                     ("--sfew", "x", "--afew", "x/Train"),
+                                     ("--afew", "y", "--sfew", "y/Val"),
+                                     ("--sfew", "z", "--afew", "z"),
+                                     ("--xml", "q", "--afew", "q")])
+def test_outputs_inside_a_dataset_folder_are_refused(
+    two_films, tmp_path: Path, outputs: tuple[str, ...]
+) -> None:
+    curator, _ = two_films
+    args = [tmp_path / a if i % 2 else a for i, a in enumerate(outputs)]
+    result = curator("export", *args)
+    assert result.exit_code == 2 and "overlap: a dataset folder holds its own export" in (
+        result.output)
+    assert not any(tmp_path.iterdir())  # nothing written
 
 
 def test_stats_of_one_film_count_one_film(two_films) -> None:

@@ -40,12 +40,27 @@ def test_write_if_changed_and_state(tmp_path: Path) -> None:
     assert target.stat().st_mtime_ns == mtime
     assert write_if_changed(target, b"two") and target.read_bytes() == b"two"
     assert target.stat().st_mode & 0o044  # readable by others, as a plain write would be
-    save_state(tmp_path / STATE_NAME, {"images": {"x": 1}})
-    assert load_state(tmp_path / STATE_NAME)["images"] == {"x": 1}
+    entry = {"key": "k", "sha256": "s", "clip": 3, "film": 1, "time_ms": 500, "person": None,
+             "label": "Happy", "split": "Train", "bytes": 3}
+    save_state(tmp_path / STATE_NAME, {"images": {"Train/Happy/x.png": entry}})
+    assert load_state(tmp_path / STATE_NAME)["images"] == {"Train/Happy/x.png": entry}
     assert load_state(tmp_path / "none.json") == {}  # no export yet
-    (tmp_path / STATE_NAME).write_text("{broken")
-    with pytest.raises(InputFileError, match="damaged"):
+
+
+@pytest.mark.parametrize("text", [
+    "{broken",
+    '{"version": 1, "images": {"Train/Happy/x.png": {}}}',  # valid JSON, wrong shape
+    '{"version": 1, "images": []}',
+    '{"version": 1, "videos": {"Train/Sad/1.mp4": {"clip": "one"}}}',
+    '{"version": 1, "clips": {"3": "Elsewhere"}}',
+    '{"version": 1, "settings": {"split": "by-actor", "val": "a lot"}}',
+    '{"version": 1, "keys": ["k"], "films": ["one"], "clip_ids": [1]}',
+])
+def test_a_damaged_state_is_an_error_naming_it(tmp_path: Path, text: str) -> None:
+    (tmp_path / STATE_NAME).write_text(text)
+    with pytest.raises(InputFileError, match="damaged") as caught:
         load_state(tmp_path / STATE_NAME)
+    assert caught.value.path == tmp_path / STATE_NAME
 
 
 def test_leftovers_of_interrupted_writes_are_removed(tmp_path: Path) -> None:
