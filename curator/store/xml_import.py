@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from curator.errors import CuratorError, XMLValidationError
 from curator.store.annotations import check_annotator_name
+from curator.store.consensus import Vote, consensus
 from curator.store.models import (
     Annotation,
     ChangeLog,
@@ -142,8 +143,37 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
                 when(value)
             except ValueError as exc:
                 problems.append((node.sourceline or 0, f"attribute {name!r}: {exc}"))
+    if not problems:  # the votes' times are readable now
+        problems += [(clip.sourceline or 0, p) for clip in root.iterfind("clip")
+                     if (p := _label_against_votes(clip)) is not None]
     if problems:
         raise XMLValidationError(path, sorted(problems))
+
+
+def _label_against_votes(clip: etree._Element) -> str | None:
+    """Why a confirmed clip's label cannot stand, or None. Exports take confirmed clips
+    by their expression: one without an expression, or with one its own votes do not
+    give, would be exported unlabelled or under a label nobody chose."""
+    if _token(clip, "status") != "confirmed":
+        return None
+    expression = _token(clip, "expression")
+    if expression is None:
+        return "a confirmed clip without an expression"
+    review = clip.find("review")
+    items = [] if review is None else review.findall("annotation")
+    votes = [(when(i.get("at", "")), n, i) for n, i in enumerate(items)
+             if not _flag(i, "retracted", False)]
+    live = [Vote(i.get("annotator") or "", _token(i, "decision") or "",
+                 _token(i, "expression"), i.get("reason"), _flag(i, "adjudication", False))
+            for _, _, i in sorted(votes, key=lambda v: (v[0], v[1]))]
+    if not any(v.decision != "skip" for v in live):
+        return None  # labelled without votes (an imported or older record): taken as it is
+    verdict = consensus(live)
+    if (verdict.status, verdict.expression) == ("confirmed", expression):
+        return None
+    said = ", ".join(f"{k} {n}" for k, n in sorted(verdict.votes.items()))
+    return (f"confirmed as {expression}, but its votes ({said}) leave it "
+            f"{verdict.status}{' as ' + verdict.expression if verdict.expression else ''}")
 
 
 def load_validated(path: Path) -> etree._Element:

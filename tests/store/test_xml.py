@@ -395,6 +395,23 @@ def test_a_cue_twice_in_one_clip_is_refused_with_its_line(
     assert "cueOncePerClip" in problems[0][1]
 
 
+@pytest.mark.parametrize("edit, reason", [
+    (" proposedLabel", "a confirmed clip without an expression"),
+    (' expression="Angry" proposedLabel',
+     "confirmed as Angry, but its votes (Happy 2) leave it confirmed as Happy"),
+])
+def test_a_confirmed_label_its_votes_do_not_give_is_refused(
+    database: Database, tmp_path: Path, edit: str, reason: str
+) -> None:
+    """Exports take confirmed clips by their expression: none, or one nobody voted for,
+    would export a clip unlabelled or under a label no annotator chose."""
+    populate(database)
+    text = _export(database).decode()
+    text = text.replace(' expression="Happy" proposedLabel', edit, 1)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "<clip " in row)
+    assert _problems(database, _write(tmp_path, text)) == [(line, reason)]
+
+
 def test_a_track_listed_twice_is_refused(database: Database, tmp_path: Path) -> None:
     populate(database)
     text = _export(database).decode()
