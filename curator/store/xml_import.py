@@ -213,6 +213,7 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
         (c.start_ms, c.end_ms): c
         for c in session.scalars(select(Clip).where(Clip.film_id == film.id))
     }
+    _people_of_known_clips(root, known, people)
     for node in root.iterfind("clip"):
         key = (ms(node.get("start", "0")), ms(node.get("end", "0")))
         if key in known:
@@ -226,6 +227,24 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
         added += 1
     session.flush()
     return ImportReport(film.title, film_created, added, existing, votes, retracted)
+
+
+def _people_of_known_clips(
+    root: etree._Element, known: dict[tuple[int, int], Clip], people: dict[int, Person]
+) -> None:
+    """The file's actor numbers that clips already here say who they are: a clip the file
+    adds with actor 1 is then that person, not a new one (who could land in another
+    split than the same actor's other clips). Subjects pair up in order, as exported;
+    a clip whose people were added or removed here since says nothing."""
+    for node in root.iterfind("clip"):
+        clip = known.get((ms(node.get("start", "0")), ms(node.get("end", "0"))))
+        persons = node.findall("person")
+        if clip is None or len(persons) != len(clip.subjects):
+            continue
+        for person_node, subject in zip(persons, clip.subjects, strict=True):
+            actor = _opt_int(person_node, "actor")
+            if actor is not None and subject.person is not None:
+                people.setdefault(actor, subject.person)
 
 
 def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[int, int]:

@@ -175,6 +175,35 @@ def test_a_teammates_votes_on_known_clips_are_merged(database: Database, tmp_pat
         assert (again.votes_added, again.votes_retracted) == (0, 0)
 
 
+def test_a_clip_added_by_a_merge_is_the_same_actor_as_the_clips_already_here(
+    database: Database, tmp_path: Path
+) -> None:
+    """The lead has the file's first clip; the second comes with the teammate's file.
+    Both say actor 1: one person, else by-actor splits could part them."""
+    import re
+
+    from curator.store.models import Person
+
+    populate(database)
+    text = _export(database).decode()
+    first_only = re.sub(r'  <clip start="19\.000".*?</clip>\n', "", text, flags=re.S)
+    assert first_only.count("<clip ") == 1
+    lead = open_database(f"sqlite:///{tmp_path / 'lead.db'}")
+    try:
+        with lead.session() as session:
+            import_film_xml(session, _write(tmp_path, first_only))
+        with lead.session() as session:
+            report = import_film_xml(session, _write(tmp_path, text))
+        assert (report.clips_added, report.clips_existing) == (1, 1)
+        with lead.session() as session:
+            assert [p.name for p in session.scalars(select(Person))] == ["Jane Roe"]
+            first, second = session.scalars(select(Clip).order_by(Clip.start_ms)).all()
+            assert first.subjects[0].person_id == second.subjects[0].person_id
+            assert second.subjects[1].person_id is None
+    finally:
+        lead.close()
+
+
 def test_an_undo_and_the_same_vote_within_a_second_survive_a_round_trip(
     database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
