@@ -159,8 +159,10 @@ def ingest_command(
     reads and analyses each subtitle file, and stores everything in one
     transaction: if any input is bad, nothing is written. Ingesting the same film
     again (found by content hash, even after a rename) adds only tracks not seen
-    before, records the film's new path, and stores --subs-offset when given;
-    --title counts only when the film is first registered.
+    before (a copy with the same cues is not stored twice), reads a stored track
+    again when --lang, --encoding or --lexicon is given, records the film's new
+    path, and stores --subs-offset when given; --title counts only when the film is
+    first registered.
 
     The subtitle timing is checked against the audio: speech onsets are matched
     with cue starts over ±10 s and the best offset is reported with a confidence;
@@ -176,6 +178,10 @@ def ingest_command(
 
     lang_of = _per_track("--lang", langs, len(subs))
     encoding_of = _per_track("--encoding", encodings, len(subs))
+
+    def explicit(i: int) -> bool:
+        """Track i was asked to be read a certain way: a stored one is read again."""
+        return bool(lang_of(i) or encoding_of(i) or lexicon_path)
     info = probe_video(film)
     tracks = []
     for i, sub_path in enumerate(subs):
@@ -217,21 +223,34 @@ def ingest_command(
             lines.append(f"  note: the pictures end at {info.duration_ms / 1000:.1f} s, the file "
                          f"(its sound) at {info.container_ms / 1000:.1f} s; clips stay within "
                          "the pictures")
-        for document, analyzed, lang, sub_hash in tracks:
-            track, created = add_subtitle_track(
-                session, record, document, analyzed, sha256=sub_hash, lang=lang
-            )
+        for i, (document, analyzed, lang, sub_hash) in enumerate(tracks):
+            stored = add_subtitle_track(session, record, document, analyzed, sha256=sub_hash,
+                                        lang=lang, read_again=explicit(i))
+            track = stored.track
             emotional = sum(1 for a in analyzed if a.emotion)
-            if created:
-                skipped = (
-                    f", {document.skipped_lines} lines skipped" if document.skipped_lines else ""
-                )
+            skipped = f", {document.skipped_lines} lines skipped" if document.skipped_lines else ""
+            if stored.outcome == "added":
                 lines.append(
                     f"  track {track.id} ({lang}, {document.format}, {document.encoding}): "
                     f"{len(analyzed)} cues, {emotional} with an emotion{skipped}"
                 )
+            elif stored.outcome == "read again":
+                lines.append(
+                    f"  track {track.id} ({document.path.name}) read again ({lang}, "
+                    f"{document.encoding}): {len(analyzed)} cues, {emotional} with an emotion "
+                    f"(were {stored.emotional_before}){skipped}; `curator propose` proposes "
+                    "what is new"
+                )
+            elif stored.outcome == "same cues":
+                lines.append(f"  {document.path.name}: the same cues as track {track.id} "
+                             f"({Path(track.path).name}); not stored twice")
             else:
                 lines.append(f"  track {track.id} ({document.path.name}) already stored")
+            if stored.outcome == "kept":
+                warnings.append(
+                    f"{document.path}: read this way its cues have other times than stored "
+                    f"track {track.id}; that track is kept as it was"
+                )
             shift = record.subs_offset_ms
             where = Counter(outside_the_film(c.start_ms + shift, c.end_ms + shift,
                                              record.duration_ms) for c in document.cues)

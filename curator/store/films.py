@@ -12,6 +12,7 @@ from curator.errors import NotFoundError
 from curator.media.probe import VideoInfo
 from curator.store.models import Cue, CueEvidence, Film, SubtitleTrack
 from curator.subtitles.model import AnalyzedCue, SubtitleDocument
+from curator.subtitles.model import Cue as TextCue
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,15 @@ def register_film(
     return Registered(film, created=True)
 
 
+@dataclass(frozen=True)
+class StoredTrack:
+    """What `add_subtitle_track` did with a subtitle file."""
+
+    track: SubtitleTrack
+    outcome: str  # added | stored | same cues | read again | kept
+    emotional_before: int = 0  # cues with an emotion before it was read again
+
+
 def add_subtitle_track(
     session: Session,
     film: Film,
@@ -83,15 +93,29 @@ def add_subtitle_track(
     *,
     sha256: str,
     lang: str,
-) -> tuple[SubtitleTrack, bool]:
-    """Store a track with its cues and their evidence; a track already stored is left as is."""
+    read_again: bool = False,
+) -> StoredTrack:
+    """Store a track with its cues and their evidence, once.
+
+    The same file again is left as stored ("stored") unless `read_again` (the user named
+    its language, encoding or lexicon this time): then its cues take the new text and
+    analysis in place, keeping their ids and so the clips that cite them ("read again"),
+    as long as the file read this way has the stored cues' times ("kept" otherwise). A
+    file of other bytes with the very same cues (another line ending, another copy) is
+    not stored twice ("same cues"): its evidence would count twice in every score.
+    """
     existing = session.scalars(
         select(SubtitleTrack).where(
             SubtitleTrack.film_id == film.id, SubtitleTrack.sha256 == sha256
         )
     ).first()
     if existing is not None:
-        return existing, False
+        if not read_again:
+            return StoredTrack(existing, "stored")
+        return _read_again(existing, document, analyzed, lang)
+    same = _track_with_cues(session, film, [a.cue for a in analyzed])
+    if same is not None:
+        return StoredTrack(same, "same cues")
     track = SubtitleTrack(
         film=film,
         sha256=sha256,
@@ -104,23 +128,46 @@ def add_subtitle_track(
     )
     for item in analyzed:
         cue = item.cue
-        track.cues.append(
-            Cue(
-                idx=cue.index,
-                start_ms=cue.start_ms,
-                end_ms=cue.end_ms,
-                text=cue.text,
-                voice=cue.voice,
-                emotion=item.emotion,
-                score=item.score,
-                evidence=[
-                    CueEvidence(
-                        position=i, text=e.text, kind=e.kind, emotion=e.emotion, weight=e.weight
-                    )
-                    for i, e in enumerate(item.evidence)
-                ],
-            )
-        )
+        track.cues.append(Cue(idx=cue.index, start_ms=cue.start_ms, end_ms=cue.end_ms,
+                              text=cue.text, voice=cue.voice, emotion=item.emotion,
+                              score=item.score, evidence=_evidence(item)))
     session.add(track)
     session.flush()
-    return track, True
+    return StoredTrack(track, "added")
+
+
+def _evidence(item: AnalyzedCue) -> list[CueEvidence]:
+    return [CueEvidence(position=i, text=e.text, kind=e.kind, emotion=e.emotion, weight=e.weight)
+            for i, e in enumerate(item.evidence)]
+
+
+def _track_with_cues(session: Session, film: Film, cues: list[TextCue]) -> SubtitleTrack | None:
+    """A stored track of `film` whose cues are exactly these (times and text)."""
+    wanted = sorted((c.start_ms, c.end_ms, c.text) for c in cues)
+    candidates = session.scalars(select(SubtitleTrack).where(
+        SubtitleTrack.film_id == film.id, SubtitleTrack.cue_count == len(cues)))
+    for track in candidates:
+        if sorted((c.start_ms, c.end_ms, c.text) for c in track.cues) == wanted:
+            return track
+    return None
+
+
+def _read_again(track: SubtitleTrack, document: SubtitleDocument, analyzed: list[AnalyzedCue],
+                lang: str) -> StoredTrack:
+    stored = sorted(track.cues, key=lambda c: c.idx)
+    if [(c.idx, c.start_ms, c.end_ms) for c in stored] != [
+            (a.cue.index, a.cue.start_ms, a.cue.end_ms) for a in analyzed]:
+        return StoredTrack(track, "kept")
+    before = sum(1 for c in stored if c.emotion)
+    session = Session.object_session(track)
+    assert session is not None
+    for cue in stored:
+        cue.evidence.clear()
+    session.flush()  # old evidence rows go before new ones take their positions
+    for cue, item in zip(stored, analyzed, strict=True):
+        cue.text, cue.voice = item.cue.text, item.cue.voice
+        cue.emotion, cue.score, cue.evidence = item.emotion, item.score, _evidence(item)
+    track.lang, track.encoding = lang, document.encoding
+    track.skipped_lines = document.skipped_lines
+    session.flush()
+    return StoredTrack(track, "read again", emotional_before=before)

@@ -215,6 +215,55 @@ def test_a_new_moment_cut_back_onto_a_clip_of_another_label_joins_that_clip(
         WHERE role = 'evidence' AND cues.start_ms = 4500""") == [("Fear",)]
 
 
+def test_a_copy_of_a_stored_track_is_not_stored_twice(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """Other bytes (Windows line endings), the same cues: stored twice, every cue would be
+    its own second evidence and every score would rise."""
+    film, srt, _ = demo_film
+    crlf = tmp_path / "copy.en.srt"
+    crlf.write_bytes(Path(srt).read_bytes().replace(b"\n", b"\r\n"))
+    once = curator("ingest", film, "--subs", srt, "--no-check-offset")
+    assert once.exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    scores = [(c["label"], c["score"]) for c in json.loads(curator("clips", "--json").output)]
+    result = curator("ingest", film, "--subs", crlf, "--no-check-offset")
+    assert result.exit_code == 0
+    assert "copy.en.srt: the same cues as track 1 (demo_film.en.srt); not stored twice" in (
+        result.output)
+    assert _rows(curator.db_path, "SELECT count(*) FROM subtitle_tracks") == [(1,)]
+    assert "0 new clips" in curator("propose", "--no-faces").output
+    assert [(c["label"], c["score"])
+            for c in json.loads(curator("clips", "--json").output)] == scores
+
+
+def test_a_stored_track_is_read_again_in_the_language_named(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """A Spanish file first read as English has no emotion; ingesting it again with
+    --lang es reads its cues again in place (clips citing them keep their links)."""
+    film, _, _ = demo_film
+    subs = tmp_path / "llanto.srt"
+    subs.write_bytes("1\n00:00:01,000 --> 00:00:03,000\n[llora] ¡Qué pena!\n\n"
+                     "2\n00:00:10,000 --> 00:00:12,000\n[laughs]\n".encode("cp1252"))
+    assert curator("ingest", film, "--subs", subs, "--lang", "en",
+                   "--no-check-offset").exit_code == 0
+    assert "1 new clips" in curator("propose", "--no-faces").output
+    links = _rows(curator.db_path, "SELECT clip_id, cue_id, role FROM clip_cues")
+    again = curator("ingest", film, "--subs", subs, "--lang", "es", "--no-check-offset")
+    assert again.exit_code == 0, again.output
+    # The Spanish lexicon knows [llora], not [laughs]: that clip stays, as clips do.
+    assert "track 1 (llanto.srt) read again (es, cp1252): 2 cues, 1 with an emotion (were 1)" in (
+        " ".join(again.output.split()))
+    assert _rows(curator.db_path, "SELECT lang FROM subtitle_tracks") == [("es",)]
+    assert "1 new clips" in curator("propose", "--no-faces").output
+    assert set(links) <= set(_rows(curator.db_path, "SELECT clip_id, cue_id, role FROM clip_cues"))
+    labels = sorted(c["label"] for c in json.loads(curator("clips", "--json").output))
+    assert labels == ["Happy", "Sad"]
+    plain = curator("ingest", film, "--subs", subs, "--no-check-offset")
+    assert "track 1 (llanto.srt) already stored" in plain.output  # not asked: left alone
+
+
 def test_a_re_run_with_wider_windows_adds_no_clip_over_the_ones_there(
     curator: Curator, demo_film
 ) -> None:
