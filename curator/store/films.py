@@ -20,6 +20,7 @@ class Registered:
     film: Film
     created: bool
     moved_from: str | None = None  # the old path, when a known film turned up elsewhere
+    offset_was_ms: int | None = None  # the subtitle offset before this call changed it
 
 
 def get_film(session: Session, film_id: int) -> Film:
@@ -56,9 +57,11 @@ def register_film(
         moved_from = None
         if existing.path != resolved:
             moved_from, existing.path = existing.path, resolved
-        if subs_offset_ms is not None:
-            existing.subs_offset_ms = subs_offset_ms
-        return Registered(existing, created=False, moved_from=moved_from)
+        offset_was = None
+        if subs_offset_ms is not None and subs_offset_ms != existing.subs_offset_ms:
+            offset_was, existing.subs_offset_ms = existing.subs_offset_ms, subs_offset_ms
+        return Registered(existing, created=False, moved_from=moved_from,
+                          offset_was_ms=offset_was)
     film = Film(
         sha256=sha256,
         path=resolved,
