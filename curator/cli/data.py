@@ -78,7 +78,8 @@ def cues_command(
 ) -> None:
     """Show a subtitle file's cues with their SDH evidence and emotion.
 
-    Reads FILE (any format pysubs2 knows; the encoding is detected) and touches no
+    Reads FILE (SubRip, WebVTT, ASS/SSA, TTML, SAMI, TMP, SubViewer, MPL2 or
+    MicroDVD, told by its content; the encoding is detected) and touches no
     database. With --json, prints every cue as an object with start and end
     (seconds), text, evidence (text, kind, emotion, weight), emotion and score.
     """

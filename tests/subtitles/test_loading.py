@@ -386,3 +386,14 @@ def test_ass_event_with_a_broken_time_is_skipped_and_counted() -> None:
     doc = parse(ass, name="x.ass")
     assert [(c.start_ms, c.text) for c in doc.cues] == [(1000, "[laughs]"), (5000, "(sobbing)")]
     assert doc.skipped_lines == 1
+
+
+def test_a_sami_caption_lasts_until_the_next_sync() -> None:
+    """SAMI gives no end times: a caption shows until the next SYNC (an `&nbsp;` one
+    clears the screen). The last one has nothing after it and keeps an estimate."""
+    doc = parse("<SAMI><BODY>\n<SYNC Start=1000><P>[laughs] Hello\n"
+                "<SYNC Start=3000><P>&nbsp;\n<SYNC Start=5000><P>Second line\n"
+                "<SYNC Start=9000><P>Third\n</BODY></SAMI>\n")
+    assert doc.format == "sami"
+    assert times(doc)[:2] == [(1000, 3000), (5000, 9000)]
+    assert [c.text for c in doc.cues] == ["[laughs] Hello", "Second line", "Third"]

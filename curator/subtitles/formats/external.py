@@ -7,8 +7,10 @@ becomes a one-line `ReadFailure`; comment and drawing events are left out.
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
+from typing import Any
 
 from curator.subtitles.formats.base import FormatReader, RawTrack, ReadFailure
 
@@ -27,6 +29,8 @@ def read_with_pysubs2(text: str, format_id: str, fps: float | None = None) -> Ra
     except Exception as exc:  # pysubs2 raises many types; the user gets one line
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ReadFailure(f"unreadable {format_id} file: {reason}") from exc
+    if format_id == "sami":
+        _sami_ends(subs.events)
     track = RawTrack(format_id=format_id)
     events = [ev for ev in subs.events if not ev.is_comment and not _DRAWING.search(ev.text)]
     texts = [ev.text for ev in events]
@@ -37,6 +41,15 @@ def read_with_pysubs2(text: str, format_id: str, fps: float | None = None) -> Ra
             track.warnings.append(f"line breaks written as a bare 'N' in {fixed} event(s)")
     track.cues = [(ev.start, ev.end, t) for ev, t in zip(events, texts, strict=True)]
     return track
+
+
+def _sami_ends(events: list[Any]) -> None:
+    """A SAMI caption shows until the next SYNC (an `&nbsp;` one clears the screen);
+    pysubs2 guesses each end from the text's length instead. The last keeps its guess."""
+    events.sort(key=lambda ev: ev.start)
+    for event, following in itertools.pairwise(events):
+        if following.start > event.start:
+            event.end = following.start
 
 
 class SubstationReader(FormatReader):
