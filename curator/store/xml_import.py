@@ -127,6 +127,8 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
             problems.append((annotation.sourceline or 0,
                              f"annotator {annotation.get('annotator')!r}: {exc}"))
     tracks = {(t.get("key") or "").strip() for t in root.iterfind("subtitleTrack")}
+    cues: dict[tuple[str, str], tuple[tuple, int]] = {}  # (track, index) → (what, line)
+    actors = {(p.get("actor") or "").strip() for p in root.iter("person")} - {""}
     for clip in root.iterfind("clip"):
         for cue in clip.iterfind("cue"):
             track = (cue.get("track") or "").strip()
@@ -134,6 +136,25 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
                 problems.append((cue.sourceline or 0,
                                  f"cue refers to subtitle track {track!r}, which the file "
                                  "does not list"))
+            # A cue is stored once: a second, different copy would be dropped unseen.
+            what = (cue.get("start"), cue.get("end"), cue.findtext("text") or "")
+            first = cues.setdefault((track, (cue.get("index") or "").strip()),
+                                    (what, cue.sourceline or 0))
+            if first[0] != what:
+                problems.append((cue.sourceline or 0, f"cue {cue.get('index')} of track "
+                                 f"{track!r} differs from its copy on line {first[1]}"))
+        for face in clip.iter("faceTrack"):
+            if ms(face.get("end", "0")) < ms(face.get("start", "0")):
+                problems.append((face.sourceline or 0, "face track ends before it starts"))
+        people = len(clip.findall("person"))
+        for change in clip.iter("change"):
+            entity, ref = _token(change, "entity", "clip"), (change.get("ref") or "").strip()
+            if entity == "subject" and ref and not (ref.isdigit() and 1 <= int(ref) <= people):
+                problems.append((change.sourceline or 0,
+                                 f"change refers to person {ref} of a clip with {people}"))
+            elif entity == "person" and ref and ref not in actors:
+                problems.append((change.sourceline or 0,
+                                 f"change refers to actor {ref}, whom the file does not list"))
     for node in root.iter(*_DATETIME_ATTRIBUTES):
         for name in _DATETIME_ATTRIBUTES[node.tag]:
             value = node.get(name)

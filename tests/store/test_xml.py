@@ -441,6 +441,25 @@ def test_a_confirmed_label_its_votes_do_not_give_is_refused(
     assert _problems(database, _write(tmp_path, text)) == [(line, reason)]
 
 
+@pytest.mark.parametrize("old, new, reason", [
+    ('entity="subject" ref="1"', 'entity="subject" ref="7"',
+     "change refers to person 7 of a clip with 1"),
+    ('entity="clip" field="expression"', 'entity="person" ref="9" field="name"',
+     "change refers to actor 9, whom the file does not list"),
+    ('index="2"', 'index="1"', "cue 1 of track 't1' differs from its copy on line"),
+    ('main="true"/>', 'main="true"><faceTrack start="5.000" end="2.000" startFrame="125" '
+     'endFrame="50" detections="3"/></person>', "face track ends before it starts"),
+])
+def test_references_and_copies_that_cannot_all_be_true_are_refused(
+    database: Database, tmp_path: Path, old: str, new: str, reason: str
+) -> None:
+    """Imported as they were, the first copy of a cue would win unseen, and a change of a
+    seventh person would be pinned on someone else."""
+    path = _import_edited(database, tmp_path, (old, new))
+    problems = _problems(database, path)
+    assert len(problems) == 1 and problems[0][1].startswith(reason), problems
+
+
 def test_a_track_listed_twice_is_refused(database: Database, tmp_path: Path) -> None:
     populate(database)
     text = _export(database).decode()
