@@ -538,8 +538,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
 # ----------------------------------------------------------------------------- all stages
 
 def resumed_config(cfg: TrainConfig) -> TrainConfig:
-    """The saved run's options, with this invocation's data paths, device (when given) and stop
-    setting."""
+    """The saved run's options, with this invocation's --out, data paths, device (when given)
+    and stop setting."""
     saved_path = Path(cfg.out) / "config.json"
     if not saved_path.is_file():
         raise CheckpointError(saved_path, "nothing to resume (no config.json in --out)")
@@ -548,6 +548,9 @@ def resumed_config(cfg: TrainConfig) -> TrainConfig:
         raise OptionError(f"--resume: the run has {len(saved.data)} stage(s), "
                           f"got {len(cfg.data)} dataset(s)")
     saved.data = cfg.data or saved.data
+    # The run continues where it is now: the saved (often relative) --out is stale once the
+    # folder has moved or the command runs from another working directory.
+    saved.out = cfg.out
     # A device given now wins; none given keeps the device the run was started with.
     saved.device = cfg.device or saved.device
     saved.resume, saved.stop_after_epochs = True, cfg.stop_after_epochs

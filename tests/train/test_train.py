@@ -157,6 +157,21 @@ def test_resume_repeats_the_interrupted_run_exactly(toy_sfew: Path, tmp_path: Pa
     assert losses[0] == losses[1]
 
 
+def test_a_moved_run_resumes_where_it_is_now(toy_sfew: Path, tmp_path: Path, small_cfg,
+                                            quiet) -> None:
+    """config.json records the --out the run started in; after the folder moved (or from
+    another working directory) resuming must continue the run in --out, not start over in the
+    old place."""
+    before, after = tmp_path / "sx", tmp_path / "sy"
+    train(small_cfg([toy_sfew], before, stop_after_epochs=1), quiet)
+    before.rename(after)
+    result = train(TrainConfig(out=str(after), resume=True), quiet)
+    assert result["complete"] and result["stages"][0]["history"][0]["epoch"] == 1
+    assert ckpt.load(after / "last.pt")["epoch"] == 3
+    assert not before.exists()
+    assert json.loads((after / "config.json").read_text())["out"] == str(after)
+
+
 def test_resume_of_a_finished_run_changes_nothing(toy_run: Path, toy_sfew: Path, quiet) -> None:
     before = (toy_run / "last.pt").stat().st_mtime_ns
     result = train(TrainConfig(data=[str(toy_sfew)], out=str(toy_run), resume=True,
