@@ -40,6 +40,18 @@ class OutOfMemory(CuratorError):
         )
 
 
+class Diverged(CuratorError):
+    """The training loss stopped being a finite number; the epoch is not saved."""
+
+    def __init__(self, stage: int, epoch: int) -> None:
+        self.stage = stage
+        self.epoch = epoch
+        super().__init__(
+            f"training diverged: the loss is not a finite number in epoch {epoch} of stage "
+            f"{stage}; that epoch was not saved (try a lower --lr)"
+        )
+
+
 class OptionError(CuratorError):
     """A training option has a value that cannot work (e.g. a class-weight list of wrong length)."""
 

@@ -15,6 +15,10 @@ import numpy as np
 
 from curator.train.errors import OptionError
 
+# Every image weighing 0 makes the weighted loss 0/0: NaN weights, saved as if trained.
+_ALL_ZERO = ("--class-weights: {spec!r} weighs every training image 0; give some class a "
+             "weight above 0")
+
 
 def parse_class_weights(spec: str) -> str | list[float] | dict[str, float]:
     """`auto` / `none` (lower case), weights in class order, or {lower-case name: weight}.
@@ -41,6 +45,8 @@ def parse_class_weights(spec: str) -> str | list[float] | dict[str, float]:
     if any(not (math.isfinite(w) and w >= 0) for w in values):
         raise OptionError(f"--class-weights: weights must be finite and not negative "
                           f"(got {spec!r})")
+    if named is None and not any(values):
+        raise OptionError(_ALL_ZERO.format(spec=spec))
     return named if named is not None else values
 
 
@@ -68,6 +74,8 @@ def class_weights(spec: str, counts: Sequence[int], classes: Sequence[str],
     if len(weights) != len(classes):
         raise OptionError(f"--class-weights: {len(weights)} values for {len(classes)} classes "
                           f"({', '.join(classes)})")
+    if not any(w for w, n in zip(weights, counts, strict=True) if n > 0):  # e.g. Name=0 for all
+        raise OptionError(_ALL_ZERO.format(spec=spec))
     return weights
 
 

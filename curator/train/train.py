@@ -30,6 +30,7 @@ from curator.train.augment import Augment, augment
 from curator.train.data import check_dataset_path, load_dataset
 from curator.train.errors import (
     CheckpointError,
+    Diverged,
     LabelSetMismatch,
     OptionError,
     OutOfMemory,
@@ -453,6 +454,8 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
             ddp.sync_buffers(d, model, ema)
             totals = torch.cat([sums, torch.tensor([seen], device=dev, dtype=torch.float64)])
             loss_sum, correct, seen = ddp.all_sum(d, totals).tolist()
+            if not math.isfinite(loss_sum):  # NaN weights must not be saved as if trained
+                raise Diverged(k + 1, epoch + 1)
 
             # ---- evaluate, keep the best, save the last
             cm, val_loss = evaluate(eval_model, val_x, val_y, num_classes, cfg.img_size,

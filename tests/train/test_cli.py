@@ -91,6 +91,7 @@ def test_only_rank_zero_prints_the_summary(toy_run: Path, monkeypatch: pytest.Mo
     (["{data}", "--init", "imagenet"], 2, "no ImageNet weights ship for small_cnn"),
     (["{data}", "--class-weights", "Happy=lots"], 2, "--class-weights: cannot read"),
     (["{data}", "--class-weights", "Fear=2"], 2, "no class named fear"),
+    (["{data}", "--class-weights", "0,0,0"], 2, "weighs every training image 0"),
     (["{data}", "--overwrite", "--resume"], 2, "not both"),
     (["{data}", "--out", "{tmp}/notes.txt"], 2, "notes.txt: is a file, not a run folder"),
 ])

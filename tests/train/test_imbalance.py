@@ -37,6 +37,14 @@ def test_bad_specs(spec: str) -> None:
         class_weights(spec, COUNTS, CLASSES)
 
 
+@pytest.mark.parametrize(("spec", "counts"), [
+    ("0,0,0", COUNTS), ("angry=0,happy=0,sad=0", COUNTS), ("0,0,1", [100, 400, 0])])
+def test_weights_that_leave_no_training_image_in_the_loss(spec: str, counts: list) -> None:
+    """All-zero weights make the weighted loss 0/0: a NaN model saved as if it had trained."""
+    with pytest.raises(OptionError, match="weighs every training image 0"):
+        class_weights(spec, counts, CLASSES)
+
+
 def test_balanced_sampling_draws_classes_equally() -> None:
     labels = np.array([0] * 90 + [1] * 10)
     w = balanced_sample_weights(labels, 2)

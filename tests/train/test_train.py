@@ -263,6 +263,18 @@ def test_out_of_memory_says_to_lower_the_batch_size(toy_sfew: Path, tmp_path: Pa
     assert info.value.batch_size == 16 and "--batch-size 8" in str(info.value)
 
 
+def test_a_diverged_loss_stops_the_run_before_saving(toy_sfew: Path, tmp_path: Path,
+                                                     small_cfg, quiet) -> None:
+    """A rate far too high makes the loss NaN: the run stops with an error instead of saving
+    NaN weights and reporting success."""
+    from curator.train.errors import Diverged
+
+    with pytest.raises(Diverged) as info:
+        train(small_cfg([toy_sfew], tmp_path / "r", lr=[1e30], warmup_epochs=0.0), quiet)
+    assert (info.value.stage, info.value.epoch) == (1, 1)
+    assert not (tmp_path / "r" / "best.pt").exists()
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_no_cuda_falls_back_to_the_cpu_with_a_message(toy_sfew: Path, tmp_path: Path,
                                                       small_cfg) -> None:
