@@ -9,14 +9,14 @@ Formats (detected from the path):
   class-per-folder tree. Images are found recursively under each class folder.
 - `npz`: arrays packed by `pack_npz` (`classes`, `train_x`, `train_y`, optional `val_*`, `test_*`).
 
-Images are kept as gray uint8 squares of one size per dataset (the first image's side, capped at
-`max_side`): small enough to sit whole on a GPU, augmented and resized there. Unreadable images are
-skipped and listed in `Dataset.skipped` (one entry per file, or per malformed CSV row). Class names
-are matched case-insensitively through `curator.labels` (`anger` → Angry; FER-2013 id folders
-`0`..`6` → names); names no mapping knows are kept as their own class (one class per name in any
-case, spelled as first seen) and noted. Validation comes from the data's own split, else a
-stratified hold-out; a layout with only train/ and test/ (FER-2013 folders: test/ is PublicTest,
-its customary validation split) validates on test/.
+Images are kept as gray uint8 squares of one size per dataset (the most common side among the
+training images, capped at `max_side`): small enough to sit whole on a GPU, augmented and resized
+there. Unreadable images are skipped and listed in `Dataset.skipped` (one entry per file, or per
+malformed CSV row). Class names are matched case-insensitively through `curator.labels` (`anger` →
+Angry; FER-2013 id folders `0`..`6` → names); names no mapping knows are kept as their own class
+(one class per name in any case, spelled as first seen) and noted. Validation comes from the data's
+own split, else a stratified hold-out; a layout with only train/ and test/ (FER-2013 folders: test/
+is PublicTest, its customary validation split) validates on test/.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -243,6 +244,13 @@ def stratified_holdout(labels: np.ndarray, fraction: float,
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
 
 
+def common_side(images: list[np.ndarray]) -> int:
+    """The most common side (an image's longer one) among `images`, the larger on a tie: one
+    stray thumbnail must not set the size every face is stored at."""
+    sides = Counter(max(image.shape) for image in images)
+    return max(sides, key=lambda side: (sides[side], side))
+
+
 def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list[str]]],
              skipped: list[str], notes: list[str], max_side: int, val_fraction: float,
              limit: int | None, seed: int) -> Dataset:
@@ -258,7 +266,7 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
                 source, f"class {name} has no training images (only in {', '.join(where)}: a "
                 "subject-independent export with few actors can put a class in one split; "
                 "export with more clips, or --split by-film, or set the split folders right)")
-    side = min(max_side, max(raw["train"][0][0].shape))
+    side = min(max_side, common_side(raw["train"][0]))
     rng = np.random.default_rng(seed)
     splits: dict[str, Split] = {}
     for split, (images, names) in raw.items():

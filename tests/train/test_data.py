@@ -168,6 +168,17 @@ def test_mixed_sizes_become_one_square_side(tmp_path: Path, make_folders) -> Non
     assert d.side == 32 and d.train.images.shape[1:] == (32, 32)
 
 
+def test_one_stray_small_image_does_not_set_the_side(tmp_path: Path, make_folders) -> None:
+    """The stored side is the training images' most common one: a 2x2 file read first (Angry
+    comes first) made every face 2x2."""
+    import cv2
+
+    root = make_folders(tmp_path / "sfew", {"Train": 5, "Val": 2})
+    cv2.imwrite(str(root / "Train" / "Angry" / "0_tiny.png"), np.zeros((2, 2), np.uint8))
+    d = load_dataset(root)
+    assert d.side == 24 and d.train.images.shape[1:] == (24, 24) and len(d.train) == 16
+
+
 def test_limit_is_stratified(tmp_path: Path, make_folders) -> None:
     root = make_folders(tmp_path / "sfew", {"Train": 30, "Val": 10})
     d = load_dataset(root, limit=30)
