@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from curator.errors import CuratorError
 
@@ -60,7 +61,8 @@ def _numbers(kind: type, text: str | None, option: str) -> list | None:
 @click.option("--device", default=None, help="auto, cpu or cuda. [default: auto; with --resume "
               "the run's own]")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out exactly; "
-              "options come from its config.json.")
+              "options come from its config.json (DATA, --device and --stop-after may be "
+              "given again, no other option).")
 @click.option("--overwrite", is_flag=True, help="Start over when --out already holds a run: "
               "its checkpoints, metrics and figures are removed once the new run starts. "
               "Without it such an --out is refused.")
@@ -98,6 +100,8 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
 
     if not data and not resume:
         raise click.UsageError("give at least one DATA path")
+    if resume and not overwrite:  # with --overwrite, the trainer says "not both"
+        _refuse_options_fixed_by_the_run(click.get_current_context(), out)
     given = {
         "init": init, "backbone": backbone, "epochs": _numbers(int, epochs, "--epochs"),
         "img_size": img_size, "batch_size": batch_size, "lr": _numbers(float, lr, "--lr"),
@@ -132,6 +136,23 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
         click.echo(f"skipped {stage['skipped']} {skipped_what(stage['format'])}; "
                    "see metrics.json")
     click.echo(f"wrote {out}/best.pt, last.pt, metrics.json and figures")
+
+
+# What --resume may be given: where the data is now, the device and when to stop. Any other
+# option shapes the run, which continues exactly as it was started (config.json).
+CHANGEABLE_ON_RESUME = {"data", "out", "device", "resume", "stop_after"}
+
+
+def _refuse_options_fixed_by_the_run(ctx: click.Context, out: Path) -> None:
+    """A usage error naming the options given with --resume that the run would ignore."""
+    given = [param for param in ctx.command.params
+             if param.name not in CHANGEABLE_ON_RESUME and ctx.get_parameter_source(param.name)
+             not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)]
+    if given:
+        names = ", ".join("/".join(param.opts + param.secondary_opts) for param in given)
+        raise click.UsageError(f"--resume continues the run with the options in {out}/config.json; "
+                               f"{names} cannot be given with it (only DATA, --device and "
+                               f"--stop-after can)")
 
 
 @click.command("predict")

@@ -34,6 +34,14 @@ def test_stop_and_resume_from_the_command_line(toy_sfew: Path, tmp_path: Path) -
     first = CliRunner().invoke(train_command, [str(toy_sfew), "--out", out, "--epochs", "2",
                                                "--stop-after", "1", *SMALL])
     assert first.exit_code == 0 and "continue with --resume" in first.output
+    # Options that shape the run cannot change on resume: refused, not silently ignored.
+    before = (tmp_path / "r" / "last.pt").stat().st_mtime_ns
+    refused = CliRunner().invoke(train_command, ["--out", out, "--resume", "--epochs", "5",
+                                                 "--lr", "0.1", "--no-compile"])
+    assert refused.exit_code == 2, refused.output
+    assert "config.json; --epochs, --lr, --compile/--no-compile cannot be given with it" \
+        in refused.output
+    assert (tmp_path / "r" / "last.pt").stat().st_mtime_ns == before
     # No --device: the run keeps the device it was started with.
     second = CliRunner().invoke(train_command, ["--out", out, "--resume"])
     assert second.exit_code == 0, second.output
