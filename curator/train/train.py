@@ -15,15 +15,18 @@ from __future__ import annotations
 import copy
 import json
 import math
+import reprlib
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import get_args, get_origin, get_type_hints
 
 import torch
 import torch.nn.functional as F
 
+from curator.fsutil import write_atomic
 from curator.train import checkpoint as ckpt
 from curator.train import ddp, plots
 from curator.train.augment import Augment, augment
@@ -108,11 +111,38 @@ class TrainConfig:
     time_limit_s: float | None = None
 
     @classmethod
-    def from_dict(cls, d: dict) -> TrainConfig:
+    def from_dict(cls, d: object) -> TrainConfig:
+        """The config a run saved (unknown keys left out). A ValueError names the first value
+        that does not have its field's type: a damaged config.json must not fail later, as
+        some TypeError deep in a stage."""
+        if not isinstance(d, dict):
+            raise ValueError("not a JSON object")
         known = {f.name for f in fields(cls)}
         d = {k: v for k, v in d.items() if k in known}
-        d["augment"] = Augment(**d.get("augment", {}))
+        augment = d.pop("augment", {})
+        if not isinstance(augment, dict):
+            raise ValueError(f"augment: unexpected value {reprlib.repr(augment)}")
+        for klass, values, prefix in ((cls, d, ""), (Augment, augment, "augment.")):
+            hints = get_type_hints(klass)
+            for key, value in values.items():
+                if key not in hints or not _fits(value, hints[key]):
+                    raise ValueError(f"{prefix}{key}: unexpected value {reprlib.repr(value)}")
+        d["augment"] = Augment(**augment)
         return cls(**d)
+
+
+def _fits(value: object, hint: object) -> bool:
+    """Whether a value read from JSON has a field's type (an int serves as a float)."""
+    args = get_args(hint)
+    if get_origin(hint) is list:
+        return isinstance(value, list) and all(_fits(v, args[0]) for v in value)
+    if args:  # X | None
+        return any(_fits(value, a) for a in args)
+    if isinstance(value, bool) and hint is not bool:
+        return False
+    if hint is float:
+        return isinstance(value, (int, float))
+    return value is None if hint is type(None) else isinstance(value, hint)  # type: ignore[arg-type]
 
 
 def check_options(cfg: TrainConfig) -> None:
@@ -292,7 +322,11 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     last = ckpt.load(out / "last.pt") if cfg.resume and (out / "last.pt").is_file() else None
     if last is not None and last["train_state"]["done"] and (out / "metrics.json").is_file():
         log.log(f"stage {k + 1}/{n_stages}: already complete in {out}")
-        return json.loads((out / "metrics.json").read_text())["stages"][-1]
+        saved = read_json(out / "metrics.json")
+        if not (isinstance(saved, dict) and isinstance(saved.get("stages"), list)
+                and saved["stages"] and isinstance(saved["stages"][-1], dict)):
+            raise CheckpointError(out / "metrics.json", "damaged: no stage metrics in it")
+        return saved["stages"][-1]
 
     # ---- data
     data = load_dataset(path, max_side=cfg.img_size, val_fraction=cfg.val_fraction,
@@ -540,13 +574,27 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
 
 # ----------------------------------------------------------------------------- all stages
 
+def read_json(path: Path) -> object:
+    """A run's JSON file, or a one-line `CheckpointError` naming it (damaged, empty, unreadable;
+    wrong shapes are the caller's to refuse)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise CheckpointError(path, f"cannot be read ({e.strerror})") from e
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
+        raise CheckpointError(path, f"damaged: not JSON ({e})") from e
+
+
 def resumed_config(cfg: TrainConfig) -> TrainConfig:
     """The saved run's options, with this invocation's --out, data paths, device (when given)
     and stop setting."""
     saved_path = Path(cfg.out) / "config.json"
     if not saved_path.is_file():
         raise CheckpointError(saved_path, "nothing to resume (no config.json in --out)")
-    saved = TrainConfig.from_dict(json.loads(saved_path.read_text()))
+    try:
+        saved = TrainConfig.from_dict(read_json(saved_path))
+    except ValueError as e:
+        raise CheckpointError(saved_path, f"damaged: not a run configuration ({e})") from e
     if cfg.data and len(cfg.data) != len(saved.data):
         raise OptionError(f"--resume: the run has {len(saved.data)} stage(s), "
                           f"got {len(cfg.data)} dataset(s)")
@@ -599,7 +647,7 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
             if cfg.overwrite:
                 clear_run(out)
             out.mkdir(parents=True, exist_ok=True)
-            (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+            write_atomic(out / "config.json", json.dumps(asdict(cfg), indent=2).encode())
             started = True
         stage_out.mkdir(parents=True, exist_ok=True)
 
@@ -618,7 +666,8 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
             stages.append(result)
             stage_out = out if k == len(cfg.data) - 1 else out / f"stage{k + 1}"
             if d.main:
-                (stage_out / "metrics.json").write_text(json.dumps({"stages": stages}, indent=2))
+                write_atomic(stage_out / "metrics.json",
+                             json.dumps({"stages": stages}, indent=2).encode())
             init = str(stage_out / "best.pt")
         ddp.barrier(d)  # leave together: gloo aborts a process whose peer is still writing
         return {"stages": stages, "complete": len(stages) == len(cfg.data), "main": d.main}

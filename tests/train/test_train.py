@@ -195,6 +195,28 @@ def test_resume_without_a_run_is_an_error(tmp_path: Path, toy_sfew: Path, quiet)
         train(TrainConfig(data=[str(toy_sfew)], out=str(tmp_path / "none"), resume=True), quiet)
 
 
+@pytest.mark.parametrize("text", ["", "{not json", "[1, 2]", '{"epochs": "x"}',
+                                  '{"data": 5}', '{"augment": 3}', '{"augment": {"spin": 1}}',
+                                  b"\xff\xfe"])
+def test_a_damaged_config_is_named_not_a_traceback(tmp_path: Path, quiet, text) -> None:
+    """An empty, cut-short or hand-edited config.json stops --resume with one line naming it."""
+    path = tmp_path / "config.json"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(CheckpointError) as info:
+        train(TrainConfig(out=str(tmp_path), resume=True), quiet)
+    assert info.value.path == path and "damaged" in info.value.reason
+
+
+def test_a_damaged_metrics_file_of_a_finished_stage_is_named(toy_sfew: Path, tmp_path: Path,
+                                                             small_cfg, quiet) -> None:
+    out = tmp_path / "r"
+    train(small_cfg([toy_sfew], out, epochs=[1]), quiet)
+    (out / "metrics.json").write_text('{"stages": []}')
+    with pytest.raises(CheckpointError) as info:
+        train(TrainConfig(out=str(out), resume=True), quiet)
+    assert info.value.path == out / "metrics.json"
+
+
 def test_cascade_replaces_the_head_when_label_sets_differ(toy_sfew: Path, tmp_path: Path,
                                                          small_cfg, make_folders, quiet) -> None:
     target = make_folders(tmp_path / "target", {"Train": 10, "Val": 4},
