@@ -145,6 +145,9 @@ def _fits(value: object, hint: object) -> bool:
     return value is None if hint is type(None) else isinstance(value, hint)  # type: ignore[arg-type]
 
 
+MAX_SEED = 2**32 - 1
+
+
 def check_options(cfg: TrainConfig) -> None:
     """Refuse numbers that cannot train (one-line `OptionError`s, not tracebacks later)."""
     if not cfg.epochs or any(int(e) < 1 for e in cfg.epochs):
@@ -156,6 +159,10 @@ def check_options(cfg: TrainConfig) -> None:
     # Below 16 pixels a face is no longer a face (too large a side is an OutOfMemory below).
     if cfg.img_size < 16:
         raise OptionError(f"--img-size must be at least 16 (got {cfg.img_size})")
+    # numpy refuses negative seeds, and torch's per-epoch seeds (seed x 64,000,192 + …) must
+    # fit in 64 bits: checked here, not as a traceback once all the data has been read.
+    if not 0 <= cfg.seed <= MAX_SEED:
+        raise OptionError(f"--seed must be between 0 and {MAX_SEED} (got {cfg.seed})")
     if cfg.limit is not None and cfg.limit < 1:
         raise OptionError(f"--limit must be at least 1 (got {cfg.limit})")
     for option, alpha in (("mixup", cfg.mixup), ("cutmix", cfg.cutmix)):

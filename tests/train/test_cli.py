@@ -89,6 +89,8 @@ def test_only_rank_zero_prints_the_summary(toy_run: Path, monkeypatch: pytest.Mo
     (["{data}", "--img-size", "0"], 2, "--img-size must be at least 16 (got 0)"),
     (["{data}", "--limit", "0"], 2, "--limit must be at least 1 (got 0)"),
     (["{data}", "--stop-after", "0"], 2, "--stop-after must be at least 1 (got 0)"),
+    (["{data}", "--seed", "-1"], 2, "--seed must be between 0 and 4294967295 (got -1)"),
+    (["{data}", "--seed", str(2**40)], 2, "--seed must be between 0 and 4294967295"),
     (["{data}", "--epochs", "1,1"], 2, "--epochs 1,1: 2 values for 1 stage(s), one per DATA"),
     (["{data}", "--lr", "0.1,0.2,0.3"], 2, "--lr 0.1,0.2,0.3: 3 values for 1 stage(s)"),
     (["{data}", "{data}", "--epochs", "1,1,1"], 2, "3 values for 2 stage(s)"),

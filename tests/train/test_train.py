@@ -73,7 +73,7 @@ def test_a_fresh_run_defaults_to_auto(toy_sfew: Path, tmp_path: Path,
 
 
 @pytest.mark.parametrize(("option", "value"), [("epochs", [0]), ("lr", [-1.0]),
-                                               ("batch_size", 0), ("img_size", 8)])
+                                               ("batch_size", 0), ("img_size", 8), ("seed", -1)])
 def test_numbers_that_cannot_train_are_refused(toy_sfew: Path, tmp_path: Path, small_cfg,
                                                quiet, option: str, value) -> None:
     with pytest.raises(OptionError, match=f"--{option.replace('_', '-')} must be"):
