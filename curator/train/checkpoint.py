@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from curator.train.errors import CheckpointError
-from curator.train.model import build_model
+from curator.train.model import BACKBONES, build_model
 
 FORMAT = "curator-train/1"
 
@@ -47,7 +47,32 @@ def load(path: str | Path) -> dict:
         raise CheckpointError(path, f"cannot read checkpoint ({type(e).__name__})") from e
     if not isinstance(ck, dict) or ck.get("format") != FORMAT:
         raise CheckpointError(path, "not a checkpoint written by curator train")
+    check_fields(ck, path)
     return ck
+
+
+# What training from, predicting with and scoring with a checkpoint read (train_state aside).
+REQUIRED = {"backbone": str, "classes": list, "model": dict, "preprocess": dict}
+REQUIRED_PREPROCESS = {"side": int, "img_size": int, "tta_flip": bool}
+
+
+def check_fields(ck: dict, path: Path) -> None:
+    """A one-line `CheckpointError` for a checkpoint with our format tag whose fields would fail
+    later as KeyErrors (hand-edited, or written by a newer curator with another backbone)."""
+    for fields, where in ((REQUIRED, ck), (REQUIRED_PREPROCESS, ck.get("preprocess"))):
+        for key, kind in fields.items():
+            label = key if where is ck else f"preprocess {key}"
+            if key not in where:
+                raise CheckpointError(path, f"lacks {label}")
+            if not isinstance(where[key], kind):
+                raise CheckpointError(path, f"has a damaged {label} (not a {kind.__name__})")
+    if ck["backbone"] not in BACKBONES:
+        raise CheckpointError(path, f"uses unknown backbone {ck['backbone']} (known: "
+                                    f"{', '.join(BACKBONES)})")
+    if not ck["classes"] or not all(isinstance(c, str) for c in ck["classes"]):
+        raise CheckpointError(path, "has a damaged classes list (no class names)")
+    if min(ck["preprocess"]["side"], ck["preprocess"]["img_size"]) < 1:
+        raise CheckpointError(path, "has a damaged preprocess (a side below 1 pixel)")
 
 
 def build_from(ck: dict, path: str | Path = "checkpoint") -> nn.Module:

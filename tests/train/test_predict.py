@@ -139,3 +139,32 @@ def test_predict_a_folder_without_images(toy_run: Path, tmp_path: Path, as_json:
     assert result.stdout == ""  # not an empty answer (`{}`): nothing was classified
     assert result.stderr.startswith(f"Error: {folder}: no images found (looked for ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("change", "fragment"), [
+    ({"backbone": "resnet"}, "uses unknown backbone resnet (known: efficientnet_lite0, small_cnn)"),
+    ({"preprocess": None}, "lacks preprocess"),
+    ({"classes": None}, "lacks classes"),
+    ({"preprocess": {"side": 24, "img_size": 32}}, "lacks preprocess tta_flip"),
+    ({"preprocess": "gray"}, "has a damaged preprocess (not a dict)"),
+    ({"classes": []}, "has a damaged classes list (no class names)"),
+])
+def test_predict_with_a_checkpoint_missing_what_it_needs(toy_run: Path, tmp_path: Path,
+                                                         change: dict, fragment: str) -> None:
+    """A checkpoint with our format tag but an unknown backbone or a missing field (edited by
+    hand, or from another curator) is one line naming it, not a KeyError traceback."""
+    import torch
+
+    ck = torch.load(toy_run / "best.pt", weights_only=True)
+    for key, value in change.items():
+        if value is None:
+            del ck[key]
+        else:
+            ck[key] = value
+    bad = tmp_path / "bad.pt"
+    torch.save(ck, bad)
+    image = tmp_path / "x.png"
+    image.write_bytes(b"")
+    result = CliRunner().invoke(predict_command, [str(image), "--model", str(bad)])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == f"Error: {bad}: {fragment}"
