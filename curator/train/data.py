@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from curator.labels import EMOTIONS, FER2013_ORDER, canonical_label, is_label
-from curator.train.errors import DatasetError
+from curator.train.errors import DatasetError, OptionError
 
 KNOWN = (*EMOTIONS, "Contempt")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
@@ -273,6 +273,13 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
         labels = np.array([classes.index(n) for n in names], dtype=np.int64)
         keep = _subsample(labels, limit, rng)
         splits[split] = Split(_stack([images[i] for i in keep], side), labels[keep])
+    # A --limit below the number of classes leaves some without a training image: a head
+    # trained on nothing for them (the check above ran before subsampling).
+    missing = [c for c, n in zip(classes, splits["train"].counts(len(classes)), strict=True)
+               if n == 0]
+    if missing:
+        raise OptionError(f"--limit {limit} keeps no training image of {', '.join(missing)}: "
+                          f"give at least {len(classes)}, one per class of {source}")
     # A split folder with nothing in it is no split at all (not a test set scoring 0%).
     train = splits["train"]
     val, test = (s if s is not None and len(s) else None

@@ -88,6 +88,7 @@ def test_only_rank_zero_prints_the_summary(toy_run: Path, monkeypatch: pytest.Mo
     (["{data}", "--batch-size", "0"], 2, "--batch-size must be at least 1 (got 0)"),
     (["{data}", "--img-size", "0"], 2, "--img-size must be at least 16 (got 0)"),
     (["{data}", "--limit", "0"], 2, "--limit must be at least 1 (got 0)"),
+    (["{data}", "--limit", "2"], 2, "--limit 2 keeps no training image of Sad: give at least 3"),
     (["{data}", "--stop-after", "0"], 2, "--stop-after must be at least 1 (got 0)"),
     (["{data}", "--seed", "-1"], 2, "--seed must be between 0 and 4294967295 (got -1)"),
     (["{data}", "--seed", str(2**40)], 2, "--seed must be between 0 and 4294967295"),

@@ -185,6 +185,17 @@ def test_limit_is_stratified(tmp_path: Path, make_folders) -> None:
     assert d.train.counts(3) == [10, 10, 10] and len(d.val) == 30
 
 
+def test_a_limit_below_the_number_of_classes_is_refused(tmp_path: Path, make_folders) -> None:
+    """Checked after subsampling: --limit 2 of three classes trained a head with an empty class."""
+    from curator.train.errors import OptionError
+
+    root = make_folders(tmp_path / "sfew", {"Train": 5, "Val": 2})
+    with pytest.raises(OptionError, match=r"--limit 2 keeps no training image of Sad: give at "
+                                          r"least 3, one per class of "):
+        load_dataset(root, limit=2)
+    assert load_dataset(root, limit=3).train.counts(3) == [1, 1, 1]
+
+
 @pytest.mark.parametrize("limit", [1, 2, 5, 10, 11, 100, 101, 999])
 def test_limit_is_never_exceeded_and_keeps_every_class_it_can(limit: int) -> None:
     """Seven unbalanced classes (FER-2013-like): rounding each class on its own gave 11
