@@ -161,6 +161,8 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
     spelling: dict[str, str] = {}
     for split, sdir in split_dirs.items():
         classes: dict[str, list[Path]] = {}
+        loose = [p for p in sdir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+                 and not p.name.startswith(".")]
         for cdir in _subdirs(sdir):
             files = image_files(cdir)
             if not files:
@@ -173,6 +175,13 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
                 name = spelling.setdefault(name.lower(), name)
                 notes.append(f"folder {cdir.name!r} is not a known emotion; kept as its own class")
             classes.setdefault(name, []).extend(files)
+        # Images beside the class folders have no label: the class is the folder's name.
+        if loose and not classes:
+            raise DatasetError(sdir, f"{len(loose)} image(s) lie directly in this folder; "
+                                     "put them in one folder per class (e.g. Happy/, Sad/)")
+        if loose:
+            notes.append(f"{len(loose)} image(s) directly in {sdir}, not in a class folder, "
+                         "left out")
         tree[split] = classes
     if empty:
         notes.append(f"empty class folders, left out: {', '.join(empty)}")
@@ -266,6 +275,9 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
                 source, f"class {name} has no training images (only in {', '.join(where)}: a "
                 "subject-independent export with few actors can put a class in one split; "
                 "export with more clips, or --split by-film, or set the split folders right)")
+    if len(classes) < 2:  # one class: 100% accuracy that says nothing
+        raise DatasetError(source, f"only one class ({classes[0]}): a classifier needs at "
+                                   "least two")
     side = min(max_side, common_side(raw["train"][0]))
     rng = np.random.default_rng(seed)
     splits: dict[str, Split] = {}

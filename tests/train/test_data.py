@@ -51,19 +51,21 @@ def test_fer2013_csv_maps_ids_and_usage(tmp_path: Path, make_fer_csv) -> None:
 def test_fer2013_csv_rejects_negative_ids(tmp_path: Path) -> None:
     pixels = " ".join(["7"] * 2304)
     (tmp_path / "neg.csv").write_text(
-        "emotion,pixels,Usage\n" + f"3,{pixels},Training\n" * 2 + f"-1,{pixels},Training\n")
+        "emotion,pixels,Usage\n" + f"3,{pixels},Training\n4,{pixels},Training\n" * 2
+        + f"-1,{pixels},Training\n")
     d = load_dataset(tmp_path / "neg.csv")
     # -1 is no FER-2013 id (not the last one, Neutral): a bad row, not a class.
-    assert d.classes == ("Happy",) and len(d.train) + len(d.val) == 2
+    assert d.classes == ("Happy", "Sad") and len(d.train) + len(d.val) == 4
     assert len(d.skipped) == 1
 
 
 def test_fer2013_csv_pixels_are_row_major(tmp_path: Path) -> None:
     pixels = np.arange(2304) % 256
     (tmp_path / "one.csv").write_text(
-        "emotion,pixels,Usage\n" + f"6,{' '.join(map(str, pixels))},Training\n" * 2)
+        "emotion,pixels,Usage\n" + f"6,{' '.join(map(str, pixels))},Training\n" * 2
+        + f"4,{' '.join(map(str, pixels))},Training\n" * 2)
     d = load_dataset(tmp_path / "one.csv")
-    assert d.classes == ("Neutral",)
+    assert d.classes == ("Neutral", "Sad")
     image = np.concatenate([d.train.images, d.val.images])[0]
     assert image[0, :5].tolist() == [0, 1, 2, 3, 4] and image[1, 0] == 48 % 256
 
@@ -112,9 +114,9 @@ def test_unknown_class_names_merge_in_any_case(tmp_path: Path, make_folders) -> 
 
 
 def test_image_files_leave_out_hidden_files(tmp_path: Path, make_folders) -> None:
-    root = make_folders(tmp_path / "tree", {"": 2}, classes=("happy",))
+    root = make_folders(tmp_path / "tree", {"": 2}, classes=("happy", "sad"))
     (root / "happy" / "._happy_000.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
-    assert [p.name for p in image_files(root)] == ["happy_000.png", "happy_001.png"]
+    assert [p.name for p in image_files(root / "happy")] == ["happy_000.png", "happy_001.png"]
     assert not load_dataset(root, val_fraction=0.5).skipped
 
 
@@ -140,6 +142,31 @@ def test_empty_validation_class_folder_is_a_note(tmp_path: Path, make_folders) -
     make_folders(root, {"Train": 5}, classes=("Fear",))
     d = load_dataset(root)
     assert "Fear" in d.classes and any("left out: Val/Fear" in n for n in d.notes)
+
+
+def test_one_class_is_no_classifier(tmp_path: Path, make_folders) -> None:
+    """A single class trained a 1-class head that reported 100% accuracy."""
+    root = make_folders(tmp_path / "sfew", {"Train": 5, "Val": 2}, classes=("Happy",))
+    with pytest.raises(DatasetError, match=r"only one class \(Happy\): a classifier needs at "
+                                           r"least two"):
+        load_dataset(root)
+
+
+def test_images_directly_in_the_folder_are_not_a_class(tmp_path: Path, make_folders) -> None:
+    """A flat folder of images said "no readable training images"; the images are there, only
+    not in class folders."""
+    flat = make_folders(tmp_path / "flat", {"": 3}, classes=("Happy", "Sad"))
+    for image in image_files(flat):
+        image.rename(flat / image.name)
+    with pytest.raises(DatasetError) as info:
+        load_dataset(flat)
+    assert info.value.path == flat
+    assert info.value.reason == ("6 image(s) lie directly in this folder; put them in one "
+                                 "folder per class (e.g. Happy/, Sad/)")
+    # Beside class folders, such images are left out with a note.
+    make_folders(flat, {"": 3}, classes=("Happy", "Sad"))
+    d = load_dataset(flat)
+    assert len(d.train) + len(d.val) == 6 and any("6 image(s) directly in" in n for n in d.notes)
 
 
 def test_class_without_training_images_is_an_error(tmp_path: Path, make_folders) -> None:
