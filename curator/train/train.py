@@ -637,6 +637,10 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
         check_inputs(cfg)
         if out.exists() and not out.is_dir():
             raise OptionError(f"--out {out}: is a file, not a run folder")
+        # A file higher up (--out notes.txt/run) would fail only at the first write.
+        for parent in out.parents:
+            if parent.exists() and not parent.is_dir():
+                raise OptionError(f"--out {out}: {parent} is a file, not a folder")
         if not cfg.overwrite and holds_run(out):
             raise RunExists(out)
     log = reporter or Reporter()

@@ -105,6 +105,8 @@ def test_only_rank_zero_prints_the_summary(toy_run: Path, monkeypatch: pytest.Mo
     (["{data}", "--class-weights", "0,0,0"], 2, "weighs every training image 0"),
     (["{data}", "--overwrite", "--resume"], 2, "not both"),
     (["{data}", "--out", "{tmp}/notes.txt"], 2, "notes.txt: is a file, not a run folder"),
+    (["{data}", "--out", "{tmp}/notes.txt/run/x"], 2,
+     "notes.txt is a file, not a folder"),
 ])
 def test_train_bad_input(toy_sfew: Path, tmp_path: Path, args: list, code: int,
                          fragment: str) -> None:
