@@ -94,12 +94,16 @@ def export_command(
     if not plan.clips and not missing:
         err.print("note: no confirmed clips yet: confirm some with `curator review` or "
                   "`curator label` (exporting what there is)", markup=False)
-    elif empty := _empty_splits(placed, val, test):
+    elif empty := _empty_splits(placed, val, test, _kept_elsewhere(plan, among, previous)):
         unit = ("actor (or film, for clips without a known face)" if split_mode == "by-actor"
                 else "film")
         err.print(f"note: {' and '.join(empty)} got no clips: the confirmed clips make "
                   f"{len(placed)} group(s) linked by a shared {unit}, and a group stays in "
                   "one split", markup=False)
+    if stranded := _stranded(plan, among, previous):
+        err.print(f"note: {stranded} clip(s) of other films in this output now share a group "
+                  "(an actor, or a film) with clips placed in another split; export without "
+                  "--film to move them", markup=False)
     describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
                 "frames_per_clip": frames_per_clip, "size": size, "gray": gray}
     kept = sum(1 for clip in plan.clips if clip.clip_id in previous)
@@ -129,11 +133,32 @@ def export_command(
         raise click.exceptions.Exit(1)
 
 
-def _empty_splits(placed: dict[str, str], val: float, test: float) -> list[str]:
-    """The splits asked for (a share above 0) that no group of clips was placed in."""
+def _empty_splits(placed: dict[str, str], val: float, test: float,
+                  elsewhere: set[str]) -> list[str]:
+    """The splits asked for (a share above 0) that neither a group of clips placed now nor
+    the output's clips of other films (`elsewhere`, with --film) are in."""
     wanted = ["Train"] + (["Val"] if val > 0 else []) + (["Test"] if test > 0 else [])
-    used = set(placed.values())
+    used = set(placed.values()) | elsewhere
     return [name for name in wanted if name not in used]
+
+
+def _kept_elsewhere(plan: ExportPlan, among: list[ClipPlan] | None,
+                    previous: dict[int, str]) -> set[str]:
+    """With --film: the splits the output's clips of other films are in (left as they are)."""
+    if among is None:
+        return set()
+    exported = {c.clip_id for c in plan.clips}
+    return {split for clip_id, split in previous.items() if clip_id not in exported}
+
+
+def _stranded(plan: ExportPlan, among: list[ClipPlan] | None, previous: dict[int, str]) -> int:
+    """With --film: how many of the output's clips of other films a full export would now
+    move (an actor named since links them to this film's clips in another split)."""
+    if among is None:
+        return 0
+    exported = {c.clip_id for c in plan.clips}
+    return sum(1 for c in among if c.clip_id not in exported
+               and previous.get(c.clip_id) not in (None, c.split))
 
 
 def _refuse_overlapping_outputs(outputs: list[tuple[str, Path | None]]) -> None:

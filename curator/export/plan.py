@@ -269,6 +269,6 @@ def assign(
         for group, counts in earlier.items()
     }
     splits = assign_splits(sizes, val=val, test=test, seed=seed, fixed=fixed)
-    for clip in plan.clips:
+    for clip in (*plan.clips, *clips):  # `among` too: where a full export would put them
         clip.split = splits[groups[clip.clip_id]]
     return splits

@@ -4,6 +4,7 @@ one named actor stays in one split; each dataset needs a folder of its own."""
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -43,6 +44,33 @@ def two_films(tmp_path_factory: pytest.TempPathFactory) -> tuple[Curator, Path]:
     assert curator("propose", "--workers", "2").exit_code == 0
     assert curator("label", "--accept-proposed", "--annotator", "t").exit_code == 0
     return curator, folder
+
+
+def test_an_actor_named_after_an_export_and_film_say_what_they_leave(
+    two_films, tmp_path: Path
+) -> None:
+    """Exported while the two films' people were two actors, the films sit in two splits.
+    Named one actor since, an export of one film leaves the other film's files where they
+    are (as --film does), says so, and does not call a split holding them empty."""
+    curator, _ = two_films
+    out = tmp_path / "afew"
+    first = curator("export", "--afew", out)
+    assert first.exit_code == 0
+    assert len({r["split"] for r in _manifest(out / "manifest.csv")}) == 2
+    with sqlite3.connect(curator.db_path) as conn:
+        conn.execute("UPDATE people SET name = 'Ann Lee'")
+    try:
+        one = curator("export", "--afew", out, "--film", "1")
+    finally:
+        with sqlite3.connect(curator.db_path) as conn:
+            conn.execute("UPDATE people SET name = NULL")
+    assert one.exit_code == 0, one.output
+    text = " ".join(one.output.split())
+    assert ("note: 5 clip(s) of other films in this output now share a group (an actor, or a "
+            "film) with clips placed in another split; export without --film") in text
+    held = {r["split"] for r in _manifest(out / "manifest.csv")}
+    said_empty = re.search(r"note: (\w+(?: and \w+)?) got no clips", text)
+    assert not held & set(said_empty.group(1).split(" and ") if said_empty else ())
 
 
 def test_films_left_out_or_outside_film_keep_their_files(two_films, tmp_path: Path) -> None:
