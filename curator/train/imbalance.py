@@ -76,6 +76,12 @@ def class_weights(spec: str, counts: Sequence[int], classes: Sequence[str],
                           f"({', '.join(classes)})")
     if not any(w for w, n in zip(weights, counts, strict=True) if n > 0):  # e.g. Name=0 for all
         raise OptionError(_ALL_ZERO.format(spec=spec))
+    # A batch drawn from zero-weight classes only is 0/0 too: the run would stop as diverged.
+    zero = [c for c, w, n in zip(classes, weights, counts, strict=True) if n > 0 and w == 0]
+    if zero:
+        raise OptionError(f"--class-weights: {', '.join(zero)} weighed 0 but with training "
+                          "images (a batch of only those has no loss to learn from); give a "
+                          "small weight such as 0.01, or leave those images out")
     return weights
 
 

@@ -145,7 +145,9 @@ def _fits(value: object, hint: object) -> bool:
     return value is None if hint is type(None) else isinstance(value, hint)  # type: ignore[arg-type]
 
 
-MAX_SEED = 2**32 - 1
+# The per-epoch seeds ((seed x 1,000,003 + stage x 10,007 + epoch) x 64 + 32 + rank) must
+# fit torch's 64 bits; a margin covers any stage, epoch and rank count.
+MAX_SEED = ((2**64 - 2048) // 64 - 10**9) // 1_000_003
 
 
 def check_options(cfg: TrainConfig) -> None:

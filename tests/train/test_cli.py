@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from curator.train.cli import predict_command, train_command
+from curator.train.train import MAX_SEED
 
 SMALL = ["--init", "scratch", "--backbone", "small_cnn", "--img-size", "32", "--batch-size",
          "16", "--device", "cpu"]
@@ -90,8 +91,8 @@ def test_only_rank_zero_prints_the_summary(toy_run: Path, monkeypatch: pytest.Mo
     (["{data}", "--limit", "0"], 2, "--limit must be at least 1 (got 0)"),
     (["{data}", "--limit", "2"], 2, "--limit 2 keeps no training image of Sad: give at least 3"),
     (["{data}", "--stop-after", "0"], 2, "--stop-after must be at least 1 (got 0)"),
-    (["{data}", "--seed", "-1"], 2, "--seed must be between 0 and 4294967295 (got -1)"),
-    (["{data}", "--seed", str(2**40)], 2, "--seed must be between 0 and 4294967295"),
+    (["{data}", "--seed", "-1"], 2, f"--seed must be between 0 and {MAX_SEED} (got -1)"),
+    (["{data}", "--seed", str(MAX_SEED + 1)], 2, f"--seed must be between 0 and {MAX_SEED}"),
     (["{data}", "--epochs", "1,1"], 2, "--epochs 1,1: 2 values for 1 stage(s), one per DATA"),
     (["{data}", "--lr", "0.1,0.2,0.3"], 2, "--lr 0.1,0.2,0.3: 3 values for 1 stage(s)"),
     (["{data}", "{data}", "--epochs", "1,1,1"], 2, "3 values for 2 stage(s)"),

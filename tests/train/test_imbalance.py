@@ -45,6 +45,13 @@ def test_weights_that_leave_no_training_image_in_the_loss(spec: str, counts: lis
         class_weights(spec, counts, CLASSES)
 
 
+def test_one_class_weighed_zero_with_training_images_is_refused() -> None:
+    """A batch of that class alone would divide 0 by 0 (seen as a diverged run)."""
+    with pytest.raises(OptionError, match="Happy weighed 0 but with training images"):
+        class_weights("happy=0", COUNTS, CLASSES)
+    assert class_weights("0,1,1", [0, 400, 50], CLASSES) == [0.0, 1.0, 1.0]  # no Angry images
+
+
 def test_balanced_sampling_draws_classes_equally() -> None:
     labels = np.array([0] * 90 + [1] * 10)
     w = balanced_sample_weights(labels, 2)
