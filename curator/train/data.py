@@ -176,12 +176,14 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
                 notes.append(f"folder {cdir.name!r} is not a known emotion; kept as its own class")
             classes.setdefault(name, []).extend(files)
         # Images beside the class folders have no label: the class is the folder's name.
-        if loose and not classes:
+        # Training cannot do without labels; a Val or Test of unlabelled images (the SFEW 2.0
+        # download's Test is) is simply no split to score on.
+        if loose and not classes and split == "train":
             raise DatasetError(sdir, f"{len(loose)} image(s) lie directly in this folder; "
                                      "put them in one folder per class (e.g. Happy/, Sad/)")
         if loose:
-            notes.append(f"{len(loose)} image(s) directly in {sdir}, not in a class folder, "
-                         "left out")
+            notes.append(f"{len(loose)} unlabelled image(s) directly in {sdir}, not in a "
+                         "class folder, left out")
         tree[split] = classes
     if empty:
         notes.append(f"empty class folders, left out: {', '.join(empty)}")

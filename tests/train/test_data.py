@@ -166,7 +166,20 @@ def test_images_directly_in_the_folder_are_not_a_class(tmp_path: Path, make_fold
     # Beside class folders, such images are left out with a note.
     make_folders(flat, {"": 3}, classes=("Happy", "Sad"))
     d = load_dataset(flat)
-    assert len(d.train) + len(d.val) == 6 and any("6 image(s) directly in" in n for n in d.notes)
+    assert len(d.train) + len(d.val) == 6 and any("6 unlabelled image(s) directly in" in n
+                                                  for n in d.notes)
+
+
+def test_an_unlabelled_test_folder_is_no_split_not_an_error(tmp_path: Path,
+                                                             make_folders) -> None:
+    """The SFEW 2.0 download's Test holds its images without class folders."""
+    root = make_folders(tmp_path / "sfew", {"Train": 4, "Val": 2}, classes=("Happy", "Sad"))
+    (root / "Test").mkdir()
+    for image in image_files(root / "Val")[:3]:
+        (root / "Test" / f"x_{image.name}").write_bytes(image.read_bytes())
+    d = load_dataset(root)
+    assert d.test is None and len(d.train) == 8 and len(d.val) == 4
+    assert any("3 unlabelled image(s) directly in" in n and "Test" in n for n in d.notes)
 
 
 def test_class_without_training_images_is_an_error(tmp_path: Path, make_folders) -> None:
