@@ -181,12 +181,15 @@ def _check_end(path: Path, info: VideoInfo) -> tuple[float | None, int | None]:
             back_us = 0
             while True:
                 container.seek(max(target - back_us, start), any_frame=False, backward=True)
-                end = _end_from(container, stream, target)
+                end = _end_from(container, stream, target, 1_000_000 / rate if rate else 0.0)
                 if end.decoded and end.video_reaches:
                     return rate, None
                 if end.decoded and end.others_reach and end.video_end_us is not None:
                     return rate, max(round((end.video_end_us - start) / 1000), 1)
-                if target - back_us <= start or back_us >= _MAX_BACK_US:
+                # Seeking by bytes (MPEG-TS) into a long tail of sound finds no picture:
+                # go on back to the last one rather than call the file cut short.
+                sound_only = end.others_reach and not end.decoded
+                if target - back_us <= start or (back_us >= _MAX_BACK_US and not sound_only):
                     break
                 back_us = back_us * 2 or 1_000_000
     except (av.error.FFmpegError, IndexError, OSError) as exc:
@@ -211,9 +214,10 @@ class _End:
     video_end_us: float | None = None  # where the last video packet ends
 
 
-def _end_from(container: Any, stream: Any, target_us: int) -> _End:
+def _end_from(container: Any, stream: Any, target_us: int, period_us: float) -> _End:
     """What the packets from the seek point to the end of the file show (times in
-    container microseconds, as `target_us`)."""
+    container microseconds, as `target_us`). A frame reaches a time when it is still
+    shown then: at 1 fps the last frame starts a second before the end."""
     end = _End()
     for packet in container.demux():
         when = packet.pts if packet.pts is not None else packet.dts
@@ -225,8 +229,10 @@ def _end_from(container: Any, stream: Any, target_us: int) -> _End:
             end.decoded = bool(packet.decode())
         if when is None:
             continue
-        end.video_end_us = max(end.video_end_us or 0.0, (when + (packet.duration or 0)) * tick)
-        if end.decoded and when * tick >= target_us:
+        shown_until = (when + (packet.duration or 0)) * tick if packet.duration else (
+            when * tick + period_us)
+        end.video_end_us = max(end.video_end_us or 0.0, shown_until)
+        if end.decoded and shown_until >= target_us:
             end.video_reaches = True
             return end
     return end

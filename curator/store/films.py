@@ -57,6 +57,10 @@ def register_film(
         moved_from = None
         if existing.path != resolved:
             moved_from, existing.path = existing.path, resolved
+        if info.container_ms is not None and existing.duration_ms == info.container_ms:
+            # Recorded by a curator that took the file's length: the film ends with its
+            # pictures (clips proposed from now on stay within them).
+            existing.duration_ms = info.duration_ms
         offset_was = None
         if subs_offset_ms is not None and subs_offset_ms != existing.subs_offset_ms:
             offset_was, existing.subs_offset_ms = existing.subs_offset_ms, subs_offset_ms

@@ -507,3 +507,6 @@ def test_a_film_whose_sound_outlasts_its_pictures_ends_with_them(
     assert "found by content hash" not in checked.output  # nor hashed again to be sure
     assert "1 windows checked, 1 kept" in checked.output
     assert "no frames decoded at 19.000 s" in checked.output
+    again = curator("ingest", film, "--subs", subs, "--no-check-offset")  # sets it right
+    assert "already known: long_sound (10.0 s," in again.output
+    assert _rows(curator.db_path, "SELECT duration_ms FROM films") == [(10000,)]

@@ -90,6 +90,23 @@ def sound_outlasts_video(media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def one_frame_a_second(media_dir: Path) -> Path:
+    """Twenty seconds at 1 fps, no sound: the last frame starts a second before the end."""
+    path = media_dir / "one_fps.mp4"
+    ffmpeg("-i", str(DEMO), "-t", "20", "-vf", "fps=1", "-an", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def long_sound_transport_stream(media_dir: Path) -> Path:
+    """MPEG-TS (no index: seeks go by bytes) with 10 s of pictures and 90 s of sound."""
+    path = media_dir / "long_sound.ts"
+    ffmpeg("-i", str(DEMO), "-f", "lavfi", "-i", "sine=d=90", "-map", "0:v", "-map", "1:a",
+           "-t", "90", "-vf", "trim=end=10", "-c:v", "libx264", "-c:a", "aac", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
 def rotated(media_dir: Path) -> Path:
     """Two seconds of the demo film tagged to be shown turned 90 degrees."""
     path = media_dir / "rotated.mp4"

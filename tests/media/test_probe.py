@@ -85,3 +85,15 @@ def test_a_film_ends_with_its_pictures_when_the_sound_goes_on(sound_outlasts_vid
     assert (info.duration_ms, info.container_ms) == (10000, 30000)
     assert probe_video(DEMO).container_ms is None  # pictures to the end: nothing to say
 
+
+
+def test_a_last_frame_held_for_a_second_reaches_the_end(one_frame_a_second: Path) -> None:
+    info = probe_video(one_frame_a_second)
+    assert (info.duration_ms, info.fps, info.container_ms) == (20000, 1.0, None)
+
+
+def test_pictures_ending_long_before_the_sound_are_found_without_an_index(
+    long_sound_transport_stream: Path,
+) -> None:
+    info = probe_video(long_sound_transport_stream)
+    assert 9900 <= info.duration_ms <= 10100 and info.container_ms is not None
