@@ -92,9 +92,10 @@ def export_command(
     plan.leave_out(missing)  # their earlier files stay
     out, err = console(), console(stderr=True)
     if not plan.clips and not missing:
-        err.print("note: no confirmed clips yet: confirm some with `curator review` or "
+        whose = "yet" if film_id is None else f"in film {film_id}"
+        err.print(f"note: no confirmed clips {whose}: confirm some with `curator review` or "
                   "`curator label` (exporting what there is)", markup=False)
-    elif empty := _empty_splits(placed, val, test, _kept_elsewhere(plan, among, previous)):
+    elif empty := _empty_splits(placed, val, test, _kept_elsewhere(film_id, among, previous)):
         unit = ("actor (or film, for clips without a known face)" if split_mode == "by-actor"
                 else "film")
         err.print(f"note: {' and '.join(empty)} got no clips: the confirmed clips make "
@@ -142,13 +143,14 @@ def _empty_splits(placed: dict[str, str], val: float, test: float,
     return [name for name in wanted if name not in used]
 
 
-def _kept_elsewhere(plan: ExportPlan, among: list[ClipPlan] | None,
+def _kept_elsewhere(film_id: int | None, among: list[ClipPlan] | None,
                     previous: dict[int, str]) -> set[str]:
-    """With --film: the splits the output's clips of other films are in (left as they are)."""
-    if among is None:
+    """With --film: the splits that the output's confirmed clips of other films are in
+    (their files are left as they are; this film's no longer confirmed are removed)."""
+    if film_id is None or among is None:
         return set()
-    exported = {c.clip_id for c in plan.clips}
-    return {split for clip_id, split in previous.items() if clip_id not in exported}
+    return {previous[c.clip_id] for c in among
+            if c.film_id != film_id and c.clip_id in previous}
 
 
 def _stranded(plan: ExportPlan, among: list[ClipPlan] | None, previous: dict[int, str]) -> int:
@@ -170,8 +172,16 @@ def _refuse_overlapping_outputs(outputs: list[tuple[str, Path | None]]) -> None:
         if option not in ("--sfew", "--afew"):
             continue
         for other, path in given:
-            if other != option and (path == folder or folder in path.parents
-                                    or path in folder.parents):
+            if other == option:
+                continue
+            if other == "--xml":  # its NNNN-title.xml files clash with nothing a dataset writes
+                continue
+            if other == "--fer2013":  # beside the dataset's files is fine, not over them
+                clash = path in (folder, folder / "manifest.csv", folder / "summary.json") or any(
+                    folder / split in path.parents for split in ("Train", "Val", "Test"))
+            else:
+                clash = path == folder or folder in path.parents or path in folder.parents
+            if clash:
                 raise click.UsageError(
                     f"{option} {folder} and {other} {path} overlap: a dataset folder holds "
                     "its own export only; give each output a place of its own")

@@ -122,7 +122,8 @@ def add_subtitle_track(
         return _read_again(existing, document, analyzed, lang)
     same = _track_with_cues(session, film, [a.cue for a in analyzed])
     if same is not None:
-        return StoredTrack(same, "same cues")
+        return _read_again(same, document, analyzed, lang) if read_again else (
+            StoredTrack(same, "same cues"))
     track = SubtitleTrack(
         film=film,
         sha256=sha256,

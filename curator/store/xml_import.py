@@ -127,7 +127,7 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
             problems.append((annotation.sourceline or 0,
                              f"annotator {annotation.get('annotator')!r}: {exc}"))
     tracks = {(t.get("key") or "").strip() for t in root.iterfind("subtitleTrack")}
-    cues: dict[tuple[str, str], tuple[tuple, int]] = {}  # (track, index) → (what, line)
+    cues: dict[tuple[str, int], tuple[tuple, int]] = {}  # (track, index) → (what, line)
     actors = {(p.get("actor") or "").strip() for p in root.iter("person")} - {""}
     for clip in root.iterfind("clip"):
         for cue in clip.iterfind("cue"):
@@ -137,8 +137,9 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
                                  f"cue refers to subtitle track {track!r}, which the file "
                                  "does not list"))
             # A cue is stored once: a second, different copy would be dropped unseen.
-            what = (cue.get("start"), cue.get("end"), cue.findtext("text") or "")
-            first = cues.setdefault((track, (cue.get("index") or "").strip()),
+            what = (ms(cue.get("start", "0")), ms(cue.get("end", "0")),
+                    cue.findtext("text") or "")
+            first = cues.setdefault((track, int(cue.get("index", "0"))),
                                     (what, cue.sourceline or 0))
             if first[0] != what:
                 problems.append((cue.sourceline or 0, f"cue {cue.get('index')} of track "

@@ -253,7 +253,7 @@ def test_what_an_output_is_comes_from_its_option_not_its_name(
                                      ("--sfew", "x", "--afew", "x/Train"),
                                      ("--afew", "y", "--sfew", "y/Val"),
                                      ("--sfew", "z", "--afew", "z"),
-                                     ("--xml", "q", "--afew", "q")])
+                                     ("--afew", "w", "--fer2013", "w/Val/Sad/fer.csv")])
 def test_outputs_inside_a_dataset_folder_are_refused(
     two_films, tmp_path: Path, outputs: tuple[str, ...]
 ) -> None:
@@ -263,6 +263,38 @@ def test_outputs_inside_a_dataset_folder_are_refused(
     assert result.exit_code == 2 and "overlap: a dataset folder holds its own export" in (
         result.output)
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_a_film_with_no_confirmed_clips_left_is_said_to_be_that_film(
+    two_films, tmp_path: Path
+) -> None:
+    """Its files leave the output; the note must not say no clip is confirmed anywhere."""
+    curator, _ = two_films
+    out = tmp_path / "afew"
+    assert curator("export", "--afew", out).exit_code == 0
+    assert any(r["film"] == "2" for r in _manifest(out / "manifest.csv"))
+    with sqlite3.connect(curator.db_path) as conn:
+        conn.execute("UPDATE clips SET status = 'proposed' WHERE film_id = 2")
+    try:
+        result = curator("export", "--afew", out, "--film", "2")
+    finally:
+        with sqlite3.connect(curator.db_path) as conn:
+            conn.execute("UPDATE clips SET status = 'confirmed' WHERE film_id = 2")
+    assert result.exit_code == 0 and "5 removed" in result.output, result.output
+    assert "note: no confirmed clips in film 2" in result.output
+    assert not any(r["film"] == "2" for r in _manifest(out / "manifest.csv"))
+
+
+def test_outputs_beside_a_datasets_own_files_are_fine(two_films, tmp_path: Path) -> None:
+    """Film XML files and a FER-2013 CSV clash with nothing a dataset folder holds."""
+    curator, _ = two_films
+    out = tmp_path / "out"
+    result = curator("export", "--xml", out, "--afew", out, "--film", "1")
+    assert result.exit_code == 0, result.output
+    result = curator("export", "--sfew", tmp_path / "s", "--fer2013", tmp_path / "s" / "fer.csv",
+                     "--size", "32", "--frames-per-clip", "1", "--film", "1")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s" / "fer.csv").is_file() and (tmp_path / "s" / "manifest.csv").is_file()
 
 
 def test_stats_of_one_film_count_one_film(two_films) -> None:

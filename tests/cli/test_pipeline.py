@@ -235,6 +235,9 @@ def test_a_copy_of_a_stored_track_is_not_stored_twice(
     assert "0 new clips" in curator("propose", "--no-faces").output
     assert [(c["label"], c["score"])
             for c in json.loads(curator("clips", "--json").output)] == scores
+    named = curator("ingest", film, "--subs", crlf, "--lang", "de", "--no-check-offset")
+    assert "track 1 (copy.en.srt) read again (de, utf-8)" in named.output  # not ignored
+    assert _rows(curator.db_path, "SELECT lang FROM subtitle_tracks") == [("de",)]
 
 
 def test_a_stored_track_is_read_again_in_the_language_named(

@@ -460,6 +460,22 @@ def test_references_and_copies_that_cannot_all_be_true_are_refused(
     assert len(problems) == 1 and problems[0][1].startswith(reason), problems
 
 
+def test_a_cue_in_two_clips_is_compared_by_value_not_by_spelling(
+    database: Database, tmp_path: Path
+) -> None:
+    """3.0 and 3.000 are one time: the same cue written either way is no conflict."""
+    import re
+
+    populate(database)
+    text = _export(database).decode()
+    cue = re.search(r'    <cue track="t1" index="1" .*?</cue>\n', text, flags=re.S).group(0)
+    copy = cue.replace('start="3.000" end="4.200"', 'start="3.0" end="4.20"')
+    assert copy != cue
+    text = text.replace('    <cue track="t1" index="2"', copy + '    <cue track="t1" index="2"', 1)
+    with database.session() as session:
+        assert import_film_xml(session, _write(tmp_path, text)).clips_existing == 2
+
+
 def test_a_track_listed_twice_is_refused(database: Database, tmp_path: Path) -> None:
     populate(database)
     text = _export(database).decode()
