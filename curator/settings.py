@@ -96,7 +96,10 @@ def database_url(value: str | None = None) -> str:
     raw = value or get("db")
     if "://" in raw:
         return raw
-    return f"sqlite:///{Path(raw).expanduser()}"
+    # A URL reads "?" as the start of its query and "%xx" as an escape: a file name may
+    # hold either, so they are escaped (else "a.db?old" would quietly be "a.db").
+    path = str(Path(raw).expanduser()).replace("%", "%25").replace("?", "%3F")
+    return f"sqlite:///{path}"
 
 
 def config_dir() -> Path:

@@ -147,7 +147,12 @@ def sqlite_file(url: str) -> Path | None:
     """The file of an SQLite URL (None for other databases and in-memory ones)."""
     if not url.startswith("sqlite"):
         return None
-    path = url.split("///", 1)[1] if "///" in url else ""
+    from sqlalchemy.engine import make_url
+
+    try:
+        path = make_url(url).database  # escapes undone, the query left out
+    except ArgumentError:
+        return None
     return None if not path or path == ":memory:" else Path(path)
 
 

@@ -231,3 +231,17 @@ def test_broken_constraint_is_a_database_error_and_writes_nothing(tmp_path: Path
     db.close()
     films = sqlite3.connect(tmp_path / "c.db").execute("SELECT count(*) FROM films").fetchone()
     assert films == (0,)
+
+
+@pytest.mark.parametrize("name", ["notes?old.db", "100%25 sure.db", "été #2.db"])
+def test_a_database_path_is_the_file_named_whatever_its_characters(
+    tmp_path: Path, name: str
+) -> None:
+    """A URL reads "?" as a query and "%xx" as an escape: --db a.db?old must not be a.db."""
+    from curator.settings import database_url
+    from curator.store.db import sqlite_file
+
+    url = database_url(str(tmp_path / name))
+    assert sqlite_file(url) == tmp_path / name
+    open_database(url).close()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db") == [name]
