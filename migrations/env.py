@@ -31,6 +31,14 @@ def run_migrations_online() -> None:
         url = config.get_main_option("sqlalchemy.url") or settings.database_url()
         engine = create_engine(url)
     with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            # A table half-copied by a batch step of an earlier curator that was killed (its
+            # migrations were not one transaction then) would stop this one.
+            leftovers = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name LIKE '\\_alembic\\_tmp\\_%' ESCAPE '\\'").scalars().all()
+            for name in leftovers:
+                connection.exec_driver_sql(f'DROP TABLE "{name}"')
         # Batch mode lets later migrations alter SQLite tables (copy-and-move).
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=True

@@ -36,7 +36,8 @@ def current_command() -> None:
         out.print(f"database: {path} (does not exist yet; any command creates it)")
         out.print(f"newest revision: {head}")
         return
-    database = open_database(url, migrate=False)
+    database = open_database(url, migrate=False,
+                             lock_timeout_s=settings.db_lock_timeout_s())
     try:
         current = current_revision(database.engine)
     finally:
@@ -59,10 +60,11 @@ def upgrade_command(revision: str) -> None:
     from curator.store.db import check_migratable, current_revision, open_database, upgrade
 
     url = settings.database_url(state().db_url)
-    database = open_database(url, migrate=False)
+    database = open_database(url, migrate=False,
+                             lock_timeout_s=settings.db_lock_timeout_s())
     try:
         before = check_migratable(database.engine, url)
-        upgrade(database.engine, revision)
+        upgrade(database.engine, revision, lock_timeout_s=settings.db_lock_timeout_s())
         after = current_revision(database.engine)
     finally:
         database.close()

@@ -131,16 +131,43 @@ def current_revision(engine: Engine) -> str | None:
         raise DatabaseError(url, _describe(exc, url)) from exc
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run Alembic migrations up to `revision`."""
+def upgrade(
+    engine: Engine, revision: str = "head", *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+) -> None:
+    """Run Alembic migrations up to `revision`: all of them or, if stopped, none."""
     from alembic import command
     from alembic.util import CommandError
 
+    url = engine.url.render_as_string(hide_password=True)
+    migrating = _sqlite_migration_engine(engine, lock_timeout_s) if _is_sqlite(engine) else engine
     try:
-        command.upgrade(_alembic_config(engine), revision)
+        command.upgrade(_alembic_config(migrating), revision)
     except CommandError as exc:
-        url = engine.url.render_as_string(hide_password=True)
         raise DatabaseError(url, f"cannot upgrade to {revision!r}: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise DatabaseError(url, _describe(exc, url)) from exc
+    finally:
+        if migrating is not engine:
+            migrating.dispose()
+
+
+def _is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_migration_engine(engine: Engine, lock_timeout_s: float) -> Engine:
+    """An engine on the same file whose transactions are SQLite's own, begun IMMEDIATE.
+
+    The sqlite3 module commits before each CREATE or DROP by itself, so a migration
+    killed half-way (a closed terminal) left a half-copied table and an old revision
+    that every later run tripped over. With its own BEGIN, SQLite undoes the lot; taken
+    IMMEDIATE, a second process opening the database meanwhile waits for the first
+    to finish, then finds nothing left to do."""
+    migrating = create_engine(
+        engine.url, connect_args={"timeout": lock_timeout_s, "isolation_level": None})
+    event.listen(migrating, "connect", _sqlite_pragmas)
+    event.listen(migrating, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    return migrating
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -268,7 +295,7 @@ def open_database(
     engine = create_db_engine(url, lock_timeout_s=lock_timeout_s)
     try:
         if migrate and check_migratable(engine, url) != head_revision():
-            upgrade(engine)
+            upgrade(engine, lock_timeout_s=lock_timeout_s)
     except OperationalError as exc:
         engine.dispose()
         raise DatabaseError(url, _describe(exc, url)) from exc

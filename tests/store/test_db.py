@@ -68,6 +68,48 @@ def test_database_before_adjudication_is_upgraded_and_keeps_its_votes(tmp_path: 
         db.close()
 
 
+def _schema(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+
+
+def test_an_upgrade_stopped_half_way_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    """Migrations are one SQLite transaction: stopped after the first (here by a trigger
+    refusing the second's version stamp; in life, a killed process), nothing of them
+    stays, where a half-copied table used to stop every later run."""
+    path = tmp_path / "v2.db"
+    db = open_database(f"sqlite:///{path}", migrate=False)
+    upgrade(db.engine, "0002_faces")
+    db.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TRIGGER stop BEFORE UPDATE ON alembic_version "
+                     "WHEN NEW.version_num LIKE '0004%' BEGIN SELECT RAISE(ABORT, 'stop'); END")
+    before = _schema(path)
+    with pytest.raises(DatabaseError, match="stop"):
+        open_database(f"sqlite:///{path}")
+    assert _schema(path) == before  # 0003's copied tables undone, no _alembic_tmp_ left
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            "0002_faces",)
+        conn.execute("DROP TRIGGER stop")
+    open_database(f"sqlite:///{path}").close()
+
+
+def test_a_table_half_copied_by_an_older_curator_is_cleared(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    db = open_database(f"sqlite:///{path}", migrate=False)
+    upgrade(db.engine, "0002_faces")
+    db.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE _alembic_tmp_annotations (id INTEGER)")
+    db = open_database(f"sqlite:///{path}")
+    try:
+        assert current_revision(db.engine) == head_revision()
+    finally:
+        db.close()
+    assert "_alembic_tmp_annotations" not in {name for _, name, _ in _schema(path)}
+
+
 def test_models_match_migrations(tmp_path: Path) -> None:
     """A migrated database is what the ORM describes: tables, columns, their types, indexes
     (no forgotten revision; SQLite ignores a length, PostgreSQL would not)."""
@@ -245,3 +287,33 @@ def test_a_database_path_is_the_file_named_whatever_its_characters(
     assert sqlite_file(url) == tmp_path / name
     open_database(url).close()
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db") == [name]
+
+
+def test_db_upgrade_meeting_a_lock_waits_as_long_as_set_then_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from click.testing import CliRunner
+
+    from curator.cli import cli
+
+    path = tmp_path / "old.db"
+    db = open_database(f"sqlite:///{path}", migrate=False)
+    upgrade(db.engine, "0002_faces")
+    db.close()
+    monkeypatch.setenv("CURATOR_DB_LOCK_TIMEOUT", "0.5")
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process writing
+        began = time.monotonic()
+        result = CliRunner().invoke(cli, ["--db", str(path), "db", "upgrade"])
+        waited = time.monotonic() - began
+    finally:
+        holder.close()
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "database is locked by another process" in result.output
+    assert waited < 4  # the setting, not the 5 s default (twice: inspecting, then upgrading)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            "0002_faces",)
