@@ -66,7 +66,14 @@ def _describe(exc: SQLAlchemyError, url: str | None = None) -> str:
         return "database is locked by another process (try again when it is done)"
     if "readonly" in detail or "read-only" in detail:
         return _read_only(url)
+    if "unable to open database file" in detail and _in_read_only_folder(url):
+        return _read_only(url)  # in WAL mode even reading needs x.db-shm beside the file
     return detail
+
+
+def _in_read_only_folder(url: str | None) -> bool:
+    path = sqlite_file(url) if url else None
+    return path is not None and path.is_file() and not os.access(path.resolve().parent, os.W_OK)
 
 
 def _read_only(url: str | None) -> str:

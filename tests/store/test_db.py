@@ -196,8 +196,10 @@ def test_a_newer_curator_database_is_still_shown_by_db_current(tmp_path: Path) -
     assert "revision: 0099_future  (newer than this curator" in result.output
 
 
+@pytest.mark.parametrize("said", ["attempt to write a readonly database",
+                                  "unable to open database file"])  # WAL: even reading
 def test_a_read_only_folder_is_named_rather_than_the_writable_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, said: str
 ) -> None:
     """WAL mode writes x.db-wal beside x.db: a read-only folder stops a writable file.
     (Tests run as root, which no permission stops, so the folder's mode is simulated.)"""
@@ -209,11 +211,14 @@ def test_a_read_only_folder_is_named_rather_than_the_writable_file(
     open_database(f"sqlite:///{path}").close()
     folder = str(tmp_path.resolve())
     monkeypatch.setattr(db_module.os, "access", lambda p, mode: str(p) != folder)
-    error = OperationalError("INSERT", {}, Exception("attempt to write a readonly database"))
+    error = OperationalError("INSERT", {}, Exception(said))
     assert db_module._describe(error, f"sqlite:///{path}") == (
         f"folder {folder} is read-only (SQLite writes x.db-wal and x.db-shm beside the database)")
     monkeypatch.setattr(db_module.os, "access", lambda p, mode: False)  # the file itself
     assert db_module._describe(error, f"sqlite:///{path}") == "database is read-only"
+    monkeypatch.setattr(db_module.os, "access", lambda p, mode: True)  # not a permission:
+    unexplained = said if said.startswith("unable") else "database is read-only"
+    assert db_module._describe(error, f"sqlite:///{path}") == unexplained  # said as it is
 
 
 @pytest.mark.parametrize(
