@@ -240,7 +240,7 @@ def plan_confirmed(
     problems: list[str] = []
     film_xml: dict[int, bytes] = {}
     missing: set[int] = set()
-    with state().database().session() as session:
+    with state().database().snapshot() as session:  # labels, votes and people agree
         if film_id is not None:
             get_film(session, film_id)
         plan = confirmed_clips(session, film_id=film_id, frames_per_clip=frames_per_clip,

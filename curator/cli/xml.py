@@ -24,7 +24,7 @@ def export_xml(xml_dir: Path, film_id: int | None) -> None:
     if xml_dir.exists() and not xml_dir.is_dir():
         raise click.ClickException(f"{xml_dir}: exists and is not a directory")
     out = console()
-    with state().database().session() as session:
+    with state().database().snapshot() as session:  # clips, votes and changes agree
         films = selected_films(session, film_id)
         for film in films:
             target = xml_dir / film_file_name(film.id, film.title)

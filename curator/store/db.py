@@ -52,6 +52,17 @@ class Database:
         finally:
             session.close()
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A session whose reads all see the database at one moment, for what is read in
+        several queries and must agree (an export's clips, votes and change log). The
+        sqlite3 module begins a transaction only before a write, so each read of a plain
+        session may see another writer's newer commit; here SQLite's own BEGIN comes first."""
+        with self.session() as session:
+            if self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN")
+            yield session
+
     @property
     def display_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)

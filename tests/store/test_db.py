@@ -322,3 +322,28 @@ def test_db_upgrade_meeting_a_lock_waits_as_long_as_set_then_says_so(
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
             "0002_faces",)
+
+
+def test_a_snapshot_reads_one_moment_while_others_write(tmp_path: Path) -> None:
+    """An export reads clips, votes and changes in several queries: all from one moment,
+    or a vote cast in between makes a file whose label its votes do not give."""
+    from sqlalchemy import text
+
+    path = tmp_path / "s.db"
+    db = open_database(f"sqlite:///{path}")
+    writer = sqlite3.connect(path)
+    try:
+        writer.execute("CREATE TABLE marks (n INTEGER)")
+        writer.execute("INSERT INTO marks VALUES (1)")
+        writer.commit()
+        count = text("SELECT count(*) FROM marks")
+        with db.snapshot() as session:
+            assert session.execute(count).scalar() == 1
+            writer.execute("INSERT INTO marks VALUES (2)")
+            writer.commit()  # WAL: a writer is not held up by the reader
+            assert session.execute(count).scalar() == 1  # still the moment it began
+        with db.session() as session:
+            assert session.execute(count).scalar() == 2
+    finally:
+        writer.close()
+        db.close()
