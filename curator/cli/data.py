@@ -410,7 +410,7 @@ def propose_command(
         min_score=min_score,
     )
     out = console()
-    with state().database().session() as session:
+    with state().database().writing() as session:  # another propose waits, then sees these
         films = selected_films(session, film_id)
         if not films:
             out.print("no films yet: run `curator ingest FILM --subs FILE` first")

@@ -63,6 +63,16 @@ class Database:
                 session.connection().exec_driver_sql("BEGIN")
             yield session
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A session that takes the write lock before it reads, for work that decides what
+        to add from what it reads (proposals, face checks): a second process doing the
+        same waits, then reads what the first added, rather than adding it again."""
+        with self.session() as session:
+            if self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     @property
     def display_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)

@@ -20,7 +20,7 @@ from curator.errors import CuratorError, MediaError
 from curator.media.facecheck import FaceParams, WindowFaces, WindowJob
 from curator.store.db import Database
 from curator.store.faces import assign_people, display_size, save_window, unchecked_clips
-from curator.store.models import Clip, ClipSubject, Film
+from curator.store.models import Clip, ClipSubject, FaceCheck, Film
 
 COMMIT_EVERY_S = 2.0
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".m4v", ".webm", ".mpg", ".mpeg", ".ts", ".wmv")
@@ -161,7 +161,7 @@ def run_face_check(
     finally:
         if buffer:
             _store(database, buffer, params, report)
-    with database.session() as session:
+    with database.writing() as session:  # a second run at once waits, then finds no one new
         for film_id in film_ids:
             film = session.get(Film, film_id)
             if film is not None:
@@ -172,7 +172,7 @@ def run_face_check(
 def _store(
     database: Database, results: list[WindowFaces], params: FaceParams, report: FaceCheckReport
 ) -> None:
-    with database.session() as session:
+    with database.writing() as session:
         # Subjects (and their tracks) in one query for the batch, not one per clip.
         query = (
             select(Clip)
@@ -180,9 +180,10 @@ def _store(
             .options(selectinload(Clip.subjects).selectinload(ClipSubject.track))
         )
         clips = {c.id: c for c in session.scalars(query)}
+        done = set(session.scalars(select(FaceCheck.clip_id).where(FaceCheck.clip_id.in_(clips))))
         for result in results:
             clip = clips.get(result.key)
-            if clip is None:  # deleted while we looked at it
+            if clip is None or clip.id in done:  # deleted, or checked by another run meanwhile
                 continue
             if result.frames == 0:
                 report.problems.append(

@@ -510,3 +510,24 @@ def test_a_film_whose_sound_outlasts_its_pictures_ends_with_them(
     again = curator("ingest", film, "--subs", subs, "--no-check-offset")  # sets it right
     assert "already known: long_sound (10.0 s," in again.output
     assert _rows(curator.db_path, "SELECT duration_ms FROM films") == [(10000,)]
+
+
+def test_two_proposes_at_once_neither_fails_nor_adds_twice(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """The second waits for the first's proposals (then finds them there), and a window both
+    checked is stored once."""
+    import subprocess
+    import sys
+
+    film, srt, _ = demo_film
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    command = [sys.executable, "-m", "curator", "--db", str(curator.db_path), "propose",
+               "--workers", "1"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert _rows(curator.db_path, "SELECT count(*) FROM clips") == [(6,)]
+    assert _rows(curator.db_path, "SELECT count(*) FROM face_checks") == [(6,)]
+    assert _rows(curator.db_path, "SELECT count(*) FROM people") == [(1,)]
