@@ -177,14 +177,24 @@ def _refuse_overlapping_outputs(outputs: list[tuple[str, Path | None]]) -> None:
             if other == "--xml":  # its NNNN-title.xml files clash with nothing a dataset writes
                 continue
             if other == "--fer2013":  # beside the dataset's files is fine, not over them
-                clash = path in (folder, folder / "manifest.csv", folder / "summary.json") or any(
-                    folder / split in path.parents for split in ("Train", "Val", "Test"))
+                clash = _over_dataset_files(path, folder)
             else:
                 clash = path == folder or folder in path.parents or path in folder.parents
             if clash:
                 raise click.UsageError(
                     f"{option} {folder} and {other} {path} overlap: a dataset folder holds "
                     "its own export only; give each output a place of its own")
+
+
+def _over_dataset_files(path: Path, folder: Path) -> bool:
+    """Whether a file at `path` would be, or be inside, something the dataset in `folder`
+    writes: its split folders, manifest, summary, plots or state."""
+    splits = [folder / split for split in ("Train", "Val", "Test")]
+    if path == folder or path in splits or any(split in path.parents for split in splits):
+        return True
+    written = path.name in ("manifest.csv", "summary.json") or path.name.startswith(
+        (".curator-export", "class_distribution_"))
+    return path.parent == folder and written
 
 
 def _refuse_foreign_folder(folder: Path, kind: str) -> None:
@@ -231,16 +241,21 @@ def plan_confirmed(
     """The confirmed clips (of `film_id`, or all); with `film_id`, every confirmed clip
     too, to place splits among; the films that cannot be found (reported, to be left
     out: their files already exported are kept); each film's XML for AFEW."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
     from curator.errors import MediaError
     from curator.export.plan import confirmed_clips
     from curator.store.face_check import locate_film
     from curator.store.films import get_film
+    from curator.store.models import Film
     from curator.store.xml_export import film_to_xml
 
     problems: list[str] = []
     film_xml: dict[int, bytes] = {}
     missing: set[int] = set()
-    with state().database().snapshot() as session:  # labels, votes and people agree
+    moved: dict[int, str] = {}  # films found by hash elsewhere: recorded after the reading
+    database = state().database()
+    with database.snapshot() as session:  # labels, votes and people agree
         if film_id is not None:
             get_film(session, film_id)
         plan = confirmed_clips(session, film_id=film_id, frames_per_clip=frames_per_clip,
@@ -252,7 +267,10 @@ def plan_confirmed(
                 film = get_film(session, clip.film_id)
                 try:
                     path, _note = locate_film(film)
-                    paths[film.id] = film.path = str(path.resolve())
+                    paths[film.id] = str(path.resolve())
+                    if paths[film.id] != film.path:  # the XML names where it is now
+                        moved[film.id] = paths[film.id]
+                        set_committed_value(film, "path", paths[film.id])
                 except MediaError as exc:
                     problems.append(f"film {film.id}: {exc}{left_out}")
                     paths[film.id] = ""
@@ -260,6 +278,10 @@ def plan_confirmed(
                 if afew_dir is not None:
                     film_xml[film.id] = film_to_xml(session, film)
             clip.film_path = paths[clip.film_id]
+    if moved:  # a snapshot only reads: a write there could meet a newer commit and fail
+        with database.session() as session:
+            for moved_id, new_path in moved.items():
+                session.get_one(Film, moved_id).path = new_path
     return plan, among, missing, film_xml, problems
 
 

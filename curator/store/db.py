@@ -59,6 +59,7 @@ class Database:
         sqlite3 module begins a transaction only before a write, so each read of a plain
         session may see another writer's newer commit; here SQLite's own BEGIN comes first."""
         with self.session() as session:
+            event.listen(session, "before_flush", _refuse_writes)
             if self.engine.dialect.name == "sqlite":
                 session.connection().exec_driver_sql("BEGIN")
             yield session
@@ -79,6 +80,13 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _refuse_writes(session: Session, *_: object) -> None:
+    """A snapshot is for reading: a write there fails whenever anyone committed since it
+    began (SQLite cannot move a read snapshot forward to write), so none is allowed."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a snapshot session only reads; write in a session of its own")
 
 
 def _describe(exc: SQLAlchemyError, url: str | None = None) -> str:

@@ -531,3 +531,23 @@ def test_two_proposes_at_once_neither_fails_nor_adds_twice(
     assert _rows(curator.db_path, "SELECT count(*) FROM clips") == [(6,)]
     assert _rows(curator.db_path, "SELECT count(*) FROM face_checks") == [(6,)]
     assert _rows(curator.db_path, "SELECT count(*) FROM people") == [(1,)]
+
+
+def test_an_export_records_where_a_moved_film_is_now(checked, tmp_path: Path) -> None:
+    """Found by its hash, the film's new path is stored after the export's reading (a
+    write inside its snapshot would fail whenever someone labelled meanwhile), and the
+    AFEW records name where it is now."""
+    curator, folder = checked
+    db = tmp_path / "moved.db"
+    shutil.copy(curator.db_path, db)
+    moved = Curator(db)
+    (tmp_path / "films").mkdir()
+    renamed = tmp_path / "films" / "renamed_film.mp4"
+    shutil.copy(folder / "demo_film.mp4", renamed)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE films SET path = ?", (str(tmp_path / "films" / "demo_film.mp4"),))
+    result = moved("export", "--afew", tmp_path / "afew")
+    assert result.exit_code == 0, result.output
+    assert _rows(db, "SELECT path FROM films") == [(str(renamed.resolve()),)]
+    record = next((tmp_path / "afew").rglob("*.xml")).read_text()
+    assert f'path="{renamed.resolve()}"' in record

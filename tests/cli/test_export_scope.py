@@ -253,7 +253,9 @@ def test_what_an_output_is_comes_from_its_option_not_its_name(
                                      ("--sfew", "x", "--afew", "x/Train"),
                                      ("--afew", "y", "--sfew", "y/Val"),
                                      ("--sfew", "z", "--afew", "z"),
-                                     ("--afew", "w", "--fer2013", "w/Val/Sad/fer.csv")])
+                                     ("--afew", "w", "--fer2013", "w/Val/Sad/fer.csv"),
+                                     ("--sfew", "v", "--fer2013", "v/Val"),
+                                     ("--sfew", "u", "--fer2013", "u/summary.json")])
 def test_outputs_inside_a_dataset_folder_are_refused(
     two_films, tmp_path: Path, outputs: tuple[str, ...]
 ) -> None:

@@ -347,3 +347,17 @@ def test_a_snapshot_reads_one_moment_while_others_write(tmp_path: Path) -> None:
     finally:
         writer.close()
         db.close()
+
+
+def test_a_snapshot_refuses_to_write(tmp_path: Path) -> None:
+    from curator.store.models import Film
+
+    db = open_database(f"sqlite:///{tmp_path / 'r.db'}")
+    try:
+        with pytest.raises(RuntimeError, match="only reads"), db.snapshot() as session:
+            session.add(Film(sha256="a" * 64, path="/f.mp4", title="f", duration_ms=1000,
+                             fps=25.0, width=64, height=64))
+        with db.session() as session:
+            assert session.query(Film).count() == 0
+    finally:
+        db.close()
