@@ -76,6 +76,15 @@ class ReviewApp(App[None]):
     def on_key(self) -> None:
         self.collector.touch()
 
+    async def action_quit(self) -> None:
+        """Every way out (q on the too-small screen, ctrl+q anywhere) goes through the
+        review's own quit, which waits for writes and asks before leaving a change unsaved."""
+        review = next((s for s in self.screen_stack if isinstance(s, ReviewScreen)), None)
+        if review is None:
+            self.exit()
+        else:
+            await review.action_quit()
+
     def on_unmount(self) -> None:
         self.collector.stop()
 

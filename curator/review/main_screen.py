@@ -206,12 +206,15 @@ class ReviewScreen(Screen[None]):
         # One line: an adjudicating session says so first, its decisions being final.
         role = ("[b magenta]ADJUDICATING[/b magenta] as" if self.controller.adjudicate
                 else "annotator")
+        # What must stay in sight at 80 columns comes first: the save state and the
+        # position; a long name or filter may run off the end.
+        name = self.controller.annotator
+        name = name if len(name) <= 20 else name[:19] + "…"
         self.query_one("#topbar", Static).update(
-            f"[b]curator review[/b]  {role} [b cyan]{escape(self.controller.annotator)}[/b cyan]"
-            f"  {escape(describe(self.queue.spec))}"
+            f"[b]curator review[/b]{saving}"
             f"  clip {self.queue.index + 1 if self.queue.current else 0} of {self.queue.total}"
-            f"{still}"
-            f"{saving}  ? help"
+            f"{still}  {role} [b cyan]{escape(name)}[/b cyan]"
+            f"  {escape(describe(self.queue.spec))}  ? help"
         )
 
     @on(PreviewReady)

@@ -195,8 +195,10 @@ class ReviewQueue:
             return False
         self.open(at=row.key)
         if self.current is None or self.current.id != clip_id:
-            # The clip has left this queue (it was decided): show it anyway, in place.
+            # The clip has left this queue (decided, or outside its filter): show it anyway,
+            # in place. The walk is one clip longer: "clip 2 of 1" would be no position.
             self._rows.insert(self._pos, row)
+            self.total += 1
         return True
 
     def refresh(self, clip_id: int) -> None:

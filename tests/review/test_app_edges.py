@@ -317,3 +317,75 @@ async def test_wide_boxes_fit_the_smallest_terminal(sample: Sample, key: str, bo
         await pilot.press(key)
         await pilot.pause()
         assert app.screen.region.contains_region(app.screen.query_one(box).region)
+
+
+@pytest.mark.parametrize("way_out", ["too-small q", "ctrl+q"])
+async def test_every_way_out_asks_before_leaving_a_vote_unsaved(
+    sample: Sample, way_out: str
+) -> None:
+    second = sample.clip_ids[1]
+    db = open_database(sample.url(), lock_timeout_s=0.2)
+    app = make_app(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("n")
+            with write_lock(sample.path):
+                await pilot.press("6", "enter")
+                await settle(app, pilot)
+            assert f"NOT SAVED: clip {second}" in text_of(app.screen.query_one("#topbar"))
+            if way_out == "too-small q":
+                await pilot.resize_terminal(70, 20)
+                await pilot.pause()
+                assert isinstance(app.screen, TooSmallScreen)
+                await pilot.press("q")
+            else:
+                await pilot.press("ctrl+q")
+            await pilot.pause()
+            assert app.is_running  # asked first, as q on the review itself does
+            await pilot.press("ctrl+q")  # asked once: the second time it goes
+            await pilot.pause()
+            assert not app.is_running
+    finally:
+        db.close()
+    assert votes(sample.db, second) == []
+
+
+async def test_the_save_state_stays_in_sight_at_80_columns(sample: Sample) -> None:
+    """A long name and a filter run off the end of the top bar, not the NOT SAVED warning."""
+    second = sample.clip_ids[1]
+    db = open_database(sample.url(), lock_timeout_s=0.2)
+    app = make_app(db, annotator="a" * 64)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("slash")
+            app.focused.value = "queue:all label:sad"
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert app.screen.view.id == second
+            with write_lock(sample.path):
+                await pilot.press("6", "enter")
+                await settle(app, pilot)
+            shown = text_of(app.screen.query_one("#topbar"))[:80]
+            assert f"NOT SAVED: clip {second}" in shown and "clip 1 of " in shown
+    finally:
+        db.close()
+
+
+async def test_a_clip_undone_outside_the_filter_keeps_the_count_true(sample: Sample) -> None:
+    first = sample.clip_ids[0]
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4", "enter")  # clip 1 confirmed Happy
+        await settle(app, pilot)
+        await pilot.press("slash")
+        app.focused.value = "queue:proposed label:angry"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("u")  # the Happy clip comes back, shown in the Angry walk
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.view.id == first
+        for _ in range(3):
+            assert screen.queue.index < screen.queue.total
+            await pilot.press("n")
+            await settle(app, pilot)

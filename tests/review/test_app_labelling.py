@@ -49,7 +49,7 @@ async def test_the_top_bar_counts_down_what_is_still_in_the_queue(sample: Sample
     app = make_app(sample.db)
     async with app.run_test(size=SIZE) as pilot:
         opened = app.screen.queue.total
-        assert f"clip 1 of {opened}  saved" in text_of(app.screen.query_one("#topbar"))
+        assert f"saved  clip 1 of {opened}" in text_of(app.screen.query_one("#topbar"))
         await pilot.press("enter", "enter", "enter")
         await settle(app, pilot)
         with sample.db.session() as session:
