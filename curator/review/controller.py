@@ -147,7 +147,8 @@ class ReviewController:
                 message, clip, entry = work(session)
                 version = clip.version
         except ConflictError as exc:
-            return Outcome(clip_id, False, f"{exc} — your change was not saved", action, True)
+            said = str(exc) if action == "undo" else f"{exc} — your change was not saved"
+            return Outcome(clip_id, False, said, action, True)
         except DatabaseError as exc:
             return Outcome(clip_id, False, f"clip {clip_id} not saved: {exc.reason}", action,
                            unsaved=True)
@@ -305,9 +306,12 @@ class ReviewController:
                     if obj is None:
                         continue
                     if getattr(obj, change.field) != change.new:
+                        whose = ("the actor's" if change.entity is Person
+                                 else "a person's" if change.entity is ClipSubject
+                                 else "the clip's")
                         raise ConflictError(
-                            f"{change.field} of clip {entry.clip_id} was changed by someone "
-                            "else since; not undone"
+                            f"{whose} {change.field} (clip {entry.clip_id}) was changed by "
+                            "someone else since; not undone"
                         )
                     set_field(session, obj, change.field, change.old, who=self.annotator,
                               from_clip=entry.clip_id)

@@ -130,6 +130,20 @@ def test_edit_person_renames_the_actor_everywhere(sample: Sample) -> None:
                            ("Eileen M. Collins", "Eileen Collins")]  # the undo is there too
 
 
+def test_an_undo_refused_by_a_later_rename_names_the_actor(sample: Sample) -> None:
+    first = sample.clip_ids[0]
+    ctl = ReviewController(sample.db, "ann")
+    with sample.db.session() as session:
+        subject_id = session.scalar(select(ClipSubject.id).where(ClipSubject.clip_id == first))
+    assert ctl.edit_person(first, 1, subject_id, {}, "Eileen M. Collins").ok
+    with sample.db.session() as session:  # someone else renames the actor meanwhile
+        session.get(Person, sample.person_id).name = "E. Collins"
+    outcome = ctl.undo()
+    assert not outcome.ok
+    assert outcome.message == (f"the actor's name (clip {first}) was changed by someone else "
+                               "since; not undone")  # an undo saves no change of yours
+
+
 def test_edit_person_adds_one_to_a_clip_without_people(sample: Sample) -> None:
     lost = sample.clip_ids[6]
     ctl = ReviewController(sample.db, "ann")
