@@ -8,6 +8,8 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,18 @@ def _files(folder: Path) -> dict[str, int]:
 def _manifest(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+@contextmanager
+def _changed(db: Path, change: str, undo: str) -> Iterator[None]:
+    """The shared module database changed for one test, and put back after it."""
+    with sqlite3.connect(db) as conn:
+        conn.execute(change)
+    try:
+        yield
+    finally:
+        with sqlite3.connect(db) as conn:
+            conn.execute(undo)
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +71,9 @@ def test_an_actor_named_after_an_export_and_film_say_what_they_leave(
     first = curator("export", "--afew", out)
     assert first.exit_code == 0
     assert len({r["split"] for r in _manifest(out / "manifest.csv")}) == 2
-    with sqlite3.connect(curator.db_path) as conn:
-        conn.execute("UPDATE people SET name = 'Ann Lee'")
-    try:
+    with _changed(curator.db_path, "UPDATE people SET name = 'Ann Lee'",
+                  "UPDATE people SET name = NULL"):
         one = curator("export", "--afew", out, "--film", "1")
-    finally:
-        with sqlite3.connect(curator.db_path) as conn:
-            conn.execute("UPDATE people SET name = NULL")
     assert one.exit_code == 0, one.output
     text = " ".join(one.output.split())
     assert ("note: 5 clip(s) of other films in this output now share a group (an actor, or a "
@@ -275,13 +285,9 @@ def test_a_film_with_no_confirmed_clips_left_is_said_to_be_that_film(
     out = tmp_path / "afew"
     assert curator("export", "--afew", out).exit_code == 0
     assert any(r["film"] == "2" for r in _manifest(out / "manifest.csv"))
-    with sqlite3.connect(curator.db_path) as conn:
-        conn.execute("UPDATE clips SET status = 'proposed' WHERE film_id = 2")
-    try:
+    with _changed(curator.db_path, "UPDATE clips SET status = 'proposed' WHERE film_id = 2",
+                  "UPDATE clips SET status = 'confirmed' WHERE film_id = 2"):
         result = curator("export", "--afew", out, "--film", "2")
-    finally:
-        with sqlite3.connect(curator.db_path) as conn:
-            conn.execute("UPDATE clips SET status = 'confirmed' WHERE film_id = 2")
     assert result.exit_code == 0 and "5 removed" in result.output, result.output
     assert "note: no confirmed clips in film 2" in result.output
     assert not any(r["film"] == "2" for r in _manifest(out / "manifest.csv"))

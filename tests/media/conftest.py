@@ -83,10 +83,7 @@ def audio_with_cover(media_dir: Path, cover_picture: Path) -> Path:
 @pytest.fixture(scope="session")
 def sound_outlasts_video(media_dir: Path) -> Path:
     """Ten seconds of the demo film's pictures with thirty seconds of sound."""
-    path = media_dir / "long_sound.mp4"
-    ffmpeg("-i", str(DEMO), "-f", "lavfi", "-i", "sine=d=30", "-map", "0:v", "-map", "1:a",
-           "-t", "30", "-c:v", "libx264", "-c:a", "aac", "-vf", "trim=end=10", str(path))
-    return path
+    return _pictures_then_sound(media_dir / "long_sound.mp4", 30)
 
 
 @pytest.fixture(scope="session")
@@ -100,9 +97,14 @@ def one_frame_a_second(media_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def long_sound_transport_stream(media_dir: Path) -> Path:
     """MPEG-TS (no index: seeks go by bytes) with 10 s of pictures and 90 s of sound."""
-    path = media_dir / "long_sound.ts"
-    ffmpeg("-i", str(DEMO), "-f", "lavfi", "-i", "sine=d=90", "-map", "0:v", "-map", "1:a",
-           "-t", "90", "-vf", "trim=end=10", "-c:v", "libx264", "-c:a", "aac", str(path))
+    return _pictures_then_sound(media_dir / "long_sound.ts", 90)
+
+
+def _pictures_then_sound(path: Path, sound_s: int) -> Path:
+    """Ten seconds of the demo film's pictures, then a tone until `sound_s`."""
+    ffmpeg("-i", str(DEMO), "-f", "lavfi", "-i", f"sine=d={sound_s}", "-map", "0:v", "-map",
+           "1:a", "-t", str(sound_s), "-vf", "trim=end=10", "-c:v", "libx264", "-c:a", "aac",
+           str(path))
     return path
 
 

@@ -201,6 +201,15 @@ def write_lock(path: Path) -> Iterator[None]:
         conn.close()
 
 
+async def lose_the_second_vote(app, pilot, sample: Sample) -> None:  # type: ignore[no-untyped-def]
+    """Go to the second clip and vote Sad while another process holds the write lock: the
+    vote is not saved (the app's database must give up on the lock quickly)."""
+    await pilot.press("n")
+    with write_lock(sample.path):
+        await pilot.press("6", "enter")
+        await settle(app, pilot)
+
+
 async def test_a_vote_the_lock_keeps_out_is_named_and_shown_again(sample: Sample) -> None:
     first, second = sample.clip_ids[:2]
     db = open_database(sample.url(), lock_timeout_s=0.2)  # give up on the lock quickly
@@ -239,10 +248,7 @@ async def test_another_change_saved_on_the_clip_does_not_clear_a_lost_vote(
     app = make_app(db)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("n")
-            with write_lock(sample.path):
-                await pilot.press("6", "enter")
-                await settle(app, pilot)
+            await lose_the_second_vote(app, pilot, sample)
             assert app.screen.view.id == second
             await pilot.press("right_square_bracket")  # a boundary nudge, saved
             await settle(app, pilot)
@@ -328,10 +334,7 @@ async def test_every_way_out_asks_before_leaving_a_vote_unsaved(
     app = make_app(db)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("n")
-            with write_lock(sample.path):
-                await pilot.press("6", "enter")
-                await settle(app, pilot)
+            await lose_the_second_vote(app, pilot, sample)
             assert f"NOT SAVED: clip {second}" in text_of(app.screen.query_one("#topbar"))
             if way_out == "too-small q":
                 await pilot.resize_terminal(70, 20)

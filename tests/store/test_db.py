@@ -40,12 +40,17 @@ def test_old_database_is_brought_to_head(tmp_path: Path) -> None:
         db.close()
 
 
+def _database_at(path: Path, revision: str) -> None:
+    """A database file as an older curator left it: migrated up to `revision` only."""
+    db = open_database(f"sqlite:///{path}", migrate=False)
+    upgrade(db.engine, revision)
+    db.close()
+
+
 def test_database_before_adjudication_is_upgraded_and_keeps_its_votes(tmp_path: Path) -> None:
     """A 0002 database gains `annotations.adjudication`; existing votes are not adjudications."""
     path = tmp_path / "v2.db"
-    db = open_database(f"sqlite:///{path}", migrate=False)
-    upgrade(db.engine, "0002_faces")
-    db.close()
+    _database_at(path, "0002_faces")
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO films (id, sha256, path, title, duration_ms, fps, width, height, "
                      "rotation, variable_fps, subs_offset_ms, ingested_at) VALUES (1, 'f', "
@@ -78,9 +83,7 @@ def test_an_upgrade_stopped_half_way_leaves_the_database_as_it_was(tmp_path: Pat
     refusing the second's version stamp; in life, a killed process), nothing of them
     stays, where a half-copied table used to stop every later run."""
     path = tmp_path / "v2.db"
-    db = open_database(f"sqlite:///{path}", migrate=False)
-    upgrade(db.engine, "0002_faces")
-    db.close()
+    _database_at(path, "0002_faces")
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TRIGGER stop BEFORE UPDATE ON alembic_version "
                      "WHEN NEW.version_num LIKE '0004%' BEGIN SELECT RAISE(ABORT, 'stop'); END")
@@ -97,9 +100,7 @@ def test_an_upgrade_stopped_half_way_leaves_the_database_as_it_was(tmp_path: Pat
 
 def test_a_table_half_copied_by_an_older_curator_is_cleared(tmp_path: Path) -> None:
     path = tmp_path / "v2.db"
-    db = open_database(f"sqlite:///{path}", migrate=False)
-    upgrade(db.engine, "0002_faces")
-    db.close()
+    _database_at(path, "0002_faces")
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE _alembic_tmp_annotations (id INTEGER)")
     db = open_database(f"sqlite:///{path}")
@@ -304,9 +305,7 @@ def test_db_upgrade_meeting_a_lock_waits_as_long_as_set_then_says_so(
     from curator.cli import cli
 
     path = tmp_path / "old.db"
-    db = open_database(f"sqlite:///{path}", migrate=False)
-    upgrade(db.engine, "0002_faces")
-    db.close()
+    _database_at(path, "0002_faces")
     monkeypatch.setenv("CURATOR_DB_LOCK_TIMEOUT", "0.5")
     holder = sqlite3.connect(path, isolation_level=None)
     try:
