@@ -74,18 +74,18 @@ def export_command(
         _refuse_foreign_csv(fer_csv)
     _refuse_overlapping_outputs([("--xml", xml_dir), ("--sfew", sfew_dir), ("--afew", afew_dir),
                                  ("--fer2013", fer_csv)])
-    if xml_dir is not None:
-        from curator.cli.xml import export_xml
-
-        export_xml(xml_dir, film_id)
     if not (sfew_dir or afew_dir or fer_csv):
+        if xml_dir is not None:
+            from curator.cli.xml import export_xml
+
+            export_xml(xml_dir, film_id)
         return
     from curator.cli.faces import default_workers
     from curator.export.plan import assign
 
     images = sfew_dir is not None or fer_csv is not None
     plan, among, missing, film_xml, problems = plan_confirmed(
-        film_id, frames_per_clip if images else 0, afew_dir)
+        film_id, frames_per_clip if images else 0, afew_dir, xml_dir=xml_dir)
     previous, earlier = _earlier_exports(folders=(sfew_dir, afew_dir), csv=fer_csv)
     placed = assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous,
                     among=among)
@@ -237,10 +237,12 @@ def _refuse_foreign_csv(csv: Path) -> None:
 def plan_confirmed(
     film_id: int | None, frames_per_clip: int, afew_dir: Path | None, *,
     exclusive: bool = True, left_out: str = " (left out; its exported files are kept)",
+    xml_dir: Path | None = None,
 ) -> tuple[ExportPlan, list[ClipPlan] | None, set[int], dict[int, bytes], list[str]]:
     """The confirmed clips (of `film_id`, or all); with `film_id`, every confirmed clip
     too, to place splits among; the films that cannot be found (reported, to be left
-    out: their files already exported are kept); each film's XML for AFEW."""
+    out: their files already exported are kept); each film's XML for AFEW. With
+    `xml_dir`, the films' XML files are written from the same snapshot first."""
     from sqlalchemy.orm.attributes import set_committed_value
 
     from curator.errors import MediaError
@@ -256,6 +258,10 @@ def plan_confirmed(
     moved: dict[int, str] = {}  # films found by hash elsewhere: recorded after the reading
     database = state().database()
     with database.snapshot() as session:  # labels, votes and people agree
+        if xml_dir is not None:
+            from curator.cli.xml import write_film_xml
+
+            write_film_xml(session, xml_dir, film_id)
         if film_id is not None:
             get_film(session, film_id)
         plan = confirmed_clips(session, film_id=film_id, frames_per_clip=frames_per_clip,

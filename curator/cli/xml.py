@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from curator.cli.common import console, state
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def film_file_name(film_id: int, title: str) -> str:
@@ -17,6 +21,14 @@ def film_file_name(film_id: int, title: str) -> str:
 
 
 def export_xml(xml_dir: Path, film_id: int | None) -> None:
+    """One XML file per film (or for `film_id`), all read at one moment."""
+    with state().database().snapshot() as session:  # clips, votes and changes agree
+        write_film_xml(session, xml_dir, film_id)
+
+
+def write_film_xml(session: Session, xml_dir: Path, film_id: int | None) -> None:
+    """The XML files, read in `session` (a snapshot the caller may share with a dataset
+    export, so the files and the dataset tell of the same moment)."""
     from curator.fsutil import write_atomic
     from curator.store.films import selected_films
     from curator.store.xml_export import film_to_xml
@@ -24,12 +36,11 @@ def export_xml(xml_dir: Path, film_id: int | None) -> None:
     if xml_dir.exists() and not xml_dir.is_dir():
         raise click.ClickException(f"{xml_dir}: exists and is not a directory")
     out = console()
-    with state().database().snapshot() as session:  # clips, votes and changes agree
-        films = selected_films(session, film_id)
-        for film in films:
-            target = xml_dir / film_file_name(film.id, film.title)
-            write_atomic(target, film_to_xml(session, film))
-            out.print(f"film {film.id}: {len(film.clips)} clips → {target}")
+    films = selected_films(session, film_id)
+    for film in films:
+        target = xml_dir / film_file_name(film.id, film.title)
+        write_atomic(target, film_to_xml(session, film))
+        out.print(f"film {film.id}: {len(film.clips)} clips → {target}")
     if not films:
         out.print("no films to export")
 

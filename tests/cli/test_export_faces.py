@@ -551,3 +551,31 @@ def test_an_export_records_where_a_moved_film_is_now(checked, tmp_path: Path) ->
     assert _rows(db, "SELECT path FROM films") == [(str(renamed.resolve()),)]
     record = next((tmp_path / "afew").rglob("*.xml")).read_text()
     assert f'path="{renamed.resolve()}"' in record
+
+
+def test_xml_and_a_dataset_of_one_export_tell_of_one_moment(
+    checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A label changed by someone else between writing the XML and planning the dataset
+    shows in neither: both are read from one snapshot."""
+    import curator.cli.xml as xml_module
+
+    curator, _ = checked
+    db = tmp_path / "one.db"
+    shutil.copy(curator.db_path, db)
+    (clip_id, label), *_ = _rows(db, "SELECT id, expression FROM clips WHERE status = "
+                                     "'confirmed' ORDER BY id")
+    written = xml_module.write_film_xml
+
+    def and_meanwhile(session, xml_dir, film_id):  # type: ignore[no-untyped-def]
+        written(session, xml_dir, film_id)
+        with sqlite3.connect(db) as conn:  # another process relabels the clip
+            conn.execute("UPDATE clips SET expression = 'Disgust' WHERE id = ?", (clip_id,))
+
+    monkeypatch.setattr(xml_module, "write_film_xml", and_meanwhile)
+    result = Curator(db)("export", "--xml", tmp_path / "xml", "--afew", tmp_path / "afew")
+    assert result.exit_code == 0, result.output
+    (row,) = [r for r in _manifest(tmp_path / "afew" / "manifest.csv")
+              if r["clip"] == str(clip_id)]
+    assert row["label"] == label  # as in the XML written first, not Disgust
+    assert f'expression="{label}"' in next((tmp_path / "xml").glob("*.xml")).read_text()
