@@ -245,7 +245,7 @@ def plan_confirmed(
     `xml_dir`, the films' XML files are written from the same snapshot first."""
     from sqlalchemy.orm.attributes import set_committed_value
 
-    from curator.errors import MediaError
+    from curator.errors import DatabaseError, MediaError
     from curator.export.plan import confirmed_clips
     from curator.store.face_check import locate_film
     from curator.store.films import get_film
@@ -258,10 +258,6 @@ def plan_confirmed(
     moved: dict[int, str] = {}  # films found by hash elsewhere: recorded after the reading
     database = state().database()
     with database.snapshot() as session:  # labels, votes and people agree
-        if xml_dir is not None:
-            from curator.cli.xml import write_film_xml
-
-            write_film_xml(session, xml_dir, film_id)
         if film_id is not None:
             get_film(session, film_id)
         plan = confirmed_clips(session, film_id=film_id, frames_per_clip=frames_per_clip,
@@ -284,10 +280,18 @@ def plan_confirmed(
                 if afew_dir is not None:
                     film_xml[film.id] = film_to_xml(session, film)
             clip.film_path = paths[clip.film_id]
+        if xml_dir is not None:  # after the films were located: the XML names where they are
+            from curator.cli.xml import write_film_xml
+
+            write_film_xml(session, xml_dir, film_id)
     if moved:  # a snapshot only reads: a write there could meet a newer commit and fail
-        with database.session() as session:
-            for moved_id, new_path in moved.items():
-                session.get_one(Film, moved_id).path = new_path
+        try:
+            with database.session() as session:
+                for moved_id, new_path in moved.items():
+                    session.get_one(Film, moved_id).path = new_path
+        except DatabaseError as exc:  # a note for next time; the export goes on
+            problems.append(f"film(s) {', '.join(map(str, sorted(moved)))}: where they are "
+                            f"now is not recorded ({exc.reason})")
     return plan, among, missing, film_xml, problems
 
 

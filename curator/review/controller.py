@@ -309,8 +309,9 @@ class ReviewController:
                         whose = ("the actor's" if change.entity is Person
                                  else "a person's" if change.entity is ClipSubject
                                  else "the clip's")
+                        what = change.field.removesuffix("_ms").replace("_", " ")  # end_ms: end
                         raise ConflictError(
-                            f"{whose} {change.field} (clip {entry.clip_id}) was changed by "
+                            f"{whose} {what} (clip {entry.clip_id}) was changed by "
                             "someone else since; not undone"
                         )
                     set_field(session, obj, change.field, change.old, who=self.annotator,

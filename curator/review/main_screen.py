@@ -203,7 +203,7 @@ class ReviewScreen(Screen[None]):
         # Decided clips stay in the walk (so moving back finds them) but leave the queue.
         remaining = self.queue.remaining
         still = f" ({remaining} left)" if remaining != self.queue.total else ""
-        # One line: an adjudicating session says so first, its decisions being final.
+        # An adjudicating session says so, its decisions being final.
         role = ("[b magenta]ADJUDICATING[/b magenta] as" if self.controller.adjudicate
                 else "annotator")
         # What must stay in sight at 80 columns comes first: the save state and the
@@ -245,7 +245,8 @@ class ReviewScreen(Screen[None]):
             self._quit_anyway = False  # news the annotator has not seen yet
             # Someone else changed the clip first, or the store failed (a lock held too
             # long): say so and go back to the clip, shown as it is now, to decide again.
-            self.tell(outcome.message, title="Not saved", severity="error", timeout=10)
+            title = "Not undone" if outcome.action == "undo" else "Not saved"
+            self.tell(outcome.message, title=title, severity="error", timeout=10)
             self.queue.goto(outcome.clip_id)
             self.show_current()
         else:
@@ -424,7 +425,7 @@ class ReviewScreen(Screen[None]):
             self.tell("saving your last changes…", timeout=2)
             if not await self.writer.drain() and not self._quit_anyway:
                 self._quit_anyway = True
-                self.tell("the database is still busy: press q again to quit without "
+                self.tell("the database is still busy: press q (or ctrl+q) again to quit without "
                           "waiting for your last changes", title="Not saved yet",
                           severity="error", timeout=10)
                 return
@@ -433,8 +434,8 @@ class ReviewScreen(Screen[None]):
             # Asked once: a second q means the annotator has seen what would be lost.
             self._quit_anyway = True
             clips = ", ".join(map(str, sorted(unsaved)))
-            self.tell(f"clip {clips} not saved: decide again, or press q again to quit "
-                      "without it", title="Not saved", severity="error", timeout=10)
+            self.tell(f"clip {clips} not saved: decide again, or press q (or ctrl+q) again "
+                      "to quit without it", title="Not saved", severity="error", timeout=10)
             self._update_topbar()
             return
         self.app.exit()

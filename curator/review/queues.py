@@ -197,6 +197,8 @@ class ReviewQueue:
         if self.current is None or self.current.id != clip_id:
             # The clip has left this queue (decided, or outside its filter): show it anyway,
             # in place. The walk is one clip longer: "clip 2 of 1" would be no position.
+            if self.current is not None and self.current.key < row.key:
+                self._pos += 1  # it sorts after the queue's last row (open() stays on that)
             self._rows.insert(self._pos, row)
             self.total += 1
         return True

@@ -546,11 +546,35 @@ def test_an_export_records_where_a_moved_film_is_now(checked, tmp_path: Path) ->
     shutil.copy(folder / "demo_film.mp4", renamed)
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE films SET path = ?", (str(tmp_path / "films" / "demo_film.mp4"),))
-    result = moved("export", "--afew", tmp_path / "afew")
+    result = moved("export", "--afew", tmp_path / "afew", "--xml", tmp_path / "xml")
     assert result.exit_code == 0, result.output
     assert _rows(db, "SELECT path FROM films") == [(str(renamed.resolve()),)]
-    record = next((tmp_path / "afew").rglob("*.xml")).read_text()
-    assert f'path="{renamed.resolve()}"' in record
+    for folder in ("afew", "xml"):  # both name where the film is now
+        record = next((tmp_path / folder).rglob("*.xml")).read_text()
+        assert f'path="{renamed.resolve()}"' in record
+
+
+def test_a_moved_films_path_that_cannot_be_recorded_stops_no_export(
+    checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    curator, folder = checked
+    db = tmp_path / "moved.db"
+    shutil.copy(curator.db_path, db)
+    (tmp_path / "films").mkdir()
+    shutil.copy(folder / "demo_film.mp4", tmp_path / "films" / "renamed_film.mp4")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE films SET path = ?", (str(tmp_path / "films" / "demo_film.mp4"),))
+    monkeypatch.setenv("CURATOR_DB_LOCK_TIMEOUT", "0.3")
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process writing all along
+        result = Curator(db)("export", "--afew", tmp_path / "afew")
+    finally:
+        holder.close()
+    assert result.exit_code == 1
+    assert "film(s) 1: where they are now is not recorded (database is locked" in " ".join(
+        result.output.split())
+    assert "afew: 5 clips" in result.output  # the export itself went on
 
 
 def test_xml_and_a_dataset_of_one_export_tell_of_one_moment(

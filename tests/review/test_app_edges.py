@@ -289,7 +289,8 @@ async def test_quitting_with_a_vote_the_lock_kept_out_asks_first(sample: Sample)
                 await settle(app, pilot)
                 assert app.is_running  # not gone with the vote lost
                 assert app.screen.last_message == (
-                    f"clip {first} not saved: decide again, or press q again to quit without it")
+                    f"clip {first} not saved: decide again, or press q (or ctrl+q) again to quit "
+                    "without it")
             await pilot.press("q")  # the annotator has been told: quit
             await pilot.pause()
             assert not app.is_running
@@ -392,3 +393,27 @@ async def test_a_clip_undone_outside_the_filter_keeps_the_count_true(sample: Sam
             assert screen.queue.index < screen.queue.total
             await pilot.press("n")
             await settle(app, pilot)
+
+
+async def test_an_undo_someone_else_overtook_is_called_not_undone(sample: Sample) -> None:
+    first = sample.clip_ids[0]
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right_square_bracket")  # a boundary nudge, saved
+        await settle(app, pilot)
+        with sqlite3.connect(sample.path) as conn:  # another process moves the end again
+            conn.execute("UPDATE clips SET end_ms = end_ms + 500 WHERE id = ?", (first,))
+        screen = app.screen
+        titles: list[str] = []
+        told = screen.tell
+
+        def tell(message: str, **how: object) -> None:
+            titles.append(str(how.get("title", "")))
+            told(message, **how)  # type: ignore[arg-type]
+
+        screen.tell = tell  # type: ignore[method-assign]
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert screen.last_message == (f"the clip's end (clip {first}) was changed by someone "
+                                       "else since; not undone")
+        assert titles[-1] == "Not undone"  # an undo saves nothing of yours: not "Not saved"

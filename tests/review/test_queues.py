@@ -165,6 +165,20 @@ def test_open_resumes_with_rows_above_and_goto_outside_the_window(
     assert not queue.goto(999)
 
 
+def test_a_decided_clip_shown_again_sits_where_it_sorts(sample: Sample) -> None:
+    """The last clip, decided, leaves the proposed queue; shown again (undo), it comes
+    after the queue's last row, not before it, and the walk counts it."""
+    last = sample.clip_ids[-1]
+    ReviewController(sample.db, "ann").decide(last, 1, "confirm", "Happy")
+    queue = ReviewQueue(sample.db, QueueSpec(queue="proposed", annotator="ann"))
+    queue.open()
+    walked = queue.total
+    assert queue.goto(last) and queue.current.id == last
+    assert (queue.index, queue.total) == (walked, walked + 1)
+    assert queue.move(-1) and queue.current.id != last and not queue.move(2)
+    assert queue.goto(last) and queue.total == walked + 1  # counted once
+
+
 def test_an_empty_queue(sample: Sample) -> None:
     queue = ReviewQueue(sample.db, QueueSpec(queue="disputed", annotator="ann"))
     queue.open()
