@@ -60,7 +60,7 @@ class Database:
         session may see another writer's newer commit; here SQLite's own BEGIN comes first."""
         with self.session() as session:
             event.listen(session, "before_flush", _refuse_writes)
-            if self.engine.dialect.name == "sqlite":
+            if _is_sqlite(self.engine):
                 session.connection().exec_driver_sql("BEGIN")
             yield session
 
@@ -70,7 +70,7 @@ class Database:
         to add from what it reads (proposals, face checks): a second process doing the
         same waits, then reads what the first added, rather than adding it again."""
         with self.session() as session:
-            if self.engine.dialect.name == "sqlite":
+            if _is_sqlite(self.engine):
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
