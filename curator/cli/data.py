@@ -14,9 +14,6 @@ import click
 from curator.cli.common import DB_ID, FiniteRange, clock, console, state
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from curator.store.models import Film
     from curator.subtitles.model import SubtitleDocument
 
 # Padding and lengths in seconds: not negative, not absurd, not nan.
@@ -275,7 +272,7 @@ def ingest_command(
                 )
         if record.subs_offset_ms or subs_offset is not None:  # a 0 given is said too
             lines.append(f"  subtitle offset: {record.subs_offset_ms / 1000:+.3f} s")
-        if registered.offset_was_ms is not None and (clips := _clip_count(session, record)):
+        if registered.offset_was_ms is not None and (clips := len(record.clips)):
             warnings.append(
                 f"film {record.id}: its {clips} clip(s) were proposed with the earlier offset "
                 f"({registered.offset_was_ms / 1000:+.3f} s) and keep their times; the new "
@@ -293,14 +290,6 @@ def ingest_command(
         from curator.cli.faces import report_offset
 
         report_offset(out, estimate, applied_ms=applied_ms)
-
-
-def _clip_count(session: Session, film: Film) -> int:
-    from sqlalchemy import func, select
-
-    from curator.store.models import Clip
-
-    return int(session.scalar(select(func.count()).where(Clip.film_id == film.id)) or 0)
 
 
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")

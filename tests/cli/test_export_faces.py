@@ -318,18 +318,25 @@ def test_gray_small_crops(checked, tmp_path: Path) -> None:
     assert image.shape == (64, 64)
 
 
-def test_moved_and_missing_films(checked, tmp_path: Path) -> None:
+def _moved_film(checked, tmp_path: Path) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """A copy of the checked database whose film was ingested as films/demo_film.mp4 and
+    renamed since; (database, the film's path now)."""
     curator, folder = checked
     db = tmp_path / "moved.db"
     shutil.copy(curator.db_path, db)
-    moved = Curator(db)
-    with sqlite3.connect(db) as conn:  # forget the face checks so propose has work to do
-        conn.execute("DELETE FROM face_checks")
     (tmp_path / "films").mkdir()
     renamed = tmp_path / "films" / "renamed_film.mp4"
     shutil.copy(folder / "demo_film.mp4", renamed)
-    with sqlite3.connect(db) as conn:  # ingested as films/demo_film.mp4, renamed since
+    with sqlite3.connect(db) as conn:
         conn.execute("UPDATE films SET path = ?", (str(tmp_path / "films" / "demo_film.mp4"),))
+    return db, renamed
+
+
+def test_moved_and_missing_films(checked, tmp_path: Path) -> None:
+    db, renamed = _moved_film(checked, tmp_path)
+    moved = Curator(db)
+    with sqlite3.connect(db) as conn:  # forget the face checks so propose has work to do
+        conn.execute("DELETE FROM face_checks")
     result = moved("propose", "--workers", "1")
     assert result.exit_code == 0, result.output
     assert "found by content hash" in result.output
@@ -537,16 +544,8 @@ def test_an_export_records_where_a_moved_film_is_now(checked, tmp_path: Path) ->
     """Found by its hash, the film's new path is stored after the export's reading (a
     write inside its snapshot would fail whenever someone labelled meanwhile), and the
     AFEW records name where it is now."""
-    curator, folder = checked
-    db = tmp_path / "moved.db"
-    shutil.copy(curator.db_path, db)
-    moved = Curator(db)
-    (tmp_path / "films").mkdir()
-    renamed = tmp_path / "films" / "renamed_film.mp4"
-    shutil.copy(folder / "demo_film.mp4", renamed)
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE films SET path = ?", (str(tmp_path / "films" / "demo_film.mp4"),))
-    result = moved("export", "--afew", tmp_path / "afew", "--xml", tmp_path / "xml")
+    db, renamed = _moved_film(checked, tmp_path)
+    result = Curator(db)("export", "--afew", tmp_path / "afew", "--xml", tmp_path / "xml")
     assert result.exit_code == 0, result.output
     assert _rows(db, "SELECT path FROM films") == [(str(renamed.resolve()),)]
     for folder in ("afew", "xml"):  # both name where the film is now
@@ -557,13 +556,7 @@ def test_an_export_records_where_a_moved_film_is_now(checked, tmp_path: Path) ->
 def test_a_moved_films_path_that_cannot_be_recorded_stops_no_export(
     checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    curator, folder = checked
-    db = tmp_path / "moved.db"
-    shutil.copy(curator.db_path, db)
-    (tmp_path / "films").mkdir()
-    shutil.copy(folder / "demo_film.mp4", tmp_path / "films" / "renamed_film.mp4")
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE films SET path = ?", (str(tmp_path / "films" / "demo_film.mp4"),))
+    db, _ = _moved_film(checked, tmp_path)
     monkeypatch.setenv("CURATOR_DB_LOCK_TIMEOUT", "0.3")
     holder = sqlite3.connect(db, isolation_level=None)
     try:
