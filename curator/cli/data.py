@@ -14,6 +14,7 @@ import click
 from curator.cli.common import DB_ID, FiniteRange, clock, console, state
 
 if TYPE_CHECKING:
+    from curator.proposals.windows import WindowParams
     from curator.subtitles.model import SubtitleDocument
 
 # Padding and lengths in seconds: not negative, not absurd, not nan.
@@ -382,9 +383,7 @@ def propose_command(
     no usable face is rejected ("no face"). Checked clips are not checked again, so
     re-running is cheap and resumes an interrupted run.
     """
-    from curator.proposals.windows import WindowParams, propose_windows
-    from curator.store.films import selected_films
-    from curator.store.proposals import film_timeline, save_windows
+    from curator.proposals.windows import WindowParams
 
     if min_length > max_length:
         raise click.BadParameter(
@@ -398,12 +397,41 @@ def propose_command(
         max_len_ms=round(max_length * 1000),
         min_score=min_score,
     )
+    if no_faces:
+        _propose_windows(film_id, params)
+        return
+    from curator.cli.faces import check_faces, default_workers
+    from curator.media.facecheck import FaceParams
+    from curator.media.pool import start_face_workers, stop_worker_server
+
+    face_params = FaceParams(
+        detector=detector, upsample=upsample, sample_fps=sample_fps, detect_width=detect_width
+    )
+    # The face check's workers load the face models while the windows are proposed.
+    early = (workers or default_workers()) > 1
+    if early:
+        start_face_workers()
+    try:
+        film_ids = _propose_windows(film_id, params)
+        if film_ids:
+            check_faces(state().database(), film_ids, face_params, workers=workers)
+    finally:
+        if early:
+            stop_worker_server()  # also where no window needed it
+
+
+def _propose_windows(film_id: int | None, params: WindowParams) -> list[int]:
+    """The text proposals of the selected films (each film's line printed); their ids."""
+    from curator.proposals.windows import propose_windows
+    from curator.store.films import selected_films
+    from curator.store.proposals import film_timeline, save_windows
+
     out = console()
     with state().database().writing() as session:  # another propose waits, then sees these
         films = selected_films(session, film_id)
         if not films:
             out.print("no films yet: run `curator ingest FILM --subs FILE` first")
-            return
+            return []
         for film in films:
             timeline = film_timeline(session, film)
             windows = propose_windows(
@@ -415,13 +443,4 @@ def propose_command(
                 f"{len(result.created)} new clips, {result.existing} already proposed"
                 + (f" ({result.extended} given new cues)" if result.extended else "")
             )
-        film_ids = [film.id for film in films]
-    if no_faces:
-        return
-    from curator.cli.faces import check_faces
-    from curator.media.facecheck import FaceParams
-
-    face_params = FaceParams(
-        detector=detector, upsample=upsample, sample_fps=sample_fps, detect_width=detect_width
-    )
-    check_faces(state().database(), film_ids, face_params, workers=workers)
+        return [film.id for film in films]

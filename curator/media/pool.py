@@ -2,8 +2,12 @@
 
 `parallel_map` keeps at most `2 x workers` items in flight and yields results in
 completion order; `workers=1` runs in this process (no pool), which tests and
-small jobs use. Workers are started with `spawn` (no inherited database handles
-or threads) and set up once through `initializer` (e.g. loading face models).
+small jobs use. Workers start clean (no inherited database handles or threads) and
+are set up once through `initializer` (e.g. loading face models). The face check's
+workers are forked from a server process that loaded the face models already
+(`preload`, see `worker_context`), so those are read from disk once per run, not
+once per worker; `start_face_workers` starts that server early, so its loading
+overlaps whatever the caller does before the first window.
 
 Jobs are handed out in the order given: the face check's windows come in time
 order, so each worker walks forward through a film, keeping it open (decode.py).
@@ -12,8 +16,10 @@ order, so each worker walks forward through a film, keeping it open (decode.py).
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
+import multiprocessing.forkserver
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
@@ -30,6 +36,11 @@ from curator.media.reader import close_shared_reader
 J = TypeVar("J")
 R = TypeVar("R")
 
+# What the face check's fork server imports before forking workers: the modules they
+# run, and the face models themselves (preload_face_models loads them on import).
+FACE_PRELOAD = ("curator.media.pool", "curator.media.reader", "cv2",
+                "curator.media.preload_face_models")
+
 
 def parallel_map(
     func: Callable[[J], R],
@@ -38,8 +49,13 @@ def parallel_map(
     workers: int,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
+    preload: Sequence[str] = (),
 ) -> Iterator[R]:
-    """`func(job)` for every job, in worker processes; results in completion order."""
+    """`func(job)` for every job, in worker processes; results in completion order.
+
+    `preload`: modules the workers' start-up would import anyway, imported once for all
+    of them where the platform can fork workers from a server (see `worker_context`).
+    """
     if workers <= 1:
         if initializer is not None:
             initializer(*initargs)
@@ -49,8 +65,9 @@ def parallel_map(
         finally:
             close_shared_reader()  # workers close theirs by exiting
         return
+    context = worker_context(preload)
     executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        max_workers=workers, mp_context=context,
         initializer=_start_worker, initargs=(initializer, initargs),
     )
     pending: set[Future[R]] = set()
@@ -67,6 +84,46 @@ def parallel_map(
                 yield future.result()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        if context.get_start_method() == "forkserver":
+            stop_worker_server()
+
+
+def worker_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
+    """How workers start: forked from a server that imported `preload`, else spawned.
+
+    The fork server is itself a fresh interpreter (it is spawned), so workers forked
+    from it inherit no database handles or threads from the caller, as spawned ones;
+    but what it imported (the face models, loaded once) they start with. One server
+    serves the whole process, with the preload of its first use. Where the platform
+    has no fork server (Windows), or there is nothing to preload, workers are spawned.
+    """
+    if preload and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(preload))
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def start_face_workers() -> None:
+    """Start the face check's fork server now: it loads the face models while the caller
+    goes on (the text proposals, reading the windows), and the first worker forks from it."""
+    if worker_context(FACE_PRELOAD).get_start_method() == "forkserver":
+        multiprocessing.forkserver.ensure_running()
+
+
+def stop_worker_server() -> None:
+    """Stop the fork server, if one runs, and wait for it to exit.
+
+    Then no server outlives the job, and the CPU time of the server and of the workers
+    it forked (and reaped) counts among this process's children, as spawned workers'
+    does: `bench_faces.py` reads it there. The pool's workers have all exited by then
+    (the executor joins them, and each join waits for the server to reap its worker).
+    Python stops the server only through a private method (its own tests use it);
+    where that is gone, the server just exits with this process.
+    """
+    stop = getattr(getattr(multiprocessing.forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        stop()
 
 
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
@@ -91,5 +148,6 @@ def analyse_windows(
             close_shared_reader()
         return
     yield from parallel_map(
-        analyse_in_worker, jobs, workers=workers, initializer=init_worker, initargs=(params,)
+        analyse_in_worker, jobs, workers=workers, initializer=init_worker, initargs=(params,),
+        preload=FACE_PRELOAD,
     )

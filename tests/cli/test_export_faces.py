@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -57,6 +58,34 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Curator, Path]:
     assert "1 rejected (no face)" in result.output and "1 new people" in result.output
     assert curator("label", "--accept-proposed", "--annotator", "t").exit_code == 0
     return curator, folder
+
+
+def _fork_servers() -> list[int]:
+    """This process's children that are multiprocessing fork servers (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid() and b"multiprocessing.forkserver" in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux /proc")
+def test_propose_leaves_no_worker_server_running(checked, tmp_path: Path) -> None:
+    """propose starts the workers' fork server before knowing there is work (so the face
+    models load while windows are proposed): with none, or no film at all, it still stops
+    it, instead of a server per run left holding the models until the caller exits."""
+    curator, _ = checked
+    result = curator("propose", "--workers", "2")
+    assert "no clips waiting for a face check" in result.output
+    assert _fork_servers() == []
+    empty = Curator(tmp_path / "empty.db")
+    assert "no films yet" in empty("propose", "--workers", "2").output
+    assert _fork_servers() == []
 
 
 def test_the_faceless_window_is_rejected_and_faces_become_one_person(checked) -> None:
