@@ -31,7 +31,8 @@ def face_model(name: str) -> Any:
     """One of face-recognition's dlib models, loaded on first use (once per process).
 
     `hog` (frontal face detector), `cnn` (MMOD face detector), `landmarks68` (68-point
-    shape predictor) or `encoder` (the ResNet giving 128-d descriptors). The model
+    shape predictor) or `encoder` (the ResNet giving 128-d descriptors, a `FaceEncoder`:
+    dlib's weights, run by PyTorch for speed, with the same results). The model
     files come from the face-recognition-models package, as face_recognition uses them;
     loading only what is needed keeps worker start-up short.
     """
@@ -43,10 +44,10 @@ def face_model(name: str) -> Any:
         return dlib.cnn_face_detection_model_v1(_model_file("mmod_human_face_detector.dat"))
     if name == "landmarks68":
         return dlib.shape_predictor(_model_file("shape_predictor_68_face_landmarks.dat"))
-    if name == "encoder":
-        return dlib.face_recognition_model_v1(
-            _model_file("dlib_face_recognition_resnet_model_v1.dat")
-        )
+    if name == "encoder":  # dlib's network and weights, run by PyTorch (face_encoder.py)
+        from curator.media.face_encoder import FaceEncoder
+
+        return FaceEncoder.from_file(Path(_model_file("dlib_face_recognition_resnet_model_v1.dat")))
     raise ValueError(f"unknown face model {name!r}")
 
 

@@ -203,7 +203,7 @@ class WindowAnalyser:
         return track
 
     def _encode(self, track: _Building, chip: np.ndarray, chip_time: int) -> None:
-        vector = np.array(self._encoder.compute_face_descriptor(chip), np.float32)
+        vector = self._encoder.encode(chip)
         track.encodings.append((chip_time, vector))
 
 
@@ -228,7 +228,10 @@ _ANALYSER: WindowAnalyser | None = None
 
 
 def init_worker(params: FaceParams) -> None:
+    import torch
+
     global _ANALYSER
+    torch.set_num_threads(1)  # one worker per core already (the encoder runs on PyTorch)
     _ANALYSER = WindowAnalyser(params)
 
 

@@ -38,7 +38,7 @@ R = TypeVar("R")
 
 # What the face check's fork server imports before forking workers: the modules they
 # run, and the face models themselves (preload_face_models loads them on import).
-FACE_PRELOAD = ("curator.media.pool", "curator.media.reader", "cv2",
+FACE_PRELOAD = ("curator.media.pool", "curator.media.reader", "cv2", "torch",
                 "curator.media.preload_face_models")
 
 
