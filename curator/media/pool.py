@@ -19,6 +19,7 @@ import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
 import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
@@ -94,10 +95,12 @@ def worker_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseC
     The fork server is itself a fresh interpreter (it is spawned), so workers forked
     from it inherit no database handles or threads from the caller, as spawned ones;
     but what it imported (the face models, loaded once) they start with. One server
-    serves the whole process, with the preload of its first use. Where the platform
-    has no fork server (Windows), or there is nothing to preload, workers are spawned.
+    serves the whole process, with the preload of its first use. Linux only: macOS
+    has a fork server too, but its system libraries are not safe to fork once loaded
+    (why Python spawns there by default); Windows cannot fork. There, and where there
+    is nothing to preload, workers are spawned.
     """
-    if preload and "forkserver" in multiprocessing.get_all_start_methods():
+    if preload and sys.platform.startswith("linux"):
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(preload))
         return context
