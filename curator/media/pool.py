@@ -15,9 +15,11 @@ order, so each worker walks forward through a film, keeping it open (decode.py).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -122,11 +124,19 @@ def stop_worker_server() -> None:
     does: `bench_faces.py` reads it there. The pool's workers have all exited by then
     (the executor joins them, and each join waits for the server to reap its worker).
     Python stops the server only through a private method (its own tests use it);
-    where that is gone, the server just exits with this process.
+    where that is gone, the server just exits with this process. The server is killed
+    first: it holds nothing to save, and exiting normally it would spend ~0.3 s of the
+    run tearing down PyTorch and the models.
     """
-    stop = getattr(getattr(multiprocessing.forkserver, "_forkserver", None), "_stop", None)
-    if stop is not None:
-        stop()
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)
+    if stop is None:
+        return
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    stop()  # reaps it and forgets it: a later pool starts a new one
 
 
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
