@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,3 +19,25 @@ def shared_data() -> Path:
     if not root.is_dir():
         pytest.skip(f"shared data folder {root} not present")
     return root
+
+
+def _fork_servers() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid() and b"multiprocessing.forkserver" in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def fork_servers() -> Callable[[], list[int]]:
+    """Lists this process's children that are multiprocessing fork servers (the face
+    check's workers fork from one on Linux); reads /proc, so Linux only."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("fork servers are used (and found through /proc) on Linux only")
+    return _fork_servers

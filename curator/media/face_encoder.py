@@ -102,7 +102,7 @@ class _DlibStream:
 
 def read_resnet_weights(path: Path) -> ResnetWeights:
     """The weights of `dlib_face_recognition_resnet_model_v1.dat`, ready for `FaceEncoder`."""
-    stream = _DlibStream(Path(path).read_bytes(), Path(path).name)
+    stream = _DlibStream(Path(path).read_bytes(), str(path))
     stream.seek_layer("input_rgb_image_sized")
     means = np.array([stream.real() for _ in range(3)], np.float32)
     stem = _conv_affine(stream, in_channels=3, out_channels=32, kernel=7, stride=2, padding=0)

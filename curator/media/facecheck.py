@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from curator.errors import MediaError
+from curator.errors import CuratorError, MediaError
 from curator.media.align import landmarks_sane
 from curator.media.decode import (
     grid_start_ms,
@@ -225,16 +225,25 @@ def _merge(tracks: list[_Building], min_samples: int) -> list[TrackResult]:
 
 # Worker-process entry points (see pool.py): one analyser per process.
 _ANALYSER: WindowAnalyser | None = None
+_SETUP_ERROR: CuratorError | None = None
 
 
 def init_worker(params: FaceParams) -> None:
+    """Set up this worker. A problem (a face model missing or damaged) is kept and raised
+    with the first window, so the caller gets it as it is: raised here, it would only
+    break the pool (a traceback per worker, then "BrokenProcessPool")."""
     import torch
 
-    global _ANALYSER
+    global _ANALYSER, _SETUP_ERROR
     torch.set_num_threads(1)  # one worker per core already (the encoder runs on PyTorch)
-    _ANALYSER = WindowAnalyser(params)
+    try:
+        _ANALYSER = WindowAnalyser(params)
+    except CuratorError as exc:
+        _SETUP_ERROR = CuratorError(str(exc))  # the base class: its subclasses do not pickle
 
 
 def analyse_in_worker(job: WindowJob) -> WindowFaces:
+    if _SETUP_ERROR is not None:
+        raise _SETUP_ERROR
     assert _ANALYSER is not None, "init_worker was not called"
     return _ANALYSER.analyse(job)

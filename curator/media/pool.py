@@ -41,8 +41,10 @@ R = TypeVar("R")
 
 # What the face check's fork server imports before forking workers: the modules they
 # run, and the face models themselves (preload_face_models loads them on import).
-FACE_PRELOAD = ("curator.media.pool", "curator.media.reader", "cv2", "torch",
-                "curator.media.preload_face_models")
+# preload_face_models comes first: it also makes the server (and so its workers) deaf
+# to Ctrl-C from its first second on, as spawned workers are (see _start_worker).
+FACE_PRELOAD = ("curator.media.preload_face_models", "curator.media.pool",
+                "curator.media.reader", "cv2", "torch")
 
 
 def parallel_map(
@@ -69,6 +71,8 @@ def parallel_map(
             close_shared_reader()  # workers close theirs by exiting
         return
     context = worker_context(preload)
+    if context.get_start_method() == "forkserver":
+        _ensure_server_running()
     executor = ProcessPoolExecutor(
         max_workers=workers, mp_context=context,
         initializer=_start_worker, initargs=(initializer, initargs),
@@ -113,7 +117,26 @@ def start_face_workers() -> None:
     """Start the face check's fork server now: it loads the face models while the caller
     goes on (the text proposals, reading the windows), and the first worker forks from it."""
     if worker_context(FACE_PRELOAD).get_start_method() == "forkserver":
+        _ensure_server_running()
+
+
+def _ensure_server_running() -> None:
+    """Start the fork server (if none runs) so that it imports what this process would.
+
+    The server runs `python -c`, which puts the current directory first on its path,
+    and Python 3.11 does not hand it this process's path: run from a folder holding
+    another checkout of curator, the workers would run that one's code. PYTHONSAFEPATH
+    (Python 3.11+) keeps the current directory off the server's path.
+    """
+    saved = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
         multiprocessing.forkserver.ensure_running()
+    finally:
+        if saved is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = saved
 
 
 def stop_worker_server() -> None:
@@ -153,12 +176,17 @@ def analyse_windows(
 ) -> Iterator[WindowFaces]:
     """The face check of every window (see facecheck.py), in completion order."""
     if workers <= 1:
-        analyser = WindowAnalyser(params)
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # as in a worker: asked for one process, use one core
         try:
+            analyser = WindowAnalyser(params)
             for job in jobs:
                 yield analyser.analyse(job)
         finally:
             close_shared_reader()
+            torch.set_num_threads(threads)
         return
     yield from parallel_map(
         analyse_in_worker, jobs, workers=workers, initializer=init_worker, initargs=(params,),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
+import multiprocessing.forkserver
 import re
 import shutil
 import sqlite3
@@ -60,32 +60,23 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Curator, Path]:
     return curator, folder
 
 
-def _fork_servers() -> list[int]:
-    """This process's children that are multiprocessing fork servers (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes()
-        except (OSError, ValueError, IndexError):
-            continue
-        if parent == os.getpid() and b"multiprocessing.forkserver" in command:
-            found.append(int(entry.name))
-    return found
-
-
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux /proc")
-def test_propose_leaves_no_worker_server_running(checked, tmp_path: Path) -> None:
+def test_propose_leaves_no_worker_server_running(
+    checked, tmp_path: Path, fork_servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """propose starts the workers' fork server before knowing there is work (so the face
     models load while windows are proposed): with none, or no film at all, it still stops
     it, instead of a server per run left holding the models until the caller exits."""
     curator, _ = checked
+    started = []
+    start = multiprocessing.forkserver.ensure_running
+    monkeypatch.setattr(multiprocessing.forkserver, "ensure_running",
+                        lambda: started.append(1) or start())
     result = curator("propose", "--workers", "2")
     assert "no clips waiting for a face check" in result.output
-    assert _fork_servers() == []
+    assert started and fork_servers() == []
     empty = Curator(tmp_path / "empty.db")
     assert "no films yet" in empty("propose", "--workers", "2").output
-    assert _fork_servers() == []
+    assert len(started) == 2 and fork_servers() == []
 
 
 def test_the_faceless_window_is_rejected_and_faces_become_one_person(checked) -> None:

@@ -63,13 +63,19 @@ def test_a_cut_short_weights_file_is_named(tmp_path: Path, cut: float) -> None:
     data = WEIGHTS.read_bytes()
     broken = tmp_path / "broken.dat"
     broken.write_bytes(data[: int(len(data) * cut)])
-    with pytest.raises(CuratorError, match=r"^broken\.dat: not the face-recognition network"):
+    with pytest.raises(CuratorError, match=r"/broken\.dat: not the face-recognition network"):
         FaceEncoder.from_file(broken)
 
 
+def test_another_dlib_model_is_refused() -> None:
+    """The 68-landmark model is a dlib file too, but has none of these layers."""
+    landmarks = _model_file("shape_predictor_68_face_landmarks.dat")
+    with pytest.raises(CuratorError, match="no input_rgb_image_sized layer"):
+        FaceEncoder.from_file(Path(landmarks))
+
+
 def test_another_network_is_refused_by_its_shapes(tmp_path: Path) -> None:
-    """The 68-landmark model is a dlib file too, but has none of these layers; a
-    convolution of other filters than expected is refused, not run."""
+    """A convolution of other filters than this network's is refused, not run."""
     other = tmp_path / "other.dat"
     data = bytearray(WEIGHTS.read_bytes())
     first = data.find(b"\x01\x05con_4")

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from curator.media.pool import FACE_PRELOAD, parallel_map
+from curator.errors import CuratorError
+from curator.media.facecheck import FaceParams, WindowJob
+from curator.media.pool import (
+    FACE_PRELOAD,
+    analyse_windows,
+    parallel_map,
+    start_face_workers,
+    stop_worker_server,
+)
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_media"
 
 needs_fork_server = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="workers are forked from a server on Linux"
@@ -65,3 +77,47 @@ def test_forked_workers_cpu_time_counts_as_this_process_childrens() -> None:
     before = _children_cpu_s()
     list(parallel_map(_burn_cpu, [0.3, 0.3], workers=2, preload=("curator.media.facecheck",)))
     assert _children_cpu_s() - before >= 0.6
+
+
+def test_a_worker_that_cannot_set_up_says_why() -> None:
+    """A worker's set-up error (a face model missing or damaged) reaches the caller as
+    itself, for the CLI's one-line message: raised in the pool's initializer it only
+    broke the pool, with a traceback per worker and then "BrokenProcessPool"."""
+    job = WindowJob(1, str(SAMPLE / "demo_film.mp4"), 0, 2000, (640, 360))
+    with pytest.raises(CuratorError, match="unknown face detector 'nope'"):
+        list(analyse_windows([job, job], FaceParams(detector="nope"), workers=2))
+
+
+def _parent_pid(_: object) -> int:
+    return os.getppid()
+
+
+@needs_fork_server
+def test_ctrl_c_while_the_server_loads_is_left_to_the_caller(fork_servers) -> None:
+    """The caller alone acts on Ctrl-C. The fork server loads for a second or two; hit
+    then, it died with a traceback of its own beside the caller's one-line message."""
+    start_face_workers()
+    try:
+        [server] = fork_servers()
+        time.sleep(0.6)  # Python is up and loading (the models and PyTorch take longer)
+        os.kill(server, signal.SIGINT)
+        forked_by = list(parallel_map(_parent_pid, [0, 0], workers=2, preload=FACE_PRELOAD))
+        assert forked_by == [server, server]  # the same server lived on to fork them
+    finally:
+        stop_worker_server()
+
+
+@needs_fork_server
+def test_workers_run_this_curator_whatever_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fork server runs `python -c`, which puts the current folder first on its path:
+    run from a folder holding another curator (a second checkout), it imported that one."""
+    other = tmp_path / "curator"
+    other.mkdir()
+    (other / "__init__.py").write_text("open(__file__ + '.imported', 'w').close()\n")
+    monkeypatch.chdir(tmp_path)
+    handlers = list(parallel_map(signal.getsignal, [signal.SIGINT] * 2, workers=2,
+                                 preload=FACE_PRELOAD))
+    assert handlers == [signal.SIG_IGN, signal.SIG_IGN]
+    assert not (other / "__init__.py.imported").exists()
