@@ -32,7 +32,7 @@ def face_model(name: str) -> Any:
 
     `hog` (frontal face detector), `cnn` (MMOD face detector), `landmarks68` (68-point
     shape predictor) or `encoder` (the ResNet giving 128-d descriptors, a `FaceEncoder`:
-    dlib's weights, run by PyTorch for speed, with the same results). The model
+    dlib's weights, run with numpy for speed, with the same results). The model
     files come from the face-recognition-models package, as face_recognition uses them;
     loading only what is needed keeps worker start-up short.
     """
@@ -44,7 +44,7 @@ def face_model(name: str) -> Any:
         return dlib.cnn_face_detection_model_v1(_model_file("mmod_human_face_detector.dat"))
     if name == "landmarks68":
         return dlib.shape_predictor(_model_file("shape_predictor_68_face_landmarks.dat"))
-    if name == "encoder":  # dlib's network and weights, run by PyTorch (face_encoder.py)
+    if name == "encoder":  # dlib's network and weights, run with numpy (face_encoder.py)
         from curator.media.face_encoder import FaceEncoder
 
         return FaceEncoder.from_file(Path(_model_file("dlib_face_recognition_resnet_model_v1.dat")))

@@ -1,10 +1,11 @@
-"""dlib's face-recognition network, run by PyTorch on dlib's own weights.
+"""dlib's face-recognition network, run with numpy on dlib's own weights.
 
 face-recognition's 128-d encodings come from a ResNet that dlib runs on the CPU
 with its own matrix code (the dlib wheel is built without BLAS): ~57 ms per face on
-the development machine, a fifth of the face check's time. PyTorch runs the same
-network, with the same weights read from the same file of face-recognition-models,
-in ~10 ms (one thread). The tests hold the two to the same encodings.
+the development machine, a fifth of the face check's time. The same network, with
+the same weights read from the same file of face-recognition-models, run as numpy
+matrix products (numpy's OpenBLAS, one thread) takes ~8.5 ms. The tests hold the two
+to the same encodings.
 
 The network (dlib's `dnn_face_recognition_ex.cpp` describes it): a 7x7/2 convolution
 with 32 filters, a 3x3/2 max pool, then 14 residual blocks (3 of 32 channels, 4 of
@@ -15,6 +16,8 @@ halves), then relu. dlib's affine layers are its batch norms frozen: a scale and
 shift per channel, folded here into the convolution before them. Where a block's two
 branches differ in size (more channels; and 3x3 against 4x4, from 8x8), dlib adds
 them as if the smaller were padded with zeros at its end: so does `_add_padded`.
+A convolution is one matrix product: every k x k patch of the (rows, columns,
+channels) picture laid out as a row, times the filters laid out as columns.
 
 Reading the file: dlib writes integers as a byte giving their length (and sign)
 then little-endian bytes, strings as such a length then the characters, floats as
@@ -29,9 +32,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from curator.errors import CuratorError
 
@@ -43,8 +46,9 @@ _BLOCKS = ([(32, False)] * 3 + [(64, True)] + [(64, False)] * 3 + [(128, True)]
 
 @dataclass(frozen=True)
 class Conv:
-    weight: np.ndarray  # (out, in, k, k) float32, the affine after it folded in
+    filters: np.ndarray  # (k*k*in, out) float32: row (i, j, c) of a patch; affine folded in
     bias: np.ndarray  # (out,)
+    kernel: int
     stride: int
     padding: int
 
@@ -145,20 +149,26 @@ def _conv_affine(
                            f"a convolution of {out_channels} channels")
     scale, shift = scale_shift[:out_channels], scale_shift[out_channels:]
     weight = params[:weights].reshape(out_channels, in_channels, kernel, kernel)
+    weight = weight * scale[:, None, None, None]  # (out, in, k, k) -> rows (k, k, in)
     return Conv(
-        weight=np.ascontiguousarray(weight * scale[:, None, None, None], np.float32),
+        filters=np.ascontiguousarray(weight.transpose(2, 3, 1, 0).reshape(-1, out_channels),
+                                     np.float32),
         bias=(params[weights:] * scale + shift).astype(np.float32),
+        kernel=kernel,
         stride=stride,
         padding=padding,
     )
 
 
 class FaceEncoder:
-    """128-d face descriptors of aligned 150x150 RGB face chips (`dlib.get_face_chip`)."""
+    """128-d face descriptors of aligned 150x150 RGB face chips (`dlib.get_face_chip`).
+
+    numpy's BLAS may use several threads for the products; the face check holds it to
+    one per worker (pool.py), as each worker already has a core.
+    """
 
     def __init__(self, weights: ResnetWeights) -> None:
         self.weights = weights
-        self._tensors: dict[str, Any] | None = None  # made on first use (see _torch_weights)
 
     @classmethod
     def from_file(cls, path: Path) -> FaceEncoder:
@@ -166,59 +176,48 @@ class FaceEncoder:
 
     def encode(self, chip: np.ndarray) -> np.ndarray:
         """The descriptor of one chip, as dlib's `compute_face_descriptor` gives it."""
-        import torch
-
         if chip.shape != (CHIP_SIZE, CHIP_SIZE, 3):
             raise ValueError(f"a face chip is {CHIP_SIZE}x{CHIP_SIZE}x3, not {chip.shape}")
-        tensors = self._torch_weights()
-        pixels = (chip.astype(np.float32) - self.weights.channel_means) / 256.0
-        with torch.inference_mode():
-            x = torch.from_numpy(np.ascontiguousarray(pixels.transpose(2, 0, 1)))[None]
-            vector = _forward(x, tensors)
-        return vector[0].numpy().astype(np.float32)
-
-    def _torch_weights(self) -> dict[str, Any]:
-        """The weights as tensors, made in the process that runs the network: a fork
-        server only reads the file (numpy), so no PyTorch thread exists before a fork."""
-        if self._tensors is None:
-            import torch
-
-            def conv(c: Conv) -> tuple[Any, Any, int, int]:
-                return torch.from_numpy(c.weight), torch.from_numpy(c.bias), c.stride, c.padding
-
-            self._tensors = {
-                "stem": conv(self.weights.stem),
-                "blocks": [(conv(a), conv(b), halves) for a, b, halves in self.weights.blocks],
-                "projection": torch.from_numpy(self.weights.projection),
-            }
-        return self._tensors
+        w = self.weights
+        x = (chip.astype(np.float32) - w.channel_means) / np.float32(256.0)
+        x = _max_pool(_relu(_convolve(x, w.stem)), size=3, stride=2)
+        for first, second, halves in w.blocks:
+            branch = _convolve(_relu(_convolve(x, first)), second)
+            x = _relu(_add_padded(branch, _average_pool(x) if halves else x))
+        return (x.mean(axis=(0, 1)) @ w.projection.T).astype(np.float32)
 
 
-def _forward(x: Any, tensors: dict[str, Any]) -> Any:
-    import torch.nn.functional as F
-
-    def conv(x: Any, c: tuple[Any, Any, int, int]) -> Any:
-        weight, bias, stride, padding = c
-        return F.conv2d(x, weight, bias, stride=stride, padding=padding)
-
-    x = F.max_pool2d(F.relu(conv(x, tensors["stem"])), 3, 2)
-    for first, second, halves in tensors["blocks"]:
-        branch = conv(F.relu(conv(x, first)), second)
-        x = F.relu(_add_padded(branch, F.avg_pool2d(x, 2, 2) if halves else x))
-    return x.mean(dim=(2, 3)) @ tensors["projection"].T
+def _convolve(x: np.ndarray, conv: Conv) -> np.ndarray:
+    """x (rows, columns, channels) convolved: each patch a row, times the filters."""
+    if conv.padding:
+        pad = conv.padding
+        x = np.pad(x, ((pad, pad), (pad, pad), (0, 0)))
+    k, step = conv.kernel, conv.stride
+    patches = sliding_window_view(x, (k, k), axis=(0, 1))[::step, ::step]  # (r, c, ch, k, k)
+    rows, columns = patches.shape[:2]
+    matrix = patches.transpose(0, 1, 3, 4, 2).reshape(rows * columns, -1)
+    return (matrix @ conv.filters + conv.bias).reshape(rows, columns, -1)
 
 
-def _add_padded(a: Any, b: Any) -> Any:
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0, out=x)
+
+
+def _max_pool(x: np.ndarray, *, size: int, stride: int) -> np.ndarray:
+    return sliding_window_view(x, (size, size), axis=(0, 1))[::stride, ::stride].max(axis=(3, 4))
+
+
+def _average_pool(x: np.ndarray) -> np.ndarray:
+    """2x2, stride 2, no padding (a last odd row or column is left out, as dlib does)."""
+    return sliding_window_view(x, (2, 2), axis=(0, 1))[::2, ::2].mean(axis=(3, 4))
+
+
+def _add_padded(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a + b as dlib adds tensors of different sizes: each padded with zeros at its end
-    (channels, rows, columns) to the larger of the two in each."""
-    import torch.nn.functional as F
-
+    (rows, columns, channels) to the larger of the two in each."""
     if a.shape == b.shape:
         return a + b
-    size = [max(p, q) for p, q in zip(a.shape[1:], b.shape[1:], strict=True)]
-
-    def padded(t: Any) -> Any:
-        c, h, w = t.shape[1:]
-        return F.pad(t, (0, size[2] - w, 0, size[1] - h, 0, size[0] - c))
-
-    return padded(a) + padded(b)
+    total = np.zeros([max(p, q) for p, q in zip(a.shape, b.shape, strict=True)], np.float32)
+    total[:a.shape[0], :a.shape[1], :a.shape[2]] += a
+    total[:b.shape[0], :b.shape[1], :b.shape[2]] += b
+    return total

@@ -226,16 +226,18 @@ def _merge(tracks: list[_Building], min_samples: int) -> list[TrackResult]:
 # Worker-process entry points (see pool.py): one analyser per process.
 _ANALYSER: WindowAnalyser | None = None
 _SETUP_ERROR: CuratorError | None = None
+_ONE_BLAS_THREAD: object = None  # held for the worker's life (the limit is lifted with it)
 
 
 def init_worker(params: FaceParams) -> None:
     """Set up this worker. A problem (a face model missing or damaged) is kept and raised
     with the first window, so the caller gets it as it is: raised here, it would only
     break the pool (a traceback per worker, then "BrokenProcessPool")."""
-    import torch
+    from threadpoolctl import threadpool_limits
 
-    global _ANALYSER, _SETUP_ERROR
-    torch.set_num_threads(1)  # one worker per core already (the encoder runs on PyTorch)
+    global _ANALYSER, _SETUP_ERROR, _ONE_BLAS_THREAD
+    # One worker per core already: the encoder's matrix products get one thread.
+    _ONE_BLAS_THREAD = threadpool_limits(limits=1, user_api="blas")
     try:
         _ANALYSER = WindowAnalyser(params)
     except CuratorError as exc:

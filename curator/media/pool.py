@@ -15,7 +15,6 @@ order, so each worker walks forward through a film, keeping it open (decode.py).
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
@@ -44,7 +43,7 @@ R = TypeVar("R")
 # preload_face_models comes first: it also makes the server (and so its workers) deaf
 # to Ctrl-C from its first second on, as spawned workers are (see _start_worker).
 FACE_PRELOAD = ("curator.media.preload_face_models", "curator.media.pool",
-                "curator.media.reader", "cv2", "torch")
+                "curator.media.reader", "cv2")
 
 
 def parallel_map(
@@ -147,19 +146,11 @@ def stop_worker_server() -> None:
     does: `bench_faces.py` reads it there. The pool's workers have all exited by then
     (the executor joins them, and each join waits for the server to reap its worker).
     Python stops the server only through a private method (its own tests use it);
-    where that is gone, the server just exits with this process. The server is killed
-    first: it holds nothing to save, and exiting normally it would spend ~0.3 s of the
-    run tearing down PyTorch and the models.
+    where that is gone, the server just exits with this process.
     """
-    server = getattr(multiprocessing.forkserver, "_forkserver", None)
-    stop = getattr(server, "_stop", None)
-    if stop is None:
-        return
-    pid = getattr(server, "_forkserver_pid", None)
-    if pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    stop()  # reaps it and forgets it: a later pool starts a new one
+    stop = getattr(getattr(multiprocessing.forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        stop()  # reaps it and forgets it: a later pool starts a new one
 
 
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
@@ -176,17 +167,16 @@ def analyse_windows(
 ) -> Iterator[WindowFaces]:
     """The face check of every window (see facecheck.py), in completion order."""
     if workers <= 1:
-        import torch
+        from threadpoolctl import threadpool_limits
 
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # as in a worker: asked for one process, use one core
-        try:
-            analyser = WindowAnalyser(params)
-            for job in jobs:
-                yield analyser.analyse(job)
-        finally:
-            close_shared_reader()
-            torch.set_num_threads(threads)
+        # As in a worker (init_worker): asked for one process, use one core.
+        with threadpool_limits(limits=1, user_api="blas"):
+            try:
+                analyser = WindowAnalyser(params)
+                for job in jobs:
+                    yield analyser.analyse(job)
+            finally:
+                close_shared_reader()
         return
     yield from parallel_map(
         analyse_in_worker, jobs, workers=workers, initializer=init_worker, initargs=(params,),
