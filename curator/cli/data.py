@@ -417,7 +417,8 @@ def propose_command(
             check_faces(state().database(), film_ids, face_params, workers=workers)
     finally:
         if early:
-            stop_worker_server()  # also where no window needed it
+            # A pool that ran stopped it already: one still running forked no worker.
+            stop_worker_server(unused=True)
 
 
 def _propose_windows(film_id: int | None, params: WindowParams) -> list[int]:

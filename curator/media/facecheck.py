@@ -226,7 +226,7 @@ def _merge(tracks: list[_Building], min_samples: int) -> list[TrackResult]:
 # Worker-process entry points (see pool.py): one analyser per process.
 _ANALYSER: WindowAnalyser | None = None
 _SETUP_ERROR: CuratorError | None = None
-_ONE_BLAS_THREAD: object = None  # held for the worker's life (the limit is lifted with it)
+_ONE_BLAS_THREAD: object = None  # the limit (process-wide) holds for the worker's life
 
 
 def init_worker(params: FaceParams) -> None:
@@ -236,12 +236,14 @@ def init_worker(params: FaceParams) -> None:
     from threadpoolctl import threadpool_limits
 
     global _ANALYSER, _SETUP_ERROR, _ONE_BLAS_THREAD
-    # One worker per core already: the encoder's matrix products get one thread.
-    _ONE_BLAS_THREAD = threadpool_limits(limits=1, user_api="blas")
     try:
         _ANALYSER = WindowAnalyser(params)
-    except CuratorError as exc:
-        _SETUP_ERROR = CuratorError(str(exc))  # the base class: its subclasses do not pickle
+    except Exception as exc:  # a model file unreadable, damaged, of another version
+        message = str(exc) if isinstance(exc, CuratorError) else f"{type(exc).__name__}: {exc}"
+        # The base class, with what went wrong: the subclasses do not pickle.
+        _SETUP_ERROR = CuratorError(f"the face check cannot start: {message}")
+    # One worker per core already: the encoder's matrix products get one thread.
+    _ONE_BLAS_THREAD = threadpool_limits(limits=1, user_api="blas")
 
 
 def analyse_in_worker(job: WindowJob) -> WindowFaces:

@@ -15,6 +15,7 @@ order, so each worker walks forward through a film, keeping it open (decode.py).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
@@ -138,19 +139,27 @@ def _ensure_server_running() -> None:
             os.environ["PYTHONSAFEPATH"] = saved
 
 
-def stop_worker_server() -> None:
+def stop_worker_server(*, unused: bool = False) -> None:
     """Stop the fork server, if one runs, and wait for it to exit.
 
     Then no server outlives the job, and the CPU time of the server and of the workers
     it forked (and reaped) counts among this process's children, as spawned workers'
     does: `bench_faces.py` reads it there. The pool's workers have all exited by then
     (the executor joins them, and each join waits for the server to reap its worker).
+    `unused`: it forked no worker (nothing needed checking), so it is killed rather
+    than waited for while it finishes loading models no one will use (~0.8 s).
     Python stops the server only through a private method (its own tests use it);
     where that is gone, the server just exits with this process.
     """
-    stop = getattr(getattr(multiprocessing.forkserver, "_forkserver", None), "_stop", None)
-    if stop is not None:
-        stop()  # reaps it and forgets it: a later pool starts a new one
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)
+    if stop is None:
+        return
+    pid = getattr(server, "_forkserver_pid", None)
+    if unused and pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    stop()  # reaps it and forgets it: a later pool starts a new one
 
 
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
@@ -167,12 +176,13 @@ def analyse_windows(
 ) -> Iterator[WindowFaces]:
     """The face check of every window (see facecheck.py), in completion order."""
     if workers <= 1:
+        import cv2  # noqa: F401 - OpenCV brings its own BLAS: loaded now, the limit holds it too
         from threadpoolctl import threadpool_limits
 
+        analyser = WindowAnalyser(params)
         # As in a worker (init_worker): asked for one process, use one core.
         with threadpool_limits(limits=1, user_api="blas"):
             try:
-                analyser = WindowAnalyser(params)
                 for job in jobs:
                     yield analyser.analyse(job)
             finally:

@@ -1,4 +1,4 @@
-"""The face encoder: dlib's network run by PyTorch must give dlib's own encodings."""
+"""The face encoder: dlib's network run with numpy must give dlib's own encodings."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def encoder() -> FaceEncoder:
 
 def test_encodings_are_dlibs(encoder: FaceEncoder) -> None:
     """Stored encodings, the same-person threshold (0.6) and encodings stored before the
-    encoder ran on PyTorch all assume dlib's numbers: the same network, summed in
+    encoder ran on numpy all assume dlib's numbers: the same network, summed in
     another order, may differ only in float rounding."""
     dlib_encoder = dlib.face_recognition_model_v1(str(WEIGHTS))
     chips = _chips()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from curator.errors import CuratorError
+from curator.media import facecheck
 from curator.media.facecheck import FaceParams, WindowJob, init_worker
 from curator.media.pool import (
     FACE_PRELOAD,
@@ -94,17 +95,29 @@ def _parent_pid(_: object) -> int:
 
 @needs_fork_server
 def test_ctrl_c_while_the_server_loads_is_left_to_the_caller(fork_servers) -> None:
-    """The caller alone acts on Ctrl-C. The fork server loads for a second or two; hit
-    then, it died with a traceback of its own beside the caller's one-line message."""
+    """The caller alone acts on Ctrl-C. Hit while the fork server loaded the face models
+    (about a second), the server died with a traceback beside the caller's one line."""
     start_face_workers()
     try:
         [server] = fork_servers()
-        time.sleep(0.6)  # Python is up and loading (the models and PyTorch take longer)
+        status, maps = Path(f"/proc/{server}/status"), Path(f"/proc/{server}/maps")
+        deadline = time.monotonic() + 30
+        while not int(_status_field(status, "SigIgn"), 16) & (1 << (signal.SIGINT - 1)):
+            assert time.monotonic() < deadline, "the server never came to ignore Ctrl-C"
+            time.sleep(0.001)
+        assert "_dlib_pybind11" not in maps.read_text()  # deaf before loading dlib's models
         os.kill(server, signal.SIGINT)
         forked_by = list(parallel_map(_parent_pid, [0, 0], workers=2, preload=FACE_PRELOAD))
         assert forked_by == [server, server]  # the same server lived on to fork them
     finally:
         stop_worker_server()
+
+
+def _status_field(status: Path, name: str) -> str:
+    for line in status.read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            return line.split()[1]
+    raise AssertionError(f"no {name} in {status}")
 
 
 @needs_fork_server
@@ -129,9 +142,47 @@ def _blas_threads(_: object) -> int:
     return max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
 
 
+needs_blas_threads = pytest.mark.skipif(
+    _blas_threads(None) < 2, reason="numpy's BLAS runs one thread here anyway"
+)
+
+
+@needs_blas_threads
 def test_face_workers_hold_blas_to_one_thread() -> None:
     """The face encoder's matrix products run on numpy's BLAS, by default with a thread
     per core: with one worker per core already, that cost ~45% more CPU per face."""
     threads = parallel_map(_blas_threads, [0, 0], workers=2, initializer=init_worker,
                            initargs=(FaceParams(),), preload=FACE_PRELOAD)
     assert list(threads) == [1, 1]
+
+
+@needs_blas_threads
+def test_an_in_process_check_holds_blas_to_one_thread_while_it_runs() -> None:
+    """`--workers 1` (or a single window) runs in this process: one core, as asked, and
+    the caller's own thread count back afterwards."""
+    before = _blas_threads(None)
+    job = WindowJob(1, str(SAMPLE / "demo_film.mp4"), 0, 1000, (640, 360))
+    during = [_blas_threads(None) for _ in analyse_windows([job, job], FaceParams())]
+    assert during == [1, 1]
+    assert _blas_threads(None) == before
+
+
+def test_a_worker_set_up_failing_in_dlib_reaches_the_caller_as_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """dlib says a damaged model file is a RuntimeError, not one of ours: it too must
+    wait for the first window (raised by the initializer, it broke the pool)."""
+    def damaged(_params: FaceParams) -> None:
+        raise RuntimeError("Error deserializing object of type int")
+
+    monkeypatch.setattr(facecheck, "WindowAnalyser", damaged)
+    facecheck.init_worker(FaceParams())
+    limit = facecheck._ONE_BLAS_THREAD
+    try:
+        job = WindowJob(1, str(SAMPLE / "demo_film.mp4"), 0, 1000, (640, 360))
+        with pytest.raises(CuratorError, match=r"^the face check cannot start: RuntimeError: "
+                                               r"Error deserializing object of type int$"):
+            facecheck.analyse_in_worker(job)
+    finally:
+        monkeypatch.setattr(facecheck, "_SETUP_ERROR", None)
+        limit.restore_original_limits()  # type: ignore[attr-defined]
