@@ -42,7 +42,7 @@ R = TypeVar("R")
 # What the face check's fork server imports before forking workers: the modules they
 # run, and the face models themselves (preload_face_models loads them on import).
 # preload_face_models comes first: it also makes the server (and so its workers) deaf
-# to Ctrl-C from its first second on, as spawned workers are (see _start_worker).
+# to Ctrl-C from its first import on, as spawned workers are (see _start_worker).
 FACE_PRELOAD = ("curator.media.preload_face_models", "curator.media.pool",
                 "curator.media.reader", "cv2")
 
@@ -121,7 +121,7 @@ def start_face_workers() -> None:
 
 
 def _ensure_server_running() -> None:
-    """Start the fork server (if none runs) so that it imports what this process would.
+    """Start the fork server (if none runs), importing the installed curator.
 
     The server runs `python -c`, which puts the current directory first on its path,
     and Python 3.11 does not hand it this process's path: run from a folder holding
