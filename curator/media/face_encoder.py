@@ -58,7 +58,7 @@ class ResnetWeights:
     channel_means: np.ndarray  # (3,) R, G, B, subtracted before dividing by 256
     stem: Conv
     blocks: list[tuple[Conv, Conv, bool]]  # (first conv, second conv, halves the size)
-    projection: np.ndarray  # (128, 256)
+    projection: np.ndarray  # (256, 128): the averaged channels in, the descriptor out
 
 
 class _DlibStream:
@@ -124,7 +124,7 @@ def read_resnet_weights(path: Path) -> ResnetWeights:
     matrix = stream.tensor()
     if (outputs, inputs) != (128, in_channels) or matrix.shape != (inputs, outputs, 1, 1):
         raise stream.error(f"a final map of {inputs} -> {outputs}, not {in_channels} -> 128")
-    return ResnetWeights(means, stem, blocks, np.ascontiguousarray(matrix[:, :, 0, 0].T))
+    return ResnetWeights(means, stem, blocks, np.ascontiguousarray(matrix[:, :, 0, 0]))
 
 
 def _conv_affine(
@@ -184,7 +184,7 @@ class FaceEncoder:
         for first, second, halves in w.blocks:
             branch = _convolve(_relu(_convolve(x, first)), second)
             x = _relu(_add_padded(branch, _average_pool(x) if halves else x))
-        return (x.mean(axis=(0, 1)) @ w.projection.T).astype(np.float32)
+        return (x.mean(axis=(0, 1)) @ w.projection).astype(np.float32)
 
 
 def _convolve(x: np.ndarray, conv: Conv) -> np.ndarray:

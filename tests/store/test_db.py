@@ -33,11 +33,7 @@ def test_old_database_is_brought_to_head(tmp_path: Path) -> None:
     upgrade(db.engine, "0001_initial")
     db.close()
     assert head_revision() is not None
-    db = open_database(url)
-    try:
-        assert current_revision(db.engine) == head_revision()
-    finally:
-        db.close()
+    _assert_opens_at_head(url)
 
 
 def _database_at(path: Path, revision: str) -> None:
@@ -103,11 +99,7 @@ def test_a_table_half_copied_by_an_older_curator_is_cleared(tmp_path: Path) -> N
     _database_at(path, "0002_faces")
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE _alembic_tmp_annotations (id INTEGER)")
-    db = open_database(f"sqlite:///{path}")
-    try:
-        assert current_revision(db.engine) == head_revision()
-    finally:
-        db.close()
+    _assert_opens_at_head(f"sqlite:///{path}")
     assert "_alembic_tmp_annotations" not in {name for _, name, _ in _schema(path)}
 
 
@@ -145,11 +137,7 @@ def test_a_first_setup_that_was_interrupted_is_told_apart_from_a_foreign_file(
     early = tmp_path / "early.db"
     with sqlite3.connect(early) as conn:
         conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-    db = open_database(f"sqlite:///{early}")
-    try:
-        assert current_revision(db.engine) == head_revision()
-    finally:
-        db.close()
+    _assert_opens_at_head(f"sqlite:///{early}")
     later = tmp_path / "later.db"
     with sqlite3.connect(later) as conn:
         conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
@@ -358,5 +346,14 @@ def test_a_snapshot_refuses_to_write(tmp_path: Path) -> None:
                              fps=25.0, width=64, height=64))
         with db.session() as session:
             assert session.query(Film).count() == 0
+    finally:
+        db.close()
+
+
+def _assert_opens_at_head(url: str) -> None:
+    """Opening the database at `url` leaves it at the newest revision."""
+    db = open_database(url)
+    try:
+        assert current_revision(db.engine) == head_revision()
     finally:
         db.close()
