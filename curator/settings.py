@@ -111,6 +111,13 @@ def config_dir() -> Path:
     return Path(base).expanduser() / "curator"
 
 
+def cache_dir() -> Path:
+    """This user's cache of things curator can make again (cut previews, unpacked models):
+    $XDG_CACHE_HOME/curator, else ~/.cache/curator."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "curator"
+
+
 def default_annotator() -> str:
     """The annotator name to use when none is given."""
     import getpass

@@ -401,16 +401,18 @@ def propose_command(
         _propose_windows(film_id, params)
         return
     from curator.cli.faces import check_faces, default_workers
-    from curator.media.facecheck import FaceParams
     from curator.media.pool import start_face_workers, stop_worker_server
+
+    # The face check's workers load the face models while the windows are proposed:
+    # started before anything heavy is imported here, the server imports in parallel.
+    early = (workers or default_workers()) > 1
+    if early:
+        start_face_workers()
+    from curator.media.facecheck import FaceParams
 
     face_params = FaceParams(
         detector=detector, upsample=upsample, sample_fps=sample_fps, detect_width=detect_width
     )
-    # The face check's workers load the face models while the windows are proposed.
-    early = (workers or default_workers()) > 1
-    if early:
-        start_face_workers()
     try:
         film_ids = _propose_windows(film_id, params)
         if film_ids:

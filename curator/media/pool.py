@@ -24,18 +24,13 @@ import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from curator.media.facecheck import (
-    FaceParams,
-    WindowAnalyser,
-    WindowFaces,
-    WindowJob,
-    analyse_in_worker,
-    init_worker,
-)
-from curator.media.reader import close_shared_reader
+if TYPE_CHECKING:
+    from curator.media.facecheck import FaceParams, WindowFaces, WindowJob
 
+# Imported lightly (no numpy, no video or face libraries): `curator propose` starts the
+# fork server first thing, and those imports then happen in parallel, in the server.
 J = TypeVar("J")
 R = TypeVar("R")
 
@@ -44,7 +39,7 @@ R = TypeVar("R")
 # preload_face_models comes first: it also makes the server (and so its workers) deaf
 # to Ctrl-C from its first import on, as spawned workers are (see _start_worker).
 FACE_PRELOAD = ("curator.media.preload_face_models", "curator.media.pool",
-                "curator.media.reader", "cv2")
+                "curator.media.facecheck", "curator.media.reader", "cv2")
 
 
 def parallel_map(
@@ -62,6 +57,8 @@ def parallel_map(
     of them where the platform can fork workers from a server (see `worker_context`).
     """
     if workers <= 1:
+        from curator.media.reader import close_shared_reader
+
         if initializer is not None:
             initializer(*initargs)
         try:
@@ -175,6 +172,9 @@ def analyse_windows(
     jobs: Iterable[WindowJob], params: FaceParams, *, workers: int = 1
 ) -> Iterator[WindowFaces]:
     """The face check of every window (see facecheck.py), in completion order."""
+    from curator.media.facecheck import WindowAnalyser, analyse_in_worker, init_worker
+    from curator.media.reader import close_shared_reader
+
     if workers <= 1:
         import cv2  # noqa: F401 - OpenCV brings its own BLAS: loaded now, the limit holds it too
         from threadpoolctl import threadpool_limits

@@ -8,7 +8,6 @@ audio. Cuts are kept in the user's cache folder, the most recent `KEEP_PREVIEWS`
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -38,10 +37,11 @@ KEEP_PREVIEWS = 40
 
 
 def preview_folder() -> Path:
-    """This user's cache of cut previews ($XDG_CACHE_HOME/curator/previews, else
-    ~/.cache/…): private, so no other user can read them or plant a file to be played."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "curator" / "previews"
+    """This user's cache of cut previews (`previews` in curator's cache folder):
+    private, so no other user can read them or plant a file to be played."""
+    from curator.settings import cache_dir
+
+    return cache_dir() / "previews"
 
 
 def preview_file(film: Path, start_ms: int, end_ms: int, folder: Path | None = None) -> Path:

@@ -70,6 +70,20 @@ def test_face_check_workers_start_with_the_face_models_loaded() -> None:
     assert list(loaded) == [3, 3]  # the HOG detector, the 68 landmarks, the encoder
 
 
+def test_propose_can_start_the_server_before_any_heavy_import() -> None:
+    """`curator propose` starts the fork server first, so the face models load while it
+    imports and proposes windows: importing what that takes must not wait on numpy or
+    the video and face libraries (~0.2 s before the server could start)."""
+    import subprocess
+
+    heavy = ("numpy", "cv2", "dlib", "av", "sqlalchemy")
+    code = ("import sys; import curator.cli, curator.cli.faces, curator.media.pool; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
 @needs_fork_server
 def test_forked_workers_cpu_time_counts_as_this_process_childrens() -> None:
     """Workers forked by a server are its children: unless the server is stopped and
