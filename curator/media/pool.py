@@ -40,6 +40,7 @@ R = TypeVar("R")
 # to Ctrl-C from its first import on, as spawned workers are (see _start_worker).
 FACE_PRELOAD = ("curator.media.preload_face_models", "curator.media.pool",
                 "curator.media.facecheck", "curator.media.reader", "cv2")
+_face_server_started = False  # by start_face_workers, until the server is stopped
 
 
 def parallel_map(
@@ -50,13 +51,15 @@ def parallel_map(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     preload: Sequence[str] = (),
+    in_process: bool | None = None,
 ) -> Iterator[R]:
     """`func(job)` for every job, in worker processes; results in completion order.
 
     `preload`: modules the workers' start-up would import anyway, imported once for all
     of them where the platform can fork workers from a server (see `worker_context`).
+    `in_process`: run here, with no pool (default: when `workers` is 1).
     """
-    if workers <= 1:
+    if workers <= 1 if in_process is None else in_process:
         from curator.media.reader import close_shared_reader
 
         if initializer is not None:
@@ -113,8 +116,15 @@ def worker_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseC
 def start_face_workers() -> None:
     """Start the face check's fork server now: it loads the face models while the caller
     goes on (the text proposals, reading the windows), and the first worker forks from it."""
+    global _face_server_started
     if worker_context(FACE_PRELOAD).get_start_method() == "forkserver":
         _ensure_server_running()
+        _face_server_started = True
+
+
+def face_workers_started() -> bool:
+    """Whether `start_face_workers` started a server that has not been stopped since."""
+    return _face_server_started
 
 
 def _ensure_server_running() -> None:
@@ -148,6 +158,8 @@ def stop_worker_server(*, unused: bool = False) -> None:
     Python stops the server only through a private method (its own tests use it);
     where that is gone, the server just exits with this process.
     """
+    global _face_server_started
+    _face_server_started = False
     server = getattr(multiprocessing.forkserver, "_forkserver", None)
     stop = getattr(server, "_stop", None)
     if stop is None:
@@ -169,13 +181,15 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, 
 
 
 def analyse_windows(
-    jobs: Iterable[WindowJob], params: FaceParams, *, workers: int = 1
+    jobs: Iterable[WindowJob], params: FaceParams, *, workers: int = 1,
+    in_process: bool | None = None,
 ) -> Iterator[WindowFaces]:
-    """The face check of every window (see facecheck.py), in completion order."""
+    """The face check of every window (see facecheck.py), in completion order.
+    `in_process` as for `parallel_map`."""
     from curator.media.facecheck import WindowAnalyser, analyse_in_worker, init_worker
     from curator.media.reader import close_shared_reader
 
-    if workers <= 1:
+    if workers <= 1 if in_process is None else in_process:
         import cv2  # noqa: F401 - OpenCV brings its own BLAS: loaded now, the limit holds it too
         from threadpoolctl import threadpool_limits
 
@@ -190,5 +204,5 @@ def analyse_windows(
         return
     yield from parallel_map(
         analyse_in_worker, jobs, workers=workers, initializer=init_worker, initargs=(params,),
-        preload=FACE_PRELOAD,
+        preload=FACE_PRELOAD, in_process=False,
     )

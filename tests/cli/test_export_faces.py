@@ -79,6 +79,31 @@ def test_propose_leaves_no_worker_server_running(
     assert len(started) == 2 and fork_servers() == []
 
 
+def test_one_window_is_checked_by_a_worker_of_the_server_propose_started(
+    tmp_path: Path, fork_servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """propose starts the server (loading the face models) before it knows how many
+    windows wait: with a single one, that window used to be checked in propose's own
+    process, which loaded the models a second time while the server's went unused."""
+    from curator.media import facecheck
+
+    film = tmp_path / "demo_film.mp4"
+    shutil.copy(SAMPLE / "demo_film.mp4", film)
+    subs = tmp_path / "one_cue.srt"
+    subs.write_text("1\n00:00:03,000 --> 00:00:05,000\n[laughs] We made it!\n")
+    curator = Curator(tmp_path / "curator.db")
+    assert curator("ingest", film, "--subs", subs, "--no-check-offset").exit_code == 0
+    here = []  # analysers made in this process (a forked worker's are not seen here)
+    made = facecheck.WindowAnalyser.__init__
+    monkeypatch.setattr(facecheck.WindowAnalyser, "__init__",
+                        lambda self, *a, **k: here.append(1) or made(self, *a, **k))
+    result = curator("propose", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert "1 windows checked, 1 kept" in result.output
+    assert here == [] and fork_servers() == []
+    assert _rows(curator.db_path, "SELECT count(*) FROM clip_subjects") == [(1,)]
+
+
 def test_the_faceless_window_is_rejected_and_faces_become_one_person(checked) -> None:
     curator, _ = checked
     db = curator.db_path
