@@ -7,12 +7,7 @@ finds more turned and small faces, about 50-100x slower on a CPU).
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
-import os
-import sys
-import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +38,10 @@ def face_model(name: str) -> Any:
     """
     import dlib
 
-    if name == "hog":
-        return _frontal_face_detector()
+    if name == "hog":  # built by dlib once, then read from this user's cache
+        from curator.media.detector_cache import frontal_face_detector
+
+        return frontal_face_detector()
     if name == "cnn":
         return dlib.cnn_face_detection_model_v1(_model_file("mmod_human_face_detector.dat"))
     if name == "landmarks68":
@@ -54,53 +51,6 @@ def face_model(name: str) -> Any:
 
         return FaceEncoder.from_file(Path(_model_file("dlib_face_recognition_resnet_model_v1.dat")))
     raise ValueError(f"unknown face model {name!r}")
-
-
-def _frontal_face_detector() -> Any:
-    """dlib's HOG face detector, from this user's cache when it is there.
-
-    dlib builds the detector from a compressed copy inside its library, ~0.2 s of CPU
-    in every process that checks faces (the face check's start waits on it); saved in
-    dlib's own file format, the same detector loads in about a millisecond. The file
-    is named after the dlib build that made it, and a damaged one is made again.
-    """
-    import dlib
-
-    cached = _detector_cache_file(dlib)
-    if cached.is_file():
-        try:
-            return dlib.fhog_object_detector(str(cached))
-        except RuntimeError:  # cut short or damaged: replaced below
-            pass
-    detector = dlib.get_frontal_face_detector()
-    with contextlib.suppress(OSError, RuntimeError):  # no cache: only slower next time
-        _save_detector(detector, cached)
-    return detector
-
-
-def _detector_cache_file(dlib: Any) -> Path:
-    from curator.settings import cache_dir
-
-    # The compiled library holds the detector (dlib's own package is a thin wrapper).
-    compiled = sys.modules.get("_dlib_pybind11", dlib)
-    library = Path(getattr(compiled, "__file__", None) or dlib.__file__).stat()
-    build = hashlib.sha256(
-        f"{dlib.__version__}|{library.st_size}|{library.st_mtime_ns}".encode()
-    ).hexdigest()[:16]
-    return cache_dir() / "models" / f"dlib-frontal-face-detector-{build}.svm"
-
-
-def _save_detector(detector: Any, path: Path) -> None:
-    """dlib writes the file itself: written beside it, then renamed into place, so a
-    process loading it at the same moment never reads half a detector."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        detector.save(partial)
-        os.replace(partial, path)
-    finally:
-        Path(partial).unlink(missing_ok=True)
 
 
 def _model_file(filename: str) -> str:

@@ -1,17 +1,23 @@
-"""dlib's HOG detector, kept in the user's cache: the same detector, made again when damaged."""
+"""dlib's HOG detector, kept in the user's cache: the same detector, read from there when
+it is sound and ours, made again otherwise; any trouble with the cache only costs time."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import dlib
 import numpy as np
 import pytest
 
+from curator import settings
+from curator.media import detector_cache
 from curator.media.decode import sample_frames
-from curator.media.detect import _frontal_face_detector
+from curator.media.detector_cache import frontal_face_detector
 
 DEMO = Path(__file__).resolve().parents[2] / "sample_media" / "demo_film.mp4"
+BUILT_BY_DLIB = dlib.get_frontal_face_detector()
 
 
 @pytest.fixture
@@ -20,7 +26,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "curator" / "models"
 
 
-def _frames() -> list[np.ndarray]:
+@pytest.fixture(scope="module")
+def frames() -> list[np.ndarray]:
     return [frame for _, frame in sample_frames(DEMO, start_ms=0, duration_ms=20_000, fps=0.5,
                                                 size=(640, 360))]
 
@@ -35,33 +42,79 @@ def _found(detector: dlib.fhog_object_detector, frames: list[np.ndarray]) -> lis
     return found
 
 
-def test_the_cached_detector_finds_what_dlibs_own_finds(cache: Path) -> None:
-    made = _frontal_face_detector()  # no cache yet: built by dlib, then saved
-    saved = list(cache.iterdir())
-    assert [p.suffix for p in saved] == [".svm"]  # one file, no temporary left beside it
-    loaded = _frontal_face_detector()
-    frames = _frames()
-    expected = _found(dlib.get_frontal_face_detector(), frames)
+@pytest.fixture
+def dlib_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the detectors dlib builds from its own compressed copy (the slow way)."""
+    builds: list[int] = []
+    monkeypatch.setattr(dlib, "get_frontal_face_detector",
+                        lambda: builds.append(1) or BUILT_BY_DLIB)
+    return builds
+
+
+def test_the_cached_detector_is_read_and_finds_what_dlibs_own_finds(
+    cache: Path, frames: list[np.ndarray], dlib_builds: list[int]
+) -> None:
+    frontal_face_detector()  # no cache yet: built by dlib, then saved
+    assert [p.name.startswith(detector_cache.FILE_PREFIX) for p in cache.iterdir()] == [True]
+    loaded = frontal_face_detector()
+    assert dlib_builds == [1]  # the second one came from the file
+    expected = _found(BUILT_BY_DLIB, frames)
     assert sum(len(boxes) for boxes, _, _ in expected) >= 6  # the demo film shows faces
     assert _found(loaded, frames) == expected
-    assert _found(made, frames) == expected
 
 
-def test_a_damaged_cache_file_is_made_again(cache: Path) -> None:
-    _frontal_face_detector()
+def test_a_damaged_cache_file_is_made_again(
+    cache: Path, frames: list[np.ndarray], dlib_builds: list[int]
+) -> None:
+    frontal_face_detector()
     (saved,) = cache.iterdir()
     whole = saved.read_bytes()
     saved.write_bytes(whole[: len(whole) // 3])
-    frames = _frames()[:3]
-    assert _found(_frontal_face_detector(), frames) == _found(
-        dlib.get_frontal_face_detector(), frames)
-    assert saved.read_bytes() == whole
+    assert _found(frontal_face_detector(), frames[:3]) == _found(BUILT_BY_DLIB, frames[:3])
+    assert dlib_builds == [1, 1] and saved.read_bytes() == whole
 
 
-def test_no_cache_folder_only_costs_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX file modes")
+def test_a_file_others_could_have_written_is_not_read(cache: Path, dlib_builds: list[int]) -> None:
+    """dlib's C++ code parses the file: one planted through a folder or file that other
+    users may write is ignored (and replaced, where the folder is ours)."""
+    frontal_face_detector()
+    (saved,) = cache.iterdir()
+    saved.chmod(0o666)
+    frontal_face_detector()
+    assert dlib_builds == [1, 1] and saved.stat().st_mode & 0o022 == 0
+    cache.chmod(0o777)
+    frontal_face_detector()
+    frontal_face_detector()
+    assert dlib_builds == [1, 1, 1, 1]  # never read from a folder anyone may write to
+
+
+def test_any_trouble_with_the_cache_only_costs_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frames: list[np.ndarray],
+    dlib_builds: list[int]
+) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    frames = _frames()[:3]
-    assert _found(_frontal_face_detector(), frames) == _found(
-        dlib.get_frontal_face_detector(), frames)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # cannot be made
+    assert _found(frontal_face_detector(), frames[:2]) == _found(BUILT_BY_DLIB, frames[:2])
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(settings, "cache_dir", no_home)
+    assert _found(frontal_face_detector(), frames[:2]) == _found(BUILT_BY_DLIB, frames[:2])
+    assert dlib_builds == [1, 1]
+
+
+def test_partial_files_of_killed_writers_are_cleared(cache: Path) -> None:
+    """The face check's server is killed when no window needs it, perhaps while writing."""
+    cache.mkdir(parents=True, mode=0o700)
+    old = cache / f".{detector_cache.FILE_PREFIX}x.svm.a1.tmp"
+    fresh = cache / f".{detector_cache.FILE_PREFIX}x.svm.b2.tmp"  # another writer's, maybe
+    for partial in (old, fresh):
+        partial.write_bytes(b"half a detector")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    frontal_face_detector()
+    assert not old.exists() and fresh.exists()
+    assert len([p for p in cache.iterdir() if not p.name.startswith(".")]) == 1
