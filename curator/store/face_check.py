@@ -146,11 +146,13 @@ def run_face_check(
     # One window is checked here, which first loads the face models (~0.5 s), unless
     # propose started the workers' server already: a worker forked from it has them.
     pool = workers > 1 and (len(jobs) > 1 or (len(jobs) == 1 and face_workers_started()))
+    # No window: nothing is started, so no face model is loaded either.
+    results = analyse_windows(jobs, params, workers=min(workers, len(jobs)),
+                              in_process=not pool) if jobs else iter(())
     buffer: list[WindowFaces] = []
     last_commit = time.monotonic()
     try:
-        for result in analyse_windows(jobs, params, workers=min(workers, len(jobs)),
-                                      in_process=not pool):
+        for result in results:
             report.windows += 1
             if result.error is not None:
                 report.problems.append(f"clip {result.key}: {result.error}")

@@ -102,6 +102,8 @@ def test_one_window_is_checked_by_a_worker_of_the_server_propose_started(
     assert "1 windows checked, 1 kept" in result.output
     assert here == [] and fork_servers() == []
     assert _rows(curator.db_path, "SELECT count(*) FROM clip_subjects") == [(1,)]
+    again = curator("propose", "--workers", "1")  # nothing left: no models loaded for it
+    assert "no clips waiting for a face check" in again.output and here == []
 
 
 def test_the_faceless_window_is_rejected_and_faces_become_one_person(checked) -> None:
