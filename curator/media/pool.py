@@ -154,7 +154,7 @@ def stop_worker_server(*, unused: bool = False) -> None:
     does: `bench_faces.py` reads it there. The pool's workers have all exited by then
     (the executor joins them, and each join waits for the server to reap its worker).
     `unused`: it forked no worker (nothing needed checking), so it is killed rather
-    than waited for while it finishes loading models no one will use (~0.8 s).
+    than waited for while it finishes loading models no one will use (~0.7 s of CPU).
     Python stops the server only through a private method (its own tests use it);
     where that is gone, the server just exits with this process.
     """

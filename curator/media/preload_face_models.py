@@ -2,7 +2,7 @@
 
 Imported only by the fork server that face-check workers are forked from (pool.py),
 first of what it imports: loaded there once, the models are in each worker from its
-first moment, instead of each worker reading them from disk again (~0.85 s of CPU
+first moment, instead of each worker reading them from disk again (~0.7 s of CPU
 apiece). The server also stops hearing Ctrl-C here: the caller alone acts on it, and
 the workers forked later keep this setting (a Ctrl-C while the server loaded printed
 its traceback beside the caller's one-line message).
