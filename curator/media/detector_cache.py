@@ -59,11 +59,13 @@ def cache_file(dlib: Any) -> Path:
 
 
 def _private(path: Path) -> bool:
-    """A regular file that this user wrote, in a folder only this user can write to.
+    """A regular file that this user wrote, in folders only this user can write to.
 
-    dlib's C++ code parses the file: one another user could have put there is not read.
+    dlib's C++ code parses the file: one another user could have put there (or swapped
+    the folder for) is not read.
     """
-    return path.is_file() and _only_mine(path.parent) and _only_mine(path)
+    folders = (path.parent, path.parent.parent)  # models/, and curator's cache folder
+    return path.is_file() and all(map(_only_mine, (*folders, path)))
 
 
 def _only_mine(path: Path) -> bool:
@@ -79,8 +81,9 @@ def _save(dlib: Any, detector: Any, path: Path) -> None:
     process loading it at the same moment never reads half a detector, and a short
     write (a full disk) never takes the file's place."""
     folder = path.parent
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not _only_mine(folder):  # it would never be read from there
+    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # curator's, private
+    folder.mkdir(mode=0o700, exist_ok=True)
+    if not (_only_mine(folder) and _only_mine(folder.parent)):  # never read from there
         return
     _remove_stale_partials(folder)
     fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)

@@ -89,6 +89,33 @@ def test_a_file_others_could_have_written_is_not_read(cache: Path, dlib_builds: 
     assert dlib_builds == [1, 1, 1, 1]  # never read from a folder anyone may write to
 
 
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0,
+                    reason="giving a file to another user takes root")
+def test_a_file_of_another_user_is_not_read(cache: Path, dlib_builds: list[int]) -> None:
+    frontal_face_detector()
+    (saved,) = cache.iterdir()
+    os.chown(saved, 65534, -1)
+    frontal_face_detector()
+    assert dlib_builds == [1, 1] and saved.stat().st_uid == os.getuid()  # replaced by ours
+
+
+def test_a_short_write_never_takes_the_files_place(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk cuts the file short: it is read back before it is renamed into place."""
+
+    class CutShort:
+        def save(self, path: str) -> None:
+            BUILT_BY_DLIB.save(path)
+            whole = Path(path).read_bytes()
+            Path(path).write_bytes(whole[: len(whole) // 2])
+
+    monkeypatch.setattr(dlib, "get_frontal_face_detector", CutShort)
+    assert isinstance(frontal_face_detector(), CutShort)
+    assert [p for p in cache.iterdir() if not p.name.startswith(".")] == []
+    assert list(cache.iterdir()) == []  # nor is the partial file left
+
+
 def test_any_trouble_with_the_cache_only_costs_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frames: list[np.ndarray],
     dlib_builds: list[int]
