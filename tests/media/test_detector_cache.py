@@ -87,6 +87,10 @@ def test_a_file_others_could_have_written_is_not_read(cache: Path, dlib_builds: 
     frontal_face_detector()
     frontal_face_detector()
     assert dlib_builds == [1, 1, 1, 1]  # never read from a folder anyone may write to
+    cache.chmod(0o700)
+    cache.parent.chmod(0o777)  # the models folder could be swapped for another one
+    frontal_face_detector()
+    assert dlib_builds == [1, 1, 1, 1, 1]
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0,
