@@ -112,7 +112,7 @@ def config_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """This user's cache of things curator can make again (cut previews, unpacked models):
+    """This user's cache of what curator can make again (cut previews, dlib's detector):
     $XDG_CACHE_HOME/curator, else ~/.cache/curator."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base).expanduser() / "curator"
