@@ -122,11 +122,6 @@ def start_face_workers() -> None:
         _face_server_started = True
 
 
-def face_workers_started() -> bool:
-    """Whether `start_face_workers` started a server that has not been stopped since."""
-    return _face_server_started
-
-
 def _ensure_server_running() -> None:
     """Start the fork server (if none runs), importing the installed curator.
 
@@ -181,15 +176,17 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, 
 
 
 def analyse_windows(
-    jobs: Iterable[WindowJob], params: FaceParams, *, workers: int = 1,
-    in_process: bool | None = None,
+    jobs: Iterable[WindowJob], params: FaceParams, *, workers: int = 1
 ) -> Iterator[WindowFaces]:
     """The face check of every window (see facecheck.py), in completion order.
-    `in_process` as for `parallel_map`."""
+
+    One worker means this process, which first loads the face models (~0.5 s); unless
+    `start_face_workers` started the server already: a worker forked from it has them.
+    """
     from curator.media.facecheck import WindowAnalyser, analyse_in_worker, init_worker
     from curator.media.reader import close_shared_reader
 
-    if workers <= 1 if in_process is None else in_process:
+    if workers <= 1 and not _face_server_started:
         import cv2  # noqa: F401 - OpenCV brings its own BLAS: loaded now, the limit holds it too
         from threadpoolctl import threadpool_limits
 
@@ -203,6 +200,6 @@ def analyse_windows(
                 close_shared_reader()
         return
     yield from parallel_map(
-        analyse_in_worker, jobs, workers=workers, initializer=init_worker, initargs=(params,),
-        preload=FACE_PRELOAD, in_process=False,
+        analyse_in_worker, jobs, workers=max(workers, 1), initializer=init_worker,
+        initargs=(params,), preload=FACE_PRELOAD, in_process=False,
     )

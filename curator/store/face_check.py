@@ -137,18 +137,14 @@ def run_face_check(
     on_window: Callable[[WindowFaces], None] | None = None,
 ) -> FaceCheckReport:
     """Check every unchecked clip of `film_ids`; then group the films' faces into people."""
-    from curator.media.pool import analyse_windows, face_workers_started
+    from curator.media.pool import analyse_windows
 
     report = FaceCheckReport()
     jobs = _jobs(database, film_ids, report)
     if on_start is not None:
         on_start(len(jobs))
-    # One window is checked here, which first loads the face models (~0.5 s), unless
-    # propose started the workers' server already: a worker forked from it has them.
-    pool = workers > 1 and (len(jobs) > 1 or (len(jobs) == 1 and face_workers_started()))
     # No window: nothing is started, so no face model is loaded either.
-    results = analyse_windows(jobs, params, workers=min(workers, len(jobs)),
-                              in_process=not pool) if jobs else iter(())
+    results = analyse_windows(jobs, params, workers=min(workers, len(jobs))) if jobs else iter(())
     buffer: list[WindowFaces] = []
     last_commit = time.monotonic()
     try:
