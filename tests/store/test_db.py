@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from curator.errors import DatabaseError
-from curator.store.db import current_revision, head_revision, open_database, upgrade
+from curator.store.db import (
+    MIGRATIONS_DIR,
+    current_revision,
+    head_revision,
+    open_database,
+    shipped_revisions,
+    upgrade,
+)
 from curator.store.models import Base
 
 
@@ -25,6 +34,29 @@ def test_new_database_is_created_at_head_in_wal_mode(tmp_path: Path) -> None:
         db.close()
     mode = sqlite3.connect(tmp_path / "new.db").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_shipped_revisions_are_alembics_chain_in_order() -> None:
+    """curator names its revisions from the migration files (no Alembic import): each
+    file must carry its revision's id as its name, in the order of the chain."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(MIGRATIONS_DIR))
+    assert len(scripts.get_heads()) == 1
+    chain = list(reversed(list(scripts.walk_revisions())))  # oldest first
+    assert [Path(script.path).stem for script in chain] == [script.revision for script in chain]
+    assert [script.revision for script in chain] == list(shipped_revisions())
+    assert head_revision() == scripts.get_current_head()
+
+
+def test_opening_a_database_at_head_leaves_alembic_unimported(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'at_head.db'}"
+    open_database(url).close()
+    code = ("import sys; from curator.store.db import open_database; "
+            f"open_database({url!r}).close(); print('alembic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def test_old_database_is_brought_to_head(tmp_path: Path) -> None:
