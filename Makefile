@@ -42,8 +42,10 @@ demo: $(STAMP)
 	@echo "  $(BIN)/curator cues sample_media/demo_film.en.srt   # the SDH evidence, cue by cue"
 	@echo "  $(BIN)/curator train $(DEMO)/sfew --out $(DEMO)/run --init imagenet --epochs 3"
 
+# The PostgreSQL tests run against a throwaway server where PostgreSQL is installed
+# (.ci/with_postgres starts and removes it), and skip elsewhere.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	.ci/with_postgres $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check curator tests benchmarks sample_media migrations

@@ -9,9 +9,10 @@ command directly also works: it reads `sqlalchemy.url` from the config or
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from curator import settings
+from curator.store.db import WRITE_TURN_LOCK
 from curator.store.models import Base
 
 config = context.config
@@ -39,6 +40,11 @@ def run_migrations_online() -> None:
                 "AND name LIKE '\\_alembic\\_tmp\\_%' ESCAPE '\\'").scalars().all()
             for name in leftovers:
                 connection.exec_driver_sql(f'DROP TABLE "{name}"')
+        if connection.dialect.name == "postgresql":
+            # Two commands opening a new database at once: the second waits here, then
+            # reads the first's revision and has nothing left to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": WRITE_TURN_LOCK})
         # Batch mode lets later migrations alter SQLite tables (copy-and-move).
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,6 +29,30 @@ def shared_data() -> Path:
     if not root.is_dir():
         pytest.skip(f"shared data folder {root} not present")
     return root
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped after the test. The server is
+    CURATOR_TEST_POSTGRES's (`make test` starts one with .ci/with_postgres where
+    PostgreSQL is installed); without it the test skips."""
+    server = os.environ.get("CURATOR_TEST_POSTGRES")
+    if not server:
+        pytest.skip("no PostgreSQL server (CURATOR_TEST_POSTGRES; see .ci/with_postgres)")
+    pytest.importorskip("psycopg")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"curator_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
 
 
 def _fork_servers() -> list[int]:

@@ -23,8 +23,11 @@ from curator.errors import DatabaseError
 _DATA = Path(__file__).resolve().parent.parent / "_data"
 MIGRATIONS_DIR = _DATA / "migrations"
 
-# How long a writer waits for another process's lock before giving up (SQLite).
+# How long a writer waits for another process's lock before giving up.
 DEFAULT_LOCK_TIMEOUT_S = 5.0
+# PostgreSQL: the advisory lock that `writing` sessions and migrations take in turn, as
+# SQLite's single write lock makes them ("curator" in ASCII, as a 64-bit key).
+WRITE_TURN_LOCK = int.from_bytes(b"curator", "big")
 
 
 @dataclass
@@ -62,6 +65,8 @@ class Database:
             event.listen(session, "before_flush", _refuse_writes)
             if _is_sqlite(self.engine):
                 session.connection().exec_driver_sql("BEGIN")
+            else:  # PostgreSQL's default, READ COMMITTED, sees each commit as it comes
+                session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
             yield session
 
     @contextlib.contextmanager
@@ -72,6 +77,9 @@ class Database:
         with self.session() as session:
             if _is_sqlite(self.engine):
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            else:  # held until the transaction ends; waits at most the lock timeout
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                {"key": WRITE_TURN_LOCK})
             yield session
 
     @property
@@ -91,7 +99,7 @@ def _refuse_writes(session: Session, *_: object) -> None:
 
 def _describe(exc: SQLAlchemyError, url: str | None = None) -> str:
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-    if "locked" in detail or "busy" in detail:
+    if "locked" in detail or "busy" in detail or "lock timeout" in detail:
         return "database is locked by another process (try again when it is done)"
     if "readonly" in detail or "read-only" in detail:
         return _read_only(url)
@@ -131,6 +139,10 @@ def create_db_engine(url: str, *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": lock_timeout_s})
             event.listen(engine, "connect", _sqlite_pragmas)
+        elif url.startswith("postgresql"):  # libpq's way to set the server's lock wait
+            timeout_ms = max(1, round(lock_timeout_s * 1000))
+            engine = create_engine(url, pool_pre_ping=True,
+                                   connect_args={"options": f"-c lock_timeout={timeout_ms}"})
         else:
             engine = create_engine(url, pool_pre_ping=True)
     except (ArgumentError, ImportError, ValueError) as exc:
@@ -319,8 +331,11 @@ def check_migratable(engine: Engine, url: str) -> str | None:
     a curator database of a version we know: another application's tables would get
     curator's added beside them (or clash half-way), and a newer curator's schema would
     meet an upgrade that cannot find its revision."""
-    current = current_revision(engine)
+    # Tables first: another process's first setup commits its tables and its revision
+    # together, so tables seen before it mean its revision is seen too. The other way
+    # round, a setup committed in between looked like one interrupted half-way.
     tables = sorted(inspect(engine).get_table_names())
+    current = current_revision(engine)
     reason = _not_ours(tables, current)
     if reason is not None:
         engine.dispose()

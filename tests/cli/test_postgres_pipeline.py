@@ -1,0 +1,56 @@
+"""The whole pipeline on a team's PostgreSQL database, as on SQLite: ingest, propose with
+the face check, label, export. Skipped without a server (see `postgres_url`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from .conftest import Curator
+
+pytestmark = pytest.mark.slow
+
+
+def _rows(url: str, sql: str) -> list[tuple]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def test_ingest_propose_label_export_on_postgres(
+    postgres_url: str, demo_film: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    film, srt, _vtt = demo_film
+    curator = Curator(postgres_url)  # --db takes a URL as well as a file
+    result = curator("ingest", film, "--subs", srt)
+    assert result.exit_code == 0, result.output
+    assert _rows(postgres_url, "SELECT duration_ms, width, height FROM films") == [
+        (22000, 640, 360)]
+
+    result = curator("propose", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert "1 rejected (no face)" in result.output and "1 new people" in result.output
+    again = curator("propose", "--workers", "2")
+    assert again.exit_code == 0 and "0 new clips" in again.output
+
+    clips = json.loads(curator("clips", "--json").output)
+    kept = [c for c in clips if c["status"] != "rejected"]
+    assert len(kept) == 5
+    (tracks,) = _rows(postgres_url, "SELECT count(*) FROM face_tracks")
+    assert tracks[0] >= len(kept)
+
+    labelled = curator("label", "--accept-proposed", "--annotator", "t")
+    assert labelled.exit_code == 0, labelled.output
+    out = tmp_path / "out"
+    result = curator("export", "--sfew", out / "sfew", "--xml", out / "xml",
+                     "--frames-per-clip", "2")
+    assert result.exit_code == 0, result.output
+    crops = list((out / "sfew").glob("*/*/*.png"))  # Train|Val|Test/<Expression>/
+    assert len(crops) == 2 * len(kept)
+    assert len(list((out / "xml").glob("*.xml"))) == 1
