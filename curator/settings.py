@@ -36,7 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
         "db_lock_timeout",
         "CURATOR_DB_LOCK_TIMEOUT",
         "5",
-        "Seconds a write waits for another process's lock on the database before failing.",
+        "Seconds a command waits for another process's lock on the database before failing.",
     ),
     Setting(
         "shared_data",

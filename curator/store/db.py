@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from curator.errors import DatabaseError
+from curator.errors import CuratorError, DatabaseError
 
 _DATA = Path(__file__).resolve().parent.parent / "_data"
 MIGRATIONS_DIR = _DATA / "migrations"
@@ -133,16 +133,30 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _postgres_lock_timeout(seconds: float):  # type: ignore[no-untyped-def]
+    """Each new connection waits at most `seconds` for any lock (the server's
+    `lock_timeout`), as SQLite's busy timeout bounds a wait for its write lock. Set by a
+    statement, not in the URL's `options`, which the URL or PGOPTIONS may already use."""
+    milliseconds = max(1, round(seconds * 1000))
+
+    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {milliseconds}")
+        cursor.close()
+        dbapi_connection.commit()  # a session setting: it outlasts this transaction
+
+    return on_connect
+
+
 def create_db_engine(url: str, *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Engine:
     """An engine with curator's connection settings (no migration)."""
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": lock_timeout_s})
             event.listen(engine, "connect", _sqlite_pragmas)
-        elif url.startswith("postgresql"):  # libpq's way to set the server's lock wait
-            timeout_ms = max(1, round(lock_timeout_s * 1000))
-            engine = create_engine(url, pool_pre_ping=True,
-                                   connect_args={"options": f"-c lock_timeout={timeout_ms}"})
+        elif url.startswith("postgresql"):
+            engine = create_engine(url, pool_pre_ping=True)
+            event.listen(engine, "connect", _postgres_lock_timeout(lock_timeout_s))
         else:
             engine = create_engine(url, pool_pre_ping=True)
     except (ArgumentError, ImportError, ValueError) as exc:
@@ -159,7 +173,7 @@ def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     return config
 
 
-@functools.cache  # the migrations ship with the package: read their folder once
+@functools.cache  # the migrations ship inside the package (_data/): read their folder once
 def shipped_revisions() -> tuple[str, ...]:
     """The schema revisions this version of curator ships, oldest first.
 
@@ -168,7 +182,11 @@ def shipped_revisions() -> tuple[str, ...]:
     through Alembic, whose import costs ~0.1 s: every command opens the database, and
     one already at the newest revision needs nothing else from Alembic.
     """
-    return tuple(sorted(p.stem for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py")))
+    found = tuple(sorted(p.stem for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py")))
+    if not found:
+        raise CuratorError(f"{MIGRATIONS_DIR / 'versions'}: no schema migrations there "
+                           "(an incomplete install of curator): reinstall it")
+    return found
 
 
 def head_revision() -> str:

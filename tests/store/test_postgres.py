@@ -12,6 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from curator.errors import DatabaseError
 from curator.store.db import current_revision, head_revision, open_database, upgrade
@@ -63,10 +64,8 @@ def test_processes_opening_a_new_database_at_once_all_get_it_migrated(
         for opener in openers:
             assert opener.stdin is not None
             opener.stdin.write("go\n")
-            opener.stdin.close()
-        failures = [opener.stderr.read() for opener in openers if opener.stderr is not None]
-        for opener in openers:
-            opener.wait(timeout=120)
+            opener.stdin.flush()
+        failures = [opener.communicate(timeout=120)[1] for opener in openers]
         assert [opener.returncode for opener in openers] == [0] * 4, failures
         db = open_database(postgres_url)
         try:
@@ -133,7 +132,7 @@ def test_writers_take_turns(postgres_url: str) -> None:
         with first.writing() as session:
             assert session.query(Film).count() == 0
             inside.set()
-            time.sleep(0.5)  # the second writer is waiting meanwhile
+            _wait_for_a_waiting_advisory_lock(postgres_url)
             assert seen == []
             session.add(_film(1))
         thread.join(timeout=30)
@@ -142,6 +141,21 @@ def test_writers_take_turns(postgres_url: str) -> None:
         thread.join(timeout=30)
         first.close()
         second.close()
+
+
+def _wait_for_a_waiting_advisory_lock(url: str) -> None:
+    """Until the server shows a session waiting for an advisory lock (10 s at most)."""
+    engine = create_engine(url)
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    try:
+        deadline = time.monotonic() + 10
+        with engine.connect() as connection:
+            while connection.execute(waiting).scalar() == 0:
+                assert time.monotonic() < deadline, "the second writer never waited"
+                time.sleep(0.02)
+                connection.rollback()  # a fresh look at pg_locks
+    finally:
+        engine.dispose()
 
 
 def test_a_writer_waits_only_as_long_as_set_then_says_the_database_is_busy(
@@ -177,3 +191,23 @@ def test_plain_sessions_are_not_held_up_by_a_writer(postgres_url: str) -> None:
     finally:
         other.close()
         holder.close()
+
+
+def test_the_lock_timeout_keeps_what_the_url_sets_for_the_server(postgres_url: str) -> None:
+    """A team URL may set server options itself (a schema of its own, say): curator's lock
+    timeout is added to them, not put in their place."""
+    admin = create_engine(postgres_url)
+    with admin.begin() as connection:
+        connection.execute(text("CREATE SCHEMA team"))
+    admin.dispose()
+    url = make_url(postgres_url).update_query_dict({"options": "-c search_path=team"})
+    db = open_database(url.render_as_string(hide_password=False), lock_timeout_s=0.25)
+    try:
+        with db.session() as session:
+            assert session.execute(text("SHOW search_path")).scalar() == "team"
+            assert session.execute(text("SHOW lock_timeout")).scalar() == "250ms"
+            tables = session.execute(text(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'team'"))
+            assert tables.scalar() >= len(Base.metadata.tables)  # migrated into its schema
+    finally:
+        db.close()
