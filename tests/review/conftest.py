@@ -68,13 +68,18 @@ class Sample:
     moved_film_id: int
     clip_ids: list[int]  # demo film clips in time order, then the moved film's clip
     person_id: int
+    db_url: str
 
     def url(self) -> str:
-        return f"sqlite:///{self.path}"
+        return self.db_url
 
 
-def build_sample(path: Path, *, moved_path: Path | None = None) -> Sample:
-    db = open_database(f"sqlite:///{path}")
+def build_sample(
+    path: Path, *, moved_path: Path | None = None, url: str | None = None
+) -> Sample:
+    """The sample in the SQLite file `path`, or in the (empty) database at `url`."""
+    url = url or f"sqlite:///{path}"
+    db = open_database(url)
     with db.session() as session:
         film = Film(sha256="d" * 64, path=str(DEMO_FILM), title="Demo film", duration_ms=22_000,
                     fps=25.0, width=640, height=360)
@@ -110,7 +115,8 @@ def build_sample(path: Path, *, moved_path: Path | None = None) -> Sample:
             Prediction(clip_id=clips[1].id, model="cnn-v1", label="Neutral",
                        scores_json=json.dumps({"Neutral": 0.6, "Sad": 0.4})),
         ])
-        sample = Sample(db, path, film.id, moved.id, [c.id for c in [*clips, lost]], actor.id)
+        sample = Sample(db, path, film.id, moved.id, [c.id for c in [*clips, lost]], actor.id,
+                        url)
     return sample
 
 

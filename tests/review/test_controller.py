@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from sqlalchemy import select
 
 from curator.review.controller import UNSET, ReviewController
@@ -9,7 +13,17 @@ from curator.store.db import open_database
 from curator.store.models import ChangeLog, ClipSubject, Person
 from curator.store.review_views import clip_history
 
-from .conftest import Sample, clip_row, votes
+from .conftest import Sample, build_sample, clip_row, votes
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sample(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sample]:
+    """The review sample in an SQLite file, and in a team's PostgreSQL database (where a
+    server is at hand): every write path below runs on both."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    built = build_sample(tmp_path / "review.db", url=url)
+    yield built
+    built.db.close()
 
 
 def test_decide_then_undo_chain(sample: Sample) -> None:
