@@ -54,3 +54,25 @@ def test_ingest_propose_label_export_on_postgres(
     crops = list((out / "sfew").glob("*/*/*.png"))  # Train|Val|Test/<Expression>/
     assert len(crops) == 2 * len(kept)
     assert len(list((out / "xml").glob("*.xml"))) == 1
+
+
+def test_two_proposes_at_once_on_postgres_neither_fails_nor_adds_twice(
+    postgres_url: str, demo_film: tuple[Path, Path, Path]
+) -> None:
+    """As on SQLite: the second waits for the first's proposals (then finds them there),
+    and a window both checked is stored once."""
+    import subprocess
+    import sys
+
+    film, srt, _vtt = demo_film
+    curator = Curator(postgres_url)
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    command = [sys.executable, "-m", "curator", "--db", postgres_url, "propose",
+               "--workers", "1"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert _rows(postgres_url, "SELECT count(*) FROM clips") == [(6,)]
+    assert _rows(postgres_url, "SELECT count(*) FROM face_checks") == [(6,)]
+    assert _rows(postgres_url, "SELECT count(*) FROM people") == [(1,)]
