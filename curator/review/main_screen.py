@@ -58,7 +58,14 @@ from curator.store.review_views import ClipView, clip_history, clip_view
 PREFETCH = 3  # clips ahead whose previews are decoded in the background
 
 
+# Below this many columns the key frames would get a sliver (the queue and the clip take
+# 73): their pane gives its room to the clip, and `z` shows them full screen.
+KEYFRAMES_MIN_WIDTH = 100
+
+
 class ReviewScreen(Screen[None]):
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"), (KEYFRAMES_MIN_WIDTH, "-roomy")]
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(str(key), f"choose({key})", name, show=False)
           for key, name in enumerate(EMOTIONS, start=1)),
@@ -136,6 +143,8 @@ class ReviewScreen(Screen[None]):
     def on_resize(self) -> None:
         if self.is_mounted:
             self.query_one(QueueList).show(self.queue)
+            narrow = self.size.width < KEYFRAMES_MIN_WIDTH  # the key frames' pane is hidden
+            self.query_one("#detail").border_subtitle = "z: key frames" if narrow else ""
 
     # -- showing the current clip -----------------------------------------------------------
 

@@ -317,6 +317,30 @@ async def test_help_and_zoom_open_and_close(sample: Sample) -> None:
         assert isinstance(app.screen, ReviewScreen)
 
 
+async def test_a_narrow_terminal_gives_the_key_frames_room_to_the_clip(sample: Sample) -> None:
+    """At 80 columns the key frames would get five: their pane goes, the clip gets the
+    room, its border says where the frames are, and `z` shows them; wider, they return."""
+    app = make_app(sample.db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        preview, middle, detail = (screen.query_one(selector)
+                                   for selector in ("#preview", "#middle", "#detail"))
+        assert not preview.display
+        assert middle.outer_size.width == 80 - screen.query_one("#queue").outer_size.width
+        assert detail.border_subtitle == "z: key frames"
+        await pilot.press("z")
+        assert isinstance(app.screen, PreviewScreen)
+        zoomed = app.screen.query_one(PreviewPane)
+        assert zoomed.preview is not None and len(zoomed.preview.frames) == 3
+        await pilot.press("z")
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert preview.display and preview.size.width >= 40
+        assert detail.border_subtitle == ""
+
+
 @pytest.mark.parametrize(("key", "box"), [("question_mark", "#help-box"), ("h", "#history-box")])
 async def test_wide_boxes_fit_the_smallest_terminal(sample: Sample, key: str, box: str) -> None:
     app = make_app(sample.db)
