@@ -71,7 +71,8 @@ def parallel_map(
             close_shared_reader()  # workers close theirs by exiting
         return
     context = worker_context(preload)
-    if context.get_start_method() == "forkserver":
+    from_server = context.get_start_method() == "forkserver"
+    if from_server:
         _ensure_server_running()
     executor = ProcessPoolExecutor(
         max_workers=workers, mp_context=context,
@@ -91,7 +92,7 @@ def parallel_map(
                 yield future.result()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
-        if context.get_start_method() == "forkserver":
+        if from_server:
             stop_worker_server()
 
 
