@@ -356,6 +356,9 @@ def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-unty
               metavar="PX", help="Frames are scaled down to at most this width for detection.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes for the face check [default: CPU count, at most 8].")
+@click.option("--recheck-rejected", is_flag=True,
+              help="Check again, with the options above, the windows the face check "
+                   "rejected (no face) that no annotator has voted on since.")
 def propose_command(
     film_id: int | None,
     pad_before: float,
@@ -369,6 +372,7 @@ def propose_command(
     upsample: int,
     detect_width: int,
     workers: int | None,
+    recheck_rejected: bool,
 ) -> None:
     """Turn the films' emotional cues into clip proposals, then check them for faces.
 
@@ -381,7 +385,8 @@ def propose_command(
     and stores the tracks (times, boxes, 68 landmarks, encodings); the main face(s)
     become the clip's subjects, grouped into people across the film. A window with
     no usable face is rejected ("no face"). Checked clips are not checked again, so
-    re-running is cheap and resumes an interrupted run.
+    re-running is cheap and resumes an interrupted run; --recheck-rejected gives the
+    rejected ones another look (with --detector cnn or --upsample 1, say).
     """
     from curator.proposals.windows import WindowParams
 
@@ -397,6 +402,9 @@ def propose_command(
         max_len_ms=round(max_length * 1000),
         min_score=min_score,
     )
+    if no_faces and recheck_rejected:
+        raise click.BadParameter("needs the face check, which --no-faces skips",
+                                 param_hint="--recheck-rejected")
     if no_faces:
         _propose_windows(film_id, params)
         return
@@ -415,12 +423,26 @@ def propose_command(
     )
     try:
         film_ids = _propose_windows(film_id, params)
+        if film_ids and recheck_rejected:
+            _reopen_faceless(film_ids)
         if film_ids:
             check_faces(state().database(), film_ids, face_params, workers=workers)
     finally:
         if early:
             # A pool that ran stopped it already: one still running forked no worker.
             stop_worker_server(unused=True)
+
+
+def _reopen_faceless(film_ids: list[int]) -> None:
+    """Put the films' windows rejected for want of a face back among the unchecked."""
+    from curator.store.faces import reopen_faceless
+    from curator.store.models import Film
+
+    with state().database().writing() as session:
+        films = [film for i in film_ids if (film := session.get(Film, i)) is not None]
+        count = sum(reopen_faceless(session, film) for film in films)
+    console().print(f"faces: {count} window(s) rejected for want of a face go back for "
+                    "another check")
 
 
 def _propose_windows(film_id: int | None, params: WindowParams) -> list[int]:

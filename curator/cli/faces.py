@@ -62,7 +62,8 @@ def check_faces(
                   "(see the warnings below)")
     elif not checked:
         out.print("faces: no clips waiting for a face check (a clip is checked once; the "
-                  "face-check options apply to clips not checked yet)")
+                  "face-check options apply to clips not checked yet, and to rejected ones "
+                  "with --recheck-rejected)")
     for problem in report.problems:
         err.print(f"warning: {problem}", markup=False)
     if report.problems:

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from curator.media.facecheck import FaceParams, TrackResult, WindowFaces
 from curator.store.changes import set_field
 from curator.store.models import (
+    Annotation,
     Clip,
     ClipSubject,
     FaceCheck,
@@ -60,6 +61,56 @@ def unchecked_clips(session: Session, film: Film) -> list[Clip]:
             .order_by(Clip.start_ms, Clip.id)
         )
     )
+
+
+def reopen_faceless(session: Session, film: Film) -> int:
+    """Put the film's windows the face check rejected back among the unchecked, for a
+    check with other settings (a detector that finds more, say); returns how many.
+
+    Only clips it rejected as "no face" that nobody has voted on since: their status
+    is proposed again (logged as the face check's), their check and its tracks are
+    removed, and so is a person that only those tracks made (unnamed, and left with no
+    track and no subject). The next check sees them as never checked.
+    """
+    clips = session.scalars(
+        select(Clip).where(
+            Clip.film_id == film.id, Clip.status == "rejected", Clip.reject_reason == NO_FACE,
+            Clip.id.in_(select(FaceCheck.clip_id)),
+            Clip.id.not_in(select(Annotation.clip_id)),
+            Clip.id.not_in(select(ClipSubject.clip_id)),
+        ).order_by(Clip.id)
+    ).all()
+    if not clips:
+        return 0
+    ids = [clip.id for clip in clips]
+    people = set(session.scalars(
+        select(FaceTrack.person_id).where(FaceTrack.clip_id.in_(ids),
+                                          FaceTrack.person_id.is_not(None))))
+    # Detections and encodings go with their tracks (ON DELETE CASCADE).
+    session.execute(delete(FaceTrack).where(FaceTrack.clip_id.in_(ids)))
+    session.execute(delete(FaceCheck).where(FaceCheck.clip_id.in_(ids)))
+    for clip in clips:
+        set_field(session, clip, "status", "proposed", who=FACE_CHECK)
+        set_field(session, clip, "reject_reason", None, who=FACE_CHECK)
+        clip.version += 1
+        clip.updated_at = utcnow()
+    session.flush()
+    _drop_people_left_with_nothing(session, people)
+    return len(clips)
+
+
+def _drop_people_left_with_nothing(session: Session, person_ids: set[int]) -> None:
+    """Remove the unnamed people among these that no track or subject refers to any more
+    (clustering made them; nothing would ever show them again)."""
+    for person_id in sorted(person_ids):
+        person = session.get(Person, person_id)
+        if person is None or person.name is not None:
+            continue
+        track = session.scalar(select(FaceTrack.id).where(FaceTrack.person_id == person_id))
+        subject = session.scalar(select(ClipSubject.id).where(ClipSubject.person_id == person_id))
+        if track is None and subject is None:
+            session.delete(person)
+    session.flush()
 
 
 @dataclass(frozen=True)

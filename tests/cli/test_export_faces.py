@@ -643,3 +643,30 @@ def test_xml_and_a_dataset_of_one_export_tell_of_one_moment(
               if r["clip"] == str(clip_id)]
     assert row["label"] == label  # as in the XML written first, not Disgust
     assert f'expression="{label}"' in next((tmp_path / "xml").glob("*.xml")).read_text()
+
+
+def test_recheck_rejected_gives_the_faceless_window_another_look(
+    curator: Curator, demo_film
+) -> None:
+    """`--recheck-rejected` puts the window the face check rejected back, checks it with
+    the options given, and stores that check once; a window someone voted on is left."""
+    film, srt, _ = demo_film
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    assert "1 rejected (no face)" in curator("propose", "--workers", "1").output
+    ((rejected,),) = _rows(curator.db_path, "SELECT id FROM clips WHERE status = 'rejected'")
+
+    again = curator("propose", "--workers", "1", "--recheck-rejected", "--upsample", "1")
+    assert again.exit_code == 0, again.output
+    assert "1 window(s) rejected for want of a face go back" in again.output
+    assert "faces: 1 windows checked, 0 kept, 1 rejected (no face)" in again.output
+    assert _rows(curator.db_path, "SELECT count(*) FROM face_checks") == [(6,)]
+    statuses = _rows(curator.db_path, "SELECT who, old, new FROM change_log WHERE clip_id = "
+                     f"{rejected} AND field = 'status' ORDER BY id")
+    assert statuses == [("face-check", "proposed", "rejected"),
+                        ("face-check", "rejected", "proposed"),
+                        ("face-check", "proposed", "rejected")]
+
+    assert curator("label", rejected, "--expression", "neutral").exit_code == 0  # a vote
+    voted = curator("propose", "--workers", "1", "--recheck-rejected")
+    assert "0 window(s) rejected for want of a face go back" in voted.output
+    assert curator("propose", "--no-faces", "--recheck-rejected").exit_code == 2
