@@ -358,7 +358,7 @@ def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-unty
               help="Worker processes for the face check [default: CPU count, at most 8].")
 @click.option("--recheck-rejected", is_flag=True,
               help="Check again, with the options above, the windows the face check "
-                   "rejected (no face) that no annotator has voted on since.")
+                   "rejected (no face) that no one has decided on since.")
 def propose_command(
     film_id: int | None,
     pad_before: float,
@@ -423,26 +423,13 @@ def propose_command(
     )
     try:
         film_ids = _propose_windows(film_id, params)
-        if film_ids and recheck_rejected:
-            _reopen_faceless(film_ids)
         if film_ids:
-            check_faces(state().database(), film_ids, face_params, workers=workers)
+            check_faces(state().database(), film_ids, face_params, workers=workers,
+                        recheck_rejected=recheck_rejected)
     finally:
         if early:
             # A pool that ran stopped it already: one still running forked no worker.
             stop_worker_server(unused=True)
-
-
-def _reopen_faceless(film_ids: list[int]) -> None:
-    """Put the films' windows rejected for want of a face back among the unchecked."""
-    from curator.store.faces import reopen_faceless
-    from curator.store.models import Film
-
-    with state().database().writing() as session:
-        films = [film for i in film_ids if (film := session.get(Film, i)) is not None]
-        count = sum(reopen_faceless(session, film) for film in films)
-    console().print(f"faces: {count} window(s) rejected for want of a face go back for "
-                    "another check")
 
 
 def _propose_windows(film_id: int | None, params: WindowParams) -> list[int]:

@@ -28,9 +28,11 @@ def default_workers() -> int:
 
 
 def check_faces(
-    database: Database, film_ids: Sequence[int], params: FaceParams, *, workers: int | None
+    database: Database, film_ids: Sequence[int], params: FaceParams, *, workers: int | None,
+    recheck_rejected: bool = False,
 ) -> None:
-    """Run the face check with a progress bar; exit 1 at the end if any window failed."""
+    """Run the face check with a progress bar; exit 1 at the end if any window failed.
+    `recheck_rejected`: also the windows it rejected before (see `run_face_check`)."""
     from curator.store.face_check import run_face_check
 
     out, err = console(), console(stderr=True)
@@ -43,14 +45,15 @@ def check_faces(
     with ProgressBar("face check") as bar:
         report = run_face_check(
             database, film_ids, params, workers=workers or default_workers(),
-            on_start=start, on_window=bar.advance,
+            on_start=start, on_window=bar.advance, recheck_rejected=recheck_rejected,
         )
     for note in report.relocated:
         out.print(f"  {note}", markup=False)
     checked = report.windows - report.failed
     if checked:
+        again = f" ({report.rechecked} of them again)" if report.rechecked else ""
         out.print(
-            f"faces: {checked} windows checked, {report.kept} kept, "
+            f"faces: {checked} windows checked{again}, {report.kept} kept, "
             f"{report.rejected} rejected (no face), {report.faces} face tracks, "
             f"{report.new_people} new people"
         )

@@ -19,7 +19,14 @@ from sqlalchemy.orm import selectinload
 from curator.errors import CuratorError, MediaError
 from curator.media.facecheck import FaceParams, WindowFaces, WindowJob
 from curator.store.db import Database
-from curator.store.faces import assign_people, display_size, save_window, unchecked_clips
+from curator.store.faces import (
+    assign_people,
+    clear_faceless_check,
+    display_size,
+    faceless_rejections,
+    save_window,
+    unchecked_clips,
+)
 from curator.store.models import Clip, ClipSubject, FaceCheck, Film
 
 COMMIT_EVERY_S = 2.0
@@ -38,6 +45,9 @@ class FaceCheckReport:
     new_people: int = 0
     problems: list[str] = field(default_factory=list)  # one line each: what failed and why
     relocated: list[str] = field(default_factory=list)
+    rechecked: int = 0  # windows the face check had rejected, checked again
+    # Windows chosen for another look, by clip id: their check is replaced when stored.
+    rechecking: set[int] = field(default_factory=set)
 
 
 def locate_film(film: Film) -> tuple[Path, str | None]:
@@ -103,7 +113,9 @@ def _unlike(path: Path, film: Film) -> str | None:
     return None
 
 
-def _jobs(database: Database, film_ids: Sequence[int], report: FaceCheckReport) -> list[WindowJob]:
+def _jobs(
+    database: Database, film_ids: Sequence[int], report: FaceCheckReport, recheck_rejected: bool
+) -> list[WindowJob]:
     jobs: list[WindowJob] = []
     with database.session() as session:
         for film_id in film_ids:
@@ -111,6 +123,10 @@ def _jobs(database: Database, film_ids: Sequence[int], report: FaceCheckReport) 
             if film is None:
                 continue
             clips = unchecked_clips(session, film)
+            if recheck_rejected:
+                again = faceless_rejections(session, film)
+                report.rechecking.update(clip.id for clip in again)
+                clips = sorted([*clips, *again], key=lambda clip: (clip.start_ms, clip.id))
             if not clips:
                 continue
             try:
@@ -135,12 +151,17 @@ def run_face_check(
     workers: int = 1,
     on_start: Callable[[int], None] | None = None,
     on_window: Callable[[WindowFaces], None] | None = None,
+    recheck_rejected: bool = False,
 ) -> FaceCheckReport:
-    """Check every unchecked clip of `film_ids`; then group the films' faces into people."""
+    """Check every unchecked clip of `film_ids`; then group the films' faces into people.
+
+    `recheck_rejected`: also check again the clips the face check rejected as "no face"
+    that no one has decided on since; each one's old check is replaced in the
+    transaction that stores the new one, so an interrupted run leaves it as it was."""
     from curator.media.pool import analyse_windows
 
     report = FaceCheckReport()
-    jobs = _jobs(database, film_ids, report)
+    jobs = _jobs(database, film_ids, report, recheck_rejected)
     if on_start is not None:
         on_start(len(jobs))
     # No window: nothing is started, so no face model is loaded either.
@@ -181,12 +202,17 @@ def _store(
             .where(Clip.id.in_([r.key for r in results]))
             .options(selectinload(Clip.subjects).selectinload(ClipSubject.track))
         )
+        if report.rechecking.intersection(r.key for r in results):
+            # PostgreSQL: a vote on these clips waits for this transaction, or came before
+            # it and is seen below (SQLite's write lock is held from the start already).
+            query = query.with_for_update(of=Clip)
         clips = {c.id: c for c in session.scalars(query)}
         done = set(session.scalars(select(FaceCheck.clip_id).where(FaceCheck.clip_id.in_(clips))))
         for result in results:
             clip = clips.get(result.key)
-            if clip is None or clip.id in done:  # deleted, or checked by another run meanwhile
-                continue
+            again = clip is not None and clip.id in report.rechecking and clip.id in done
+            if clip is None or (clip.id in done and not again):
+                continue  # deleted, or checked by another run meanwhile
             if result.frames == 0:
                 report.problems.append(
                     f"clip {clip.id}: {Path(clip.film.path).name}: no frames decoded at "
@@ -194,9 +220,15 @@ def _store(
                 )
                 report.failed += 1
                 continue
+            if again:
+                if not clear_faceless_check(session, clip):
+                    continue  # someone decided on it meanwhile: left as it is
+                report.rechecked += 1
             try:
                 outcome = save_window(session, clip, result, params)
             except CuratorError as exc:
+                if again:
+                    raise  # its old check is cleared: commit nothing of this batch
                 report.problems.append(f"clip {clip.id}: {exc}")
                 report.failed += 1
                 continue

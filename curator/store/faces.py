@@ -3,7 +3,9 @@
 `save_window` writes one window's tracks (detections with landmarks, encodings),
 marks the clip as checked, makes its main face(s) subjects, and rejects a
 proposed clip without a usable face (reason "no face", logged as `face-check`;
-that is not a human decision, so no annotation is written). `assign_people`
+that is not a human decision, so no annotation is written). Such a rejection can be
+looked at again (`faceless_rejections`, `clear_faceless_check`), and is taken back
+when the new check finds a face. `assign_people`
 links every unassigned track of a film to a person: a known one when close
 enough, else a new one from clustering. Both are idempotent.
 """
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import ColumnElement, delete, exists, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from curator.media.facecheck import FaceParams, TrackResult, WindowFaces
@@ -63,40 +65,40 @@ def unchecked_clips(session: Session, film: Film) -> list[Clip]:
     )
 
 
-def reopen_faceless(session: Session, film: Film) -> int:
-    """Put the film's windows the face check rejected back among the unchecked, for a
-    check with other settings (a detector that finds more, say); returns how many.
+def _faceless_rejection() -> list[ColumnElement[bool]]:
+    """What makes a clip's rejection the face check's own, to redo: it rejected the clip
+    as "no face", and no one has voted on it (even a vote taken back) or given it a
+    person (by hand, or in an imported record) since."""
+    return [
+        Clip.status == "rejected", Clip.reject_reason == NO_FACE,
+        exists().where(FaceCheck.clip_id == Clip.id),
+        ~exists().where(Annotation.clip_id == Clip.id),
+        ~exists().where(ClipSubject.clip_id == Clip.id),
+    ]
 
-    Only clips it rejected as "no face" that nobody has voted on since: their status
-    is proposed again (logged as the face check's), their check and its tracks are
-    removed, and so is a person that only those tracks made (unnamed, and left with no
-    track and no subject). The next check sees them as never checked.
-    """
-    clips = session.scalars(
-        select(Clip).where(
-            Clip.film_id == film.id, Clip.status == "rejected", Clip.reject_reason == NO_FACE,
-            Clip.id.in_(select(FaceCheck.clip_id)),
-            Clip.id.not_in(select(Annotation.clip_id)),
-            Clip.id.not_in(select(ClipSubject.clip_id)),
-        ).order_by(Clip.id)
-    ).all()
-    if not clips:
-        return 0
-    ids = [clip.id for clip in clips]
+
+def faceless_rejections(session: Session, film: Film) -> list[Clip]:
+    """The film's clips whose face check may be redone (`propose --recheck-rejected`)."""
+    return list(session.scalars(
+        select(Clip).where(Clip.film_id == film.id, *_faceless_rejection())
+        .order_by(Clip.start_ms, Clip.id)
+    ))
+
+
+def clear_faceless_check(session: Session, clip: Clip) -> bool:
+    """Remove `clip`'s face check, to store a new one in the same transaction, if its
+    rejection is still the face check's own (see `_faceless_rejection`; a vote may have
+    come since the windows were chosen). Its tracks go (their detections and encodings
+    with them, ON DELETE CASCADE), and so does a person only they made. False: left."""
+    if session.scalar(select(Clip.id).where(Clip.id == clip.id, *_faceless_rejection())) is None:
+        return False
     people = set(session.scalars(
-        select(FaceTrack.person_id).where(FaceTrack.clip_id.in_(ids),
+        select(FaceTrack.person_id).where(FaceTrack.clip_id == clip.id,
                                           FaceTrack.person_id.is_not(None))))
-    # Detections and encodings go with their tracks (ON DELETE CASCADE).
-    session.execute(delete(FaceTrack).where(FaceTrack.clip_id.in_(ids)))
-    session.execute(delete(FaceCheck).where(FaceCheck.clip_id.in_(ids)))
-    for clip in clips:
-        set_field(session, clip, "status", "proposed", who=FACE_CHECK)
-        set_field(session, clip, "reject_reason", None, who=FACE_CHECK)
-        clip.version += 1
-        clip.updated_at = utcnow()
-    session.flush()
+    session.execute(delete(FaceTrack).where(FaceTrack.clip_id == clip.id))
+    session.execute(delete(FaceCheck).where(FaceCheck.clip_id == clip.id))
     _drop_people_left_with_nothing(session, people)
-    return len(clips)
+    return True
 
 
 def _drop_people_left_with_nothing(session: Session, person_ids: set[int]) -> None:
@@ -158,7 +160,8 @@ def _insert_track_contents(session: Session, rows: Sequence[tuple[FaceTrack, Tra
 def save_window(
     session: Session, clip: Clip, result: WindowFaces, params: FaceParams
 ) -> SaveOutcome:
-    """Store one analysed window for `clip` (which must not have been checked yet)."""
+    """Store one analysed window for `clip`: not checked yet, or its check cleared for
+    another look (`clear_faceless_check`), which may now find the face it missed."""
     from curator.media.subjects import main_tracks, presence
 
     height = display_size(clip.film)[1]
@@ -187,6 +190,13 @@ def save_window(
         clip.version += 1
         clip.updated_at = utcnow()
         rejected = True
+    elif clip.status == "rejected" and clip.reject_reason == NO_FACE:  # looked at again
+        rejected = not subjects
+        if subjects:  # found this time: the face check takes its rejection back
+            set_field(session, clip, "status", "proposed", who=FACE_CHECK)
+            set_field(session, clip, "reject_reason", None, who=FACE_CHECK)
+            clip.version += 1
+            clip.updated_at = utcnow()
     session.flush()
     return SaveOutcome(faces=len(rows), subjects=len(subjects), rejected=rejected)
 

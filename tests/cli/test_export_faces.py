@@ -645,28 +645,34 @@ def test_xml_and_a_dataset_of_one_export_tell_of_one_moment(
     assert f'expression="{label}"' in next((tmp_path / "xml").glob("*.xml")).read_text()
 
 
-def test_recheck_rejected_gives_the_faceless_window_another_look(
+def test_recheck_rejected_looks_again_and_takes_back_what_it_finds(
     curator: Curator, demo_film
 ) -> None:
-    """`--recheck-rejected` puts the window the face check rejected back, checks it with
-    the options given, and stores that check once; a window someone voted on is left."""
+    """Checked at 64 px wide, no face is found and every window is rejected; checked
+    again at the default width, the faces are found, those rejections are taken back, and
+    each window keeps one check and one set of tracks. A window someone voted on is left."""
     film, srt, _ = demo_film
     assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
-    assert "1 rejected (no face)" in curator("propose", "--workers", "1").output
-    ((rejected,),) = _rows(curator.db_path, "SELECT id FROM clips WHERE status = 'rejected'")
+    blind = curator("propose", "--workers", "1", "--detect-width", "64")
+    assert "6 windows checked, 0 kept, 6 rejected (no face)" in blind.output
+    first, *_ = (row[0] for row in _rows(curator.db_path, "SELECT id FROM clips ORDER BY id"))
+    assert curator("label", first, "--expression", "happy").exit_code == 0  # a vote
 
-    again = curator("propose", "--workers", "1", "--recheck-rejected", "--upsample", "1")
+    again = curator("propose", "--workers", "1", "--recheck-rejected")
     assert again.exit_code == 0, again.output
-    assert "1 window(s) rejected for want of a face go back" in again.output
-    assert "faces: 1 windows checked, 0 kept, 1 rejected (no face)" in again.output
+    assert "faces: 5 windows checked (5 of them again), 4 kept, 1 rejected (no face)" \
+        in again.output
     assert _rows(curator.db_path, "SELECT count(*) FROM face_checks") == [(6,)]
-    statuses = _rows(curator.db_path, "SELECT who, old, new FROM change_log WHERE clip_id = "
-                     f"{rejected} AND field = 'status' ORDER BY id")
-    assert statuses == [("face-check", "proposed", "rejected"),
-                        ("face-check", "rejected", "proposed"),
-                        ("face-check", "proposed", "rejected")]
+    assert _rows(curator.db_path, "SELECT count(*), count(DISTINCT clip_id) FROM face_tracks "
+                 "WHERE is_main") == [(4, 4)]
+    assert _rows(curator.db_path, "SELECT status, count(*) FROM clips GROUP BY status "
+                 "ORDER BY status") == [("confirmed", 1), ("proposed", 4), ("rejected", 1)]
+    taken_back = _rows(curator.db_path, "SELECT clip_id, old, new FROM change_log WHERE who = "
+                       "'face-check' AND field = 'status' AND new = 'proposed'")
+    assert len(taken_back) == 4 and all(old == "rejected" for _, old, _ in taken_back)
+    assert first not in {clip for clip, _, _ in taken_back}
 
-    assert curator("label", rejected, "--expression", "neutral").exit_code == 0  # a vote
-    voted = curator("propose", "--workers", "1", "--recheck-rejected")
-    assert "0 window(s) rejected for want of a face go back" in voted.output
+    nothing = curator("propose", "--workers", "1", "--recheck-rejected")
+    assert "1 windows checked (1 of them again), 0 kept, 1 rejected (no face)" in nothing.output
+    assert _rows(curator.db_path, "SELECT count(*) FROM face_checks") == [(6,)]
     assert curator("propose", "--no-faces", "--recheck-rejected").exit_code == 2

@@ -38,6 +38,9 @@ def test_ingest_propose_label_export_on_postgres(
     assert "1 rejected (no face)" in result.output and "1 new people" in result.output
     again = curator("propose", "--workers", "2")
     assert again.exit_code == 0 and "0 new clips" in again.output
+    recheck = curator("propose", "--workers", "1", "--recheck-rejected")  # rows locked
+    assert "1 windows checked (1 of them again), 0 kept, 1 rejected" in recheck.output
+    assert _rows(postgres_url, "SELECT count(*) FROM face_checks") == [(6,)]
 
     clips = json.loads(curator("clips", "--json").output)
     kept = [c for c in clips if c["status"] != "rejected"]

@@ -1,5 +1,5 @@
-"""Putting the windows the face check rejected back for another check (`propose
---recheck-rejected`): which ones go back, and what of theirs is removed."""
+"""Another look at the windows the face check rejected (`propose --recheck-rejected`):
+which ones are chosen, and what of theirs is cleared before the new check is stored."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from sqlalchemy import func, select
 
 from curator.store.annotations import record_decision
 from curator.store.db import Database
-from curator.store.faces import FACE_CHECK, NO_FACE, reopen_faceless
+from curator.store.faces import NO_FACE, clear_faceless_check, faceless_rejections
 from curator.store.models import (
-    ChangeLog,
     Clip,
     FaceCheck,
     FaceDetection,
@@ -37,9 +36,7 @@ def _faceless(session, film: Film, start_ms: int, person: Person | None) -> Clip
     return clip
 
 
-def test_only_unvoted_no_face_rejections_go_back_with_their_checks_and_orphans(
-    database: Database,
-) -> None:
+def test_only_the_face_checks_own_rejections_are_chosen_and_cleared(database: Database) -> None:
     with database.session() as session:
         film = Film(sha256="a" * 64, path="/films/f.mp4", title="f", duration_ms=60_000,
                     fps=25.0, width=640, height=360)
@@ -54,31 +51,33 @@ def test_only_unvoted_no_face_rejections_go_back_with_their_checks_and_orphans(
         record_decision(session, voted, annotator="ann", decision="reject", reason=NO_FACE)
         by_hand = _faceless(session, film, 13_000, None)
         by_hand.reject_reason = "blurry"
-        ids = {name: clip.id for name, clip in
-               (("back", back), ("also_back", also_back), ("voted", voted), ("hand", by_hand))}
+        late = _faceless(session, film, 17_000, None)
+        ids = {name: clip.id for name, clip in (("back", back), ("also_back", also_back),
+                                                ("voted", voted), ("hand", by_hand),
+                                                ("late", late))}
         unnamed_id, named_id = unnamed.id, named.id
 
-    with database.writing() as session:
-        assert reopen_faceless(session, session.get(Film, film.id)) == 2
-
     with database.session() as session:
-        clips = {name: session.get(Clip, clip_id) for name, clip_id in ids.items()}
-        for name in ("back", "also_back"):
-            clip = clips[name]
-            assert (clip.status, clip.reject_reason, clip.version) == ("proposed", None, 3)
-            assert session.get(FaceCheck, clip.id) is None
-            assert session.scalar(select(func.count()).select_from(FaceTrack)
-                                  .where(FaceTrack.clip_id == clip.id)) == 0
-            logged = session.execute(select(ChangeLog.who, ChangeLog.field, ChangeLog.new)
-                                     .where(ChangeLog.clip_id == clip.id)).all()
-            assert [tuple(row) for row in logged] == [(FACE_CHECK, "status", "proposed"),
-                                                      (FACE_CHECK, "reject_reason", None)]
-        for name in ("voted", "hand"):  # someone decided these: left as they are
-            assert clips[name].status == "rejected"
-            assert session.get(FaceCheck, clips[name].id) is not None
-        assert session.scalar(select(func.count()).select_from(FaceDetection)) == 2
+        chosen = faceless_rejections(session, session.get(Film, film.id))
+        assert [clip.id for clip in chosen] == [ids["back"], ids["also_back"], ids["late"]]
+    with database.session() as session:  # a vote comes while the windows are checked
+        record_decision(session, session.get(Clip, ids["late"]), annotator="bob",
+                        decision="confirm", expression="Sad")
+
+    with database.writing() as session:
+        cleared = {name: clear_faceless_check(session, session.get(Clip, clip_id))
+                   for name, clip_id in ids.items()}
+    assert cleared == {"back": True, "also_back": True, "voted": False, "hand": False,
+                       "late": False}
+    with database.session() as session:
+        for name, clip_id in ids.items():
+            clip = session.get(Clip, clip_id)
+            tracks = session.scalar(select(func.count()).select_from(FaceTrack)
+                                    .where(FaceTrack.clip_id == clip_id))
+            checked = session.get(FaceCheck, clip_id) is not None
+            assert (checked, tracks) == ((False, 0) if cleared[name] else (True, 1)), name
+            if cleared[name]:  # the status waits for the new check's verdict
+                assert (clip.status, clip.reject_reason, clip.version) == ("rejected", NO_FACE, 2)
+        assert session.scalar(select(func.count()).select_from(FaceDetection)) == 3
         assert session.get(Person, unnamed_id) is None  # only the removed track made it
         assert session.get(Person, named_id) is not None  # a name is someone's work
-
-    with database.writing() as session:  # nothing left to put back
-        assert reopen_faceless(session, session.get(Film, film.id)) == 0
