@@ -197,15 +197,15 @@ def _store(
 ) -> None:
     with database.writing() as session:
         # Subjects (and their tracks) in one query for the batch, not one per clip.
+        # FOR UPDATE (PostgreSQL; SQLite's write lock is held from the start already): a
+        # vote on these clips waits for this transaction, or came before it and is seen
+        # here, so a clip's status is decided on what it is, not what it was.
         query = (
             select(Clip)
             .where(Clip.id.in_([r.key for r in results]))
             .options(selectinload(Clip.subjects).selectinload(ClipSubject.track))
+            .with_for_update(of=Clip)
         )
-        if report.rechecking.intersection(r.key for r in results):
-            # PostgreSQL: a vote on these clips waits for this transaction, or came before
-            # it and is seen below (SQLite's write lock is held from the start already).
-            query = query.with_for_update(of=Clip)
         clips = {c.id: c for c in session.scalars(query)}
         done = set(session.scalars(select(FaceCheck.clip_id).where(FaceCheck.clip_id.in_(clips))))
         for result in results:
