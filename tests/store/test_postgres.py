@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from curator.errors import DatabaseError
 from curator.store.db import current_revision, head_revision, open_database, upgrade
-from curator.store.models import Base, Film
+from curator.store.models import Base, Clip, Film
 
 
 def _film(n: int) -> Film:
@@ -143,10 +143,12 @@ def test_writers_take_turns(postgres_url: str) -> None:
         second.close()
 
 
-def _wait_for_a_waiting_advisory_lock(url: str) -> None:
-    """Until the server shows a session waiting for an advisory lock (10 s at most)."""
+def _wait_for_a_waiting_advisory_lock(url: str, kind: str = "advisory") -> None:
+    """Until the server shows a session waiting for a lock of this kind (10 s at most;
+    "%": any kind)."""
     engine = create_engine(url)
-    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype LIKE :kind AND NOT granted"
+                   ).bindparams(kind=kind)
     try:
         deadline = time.monotonic() + 10
         with engine.connect() as connection:
@@ -210,4 +212,36 @@ def test_the_lock_timeout_keeps_what_the_url_sets_for_the_server(postgres_url: s
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'team'"))
             assert tables.scalar() >= len(Base.metadata.tables)  # migrated into its schema
     finally:
+        db.close()
+
+
+def test_a_vote_cast_while_a_window_is_stored_is_not_overwritten(postgres_url: str) -> None:
+    """The face check stores a window with no face while an annotator's vote on its clip
+    is being written: it waits for the vote, then sees it (the clip stays confirmed),
+    rather than reading the clip first and rejecting it over the vote."""
+    from curator.media.facecheck import FaceParams, WindowFaces
+    from curator.store.face_check import FaceCheckReport, _store
+
+    db = open_database(postgres_url)
+    voter = create_engine(postgres_url)
+    try:
+        with db.session() as session:
+            film = _film(1)
+            clip = Clip(film=film, start_ms=0, end_ms=3000, proposed_label="Sad", score=0.5)
+            session.add(clip)
+        report = FaceCheckReport()
+        faceless = WindowFaces(key=clip.id, start_ms=0, end_ms=3000, sample_fps=4.0, frames=12)
+        with voter.connect() as vote:
+            vote.execute(text("UPDATE clips SET status = 'confirmed', version = version + 1 "
+                              "WHERE id = :id"), {"id": clip.id})  # not committed yet
+            storing = threading.Thread(target=_store, args=(db, [faceless], FaceParams(), report))
+            storing.start()
+            _wait_for_a_waiting_advisory_lock(postgres_url, "%")
+            vote.commit()
+        storing.join(timeout=30)
+        with db.session() as session:
+            assert session.get(Clip, clip.id).status == "confirmed"
+        assert (report.rejected, report.faceless_labelled) == (0, 1)
+    finally:
+        voter.dispose()
         db.close()
