@@ -51,15 +51,15 @@ def parallel_map(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     preload: Sequence[str] = (),
-    in_process: bool | None = None,
+    always_pool: bool = False,
 ) -> Iterator[R]:
     """`func(job)` for every job, in worker processes; results in completion order.
 
     `preload`: modules the workers' start-up would import anyway, imported once for all
     of them where the platform can fork workers from a server (see `worker_context`).
-    `in_process`: run here, with no pool (default: when `workers` is 1).
+    One worker means this process, no pool, unless `always_pool`.
     """
-    if workers <= 1 if in_process is None else in_process:
+    if workers <= 1 and not always_pool:
         from curator.media.reader import close_shared_reader
 
         if initializer is not None:
@@ -202,5 +202,5 @@ def analyse_windows(
         return
     yield from parallel_map(
         analyse_in_worker, jobs, workers=max(workers, 1), initializer=init_worker,
-        initargs=(params,), preload=FACE_PRELOAD, in_process=False,
+        initargs=(params,), preload=FACE_PRELOAD, always_pool=True,
     )

@@ -9,7 +9,7 @@ unchecked; the others go on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,8 +46,6 @@ class FaceCheckReport:
     problems: list[str] = field(default_factory=list)  # one line each: what failed and why
     relocated: list[str] = field(default_factory=list)
     rechecked: int = 0  # windows the face check had rejected, checked again
-    # Windows chosen for another look, by clip id: their check is replaced when stored.
-    rechecking: set[int] = field(default_factory=set)
 
 
 def locate_film(film: Film) -> tuple[Path, str | None]:
@@ -115,8 +113,11 @@ def _unlike(path: Path, film: Film) -> str | None:
 
 def _jobs(
     database: Database, film_ids: Sequence[int], report: FaceCheckReport, recheck_rejected: bool
-) -> list[WindowJob]:
+) -> tuple[list[WindowJob], set[int]]:
+    """The windows to check, and which of them are looked at again (by clip id: their
+    old check is replaced when the new one is stored)."""
     jobs: list[WindowJob] = []
+    rechecking: set[int] = set()
     with database.session() as session:
         for film_id in film_ids:
             film = session.get(Film, film_id)
@@ -125,7 +126,7 @@ def _jobs(
             clips = unchecked_clips(session, film)
             if recheck_rejected:
                 again = faceless_rejections(session, film)
-                report.rechecking.update(clip.id for clip in again)
+                rechecking.update(clip.id for clip in again)
                 clips = sorted([*clips, *again], key=lambda clip: (clip.start_ms, clip.id))
             if not clips:
                 continue
@@ -140,7 +141,7 @@ def _jobs(
                 report.relocated.append(note)
             size = display_size(film)
             jobs += [WindowJob(c.id, str(path), c.start_ms, c.end_ms, size) for c in clips]
-    return jobs
+    return jobs, rechecking
 
 
 def run_face_check(
@@ -161,7 +162,7 @@ def run_face_check(
     from curator.media.pool import analyse_windows
 
     report = FaceCheckReport()
-    jobs = _jobs(database, film_ids, report, recheck_rejected)
+    jobs, rechecking = _jobs(database, film_ids, report, recheck_rejected)
     if on_start is not None:
         on_start(len(jobs))
     # No window: nothing is started, so no face model is loaded either.
@@ -179,11 +180,11 @@ def run_face_check(
             if on_window is not None:
                 on_window(result)
             if buffer and time.monotonic() - last_commit >= COMMIT_EVERY_S:
-                _store(database, buffer, params, report)
+                _store(database, buffer, params, report, rechecking)
                 buffer, last_commit = [], time.monotonic()
     finally:
         if buffer:
-            _store(database, buffer, params, report)
+            _store(database, buffer, params, report, rechecking)
     with database.writing() as session:  # a second run at once waits, then finds no one new
         for film_id in film_ids:
             film = session.get(Film, film_id)
@@ -193,7 +194,8 @@ def run_face_check(
 
 
 def _store(
-    database: Database, results: list[WindowFaces], params: FaceParams, report: FaceCheckReport
+    database: Database, results: list[WindowFaces], params: FaceParams, report: FaceCheckReport,
+    rechecking: Collection[int] = (),
 ) -> None:
     with database.writing() as session:
         # Subjects (and their tracks) in one query for the batch, not one per clip.
@@ -210,7 +212,7 @@ def _store(
         done = set(session.scalars(select(FaceCheck.clip_id).where(FaceCheck.clip_id.in_(clips))))
         for result in results:
             clip = clips.get(result.key)
-            again = clip is not None and clip.id in report.rechecking and clip.id in done
+            again = clip is not None and clip.id in rechecking and clip.id in done
             if clip is None or (clip.id in done and not again):
                 continue  # deleted, or checked by another run meanwhile
             if result.frames == 0:

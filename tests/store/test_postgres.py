@@ -132,7 +132,7 @@ def test_writers_take_turns(postgres_url: str) -> None:
         with first.writing() as session:
             assert session.query(Film).count() == 0
             inside.set()
-            _wait_for_a_waiting_advisory_lock(postgres_url)
+            _wait_for_a_lock_wait(postgres_url)
             assert seen == []
             session.add(_film(1))
         thread.join(timeout=30)
@@ -143,7 +143,7 @@ def test_writers_take_turns(postgres_url: str) -> None:
         second.close()
 
 
-def _wait_for_a_waiting_advisory_lock(url: str, kind: str = "advisory") -> None:
+def _wait_for_a_lock_wait(url: str, kind: str = "advisory") -> None:
     """Until the server shows a session waiting for a lock of this kind (10 s at most;
     "%": any kind)."""
     engine = create_engine(url)
@@ -236,7 +236,7 @@ def test_a_vote_cast_while_a_window_is_stored_is_not_overwritten(postgres_url: s
                               "WHERE id = :id"), {"id": clip.id})  # not committed yet
             storing = threading.Thread(target=_store, args=(db, [faceless], FaceParams(), report))
             storing.start()
-            _wait_for_a_waiting_advisory_lock(postgres_url, "%")
+            _wait_for_a_lock_wait(postgres_url, "%")
             vote.commit()
         storing.join(timeout=30)
         with db.session() as session:
