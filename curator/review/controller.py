@@ -60,6 +60,9 @@ class Outcome:
     # The store failed (locked by another process, read-only, disk full): the change is
     # lost unless the annotator makes it again.
     unsaved: bool = False
+    # What the change set, finer than the action: a lost edit of one person's age is
+    # made again only by a later saved edit of that same field, not by any edit.
+    touches: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -81,6 +84,7 @@ class _UndoEntry:
     changes: list[_Change] = field(default_factory=list)
     # Rows the action added (a person in the clip, a new actor): removed again on undo.
     created: list[tuple[type[ClipSubject] | type[Person], int]] = field(default_factory=list)
+    touches: frozenset[str] = frozenset()  # what the action set, and so what undo sets back
 
 
 def _remove_if_unused(
@@ -140,8 +144,10 @@ class ReviewController:
             raise NotFoundError("clip", clip_id)
         return clip
 
-    def _run(self, clip_id: int, action: str, work: Any) -> Outcome:
+    def _run(self, clip_id: int, action: str, work: Any,
+             touches: frozenset[str] = frozenset()) -> Outcome:
         """Run `work(session)` in its own transaction and turn failures into an Outcome."""
+        touches = touches or frozenset({action})
         try:
             with self.database.session() as session:
                 message, clip, entry = work(session)
@@ -151,18 +157,19 @@ class ReviewController:
             return Outcome(clip_id, False, said, action, True)
         except DatabaseError as exc:
             return Outcome(clip_id, False, f"clip {clip_id} not saved: {exc.reason}", action,
-                           unsaved=True)
+                           unsaved=True, touches=touches)
         except CuratorError as exc:
             return Outcome(clip_id, False, str(exc), action)
         except SQLAlchemyError as exc:  # e.g. a uniqueness race another process won
             detail = str(getattr(exc, "orig", exc)).splitlines()[0]
             return Outcome(clip_id, False, f"clip {clip_id} not saved: {detail}", action,
-                           unsaved=True)
+                           unsaved=True, touches=touches)
         # Only now, after the commit, is the change real enough to be undone.
         self._written[clip_id] = version
         if entry is not None:
+            entry.touches = touches
             self._undo.append(entry)
-        return Outcome(clip_id, True, message, action)
+        return Outcome(clip_id, True, message, action, touches=touches)
 
     # -- labels ----------------------------------------------------------------------------
 
@@ -221,7 +228,9 @@ class ReviewController:
             span = f"{clip.start_ms / 1000:.2f}–{clip.end_ms / 1000:.2f} s"
             return f"clip {clip_id} now {span}", clip, entry
 
-        return self._run(clip_id, "nudge", work)
+        ends = {"start": start_delta_ms, "end": end_delta_ms}
+        return self._run(clip_id, "nudge", work,
+                         frozenset(f"{end} time" for end, delta in ends.items() if delta))
 
     def edit_person(
         self,
@@ -280,7 +289,9 @@ class ReviewController:
                 return f"clip {clip_id}: person saved", clip, entry
             return f"clip {clip_id}: nothing changed", clip, None
 
-        outcome = self._run(clip_id, "edit", work)
+        who = f"person {subject_id}" if subject_id is not None else "new person"
+        touched = [*changes] + (["actor"] if actor_name is not UNSET else [])
+        outcome = self._run(clip_id, "edit", work, frozenset(f"{who} {f}" for f in touched))
         if outcome.ok:
             self._persons_written.update(renamed)
         return outcome
@@ -320,7 +331,7 @@ class ReviewController:
                     _remove_if_unused(session, entity, entity_id, clip.id, self.annotator)
             return f"undone: clip {entry.clip_id} {entry.what}", clip, None
 
-        outcome = self._run(entry.clip_id, "undo", work)
+        outcome = self._run(entry.clip_id, "undo", work, entry.touches)
         if outcome.ok or outcome.conflict:
             # A conflicting undo is dropped too: retrying it could only fail again.
             self._undo.pop()

@@ -29,8 +29,9 @@ class SerialWriter:
         self._jobs: deque[Callable[[], Outcome]] = deque()
         self._lock = threading.Lock()
         self._running = False
-        # (clip id, action) → why that change was not stored; only the same kind of change
-        # made again clears it (a rename saved later does not make a lost vote saved).
+        # (clip id, what was set) → why that change was not stored. Only a later change
+        # that sets the same thing clears it: a saved nudge does not make a lost vote
+        # saved, nor a saved edit of one person a lost edit of another.
         self._unsaved: dict[tuple[int, str], str] = {}
 
     @property
@@ -71,10 +72,11 @@ class SerialWriter:
                 raise
             with self._lock:
                 self._jobs.popleft()
-                if outcome.unsaved:
-                    self._unsaved[outcome.clip_id, outcome.action] = outcome.message
-                elif outcome.ok:
-                    self._unsaved.pop((outcome.clip_id, outcome.action), None)
+                for item in outcome.touches:
+                    if outcome.unsaved:
+                        self._unsaved[outcome.clip_id, item] = outcome.message
+                    elif outcome.ok:
+                        self._unsaved.pop((outcome.clip_id, item), None)
             if not worker.is_cancelled:
                 self._owner.post_message(WriteDone(outcome))
 

@@ -351,6 +351,56 @@ async def test_wide_boxes_fit_the_smallest_terminal(sample: Sample, key: str, bo
 
 
 @pytest.mark.parametrize("way_out", ["too-small q", "ctrl+q"])
+async def _edit_person(pilot, field: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the person form on the selected person, retype one field and save."""
+    app = pilot.app
+    await pilot.press("e")
+    box = app.screen.query_one(f"#f-{field}")
+    box.value = ""
+    box.focus()
+    await pilot.press(*value, "enter")
+    await settle(app, pilot)
+
+
+async def test_a_lost_person_edit_is_cleared_only_by_saving_that_same_field(
+    sample: Sample,
+) -> None:
+    first = sample.clip_ids[0]
+    with sample.db.session() as session:
+        session.add(ClipSubject(clip_id=first, is_main=False, gender="male"))
+    db = open_database(sample.url(), lock_timeout_s=0.2)
+    app = make_app(db)
+
+    def warned() -> bool:
+        return f"NOT SAVED: clip {first}" in text_of(app.screen.query_one("#topbar"))
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            with write_lock(sample.path):
+                await _edit_person(pilot, "pose", "profile")  # first person's pose: lost
+            assert app.screen.last_message.startswith(f"clip {first} not saved: ")
+            assert warned()
+            await pilot.press("tab")
+            await _edit_person(pilot, "pose", "frontal")  # the other person: saved
+            assert app.screen.last_message == f"clip {first}: person saved"
+            assert warned()
+            await pilot.press("tab")
+            await _edit_person(pilot, "gender", "male")  # first person, another field
+            assert app.screen.last_message == f"clip {first}: person saved"
+            assert warned()
+            await _edit_person(pilot, "pose", "profile")  # the lost change, made again
+            assert not warned()
+            await pilot.press("q")
+            assert not app.is_running
+    finally:
+        db.close()
+    with sample.db.session() as session:
+        people = session.scalars(select(ClipSubject).where(ClipSubject.clip_id == first)
+                                 .order_by(ClipSubject.id)).all()
+        assert [(p.pose, p.gender) for p in people] == [("profile", "male"),
+                                                        ("frontal", "male")]
+
+
 async def test_every_way_out_asks_before_leaving_a_vote_unsaved(
     sample: Sample, way_out: str
 ) -> None:
