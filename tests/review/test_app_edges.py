@@ -350,7 +350,6 @@ async def test_wide_boxes_fit_the_smallest_terminal(sample: Sample, key: str, bo
         assert app.screen.region.contains_region(app.screen.query_one(box).region)
 
 
-@pytest.mark.parametrize("way_out", ["too-small q", "ctrl+q"])
 async def _edit_person(pilot, field: str, value: str) -> None:  # type: ignore[no-untyped-def]
     """Open the person form on the selected person, retype one field and save."""
     app = pilot.app
@@ -401,6 +400,7 @@ async def test_a_lost_person_edit_is_cleared_only_by_saving_that_same_field(
                                                         ("frontal", "male")]
 
 
+@pytest.mark.parametrize("way_out", ["too-small q", "ctrl+q"])
 async def test_every_way_out_asks_before_leaving_a_vote_unsaved(
     sample: Sample, way_out: str
 ) -> None:
