@@ -18,8 +18,11 @@ from curator.errors import CuratorError
 @click.option("--frames-per-clip", type=click.IntRange(1, 20), default=3, show_default=True,
               metavar="K", help="Faces scored per clip (their probabilities are averaged).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that decode and align the faces (default: CPU count, at most 8); "
+                   "the model runs in this one.")
 def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: int,
-                        device: str) -> None:
+                        device: str, workers: int | None) -> None:
     """Score every confirmed clip with a trained model and store what it thinks.
 
     The faces are the export's: the K best frames of the clip's main face, aligned the
@@ -33,7 +36,9 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
     import numpy as np
 
     from curator.cli.export import plan_confirmed
+    from curator.cli.faces import default_workers
     from curator.media.crops import CropJob, render_clip
+    from curator.media.pool import parallel_map
     from curator.store.predictions import forget_prediction, save_prediction
     from curator.train.cli import CommandError
     from curator.train.predict import Classifier
@@ -52,23 +57,27 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
                   f"{', '.join(unknown)} can only disagree with it", markup=False)
     scored = disagree = 0
     skipped: list[str] = []
+    failed: dict[int, str] = {}  # clip id → why it could not be scored
     clips = [c for c in plan.clips if c.film_id not in missing]
+    by_id = {c.clip_id: c for c in clips}
+    jobs = [CropJob(key=c.clip_id, path=c.film_path, start_ms=c.check_start_ms or 0,
+                    sample_fps=c.sample_fps or 1.0, display_size=c.display_size,
+                    frames=c.frames, size=classifier.side, gray=True, png=False, array=True)
+            for c in clips if c.frames]
     with ProgressBar("scoring clips") as bar:
-        bar.start(len(clips))
-        for clip in clips:
-            crops: list[np.ndarray] = []
-            if clip.frames:
-                result = render_clip(CropJob(
-                    key=clip.clip_id, path=clip.film_path, start_ms=clip.check_start_ms or 0,
-                    sample_fps=clip.sample_fps or 1.0, display_size=clip.display_size,
-                    frames=clip.frames, size=classifier.side, gray=True, png=False,
-                    array=True,
-                ))
-                crops = [image.array for image in result.images if image.array is not None]
-                if result.error or not crops:
-                    problems.append(f"clip {clip.clip_id}: {result.error or 'no face decoded'}")
-            else:
+        bar.start(len(jobs))
+        faceless = [c for c in clips if not c.frames]
+        with state().database().session() as session:
+            for clip in faceless:  # an old score of a clip that has no face now is stale
                 skipped.append(f"clip {clip.clip_id}: {clip.note or 'no frames'}")
+                forget_prediction(session, clip.clip_id, model=model_key)
+        # Decoding and aligning in workers, the model here: results come in any order.
+        for result in parallel_map(render_clip, jobs,
+                                   workers=min(workers or default_workers(), max(len(jobs), 1))):
+            clip = by_id[result.key]
+            crops = [image.array for image in result.images if image.array is not None]
+            if result.error or not crops:
+                failed[clip.clip_id] = f"clip {clip.clip_id}: {result.error or 'no face decoded'}"
             with state().database().session() as session:  # one clip at a time: resumable
                 if not crops:
                     forget_prediction(session, clip.clip_id, model=model_key)  # not stale
@@ -80,6 +89,7 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
                     scored += 1
                     disagree += label != clip.label
             bar.advance()
+    problems += [failed[key] for key in sorted(failed)]  # in clip order, not completion order
     out.print(f"scored {scored} confirmed clip(s) with {model_path}: the model disagrees with "
               f"the label on {disagree}" + (" (see `curator review --queue suspect`)"
                                             if disagree else ""), markup=False)

@@ -316,10 +316,14 @@ def test_score_clips_stores_the_models_opinion_for_the_suspect_queue(
                      "--device", "cpu")
     assert trained.exit_code == 0, trained.output
     model = tmp_path / "run" / "best.pt"
-    for _ in range(2):  # a re-run replaces the model's scores
-        result = scored("score-clips", "--model", model, "--device", "cpu")
+    stored = []
+    for workers in ("1", "2"):  # a re-run replaces the model's scores
+        result = scored("score-clips", "--model", model, "--device", "cpu", "--workers", workers)
         assert result.exit_code == 0, result.output
         assert "scored 5 confirmed clip(s)" in result.output
+        with sqlite3.connect(db) as conn:
+            stored.append(sorted(conn.execute("SELECT clip_id, scores_json FROM predictions")))
+    assert stored[0] == stored[1]  # faces aligned in two workers score as in this process
     database = open_database(f"sqlite:///{db}")
     try:
         with database.session() as session:
