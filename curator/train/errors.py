@@ -29,15 +29,28 @@ class LabelSetMismatch(CuratorError):
 
 
 class OutOfMemory(CuratorError):
-    """The device ran out of memory; carries the batch size that failed."""
+    """The device ran out of memory; carries the batch size that failed.
 
-    def __init__(self, device: str, batch_size: int) -> None:
+    `begun`: the run's folder already holds its config, so running again with another
+    batch size needs --overwrite (--resume keeps the options it began with)."""
+
+    def __init__(self, device: str, batch_size: int, *, begun: bool = False) -> None:
         self.device = device
         self.batch_size = batch_size
+        self.begun = begun
+        again = f"--batch-size {max(1, batch_size // 2)}" + (" --overwrite" if begun else "")
         super().__init__(
-            f"out of memory on {device} at batch size {batch_size}: "
-            f"try --batch-size {max(1, batch_size // 2)} (or a smaller --img-size)"
+            f"out of memory on {device} at batch size {batch_size}: run again with {again} "
+            f"(or a smaller --img-size)"
         )
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """torch.OutOfMemoryError on GPUs; the CPU allocator raises a plain RuntimeError."""
+    import torch
+
+    return isinstance(error, torch.OutOfMemoryError) or (
+        isinstance(error, RuntimeError) and "can't allocate" in str(error))
 
 
 class Diverged(CuratorError):

@@ -38,6 +38,7 @@ from curator.train.errors import (
     OptionError,
     OutOfMemory,
     RunExists,
+    is_out_of_memory,
 )
 from curator.train.evaluate import evaluate, summarize
 from curator.train.imbalance import balanced_sample_weights, class_weights, parse_class_weights
@@ -502,8 +503,9 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
 
             # ---- evaluate, keep the best, save the last
             cm, val_loss = evaluate(eval_model, val_x, val_y, num_classes, cfg.img_size,
-                                    autocast=autocast, channels_last=channels_last,
-                                    tta=cfg.tta, rank=d.rank, world=d.world)
+                                    batch_size=per_rank, autocast=autocast,
+                                    channels_last=channels_last, tta=cfg.tta, rank=d.rank,
+                                    world=d.world)
             summary = summarize(cm, classes)
             history.append({
                 "epoch": epoch + 1, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
@@ -552,6 +554,10 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                     f"lr {lr:.2e}  {h['images_per_s']:.0f} img/s  {seconds:.1f}s")
             if budget[0] is not None:
                 budget[0] -= 1
+    except RuntimeError as e:
+        if is_out_of_memory(e):  # the batch the loop used (no larger than the training set)
+            raise OutOfMemory(str(dev), global_batch) from e
+        raise
     finally:
         log.stop()
 
@@ -670,10 +676,12 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
         for k in range(len(cfg.data)):
             try:
                 result = run_stage(cfg, k, init, d, log, budget, begin)
-            except RuntimeError as e:  # torch.OutOfMemoryError on GPUs; the CPU allocator's too
-                if not isinstance(e, torch.OutOfMemoryError) and "can't allocate" not in str(e):
+            except OutOfMemory as e:  # in the loop, where the batch size used is known
+                raise OutOfMemory(e.device, e.batch_size, begun=started) from e.__cause__
+            except RuntimeError as e:
+                if not is_out_of_memory(e):
                     raise
-                raise OutOfMemory(str(d.device), cfg.batch_size) from e
+                raise OutOfMemory(str(d.device), cfg.batch_size, begun=started) from e
             if result is None:
                 break
             stages.append(result)

@@ -282,7 +282,26 @@ def test_out_of_memory_says_to_lower_the_batch_size(toy_sfew: Path, tmp_path: Pa
     # An input side no machine can hold: the allocation fails at once (no swapping).
     with pytest.raises(OutOfMemory) as info:
         train(small_cfg([toy_sfew], tmp_path / "oom", img_size=3_000_000), quiet)
-    assert info.value.batch_size == 16 and "--batch-size 8" in str(info.value)
+    assert info.value.batch_size == 16 and "--batch-size 8 --overwrite" in str(info.value)
+
+
+def test_out_of_memory_names_the_batch_used_and_its_advice_works(
+    toy_sfew: Path, tmp_path: Path, small_cfg, quiet
+) -> None:
+    """A batch larger than the training set is cut to it: that is the size to halve. The run
+    had begun (config.json written), so the advice must say --overwrite, without which a
+    new batch size is refused."""
+    from curator.train.errors import RunExists
+
+    out = tmp_path / "oom"
+    with pytest.raises(OutOfMemory) as info:
+        train(small_cfg([toy_sfew], out, img_size=3_000_000, batch_size=1000), quiet)
+    assert info.value.batch_size == 120  # 40 training faces in each of 3 classes
+    assert "run again with --batch-size 60 --overwrite" in str(info.value)
+    with pytest.raises(RunExists):
+        train(small_cfg([toy_sfew], out, batch_size=60, epochs=[1]), quiet)
+    done = train(small_cfg([toy_sfew], out, batch_size=60, epochs=[1], overwrite=True), quiet)
+    assert done["complete"]
 
 
 def test_a_diverged_loss_stops_the_run_before_saving(toy_sfew: Path, tmp_path: Path,
