@@ -113,12 +113,14 @@ def read_fer2013_csv(stream: io.TextIOBase) -> tuple[dict[str, tuple[list, list]
     bad: list[int] = []
     for row in reader:
         try:
-            emotion = int(row[fields["emotion"]])
-            if not 0 <= emotion < len(FER2013_ORDER):  # -1 would index from the end: Neutral
-                raise ValueError
-            label = FER2013_ORDER[emotion]
-            values = np.array(row[fields["pixels"]].split(), dtype=np.int64)
-            if values.size != 48 * 48 or values.min() < 0 or values.max() > 255:
+            # Whole numbers, also as a table program may write them ("3.0", "70.0").
+            emotion = float(row[fields["emotion"]])
+            if not emotion.is_integer() or not 0 <= emotion < len(FER2013_ORDER):
+                raise ValueError  # -1 would index from the end: Neutral
+            label = FER2013_ORDER[int(emotion)]
+            values = np.array(row[fields["pixels"]].split(), dtype=np.float64)
+            if (values.size != 48 * 48 or values.min() < 0 or values.max() > 255
+                    or not np.array_equal(values, np.round(values))):
                 raise ValueError
         except (ValueError, IndexError, TypeError, AttributeError):
             bad.append(reader.line_num)
@@ -267,7 +269,9 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
              limit: int | None, seed: int) -> Dataset:
     """Turn {split: (images, class names)} into a `Dataset` (sizes, label ids, validation)."""
     if not raw.get("train") or not raw["train"][0]:
-        raise DatasetError(source, "no readable training images")
+        why = (f" ({len(skipped)} {skipped_what(fmt)} skipped, e.g. {skipped[0]})"
+               if skipped else "")
+        raise DatasetError(source, "no readable training images" + why)
     classes = order_classes(n for _, names in raw.values() for n in names)
     train_names = set(raw["train"][1])
     for name in classes:
@@ -350,7 +354,8 @@ def load_dataset(path: str | Path, max_side: int = 128, val_fraction: float = 0.
         return _load_npz(path, max_side, val_fraction, limit, seed)
     if fmt == "fer2013-csv":
         try:
-            with open(path, newline="", encoding="utf-8-sig") as f:
+            # A stray byte that is not UTF-8 spoils its row only (counted as malformed).
+            with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
                 raw, bad = read_fer2013_csv(f)
         except (ValueError, UnicodeDecodeError, csv.Error) as e:
             raise DatasetError(path, f"not a FER-2013 CSV ({e})") from e

@@ -59,6 +59,36 @@ def test_fer2013_csv_rejects_negative_ids(tmp_path: Path) -> None:
     assert len(d.skipped) == 1
 
 
+def test_fer2013_csv_a_byte_that_is_not_utf8_spoils_its_row_only(tmp_path: Path) -> None:
+    pixels = " ".join(["7"] * 2304)
+    (tmp_path / "byte.csv").write_bytes(
+        ("emotion,pixels,Usage\n" + f"3,{pixels},Training\n4,{pixels},Training\n" * 2)
+        .encode() + b"3,\xff\xfe " + pixels.encode() + b",Training\n")
+    d = load_dataset(tmp_path / "byte.csv")
+    assert len(d.train) + len(d.val) == 4
+    assert d.skipped == [f"{tmp_path / 'byte.csv'}: line 6"]
+
+
+def test_fer2013_csv_reads_whole_numbers_written_as_floats(tmp_path: Path) -> None:
+    """As a table program exports them when a column had a gap: "3.0", "70.0"."""
+    pixels = " ".join(["70.0"] * 2304)
+    (tmp_path / "float.csv").write_text(
+        "emotion,pixels,Usage\n" + f"3.0,{pixels},Training\n4.0,{pixels},Training\n" * 2
+        + f"3.5,{pixels},Training\n" + "4," + " ".join(["70.5"] * 2304) + ",Training\n")
+    d = load_dataset(tmp_path / "float.csv")
+    assert d.classes == ("Happy", "Sad") and len(d.train) + len(d.val) == 4
+    assert int(d.train.images.max()) == 70
+    assert len(d.skipped) == 2  # no emotion 3.5, no pixel value 70.5
+
+
+def test_fer2013_csv_without_one_good_row_says_what_was_wrong(tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text("emotion,pixels,Usage\n3,1 2 3,Training\n"
+                                      + "x,1 2,Training\n")
+    with pytest.raises(DatasetError, match=r"no readable training images \(2 malformed CSV "
+                                           r"row\(s\) skipped, e\.g\. .*bad\.csv: line 2\)"):
+        load_dataset(tmp_path / "bad.csv")
+
+
 def test_fer2013_csv_pixels_are_row_major(tmp_path: Path) -> None:
     pixels = np.arange(2304) % 256
     (tmp_path / "one.csv").write_text(
