@@ -153,6 +153,10 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
     dirs = _subdirs(root)
     split_dirs = {SPLIT_NAMES[d.name.lower()]: d for d in dirs if d.name.lower() in SPLIT_NAMES}
     if not split_dirs:
+        # A download unpacked into a folder of its own (data/fer2013/{train,test}) would
+        # otherwise be one class named after that folder.
+        if len(dirs) == 1 and any(d.name.lower() in SPLIT_NAMES for d in _subdirs(dirs[0])):
+            raise DatasetError(root, f"the dataset is one folder down: give {dirs[0]}")
         split_dirs = {"train": root}
     else:
         ignored = [d.name for d in dirs if d.name.lower() not in SPLIT_NAMES]
@@ -189,6 +193,17 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
         tree[split] = classes
     if empty:
         notes.append(f"empty class folders, left out: {', '.join(empty)}")
+    numbered = sorted({d.name.strip() for sdir in split_dirs.values() for d in _subdirs(sdir)
+                       if d.name.strip().isdigit()}, key=int)
+    if numbered:
+        # Datasets number their classes differently (AffectNet's 0 is Neutral, FER-2013's
+        # Angry): a number outside FER-2013's ids shows the data numbers them its own way.
+        ids = ", ".join(f"{i} {name}" for i, name in enumerate(FER2013_ORDER))
+        if any(int(n) >= len(FER2013_ORDER) for n in numbered):
+            raise DatasetError(root, f"class folders {', '.join(numbered)} are numbered, but not "
+                                     f"as FER-2013 numbers its classes ({ids}): name the "
+                                     "folders by emotion")
+        notes.append(f"numbered class folders are read as FER-2013 ids ({ids})")
     return tree, notes
 
 

@@ -643,6 +643,11 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
     # nor --init any more.
     if not cfg.resume:
         check_inputs(cfg)
+        for data in map(Path, cfg.data):
+            # The run's files would be read as faces: its folder as a class, next time.
+            if data.is_dir() and out.resolve().is_relative_to(data.resolve()):
+                raise OptionError(f"--out {out}: inside the dataset {data}, whose every "
+                                  "folder is read as data; choose an --out outside it")
         if out.exists() and not out.is_dir():
             raise OptionError(f"--out {out}: is a file, not a run folder")
         # A file higher up (--out notes.txt/run) would fail only at the first write.

@@ -108,6 +108,7 @@ def test_only_rank_zero_prints_the_summary(toy_run: Path, monkeypatch: pytest.Mo
     (["{data}", "--out", "{tmp}/notes.txt"], 2, "notes.txt: is a file, not a run folder"),
     (["{data}", "--out", "{tmp}/notes.txt/run/x"], 2,
      "notes.txt is a file, not a folder"),
+    (["{data}", "--out", "{data}/runs/r1"], 2, "inside the dataset"),
 ])
 def test_train_bad_input(toy_sfew: Path, tmp_path: Path, args: list, code: int,
                          fragment: str) -> None:

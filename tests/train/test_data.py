@@ -132,7 +132,26 @@ def test_a_small_holdout_states_its_real_share(tmp_path: Path, make_folders) -> 
 def test_fer_id_folders_map_to_names(tmp_path: Path, make_folders) -> None:
     root = make_folders(tmp_path / "fer", {"train": 6, "test": 2}, classes=("0", "3", "6"))
     d = load_dataset(root)
-    assert d.classes == ("Angry", "Happy", "Neutral") and not d.notes
+    assert d.classes == ("Angry", "Happy", "Neutral")
+    assert d.notes == ["numbered class folders are read as FER-2013 ids (0 Angry, 1 Disgust, "
+                       "2 Fear, 3 Happy, 4 Sad, 5 Surprise, 6 Neutral)"]
+
+
+def test_folders_numbered_past_fer_ids_are_refused(tmp_path: Path, make_folders) -> None:
+    """AffectNet numbers eight classes 0-7 (0 Neutral, 7 Contempt): read as FER-2013 ids,
+    every class would be mislabelled; a number FER-2013 does not have gives it away."""
+    root = make_folders(tmp_path / "affectnet", {"train": 3, "val": 1},
+                        classes=tuple(str(i) for i in range(8)))
+    with pytest.raises(DatasetError, match="class folders 0, 1, 2, 3, 4, 5, 6, 7 are numbered, "
+                                           "but not as FER-2013 numbers its classes"):
+        load_dataset(root)
+
+
+def test_a_dataset_one_folder_down_is_pointed_to(tmp_path: Path, make_folders) -> None:
+    make_folders(tmp_path / "downloads" / "fer2013", {"train": 3, "test": 1},
+                 classes=("angry", "happy"))
+    with pytest.raises(DatasetError, match=r"one folder down: give .*downloads/fer2013$"):
+        load_dataset(tmp_path / "downloads")
 
 
 def test_unknown_class_names_merge_in_any_case(tmp_path: Path, make_folders) -> None:
