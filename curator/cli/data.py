@@ -447,7 +447,8 @@ def _propose_windows(film_id: int | None, params: WindowParams) -> list[int]:
         for film in films:
             timeline = film_timeline(session, film)
             windows = propose_windows(
-                timeline.cues, film_duration_ms=film.duration_ms, params=params
+                timeline.cues, film_duration_ms=film.duration_ms, params=params,
+                sources=timeline.track_ids,
             )
             result = save_windows(session, film, windows, timeline)
             out.print(

@@ -12,15 +12,16 @@ Steps (docs/subtitles.md, "Proposals"):
 5. grow windows under `min_len_ms` around their centre (within the film);
 6. where two windows of one label still overlap, the boundary goes midway between
    their evidence;
-7. score = noisy-OR of the member cue scores; `evidence_cues` are their `Cue.index`
+7. score = noisy-OR of the member cue scores, the copies of one caption in several
+   tracks counted once (`evidence_score`); `evidence_cues` are their `Cue.index`
    values; `context_cues` are the other cues from `context_cues` positions before the
    first evidence cue to as many after the last one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from curator.subtitles.model import AnalyzedCue, Window
 
@@ -54,13 +55,47 @@ class _Draft:
     members: list[AnalyzedCue]
 
 
+@dataclass
+class _Moment:
+    start: int
+    end: int
+    best: float
+    sources: set[int] = field(default_factory=set)
+
+
+def evidence_score(cues: Iterable[tuple[int, int, int | None, float]]) -> float:
+    """Noisy-OR of evidence cues given as (start_ms, end_ms, source, score), where the
+    copies of one caption count once: cues from different sources (subtitle tracks) whose
+    times overlap are one moment, scored by the surest of them. Two tracks of a film (the
+    same captions as SRT and as WebVTT, or in two languages) describe the same sounds;
+    counted apart, every moment they share would look surer than either says. Cues of one
+    track are separate moments (`[laughs]`, then `[laughing]`); a cue of no known source
+    (None) is one on its own."""
+    moments: list[_Moment] = []
+    for start, end, source, score in sorted(cues, key=lambda c: (c[0], c[1])):
+        same = next((m for m in moments if source is not None and source not in m.sources
+                     and start < m.end and m.start < end), None)
+        if same is None:
+            moments.append(_Moment(start, end, score, {source} if source is not None else set()))
+        else:
+            same.start, same.end = min(same.start, start), max(same.end, end)
+            same.best = max(same.best, score)
+            same.sources.add(source)  # type: ignore[arg-type]  # not None: checked above
+    miss = 1.0
+    for moment in moments:
+        miss *= 1.0 - moment.best
+    return 1.0 - miss
+
+
 def propose_windows(
     analyzed: Sequence[AnalyzedCue],
     *,
     film_duration_ms: int | None,
     params: WindowParams = WindowParams(),  # frozen: safe as a default
+    sources: Sequence[int] | None = None,
 ) -> list[Window]:
-    """Proposed clip windows for the emotional cues of one film."""
+    """Proposed clip windows for the emotional cues of one film. `sources[i]`: the track
+    `analyzed[i]` comes from, when the cues of several tracks are mixed (`evidence_score`)."""
     limit = film_duration_ms
     if limit is not None and limit <= 0:
         return []
@@ -80,7 +115,8 @@ def propose_windows(
         for group in _merge(items, params, limit):
             drafts.extend(_fit(chunk, params, limit) for chunk in _chunks(group, params, limit))
         _separate(drafts)
-        windows.extend(_window(d, label, analyzed, position, params, limit) for d in drafts)
+        windows.extend(_window(d, label, analyzed, position, params, limit, sources)
+                       for d in drafts)
     windows.sort(key=lambda w: (w.start_ms, w.end_ms, w.label, w.evidence_cues))
     # A cue of no length with no padding (and --min-length 0) spans no frame: no clip.
     return [w for w in windows if w.end_ms > w.start_ms]
@@ -216,10 +252,12 @@ def _window(
     position: dict[int, int],
     params: WindowParams,
     limit: int | None,
+    sources: Sequence[int] | None,
 ) -> Window:
-    miss = 1.0
-    for item in draft.members:
-        miss *= 1.0 - item.score
+    score = evidence_score(
+        (item.cue.start_ms, item.cue.end_ms,
+         sources[position[item.cue.index]] if sources is not None else None, item.score)
+        for item in draft.members)
     evidence = tuple(sorted(item.cue.index for item in draft.members))
     places = [position[i] for i in evidence if i in position]
     context: tuple[int, ...] = ()
@@ -236,7 +274,7 @@ def _window(
         start_ms=draft.start,
         end_ms=draft.end,
         label=label,
-        score=round(1.0 - miss, 4),
+        score=round(score, 4),
         evidence_cues=evidence,
         context_cues=context,
     )

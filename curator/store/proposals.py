@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from curator.proposals.windows import evidence_score
 from curator.store.models import Clip, ClipCue, Cue, Film, SubtitleTrack
 from curator.subtitles.model import AnalyzedCue, Evidence, Window
 from curator.subtitles.model import Cue as TextCue
@@ -32,6 +33,7 @@ class FilmTimeline:
 
     cues: list[AnalyzedCue]
     cue_ids: list[int]  # cue_ids[i] is the stored id of cues[i] (cues[i].cue.index == i)
+    track_ids: list[int]  # the subtitle track of cues[i] (copies across tracks count once)
 
 
 @dataclass
@@ -127,7 +129,8 @@ def film_timeline(session: Session, film: Film) -> FilmTimeline:
             for e in row.evidence
         )
         cues.append(AnalyzedCue(text_cue, evidence, row.emotion, row.score))
-    return FilmTimeline(cues=cues, cue_ids=[row.id for row in rows])
+    return FilmTimeline(cues=cues, cue_ids=[row.id for row in rows],
+                        track_ids=[row.track_id for row in rows])
 
 
 def save_windows(
@@ -157,7 +160,9 @@ def save_windows(
         evidence = {timeline.cue_ids[i]: (timeline.cue_ids[i], timeline.cues[i].cue.start_ms,
                                           timeline.cues[i].cue.end_ms)
                     for i in window.evidence_cues}
-        scores = {timeline.cue_ids[i]: timeline.cues[i].score for i in window.evidence_cues}
+        scored = {timeline.cue_ids[i]: (timeline.cues[i].cue.start_ms, timeline.cues[i].cue.end_ms,
+                                        timeline.track_ids[i], timeline.cues[i].score)
+                  for i in window.evidence_cues}
         score = round(window.score, 4)
         same = clips.at(window.start_ms, window.end_ms)
         if same is not None:
@@ -202,7 +207,7 @@ def save_windows(
             end_ms=end,
             status="proposed",
             proposed_label=window.label,
-            score=round(_noisy_or(scores[cue[0]] for cue in new_cues), 4),
+            score=round(evidence_score(scored[cue[0]] for cue in new_cues), 4),
         )
         links = {cue_id: role for cue_id, role in links.items()
                  if role == "context" or owners.get(cue_id) is None}
@@ -228,14 +233,6 @@ def _beside(window: Window, new_cues: list[tuple[int, int, int]],
         elif clip.start_ms >= last:
             end = min(end, clip.start_ms)
     return (start, end) if end > start else (window.start_ms, window.end_ms)
-
-
-def _noisy_or(scores: Iterable[float]) -> float:
-    """The windows' score of several cues (proposals.windows): 1 - prod(1 - s)."""
-    miss = 1.0
-    for score in scores:
-        miss *= 1.0 - score
-    return 1.0 - miss
 
 
 class _KnownClips:

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from curator.proposals.windows import WindowParams, propose_windows
+from curator.proposals.windows import WindowParams, evidence_score, propose_windows
 from curator.subtitles.model import AnalyzedCue, Cue, Window
 
 
@@ -216,3 +216,27 @@ def test_outside_the_film() -> None:
     assert outside_the_film(5_000, 6_000, 5_000) == "after"
     assert outside_the_film(4_999, 6_000, 5_000) is None
     assert outside_the_film(9_000, 9_500, None) is None  # no duration: no end to pass
+
+
+def test_evidence_score_counts_a_caption_copied_across_tracks_once() -> None:
+    # One track: [laughs] then [laughing], two moments of laughter: noisy-OR.
+    assert evidence_score([(0, 1000, 1, 0.9), (2000, 3000, 1, 0.5)]) == pytest.approx(0.95)
+    # The same caption in a second track, overlapping in time: one moment, the surer copy.
+    assert evidence_score([(0, 1000, 1, 0.6), (100, 1100, 2, 0.9)]) == pytest.approx(0.9)
+    # A second track's cue at another time is a moment of its own.
+    assert evidence_score([(0, 1000, 1, 0.6), (1000, 2000, 2, 0.5)]) == pytest.approx(0.8)
+    # Overlapping cues of one track are not copies of each other (a cue per speaker).
+    assert evidence_score([(0, 1000, 1, 0.6), (500, 1500, 1, 0.5)]) == pytest.approx(0.8)
+    # Without sources every cue counts, as before tracks were told apart.
+    assert evidence_score([(0, 1000, None, 0.6), (0, 1000, None, 0.5)]) == pytest.approx(0.8)
+    assert evidence_score([]) == 0.0
+
+
+def test_window_scores_count_tracks_copies_once() -> None:
+    cues = [ac(0, 10_000, 11_000, score=0.8), ac(1, 10_050, 11_050, score=0.8),
+            ac(2, 12_000, 12_500, score=0.5)]
+    [apart] = propose_windows(cues, film_duration_ms=60_000)  # no sources: three moments
+    assert apart.score == pytest.approx(1 - 0.2 * 0.2 * 0.5)
+    [copied] = propose_windows(cues, film_duration_ms=60_000, sources=[1, 2, 1])
+    assert copied.score == pytest.approx(1 - 0.2 * 0.5)
+    assert copied.evidence_cues == (0, 1, 2)  # both copies are still the clip's evidence
