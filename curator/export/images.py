@@ -250,7 +250,12 @@ class _FerState:
         films = state.get("films") or [None] * len(keys)
         clips = state.get("clip_ids") or [None] * len(keys)
         if keys and path.is_file() and len(films) == len(clips) == len(keys):
-            lines = path.read_text(encoding="ascii").splitlines()[1:]
+            try:
+                lines = path.read_text(encoding="ascii").splitlines()[1:]
+            except (OSError, UnicodeDecodeError):
+                # Not the file we wrote (a table program saved it as UTF-8 with a BOM,
+                # say): nothing in it is trusted, and every row is made again.
+                lines = []
             if len(lines) == len(keys):
                 self.rows = {k: line.split(",")[1] for k, line in zip(keys, lines, strict=True)}
                 self.old = list(zip(keys, films, clips, lines, strict=True))

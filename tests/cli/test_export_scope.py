@@ -293,6 +293,31 @@ def test_a_film_with_no_confirmed_clips_left_is_said_to_be_that_film(
     assert not any(r["film"] == "2" for r in _manifest(out / "manifest.csv"))
 
 
+@pytest.mark.parametrize("fer", ["xml/0001-demo-film.xml", "xml", "xml/any.xml"])
+def test_a_csv_over_the_film_records_is_refused(two_films, tmp_path: Path, fer: str) -> None:
+    curator, _ = two_films
+    result = curator("export", "--xml", tmp_path / "xml", "--fer2013", tmp_path / fer)
+    assert result.exit_code == 2 and "the CSV would take the place of the film records" in (
+        result.output)
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_a_fer2013_csv_saved_again_by_a_table_program_is_rebuilt(
+    two_films, tmp_path: Path
+) -> None:
+    """A spreadsheet's "CSV UTF-8" adds a byte-order mark: the rows cannot be trusted as
+    ours, so they are made again (not a crash on the first byte that is not ASCII)."""
+    curator, _ = two_films
+    fer = tmp_path / "fer.csv"
+    small = ("--size", "32", "--frames-per-clip", "1", "--film", "1")
+    assert curator("export", "--fer2013", fer, *small).exit_code == 0
+    ours = fer.read_bytes()
+    fer.write_bytes(b"\xef\xbb\xbf" + ours.replace(b"\n", b"\r\n"))
+    again = curator("export", "--fer2013", fer, *small)
+    assert again.exit_code == 0, again.output
+    assert fer.read_bytes() == ours
+
+
 def test_outputs_beside_a_datasets_own_files_are_fine(two_films, tmp_path: Path) -> None:
     """Film XML files and a FER-2013 CSV clash with nothing a dataset folder holds."""
     curator, _ = two_films
