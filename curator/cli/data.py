@@ -186,12 +186,22 @@ def ingest_command(
         return bool(lang_of(i) or encoding_of(i) or lexicon_path)
     info = probe_video(film)
     tracks = []
+    read_as: dict[str, tuple[Path, str, str]] = {}  # file hash → (path, language, encoding)
     for i, sub_path in enumerate(subs):
         document = load_subtitles(sub_path, fps=info.fps, encoding=encoding_of(i))
-        _say_loading_warnings(document)
         lang = track_language(sub_path, document, lang_of(i))
+        digest = sha256_file(sub_path)
+        first = read_as.get(digest)
+        if first is not None:
+            if first[1:] != (lang, document.encoding):  # one track, two readings: which?
+                raise click.UsageError(
+                    f"--subs {first[0]} and --subs {sub_path} are the same file, read as "
+                    f"{first[1]} ({first[2]}) and as {lang} ({document.encoding}): give it once")
+            continue  # the same file the same way: one track
+        read_as[digest] = (sub_path, lang, document.encoding)
+        _say_loading_warnings(document)
         analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
-        tracks.append((document, analyzed, lang, sha256_file(sub_path)))
+        tracks.append((document, analyzed, lang, digest))
     film_hash = _hash_with_progress(film, sha256_file)
     estimate = None
     if check_offset and info.has_audio:

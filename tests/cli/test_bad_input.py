@@ -253,3 +253,26 @@ def test_a_film_id_too_large_for_the_database_is_a_usage_error(
     curator: Curator, command: tuple[str, ...]
 ) -> None:
     assert "too large for an id" in _usage_error(curator(*command, "--film", str(2**63)))
+
+
+def test_one_subtitle_file_given_twice_is_read_once_or_refused(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """Read two ways in one command, the last reading silently won (English cues read as
+    Spanish lost every emotion); read the same way, the file is simply one track."""
+    film, srt, _vtt = demo_film
+    copy = tmp_path / "copy.srt"
+    copy.write_bytes(srt.read_bytes())
+    clash = curator("ingest", film, "--subs", srt, "--lang", "en", "--lang", "es",
+                    "--subs", copy, "--no-check-offset")
+    error = _usage_error(clash)
+    assert "are the same file, read as en (utf-8) and as es (utf-8): give it once" in error
+    assert not curator.db_path.exists() or _tracks(curator.db_path) == []
+    twice = curator("ingest", film, "--subs", srt, "--subs", srt, "--no-check-offset")
+    assert twice.exit_code == 0, twice.output
+    assert _tracks(curator.db_path) == [("en", 8)]
+
+
+def _tracks(db: Path) -> list[tuple[str, int]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT lang, cue_count FROM subtitle_tracks").fetchall()
