@@ -44,6 +44,8 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
       curator predict PHOTO --model M.pt    expression scores of the faces in a photo
       curator score-clips --model M.pt      the model's opinion of every confirmed clip
     """
+    if db_url is not None and not db_url.strip():  # a variable that expanded to nothing
+        raise click.BadParameter("empty: give a database file or URL", param_hint="--db")
     ctx.obj = State(db_url=db_url)
 
 

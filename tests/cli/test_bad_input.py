@@ -276,3 +276,17 @@ def test_one_subtitle_file_given_twice_is_read_once_or_refused(
 def _tracks(db: Path) -> list[tuple[str, int]]:
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT lang, cue_count FROM subtitle_tracks").fetchall()
+
+
+def test_an_empty_db_option_is_refused_not_taken_for_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--db "$DB"` with DB unset would otherwise write to ./curator.db, wherever that is."""
+    from click.testing import CliRunner
+
+    from curator.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["--db", "", "clips"])
+    assert "--db: empty: give a database file or URL" in _usage_error(result)
+    assert not (tmp_path / "curator.db").exists()
