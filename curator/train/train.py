@@ -354,7 +354,14 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     log.log(f"stage {k + 1}/{n_stages}: {path} ({data.format}): {len(data.train)} train, "
             f"{len(data.val)} val from the {data.val_source}; {data.side}px faces; "
             f"classes {', '.join(classes)}")
-    weights = class_weights(cfg.class_weights, counts["train"], classes, cfg.class_weight_power)
+    if cfg.balanced and parse_class_weights(cfg.class_weights) == "auto":
+        # Balanced draws already show every class equally often: weighting the rare ones
+        # up as well would count their rarity twice.
+        weights = None
+        log.log("class weights: none (--balanced draws every class equally often)")
+    else:
+        weights = class_weights(cfg.class_weights, counts["train"], classes,
+                                cfg.class_weight_power)
     if weights:
         pairs = zip(classes, weights, strict=True)
         log.log("class weights: " + ", ".join(f"{c} {w:.2f}" for c, w in pairs))

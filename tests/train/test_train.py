@@ -157,6 +157,16 @@ def test_resume_repeats_the_interrupted_run_exactly(toy_sfew: Path, tmp_path: Pa
     assert losses[0] == losses[1]
 
 
+@pytest.mark.parametrize(("weights", "expected"), [("auto", None), ("2,1,1", [2.0, 1.0, 1.0])])
+def test_balanced_draws_replace_auto_class_weights(toy_sfew: Path, tmp_path: Path, small_cfg,
+                                                   quiet, weights: str, expected) -> None:
+    """Drawing every class equally often already undoes the imbalance; weighting the rare
+    classes up as well would count it twice. Weights the user lists still apply."""
+    result = train(small_cfg([toy_sfew], tmp_path / "b", balanced=True, class_weights=weights,
+                             epochs=[1]), quiet)
+    assert result["stages"][0]["class_weights"] == expected
+
+
 def test_a_moved_run_resumes_where_it_is_now(toy_sfew: Path, tmp_path: Path, small_cfg,
                                             quiet) -> None:
     """config.json records the --out the run started in; after the folder moved (or from
