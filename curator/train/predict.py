@@ -1,7 +1,8 @@
 """Classify the faces in images with a trained checkpoint; answers in the shape of Microsoft's
 Emotion API: a list of faces, largest first, each
 `{"faceRectangle": {"left", "top", "width", "height"}, "scores": {emotion: p, …}}` with the eight
-API emotions (classes the model lacks score 0) summing to 1.
+API emotions (classes the model lacks score 0), plus any class of the model's own outside them
+(its name as the key); all the scores sum to 1.
 
 Faces are found and aligned exactly as the SFEW export aligns them (`curator.media`): dlib's HOG
 detector, 68 landmarks, the eye-based crop of Ng et al. 2015. Both steps are callables
@@ -60,7 +61,8 @@ class Classifier:
         return out.double().softmax(1).cpu().numpy()
 
     def scores(self, p: np.ndarray) -> dict[str, float]:
-        """Emotion API scores for one probability row: all eight keys, summing to 1."""
+        """Emotion API scores for one probability row: all eight keys, and the model's own
+        classes outside them; summing to 1."""
         scores = dict.fromkeys(EMOTION_API_KEYS, 0.0)
         for name, value in zip(self.classes, p, strict=True):
             scores[API_KEY_FOR.get(name, name.lower())] = float(value)

@@ -49,6 +49,17 @@ def test_answer_shape_largest_face_first(toy_run: Path) -> None:
     assert predict_image(rgb, classifier, find_faces=fixed_faces([])) == []
 
 
+def test_a_class_of_the_models_own_is_a_key_of_its_own(toy_run: Path) -> None:
+    """Trained on a folder no emotion name matches (`pain`), the model's probability for it
+    is shown, not dropped: the eight API keys, plus its own, summing to 1."""
+    classifier = Classifier(toy_run / "best.pt", "cpu")
+    classifier.classes = ("Angry", "Happy", "Pain")
+    scores = classifier.scores(np.array([0.2, 0.5, 0.3]))
+    assert set(scores) == {*EMOTION_API_KEYS, "pain"}
+    assert (scores["anger"], scores["happiness"], scores["pain"]) == (0.2, 0.5, 0.3)
+    assert sum(scores.values()) == pytest.approx(1.0)
+
+
 def test_faces_are_ordered_by_the_clipped_rectangle(toy_run: Path) -> None:
     classifier = Classifier(toy_run / "best.pt", "cpu")
     rgb = np.zeros((200, 300, 3), np.uint8)
