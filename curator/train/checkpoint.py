@@ -44,7 +44,9 @@ def load(path: str | Path) -> dict:
     try:
         ck = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many kinds for a foreign or damaged file
-        raise CheckpointError(path, f"cannot read checkpoint ({type(e).__name__})") from e
+        # The exception's name (IndexError, UnpicklingError) tells a user nothing.
+        raise CheckpointError(path, "not a checkpoint of curator train (PyTorch cannot read "
+                                    "it: damaged, cut short, or another kind of file)") from e
     if not isinstance(ck, dict) or ck.get("format") != FORMAT:
         raise CheckpointError(path, "not a checkpoint written by curator train")
     check_fields(ck, path)

@@ -103,7 +103,9 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
     if resume and not overwrite:  # with --overwrite, the trainer says "not both"
         _refuse_options_fixed_by_the_run(click.get_current_context(), out)
     given = {
-        "init": init, "backbone": backbone, "epochs": _numbers(int, epochs, "--epochs"),
+        # The two words are words, not file names: ImageNet and Scratch mean them too.
+        "init": init.lower() if init and init.lower() in ("imagenet", "scratch") else init,
+        "backbone": backbone, "epochs": _numbers(int, epochs, "--epochs"),
         "img_size": img_size, "batch_size": batch_size, "lr": _numbers(float, lr, "--lr"),
         "class_weights": class_weights, "balanced": balanced, "limit": limit, "seed": seed,
         "compile": compile_, "mixup": mixup, "cutmix": cutmix, "time_limit_s": time_limit,

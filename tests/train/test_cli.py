@@ -101,6 +101,8 @@ def test_only_rank_zero_prints_the_summary(toy_run: Path, monkeypatch: pytest.Mo
     (["{data}", "--init", "{tmp}/none.pt"], 1, "checkpoint file does not exist"),
     (["{data}", "--init", "{tmp}"], 1, "is a directory, not a checkpoint file"),
     (["{data}", "--init", "imagenet"], 2, "no ImageNet weights ship for small_cnn"),
+    (["{data}", "--init", "ImageNet"], 2, "no ImageNet weights ship for small_cnn"),
+    (["{data}", "--init", "{tmp}/notes.txt"], 1, "notes.txt: not a checkpoint of curator train"),
     (["{data}", "--class-weights", "Happy=lots"], 2, "--class-weights: cannot read"),
     (["{data}", "--class-weights", "Fear=2"], 2, "no class named fear"),
     (["{data}", "--class-weights", "0,0,0"], 2, "weighs every training image 0"),
