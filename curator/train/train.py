@@ -84,7 +84,7 @@ class TrainConfig:
     batch_size: int = 256  # global: divided between DDP processes
     lr: list[float] = field(default_factory=list)  # AdamW peak rate per stage; none: stage_lr
     weight_decay: float = 0.05
-    warmup_epochs: float = 2.0  # linear warm-up, then cosine decay
+    warmup_epochs: float = 2.0  # linear warm-up (at most MOST_WARMUP_SHARE), then cosine decay
     min_lr_ratio: float = 0.01  # end of the cosine, as a fraction of the peak
     label_smoothing: float = 0.1
     grad_clip: float = 5.0  # max gradient norm (0: off)
@@ -243,6 +243,7 @@ def _listed(values: list) -> str:
 # its first epoch to 66.2%, and from a weaker stage 1, 1e-4 ended at 56.0% against 53.7% at 1e-3.
 DEFAULT_LR = 2e-3
 FINE_TUNE_LR = DEFAULT_LR / 10
+MOST_WARMUP_SHARE = 0.2  # of a stage's epochs: a 3-epoch smoke run warms up for 0.6 of one
 
 
 def stage_lr(lr: list[float], k: int, init: str) -> float:
@@ -419,7 +420,10 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     n_train = len(train_y)
     per_rank = max(1, min(cfg.batch_size, n_train) // d.world)
     global_batch, steps = per_rank * d.world, max(1, n_train // (per_rank * d.world))
-    total_steps, warmup_steps = epochs * steps, round(cfg.warmup_epochs * steps)
+    # A short run (a smoke test, a small target stage) warms up for a fifth of its epochs
+    # at most: else it would end at, or before, the peak rate and never decay.
+    warmup_epochs = min(cfg.warmup_epochs, most_epochs * MOST_WARMUP_SHARE)
+    total_steps, warmup_steps = epochs * steps, round(warmup_epochs * steps)
 
     step_model = model
     if d.world > 1:

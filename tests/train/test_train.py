@@ -257,10 +257,20 @@ def test_trained_weights_fine_tune_at_a_tenth_of_the_rate_unless_told(
     assert stage_lr([5e-3], 1, "runs/a/stage1/best.pt") == 5e-3  # one value serves every stage
     assert stage_lr([5e-3, 1e-3], 2, "x.pt") == 1e-3
     # In a run: no --lr, so stage 1 peaks at DEFAULT_LR and stage 2 at a tenth of it.
-    result = train(small_cfg([toy_sfew, toy_sfew], tmp_path / "c", epochs=[2], lr=[],
+    result = train(small_cfg([toy_sfew, toy_sfew], tmp_path / "c", epochs=[5], lr=[],
                              warmup_epochs=1.0), quiet)
     peaks = [max(h["lr"] for h in stage["history"]) for stage in result["stages"]]
     assert peaks == [pytest.approx(DEFAULT_LR), pytest.approx(FINE_TUNE_LR)]
+
+
+def test_a_short_run_still_decays_its_rate(toy_sfew: Path, tmp_path: Path, small_cfg,
+                                           quiet) -> None:
+    """Two warm-up epochs in a one-epoch run ended it at half the peak rate, never decayed:
+    the warm-up takes a fifth of the epochs at most."""
+    result = train(small_cfg([toy_sfew], tmp_path / "s", epochs=[1], lr=[3e-3],
+                             warmup_epochs=2.0), quiet)
+    [epoch] = result["stages"][0]["history"]
+    assert epoch["lr"] < 0.1 * 3e-3  # the last step's rate: near the end of the decay
 
 
 def test_init_from_a_checkpoint(toy_run: Path, tmp_path: Path, small_cfg, make_folders,
