@@ -115,8 +115,12 @@ def parse_subtitles(
     if backwards:
         warnings.append(f"{backwards} cue(s) ending before they start dropped")
     if not kept:
-        skipped = f", {track.skipped_lines} unreadable line(s)" if track.skipped_lines else ""
-        raise SubtitleError(path, f"no cues found ({empty + backwards} empty{skipped})")
+        why = [f"{empty} empty"] if empty else []
+        if backwards:
+            why.append(f"{backwards} ending before they start")
+        if track.skipped_lines:
+            why.append(f"{track.skipped_lines} unreadable line(s)")
+        raise SubtitleError(path, f"no cues found ({', '.join(why) or 'none'})")
     starts = [c[0] for c in kept]
     if starts != sorted(starts):
         kept.sort(key=lambda c: (c[0], c[1]))  # stable: equal starts keep file order

@@ -289,6 +289,16 @@ def _fails(path: Path, **kwargs) -> SubtitleError:  # type: ignore[no-untyped-de
     return error
 
 
+def test_no_cue_left_says_why_each_was_dropped(tmp_path: Path) -> None:
+    """A cue ending before it starts is not "empty": the reason names what is wrong."""
+    path = tmp_path / "bad.srt"
+    path.write_text("1\n00:00:09,000 --> 00:00:08,000\nBackwards\n\n"
+                    "2\n00:00:10,000 --> 00:00:11,000\n\n\n")
+    assert _fails(path).reason == "no cues found (1 empty, 1 ending before they start)"
+    path.write_text("1\n00:00:09,000 --> 00:00:08,000\nBackwards\n")
+    assert _fails(path).reason == "no cues found (1 ending before they start)"
+
+
 def test_missing_file(tmp_path: Path) -> None:
     _fails(tmp_path / "nope.srt")
 
