@@ -350,6 +350,12 @@ def _images(
                   f"{report.unchanged} unchanged, {report.removed} removed{rate})")
     if fer_csv is not None:
         out.print(f"fer2013: {report.fer_rows} rows in {fer_csv}")
+    if report.foreign:
+        more = f" and {len(report.foreign) - 1} more" if len(report.foreign) > 1 else ""
+        console(stderr=True).print(
+            f"warning: {sfew_dir / report.foreign[0]}{more} not written by the export: "
+            "curator train would read every image in a class folder as that class; move "
+            "them out", markup=False)
     for note in report.skipped:
         out.print(f"  skipped {note}", markup=False)
     return report.problems

@@ -31,6 +31,7 @@ from curator.export.splits import SPLITS
 from curator.export.state import (
     STATE_NAME,
     csv_state_path,
+    foreign_files,
     intact,
     load_state,
     remove_temporaries,
@@ -65,6 +66,7 @@ class ImageReport:
     crop_seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)  # clips without usable frames
     problems: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)  # files in class folders not ours
 
 
 def image_name(clip: ClipPlan, frame: CropFrame) -> str:
@@ -216,6 +218,7 @@ class _SfewState:
         for split in SPLITS:
             for label in EMOTIONS:
                 (self.folder / split / label).mkdir(parents=True, exist_ok=True)
+        report.foreign = foreign_files(self.folder, IMAGE_NAME)
         report.unchanged = len(planned & set(self.images)) - report.written
         report.images = len(self.images)
         self.save()

@@ -139,3 +139,18 @@ def strays(folder: Path, known: set[str], name: re.Pattern[str]) -> Iterator[tup
                 match = name.fullmatch(path.name)
                 if match and rel not in known and path.is_file():
                     yield rel, int(match.group("film"))
+
+
+def foreign_files(folder: Path, name: re.Pattern[str]) -> list[str]:
+    """Paths under `folder` of files in a split's class folders not named as the export
+    names its files (hidden ones aside): put there by someone else after the export
+    began, and read by whatever reads the dataset (curator train takes every image)."""
+    found = []
+    for split in SPLITS:
+        if not (folder / split).is_dir():
+            continue
+        for label in sorted((folder / split).iterdir()):
+            if label.is_dir():
+                found += [f"{split}/{label.name}/{path.name}" for path in sorted(label.iterdir())
+                          if not name.fullmatch(path.name) and not path.name.startswith(".")]
+    return found

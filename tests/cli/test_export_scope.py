@@ -214,6 +214,24 @@ def test_a_damaged_export_state_is_refused_not_forgotten(two_films, tmp_path: Pa
     assert (out.read_bytes() if out.is_file() else sorted(out.rglob("*"))) == before
 
 
+def test_a_file_put_into_a_class_folder_later_is_warned_about(two_films, tmp_path: Path) -> None:
+    """The first export refuses a folder holding other files; one dropped in afterwards
+    would be trained on as that class without a word. It is left where it is, named."""
+    curator, _ = two_films
+    out = tmp_path / "sfew"
+    small = ("--size", "32", "--frames-per-clip", "1", "--film", "1")
+    first = curator("export", "--sfew", out, *small)
+    assert first.exit_code == 0 and "warning" not in first.output
+    mine = out / "Train" / "Happy" / "mine.png"
+    mine.write_bytes(b"not ours")
+    (out / "Train" / "Happy" / "._mine.png").write_bytes(b"macOS leaves these")
+    again = curator("export", "--sfew", out, *small)
+    assert again.exit_code == 0
+    assert f"warning: {mine} not written by the export: curator train would read" in (
+        " ".join(again.output.split()))
+    assert mine.read_bytes() == b"not ours"
+
+
 def test_a_re_export_with_other_split_options_says_the_splits_stay(
     two_films, tmp_path: Path
 ) -> None:
