@@ -276,7 +276,9 @@ def plan_confirmed(
             if clip.film_id not in paths:
                 film = get_film(session, clip.film_id)
                 try:
-                    path, _note = locate_film(film)
+                    path, note = locate_film(film)
+                    if note is not None:  # the export reads another file than recorded
+                        console(stderr=True).print(f"note: {note}", markup=False)
                     paths[film.id] = str(path.resolve())
                     if paths[film.id] != film.path:  # the XML names where it is now
                         moved[film.id] = paths[film.id]

@@ -404,6 +404,16 @@ def test_moved_and_missing_films(checked, tmp_path: Path) -> None:
     assert export.exit_code == 1 and "film file not found" in export.output
 
 
+def test_an_export_says_when_it_reads_a_film_found_elsewhere(checked, tmp_path: Path) -> None:
+    """The export's crops come from the file found by hash, not the one recorded: said, as
+    propose says it."""
+    db, renamed = _moved_film(checked, tmp_path)
+    export = Curator(db)("export", "--sfew", tmp_path / "out", "--workers", "1")
+    assert export.exit_code == 0, export.output
+    assert f"note: film 1 found by content hash at {renamed}" in " ".join(export.output.split())
+    assert _rows(db, "SELECT path FROM films") == [(str(renamed.resolve()),)]
+
+
 def test_another_video_saved_under_the_films_name(checked, tmp_path: Path) -> None:
     """A different video at the recorded path is not taken for the film: its faces would be
     stored, and its frames exported, as the film's."""
