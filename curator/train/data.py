@@ -36,7 +36,8 @@ from curator.labels import EMOTIONS, FER2013_ORDER, canonical_label, is_label
 from curator.train.errors import DatasetError, OptionError
 
 KNOWN = (*EMOTIONS, "Contempt")
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm",
+                  ".gif"}  # OpenCV reads GIF from 4.11 on; an older one counts it unreadable
 SPLIT_NAMES = {
     "train": "train", "training": "train",
     "val": "val", "valid": "val", "validation": "val", "publictest": "val",

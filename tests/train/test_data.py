@@ -100,6 +100,17 @@ def test_fer2013_csv_pixels_are_row_major(tmp_path: Path) -> None:
     assert image[0, :5].tolist() == [0, 1, 2, 3, 4] and image[1, 0] == 48 % 256
 
 
+def test_a_gif_face_is_read_or_named_never_passed_over(tmp_path: Path, make_folders) -> None:
+    from PIL import Image
+
+    root = make_folders(tmp_path / "tree", {"": 4}, classes=("Happy", "Sad"))
+    gif = root / "Sad" / "extra.gif"
+    Image.fromarray(np.full((24, 24), 90, np.uint8)).save(gif)
+    d = load_dataset(root, val_fraction=0.25)
+    read = len(d.train) + len(d.val) == 9
+    assert read or d.skipped == [str(gif)]  # an OpenCV before 4.11 has no GIF reader
+
+
 def test_fer_folders_validate_on_test(tmp_path: Path, make_folders) -> None:
     root = make_folders(tmp_path / "fer", {"train": 12, "test": 4},
                         classes=("angry", "happy", "surprise"))
