@@ -57,6 +57,9 @@ def check_faces(
             f"{report.rejected} rejected (no face), {report.faces} face tracks, "
             f"{report.new_people} new people"
         )
+        if report.stored_by_another:
+            out.print(f"faces: {report.stored_by_another} of those windows were stored first "
+                      "by another run, whose checks stand")
     if report.faceless_labelled:
         out.print(f"faces: {report.faceless_labelled} clip(s) already labelled show no face; "
                   "left as they are, but the image exports skip them", markup=False)

@@ -46,6 +46,7 @@ class FaceCheckReport:
     problems: list[str] = field(default_factory=list)  # one line each: what failed and why
     relocated: list[str] = field(default_factory=list)
     rechecked: int = 0  # windows the face check had rejected, checked again
+    stored_by_another: int = 0  # checked here, but another run stored its check first
 
 
 def locate_film(film: Film) -> tuple[Path, str | None]:
@@ -214,7 +215,9 @@ def _store(
             clip = clips.get(result.key)
             again = clip is not None and clip.id in rechecking and clip.id in done
             if clip is None or (clip.id in done and not again):
-                continue  # deleted, or checked by another run meanwhile
+                # Deleted, or checked by another run meanwhile (its check stands).
+                report.stored_by_another += clip is not None
+                continue
             if result.frames == 0:
                 report.problems.append(
                     f"clip {clip.id}: {Path(clip.film.path).name}: no frames decoded at "

@@ -1,5 +1,6 @@
 """Another look at the windows the face check rejected (`propose --recheck-rejected`):
-which ones are chosen, and what of theirs is cleared before the new check is stored."""
+which ones are chosen, and what of theirs is cleared before the new check is stored; and a
+window whose check another run stored first."""
 
 from __future__ import annotations
 
@@ -81,3 +82,24 @@ def test_only_the_face_checks_own_rejections_are_chosen_and_cleared(database: Da
         assert session.scalar(select(func.count()).select_from(FaceDetection)) == 3
         assert session.get(Person, unnamed_id) is None  # only the removed track made it
         assert session.get(Person, named_id) is not None  # a name is someone's work
+
+
+def test_a_window_another_run_stored_first_is_counted_not_stored_again(
+    database: Database,
+) -> None:
+    """Two proposes at once: the second's summary said "N windows checked, 0 kept, 0
+    rejected", as if it had found nothing; it now says the other run stored them first."""
+    from curator.media.facecheck import FaceParams, WindowFaces
+    from curator.store.face_check import FaceCheckReport, _store
+
+    with database.session() as session:
+        film = Film(sha256="a" * 64, path="/films/x.mp4", title="x", duration_ms=60_000,
+                    fps=25.0, width=640, height=360)
+        clip = _faceless(session, film, 1000, None)  # checked (by the other run) already
+        clip_id = clip.id
+    report = FaceCheckReport()
+    window = WindowFaces(key=clip_id, start_ms=1000, end_ms=4000, sample_fps=4.0, frames=12)
+    _store(database, [window], FaceParams(), report)
+    assert (report.stored_by_another, report.kept, report.rejected) == (1, 0, 0)
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(FaceCheck)) == 1
