@@ -137,7 +137,10 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
     if stage["skipped"]:
         click.echo(f"skipped {stage['skipped']} {skipped_what(stage['format'])}; "
                    "see metrics.json")
-    click.echo(f"wrote {out}/best.pt, last.pt, metrics.json and figures")
+    if result["trained"]:
+        click.echo(f"wrote {out}/best.pt, last.pt, metrics.json and figures")
+    else:
+        click.echo(f"the run in {out} was already complete: nothing trained, nothing written")
 
 
 # What --resume may be given: where the data is now, the device and when to stop. Any other

@@ -320,10 +320,12 @@ def init_model(cfg: TrainConfig, init: str,
 # ----------------------------------------------------------------------------- one stage
 
 def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
-              budget: list[int | None], begin: Callable[[Path], None]) -> dict | None:
+              budget: list[int | None], begin: Callable[[Path], None],
+              trained: list[bool]) -> dict | None:
     """Train stage `k` on `cfg.data[k]`; returns its metrics, or None when stopped early.
     `begin(folder)` is called once the data and the model are ready, before anything is written
-    into the stage's folder."""
+    into the stage's folder. `trained[0]` becomes True once it starts training; a stage a
+    resumed run had finished returns its saved metrics and leaves it False."""
     t_stage = time.perf_counter()
     n_stages = len(cfg.data)
     out = Path(cfg.out) if k == n_stages - 1 else Path(cfg.out) / f"stage{k + 1}"
@@ -339,6 +341,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
             raise CheckpointError(out / "metrics.json", "damaged: no stage metrics in it")
         return saved["stages"][-1]
 
+    trained[0] = True
     # ---- data
     data = load_dataset(path, max_side=cfg.img_size, val_fraction=cfg.val_fraction,
                         limit=cfg.limit, seed=cfg.seed)
@@ -636,8 +639,9 @@ def resumed_config(cfg: TrainConfig) -> TrainConfig:
 
 
 def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
-    """Run every stage; returns {"stages": [metrics…], "complete": bool, "main": bool} (`main`:
-    this process is rank 0, the one that reports)."""
+    """Run every stage; returns {"stages": [metrics…], "complete": bool, "main": bool,
+    "trained": bool} (`main`: this process is rank 0, the one that reports; `trained`: this
+    call trained something, which resuming a finished run does not)."""
     if cfg.resume and cfg.overwrite:
         raise OptionError("--resume and --overwrite: continue the run or start it over, "
                           "not both")
@@ -689,9 +693,11 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
     try:
         stages: list[dict] = []
         init, budget = cfg.init, [cfg.stop_after_epochs]
+        trained_any = False  # whether this call trained anything (a finished run: nothing)
         for k in range(len(cfg.data)):
+            trained = [False]
             try:
-                result = run_stage(cfg, k, init, d, log, budget, begin)
+                result = run_stage(cfg, k, init, d, log, budget, begin, trained)
             except OutOfMemory as e:  # in the loop, where the batch size used is known
                 raise OutOfMemory(e.device, e.batch_size, begun=started) from e.__cause__
             except RuntimeError as e:
@@ -702,11 +708,13 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
                 break
             stages.append(result)
             stage_out = out if k == len(cfg.data) - 1 else out / f"stage{k + 1}"
-            if d.main:
+            trained_any = trained_any or trained[0]
+            if d.main and trained[0]:  # a stage finished before keeps its file as it is
                 write_atomic(stage_out / "metrics.json",
                              json.dumps({"stages": stages}, indent=2).encode())
             init = str(stage_out / "best.pt")
         ddp.barrier(d)  # leave together: gloo aborts a process whose peer is still writing
-        return {"stages": stages, "complete": len(stages) == len(cfg.data), "main": d.main}
+        return {"stages": stages, "complete": len(stages) == len(cfg.data), "main": d.main,
+                "trained": trained_any}
     finally:
         ddp.teardown(d)

@@ -47,7 +47,15 @@ def test_stop_and_resume_from_the_command_line(toy_sfew: Path, tmp_path: Path) -
     second = CliRunner().invoke(train_command, ["--out", out, "--resume"])
     assert second.exit_code == 0, second.output
     assert "resuming stage 1 after epoch 1" in second.output and "epoch 2/2" in second.output
+    assert f"wrote {out}/best.pt" in second.output
     assert json.loads((tmp_path / "r" / "config.json").read_text())["device"] == "cpu"
+    # Resumed once more, the finished run trains nothing and must not say it wrote files.
+    done = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "r").iterdir()}
+    third = CliRunner().invoke(train_command, ["--out", out, "--resume"])
+    assert third.exit_code == 0, third.output
+    assert "already complete: nothing trained, nothing written" in third.output
+    assert "wrote" not in third.output
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "r").iterdir()} == done
 
 
 def test_csv_run_reports_every_skipped_row(tmp_path: Path, make_fer_csv) -> None:
@@ -68,7 +76,7 @@ def test_only_rank_zero_prints_the_summary(toy_run: Path, monkeypatch: pytest.Mo
 
     stages = json.loads((toy_run / "metrics.json").read_text())["stages"]
     monkeypatch.setattr(trainer, "train", lambda cfg: {"stages": stages, "complete": True,
-                                                       "main": main})
+                                                       "main": main, "trained": True})
     result = CliRunner().invoke(train_command, ["data", "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert ("best validation accuracy" in result.output) is main
