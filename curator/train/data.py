@@ -301,6 +301,11 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
         raise DatasetError(source, f"only one class ({classes[0]}): a classifier needs at "
                                    "least two")
     side = min(max_side, common_side(raw["train"][0]))
+    oblong = [im.shape for images, _ in raw.values() for im in images if im.shape[0] != im.shape[1]]
+    if oblong:
+        h, w = oblong[0]
+        notes.append(f"{len(oblong)} image(s) not square (e.g. {w}x{h}) are stretched to "
+                     f"{side}x{side}; crop them square around the face to keep its shape")
     rng = np.random.default_rng(seed)
     splits: dict[str, Split] = {}
     for split, (images, names) in raw.items():

@@ -111,6 +111,18 @@ def test_a_gif_face_is_read_or_named_never_passed_over(tmp_path: Path, make_fold
     assert read or d.skipped == [str(gif)]  # an OpenCV before 4.11 has no GIF reader
 
 
+def test_oblong_faces_are_stretched_with_a_note(tmp_path: Path, make_folders) -> None:
+    import cv2
+
+    root = make_folders(tmp_path / "tree", {"": 4}, classes=("Happy", "Sad"))
+    cv2.imwrite(str(root / "Sad" / "wide.png"), np.full((20, 30), 90, np.uint8))
+    d = load_dataset(root, val_fraction=0.25)
+    assert len(d.train) + len(d.val) == 9 and d.train.images.shape[1] == d.train.images.shape[2]
+    assert [n for n in d.notes if "not square" in n] == [
+        f"1 image(s) not square (e.g. 30x20) are stretched to {d.side}x{d.side}; crop them "
+        "square around the face to keep its shape"]
+
+
 def test_fer_folders_validate_on_test(tmp_path: Path, make_folders) -> None:
     root = make_folders(tmp_path / "fer", {"train": 12, "test": 4},
                         classes=("angry", "happy", "surprise"))
