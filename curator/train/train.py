@@ -614,9 +614,9 @@ def read_json(path: Path) -> object:
         raise CheckpointError(path, f"damaged: not JSON ({e})") from e
 
 
-def resumed_config(cfg: TrainConfig) -> TrainConfig:
+def resumed_config(cfg: TrainConfig) -> tuple[TrainConfig, list[str]]:
     """The saved run's options, with this invocation's --out, data paths, device (when given)
-    and stop setting."""
+    and stop setting; and notes on data paths other than the ones the run began with."""
     saved_path = Path(cfg.out) / "config.json"
     if not saved_path.is_file():
         raise CheckpointError(saved_path, "nothing to resume (no config.json in --out)")
@@ -627,6 +627,9 @@ def resumed_config(cfg: TrainConfig) -> TrainConfig:
     if cfg.data and len(cfg.data) != len(saved.data):
         raise OptionError(f"--resume: the run has {len(saved.data)} stage(s), "
                           f"got {len(cfg.data)} dataset(s)")
+    notes = [f"stage {k + 1} reads {now} (the run began on {then})"
+             for k, (then, now) in enumerate(zip(saved.data, cfg.data or saved.data, strict=True))
+             if Path(then).resolve() != Path(now).resolve()]
     saved.data = cfg.data or saved.data
     # The run continues where it is now: the saved (often relative) --out is stale once the
     # folder has moved or the command runs from another working directory.
@@ -635,7 +638,7 @@ def resumed_config(cfg: TrainConfig) -> TrainConfig:
     saved.device = cfg.device or saved.device
     saved.resume, saved.stop_after_epochs = True, cfg.stop_after_epochs
     saved.overwrite = False  # saved by the run that started over; resuming removes nothing
-    return saved
+    return saved, notes
 
 
 def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
@@ -645,8 +648,9 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
     if cfg.resume and cfg.overwrite:
         raise OptionError("--resume and --overwrite: continue the run or start it over, "
                           "not both")
+    moved: list[str] = []
     if cfg.resume:
-        cfg = resumed_config(cfg)
+        cfg, moved = resumed_config(cfg)
     if not cfg.data:
         raise OptionError("no dataset given")
     cfg = replace(cfg, device=cfg.device or "auto")  # leaves the caller's config as it was
@@ -674,6 +678,8 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
     log = reporter or Reporter()
     d = ddp.setup(cfg.device, say=log.log)
     log.enabled = log.enabled and d.main
+    for note in moved:  # allowed (data moves), but said: the same labels, maybe not the images
+        log.log(f"note: {note}")
     started = False
 
     def begin(stage_out: Path) -> None:

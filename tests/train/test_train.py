@@ -47,9 +47,21 @@ def test_resume_keeps_the_saved_device_unless_one_is_given(tmp_path: Path) -> No
     from curator.train.train import resumed_config
 
     (tmp_path / "config.json").write_text(json.dumps({"data": ["d"], "device": "cpu"}))
-    assert resumed_config(TrainConfig(out=str(tmp_path), resume=True)).device == "cpu"
+    assert resumed_config(TrainConfig(out=str(tmp_path), resume=True))[0].device == "cpu"
     given = TrainConfig(out=str(tmp_path), resume=True, device="cuda")
-    assert resumed_config(given).device == "cuda"
+    assert resumed_config(given)[0].device == "cuda"
+
+
+def test_resume_on_other_data_paths_says_so(tmp_path: Path) -> None:
+    """Data may move between the start and the resume; a path other than the run's own is
+    named, since only the label set is checked against the checkpoint."""
+    from curator.train.train import resumed_config
+
+    (tmp_path / "config.json").write_text(json.dumps({"data": ["d", "e"], "device": "cpu"}))
+    same = TrainConfig(out=str(tmp_path), resume=True, data=["d", "./e"])
+    assert resumed_config(same)[1] == []
+    other = TrainConfig(out=str(tmp_path), resume=True, data=["d", "fer.csv"])
+    assert resumed_config(other)[1] == ["stage 2 reads fer.csv (the run began on e)"]
 
 
 def test_a_fresh_run_defaults_to_auto(toy_sfew: Path, tmp_path: Path,
