@@ -84,7 +84,7 @@ class _UndoEntry:
     changes: list[_Change] = field(default_factory=list)
     # Rows the action added (a person in the clip, a new actor): removed again on undo.
     created: list[tuple[type[ClipSubject] | type[Person], int]] = field(default_factory=list)
-    touches: frozenset[str] = frozenset()  # what the action set, and so what undo sets back
+    touches: frozenset[str] = frozenset()  # what the action set (its undo's keys derive)
 
 
 def _remove_if_unused(
@@ -331,7 +331,10 @@ class ReviewController:
                     _remove_if_unused(session, entity, entity_id, clip.id, self.annotator)
             return f"undone: clip {entry.clip_id} {entry.what}", clip, None
 
-        outcome = self._run(entry.clip_id, "undo", work, entry.touches)
+        # Its own keys: a saved undo takes back an earlier change, it does not make a lost
+        # one saved (a lost reject stays NOT SAVED after the confirm before it is undone).
+        outcome = self._run(entry.clip_id, "undo", work,
+                            frozenset(f"undo {item}" for item in entry.touches))
         if outcome.ok or outcome.conflict:
             # A conflicting undo is dropped too: retrying it could only fail again.
             self._undo.pop()

@@ -350,6 +350,33 @@ async def test_wide_boxes_fit_the_smallest_terminal(sample: Sample, key: str, bo
         assert app.screen.region.contains_region(app.screen.query_one(box).region)
 
 
+async def test_undoing_an_earlier_vote_does_not_clear_a_lost_one(sample: Sample) -> None:
+    """Confirm Happy (saved), then Sad (lost to another process's lock), then `u`: the undo
+    takes back the Happy vote, and the Sad one is still not saved: the warning stays."""
+    first = sample.clip_ids[0]
+    db = open_database(sample.url(), lock_timeout_s=0.2)
+    app = make_app(db, queue="all")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("4", "enter")
+            await settle(app, pilot)
+            await pilot.press("p")  # back to the first clip
+            assert app.screen.view.id == first
+            with write_lock(sample.path):
+                await pilot.press("6", "enter")
+                await settle(app, pilot)
+            assert f"NOT SAVED: clip {first}" in text_of(app.screen.query_one("#topbar"))
+            await pilot.press("u")
+            await settle(app, pilot)
+            assert app.screen.last_message == f"undone: clip {first} confirmed Happy"
+            assert f"NOT SAVED: clip {first}" in text_of(app.screen.query_one("#topbar"))
+            await pilot.press("q")
+            assert app.is_running  # asked first: the Sad vote was never stored
+    finally:
+        db.close()
+    assert votes(sample.db, first) == [("ann", "confirm", "Happy", True)]
+
+
 async def _edit_person(pilot, field: str, value: str) -> None:  # type: ignore[no-untyped-def]
     """Open the person form on the selected person, retype one field and save."""
     app = pilot.app
