@@ -74,7 +74,7 @@ def evidence_score(cues: Iterable[tuple[int, int, int | None, float]]) -> float:
     moments: list[_Moment] = []
     for start, end, source, score in sorted(cues, key=lambda c: (c[0], c[1])):
         same = next((m for m in moments if source is not None and source not in m.sources
-                     and start < m.end and m.start < end), None)
+                     and _overlap(start, end, m.start, m.end)), None)
         if same is None:
             moments.append(_Moment(start, end, score, {source} if source is not None else set()))
         else:
@@ -85,6 +85,14 @@ def evidence_score(cues: Iterable[tuple[int, int, int | None, float]]) -> float:
     for moment in moments:
         miss *= 1.0 - moment.best
     return 1.0 - miss
+
+
+def _overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    """Whether two spans share time; a span of no length (a cue with no duration) shares
+    it with a span it lies in, edges included."""
+    if a_start == a_end or b_start == b_end:
+        return max(a_start, b_start) <= min(a_end, b_end)
+    return max(a_start, b_start) < min(a_end, b_end)
 
 
 def propose_windows(

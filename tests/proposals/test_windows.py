@@ -230,6 +230,11 @@ def test_evidence_score_counts_a_caption_copied_across_tracks_once() -> None:
     # Without sources every cue counts, as before tracks were told apart.
     assert evidence_score([(0, 1000, None, 0.6), (0, 1000, None, 0.5)]) == pytest.approx(0.8)
     assert evidence_score([]) == 0.0
+    # A cue of no length is a copy of the one it lies in (edges included), or of another
+    # point at the same time.
+    assert evidence_score([(5000, 5000, 1, 0.9), (5000, 5000, 2, 0.9)]) == pytest.approx(0.9)
+    assert evidence_score([(5000, 5000, 1, 0.9), (5000, 6000, 2, 0.9)]) == pytest.approx(0.9)
+    assert evidence_score([(4000, 4000, 1, 0.5), (5000, 6000, 2, 0.6)]) == pytest.approx(0.8)
 
 
 def test_window_scores_count_tracks_copies_once() -> None:
