@@ -172,7 +172,7 @@ def _refuse_overlapping_outputs(outputs: list[tuple[str, Path | None]]) -> None:
     xml_dir, fer_csv = paths.get("--xml"), paths.get("--fer2013")
     # The film records are DIR/NNNN-title.xml: a CSV written over one would replace it.
     if xml_dir is not None and fer_csv is not None and (
-            fer_csv == xml_dir or (fer_csv.parent == xml_dir and fer_csv.suffix == ".xml")
+            fer_csv == xml_dir or (fer_csv.parent == xml_dir and fer_csv.suffix.lower() == ".xml")
             or fer_csv in xml_dir.parents):
         raise click.UsageError(f"--xml {xml_dir} and --fer2013 {fer_csv} overlap: the CSV would "
                                "take the place of the film records; give it a .csv name")

@@ -142,9 +142,11 @@ def strays(folder: Path, known: set[str], name: re.Pattern[str]) -> Iterator[tup
 
 
 def foreign_files(folder: Path, name: re.Pattern[str]) -> list[str]:
-    """Paths under `folder` of files in a split's class folders not named as the export
+    """Paths under `folder` of images in a split's class folders not named as the export
     names its files (hidden ones aside): put there by someone else after the export
     began, and read by whatever reads the dataset (curator train takes every image)."""
+    from curator.media.image import IMAGE_SUFFIXES
+
     found = []
     for split in SPLITS:
         if not (folder / split).is_dir():
@@ -152,5 +154,6 @@ def foreign_files(folder: Path, name: re.Pattern[str]) -> list[str]:
         for label in sorted((folder / split).iterdir()):
             if label.is_dir():
                 found += [f"{split}/{label.name}/{path.name}" for path in sorted(label.iterdir())
-                          if not name.fullmatch(path.name) and not path.name.startswith(".")]
+                          if not name.fullmatch(path.name) and not path.name.startswith(".")
+                          and path.suffix.lower() in IMAGE_SUFFIXES]
     return found

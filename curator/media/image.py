@@ -10,6 +10,11 @@ import numpy as np
 
 from curator.errors import MediaError
 
+# Image files as curator reads them (training data, predict, and what an export warns of).
+# OpenCV reads GIF from 4.11 on; an older one counts a GIF unreadable.
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm",
+                            ".ppm", ".gif"})
+
 
 def as_rgb(image: np.ndarray) -> np.ndarray:
     """Convert grayscale (H, W) or (H, W, 1), RGBA (H, W, 4) and 16-bit images to RGB uint8.

@@ -120,7 +120,7 @@ def parse_subtitles(
             why.append(f"{backwards} ending before they start")
         if track.skipped_lines:
             why.append(f"{track.skipped_lines} unreadable line(s)")
-        raise SubtitleError(path, f"no cues found ({', '.join(why) or 'none'})")
+        raise SubtitleError(path, "no cues found" + (f" ({', '.join(why)})" if why else ""))
     starts = [c[0] for c in kept]
     if starts != sorted(starts):
         kept.sort(key=lambda c: (c[0], c[1]))  # stable: equal starts keep file order

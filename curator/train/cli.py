@@ -170,7 +170,8 @@ def _refuse_options_fixed_by_the_run(ctx: click.Context, out: Path) -> None:
 def predict_command(target: Path, model_path: Path, as_json: bool, device: str) -> None:
     """Detect, align and classify the faces in an IMAGE or every image in a FOLDER."""
     from curator.errors import InputFileError
-    from curator.train.data import IMAGE_SUFFIXES, image_files
+    from curator.media.image import IMAGE_SUFFIXES
+    from curator.train.data import image_files
     from curator.train.predict import Classifier, predict_image, read_rgb
 
     try:

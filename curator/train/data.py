@@ -33,11 +33,10 @@ from pathlib import Path
 import numpy as np
 
 from curator.labels import EMOTIONS, FER2013_ORDER, canonical_label, is_label
+from curator.media.image import IMAGE_SUFFIXES
 from curator.train.errors import DatasetError, OptionError
 
 KNOWN = (*EMOTIONS, "Contempt")
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm",
-                  ".gif"}  # OpenCV reads GIF from 4.11 on; an older one counts it unreadable
 SPLIT_NAMES = {
     "train": "train", "training": "train",
     "val": "val", "valid": "val", "validation": "val", "publictest": "val",
@@ -91,12 +90,17 @@ def order_classes(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(known + sorted(names - set(KNOWN)))
 
 
+def _numbered(name: str) -> bool:
+    return name.isascii() and name.isdigit()  # not "²", which isdigit() accepts
+
+
 def class_name(folder: str) -> str:
     """Canonical class for a folder name (`anger` → Angry, FER-2013 id `3` → Happy); unknown
     names are kept as written."""
     key = folder.strip()
-    # FER-2013 image exports name their class folders by emotion id, in FER-2013's own order.
-    if len(key) == 1 and key in "0123456":
+    # FER-2013 image exports name their class folders by emotion id, in FER-2013's own order
+    # (`3`, or `03`); numbers past its ids are refused by `scan_folders`.
+    if _numbered(key) and int(key) < len(FER2013_ORDER):
         return FER2013_ORDER[int(key)]
     return canonical_label(folder, KNOWN) if is_label(folder, KNOWN) else folder
 
@@ -195,7 +199,7 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
     if empty:
         notes.append(f"empty class folders, left out: {', '.join(empty)}")
     numbered = sorted({d.name.strip() for sdir in split_dirs.values() for d in _subdirs(sdir)
-                       if d.name.strip().isdigit()}, key=int)
+                       if _numbered(d.name.strip())}, key=int)
     if numbered:
         # Datasets number their classes differently (AffectNet's 0 is Neutral, FER-2013's
         # Angry): a number outside FER-2013's ids shows the data numbers them its own way.

@@ -423,10 +423,13 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     n_train = len(train_y)
     per_rank = max(1, min(cfg.batch_size, n_train) // d.world)
     global_batch, steps = per_rank * d.world, max(1, n_train // (per_rank * d.world))
-    # A short run (a smoke test, a small target stage) warms up for a fifth of its epochs
-    # at most: else it would end at, or before, the peak rate and never decay.
-    warmup_epochs = min(cfg.warmup_epochs, most_epochs * MOST_WARMUP_SHARE)
-    total_steps, warmup_steps = epochs * steps, round(warmup_epochs * steps)
+    def warmup_for(planned: int) -> int:
+        # A short run (a smoke test, a small target stage, a time limit that leaves few
+        # epochs) warms up for a fifth of its epochs at most: else it would end at, or
+        # before, the peak rate and never decay.
+        return round(min(cfg.warmup_epochs, planned * MOST_WARMUP_SHARE) * steps)
+
+    total_steps, warmup_steps = epochs * steps, warmup_for(epochs)
 
     step_model = model
     if d.world > 1:
@@ -536,7 +539,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                     log.log(f"time limit {cfg.time_limit_s:.0f}s: {planned} epochs of "
                             f"{most_epochs} (the cosine ends with them)")
                     epochs = planned
-                    total_steps = epochs * steps
+                    total_steps, warmup_steps = epochs * steps, warmup_for(epochs)
                     log.retotal((epochs - start_epoch) * steps)
             improved = summary["accuracy"] > best_acc
             if improved:
@@ -580,8 +583,14 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     if data.test is not None and data.test is not data.val:
         final = ckpt.build_from(best, out / "best.pt").to(dev)
         test_xy = [torch.from_numpy(a) for a in (data.test.images, data.test.labels)]
-        test = summarize(evaluate(final, *test_xy, num_classes, cfg.img_size, autocast=autocast,
-                                  tta=cfg.tta, rank=d.rank, world=d.world)[0], classes)
+        try:  # at the run's batch size, as every evaluation: the advice below must help
+            test = summarize(evaluate(final, *test_xy, num_classes, cfg.img_size,
+                                      batch_size=per_rank, autocast=autocast, tta=cfg.tta,
+                                      rank=d.rank, world=d.world)[0], classes)
+        except RuntimeError as e:
+            if is_out_of_memory(e):
+                raise OutOfMemory(str(dev), global_batch) from e
+            raise
     result = {
         "stage": k + 1, "data": str(path), "format": data.format, "classes": list(classes),
         "backbone": backbone, "init": init, "device": device_name, "world_size": d.world,
@@ -627,7 +636,7 @@ def resumed_config(cfg: TrainConfig) -> tuple[TrainConfig, list[str]]:
     if cfg.data and len(cfg.data) != len(saved.data):
         raise OptionError(f"--resume: the run has {len(saved.data)} stage(s), "
                           f"got {len(cfg.data)} dataset(s)")
-    notes = [f"stage {k + 1} reads {now} (the run began on {then})"
+    notes = [f"stage {k + 1} reads {now} (the run read {then} before)"
              for k, (then, now) in enumerate(zip(saved.data, cfg.data or saved.data, strict=True))
              if Path(then).resolve() != Path(now).resolve()]
     saved.data = cfg.data or saved.data
@@ -665,8 +674,8 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
         for data in map(Path, cfg.data):
             # The run's files would be read as faces: its folder as a class, next time.
             if data.is_dir() and out.resolve().is_relative_to(data.resolve()):
-                raise OptionError(f"--out {out}: inside the dataset {data}, whose every "
-                                  "folder is read as data; choose an --out outside it")
+                raise OptionError(f"--out {out}: inside the dataset {data}; choose an --out "
+                                  "outside it (a run's folder there can be read as data)")
         if out.exists() and not out.is_dir():
             raise OptionError(f"--out {out}: is a file, not a run folder")
         # A file higher up (--out notes.txt/run) would fail only at the first write.

@@ -225,10 +225,12 @@ def test_a_file_put_into_a_class_folder_later_is_warned_about(two_films, tmp_pat
     mine = out / "Train" / "Happy" / "mine.png"
     mine.write_bytes(b"not ours")
     (out / "Train" / "Happy" / "._mine.png").write_bytes(b"macOS leaves these")
+    (out / "Train" / "Happy" / "Thumbs.db").write_bytes(b"Windows leaves these")
     again = curator("export", "--sfew", out, *small)
     assert again.exit_code == 0
     assert f"warning: {mine} not written by the export: curator train would read" in (
         " ".join(again.output.split()))
+    assert "and 1 more" not in again.output  # not an image: nothing reads it as a face
     assert mine.read_bytes() == b"not ours"
 
 

@@ -354,7 +354,8 @@ def test_label_helpers() -> None:
     assert class_name("Contempt") == "Contempt" and class_name("pain") == "pain"
     assert [class_name(str(i)) for i in range(7)] == [
         "Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"]
-    assert class_name("7") == "7" and class_name("-1") == "-1"
+    assert class_name("7") == "7" and class_name("-1") == "-1" and class_name("²") == "²"
+    assert class_name("03") == "Happy"  # zero-padded, as some exports number folders
     assert order_classes(["Surprise", "pain", "Contempt", "Angry"]) == (
         "Angry", "Surprise", "Contempt", "pain")
 

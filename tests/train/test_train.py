@@ -61,7 +61,7 @@ def test_resume_on_other_data_paths_says_so(tmp_path: Path) -> None:
     same = TrainConfig(out=str(tmp_path), resume=True, data=["d", "./e"])
     assert resumed_config(same)[1] == []
     other = TrainConfig(out=str(tmp_path), resume=True, data=["d", "fer.csv"])
-    assert resumed_config(other)[1] == ["stage 2 reads fer.csv (the run began on e)"]
+    assert resumed_config(other)[1] == ["stage 2 reads fer.csv (the run read e before)"]
 
 
 def test_a_fresh_run_defaults_to_auto(toy_sfew: Path, tmp_path: Path,
@@ -479,10 +479,26 @@ def test_a_time_limit_shortens_the_schedule_and_resumes(toy_sfew: Path, tmp_path
     stage = result["stages"][0]
     assert result["complete"] and stage["epochs"] == 2 and len(stage["history"]) == 2
     steps = stage["steps_per_epoch"]
-    # The cosine was re-planned for 2 epochs: the last step is at its end, not mid-way to 5.
+    # The cosine was re-planned for 2 epochs: the last step is at its end, not mid-way to 5
+    # (and the warm-up at most a fifth of the 2 epochs).
     assert stage["history"][-1]["lr"] == pytest.approx(
-        get_lr(2 * steps - 1, 2 * steps, round(0.5 * steps), 3e-3, cfg.min_lr_ratio))
+        get_lr(2 * steps - 1, 2 * steps, round(0.4 * steps), 3e-3, cfg.min_lr_ratio))
     assert ckpt.load(out / "last.pt")["train_state"]["done"]
+
+
+def test_a_time_limit_that_leaves_few_epochs_shortens_the_warm_up_too(
+        toy_sfew: Path, tmp_path: Path, small_cfg, quiet,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """10 epochs asked with 2 of warm-up, 2 fit: the whole run would be warm-up, ending at
+    the peak rate, had the warm-up not been re-planned with the epochs."""
+    import curator.train.train as trainer
+
+    monkeypatch.setattr(trainer, "epochs_within", lambda *args: 1)
+    result = train(small_cfg([toy_sfew], tmp_path / "r", epochs=[10], warmup_epochs=2.0,
+                             lr=[3e-3], time_limit_s=60.0), quiet)
+    stage = result["stages"][0]
+    assert stage["epochs"] == 2
+    assert stage["history"][-1]["lr"] < 0.1 * 3e-3
 
 
 def test_a_run_started_with_surplus_epoch_values_still_resumes(toy_sfew: Path, tmp_path: Path,
