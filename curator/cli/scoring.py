@@ -4,11 +4,20 @@ review's `suspect` queue (a human label the model contradicts is worth a second 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from curator.cli.common import DB_ID, ProgressBar, console, state
 from curator.errors import CuratorError
+
+if TYPE_CHECKING:
+    from curator.export.plan import ClipPlan
+
+
+# Faces per model call: on a CPU, 24 took 0.6 of the time of the same faces 3 at a time
+# (one clip's), and 96 took longer again.
+CLASSIFY_BATCH = 24
 
 
 @click.command("score-clips")
@@ -64,6 +73,27 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
                     sample_fps=c.sample_fps or 1.0, display_size=c.display_size,
                     frames=c.frames, size=classifier.side, gray=True, png=False, array=True)
             for c in clips if c.frames]
+    waiting: list[tuple[ClipPlan, np.ndarray]] = []  # decoded, not yet through the model
+
+    def classify_waiting() -> None:
+        """One model call for the waiting clips' faces, then their scores, in one
+        transaction (an interrupted run keeps what was stored before: resumable)."""
+        nonlocal scored, disagree
+        probabilities = classifier.probabilities(np.concatenate([f for _, f in waiting]))
+        at = 0
+        with state().database().session() as session:
+            for clip, faces in waiting:
+                mean = probabilities[at:at + len(faces)].mean(axis=0)
+                at += len(faces)
+                scores = dict(zip(classifier.classes, (float(p) for p in mean), strict=True))
+                label = save_prediction(session, clip.clip_id, model=model_key,
+                                        scores=scores).label
+                scored += 1
+                disagree += label != clip.label
+        for _ in waiting:
+            bar.advance()
+        waiting.clear()
+
     with ProgressBar("scoring clips") as bar:
         bar.start(len(jobs))
         faceless = [c for c in clips if not c.frames]
@@ -78,17 +108,15 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
             crops = [image.array for image in result.images if image.array is not None]
             if result.error or not crops:
                 failed[clip.clip_id] = f"clip {clip.clip_id}: {result.error or 'no face decoded'}"
-            with state().database().session() as session:  # one clip at a time: resumable
-                if not crops:
+                with state().database().session() as session:
                     forget_prediction(session, clip.clip_id, model=model_key)  # not stale
-                else:
-                    mean = classifier.probabilities(np.stack(crops)).mean(axis=0)
-                    scores = dict(zip(classifier.classes, (float(p) for p in mean), strict=True))
-                    label = save_prediction(session, clip.clip_id, model=model_key,
-                                            scores=scores).label
-                    scored += 1
-                    disagree += label != clip.label
-            bar.advance()
+                bar.advance()
+                continue
+            waiting.append((clip, np.stack(crops)))
+            if sum(len(f) for _, f in waiting) >= CLASSIFY_BATCH:
+                classify_waiting()
+        if waiting:
+            classify_waiting()
     problems += [failed[key] for key in sorted(failed)]  # in clip order, not completion order
     out.print(f"scored {scored} confirmed clip(s) with {model_path}: the model disagrees with "
               f"the label on {disagree}" + (" (see `curator review --queue suspect`)"
