@@ -41,6 +41,7 @@ from curator.export.state import (
     write_if_changed,
 )
 from curator.labels import EMOTIONS
+from curator.media.align import CROP_RULE
 from curator.media.crops import CropFrame, CropJob, CropResult, render_clip
 
 CHECKPOINT_S = 3.0
@@ -79,8 +80,9 @@ IMAGE_NAME = re.compile(r"(?P<film>\d{4,})_\d{6,}_\d{8,}\.png")  # as image_name
 def image_key(clip: ClipPlan, frame: CropFrame, settings: ImageSettings) -> str:
     """Changes whenever the pixels of the crop could change."""
     digest = hashlib.sha256()
+    # The crop rule too: an export made under another rule is cropped again, not mixed.
     digest.update(f"{clip.film_sha}|{clip.check_start_ms}|{clip.sample_fps}|{frame.index}|"
-                  f"{settings.size}|{settings.gray}|".encode())
+                  f"{settings.size}|{settings.gray}|{CROP_RULE}|".encode())
     digest.update(frame.landmarks.astype("<f4").tobytes())
     return digest.hexdigest()
 

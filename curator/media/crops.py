@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from curator.errors import MediaError
-from curator.media.align import align_face
+from curator.media.align import CROP_RULE, align_face
 from curator.media.decode import sample_frames
 from curator.media.image import encode_png
 
@@ -41,6 +41,7 @@ class CropJob:
     png: bool = True
     fer: bool = False
     array: bool = False  # keep the aligned crop itself (size x size), e.g. to classify it
+    rule: str = CROP_RULE  # the face crop (align.py); a model's own, when scoring with it
 
 
 @dataclass
@@ -85,9 +86,10 @@ def render_clip(job: CropJob) -> CropResult:
 def _crop(frame: np.ndarray, chosen: CropFrame, job: CropJob) -> CropImage:
     image = CropImage(chosen.time_ms)
     if job.png or job.array:
-        aligned = align_face(frame, chosen.landmarks, size=job.size, gray=job.gray)
+        aligned = align_face(frame, chosen.landmarks, size=job.size, gray=job.gray,
+                             rule=job.rule)
         image.png = encode_png(aligned) if job.png else None
         image.array = aligned if job.array else None
     if job.fer:
-        image.fer = align_face(frame, chosen.landmarks, size=FER_SIZE, gray=True)
+        image.fer = align_face(frame, chosen.landmarks, size=FER_SIZE, gray=True, rule=job.rule)
     return image

@@ -5,20 +5,24 @@ API emotions (classes the model lacks score 0), plus any class of the model's ow
 (its name as the key); all the scores sum to 1.
 
 Faces are found and aligned exactly as the SFEW export aligns them (`curator.media`): dlib's HOG
-detector, 68 landmarks, the eye-based crop of Ng et al. 2015. Both steps are callables
+detector, 68 landmarks, the eye-based crop of Ng et al. 2015 under the rule the checkpoint names,
+at the export's size, then shrunk as training reads an export. Both steps are callables
 (`find_faces`, `align`) so tests and other detectors can stand in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from curator.errors import InputFileError
 from curator.labels import EMOTION_API_KEYS
+from curator.media.align import CROP_RULE, DEFAULT_SIZE, crop_rule
 from curator.media.faces_in_image import ImageFace, find_faces
+from curator.train.errors import CheckpointError
 
 API_KEY_FOR = {name: key for key, name in EMOTION_API_KEYS.items()}
 
@@ -26,11 +30,21 @@ FaceFinder = Callable[[np.ndarray], list[ImageFace]]
 Aligner = Callable[[np.ndarray, ImageFace, int], np.ndarray]
 
 
-def align_gray(rgb: np.ndarray, face: ImageFace, side: int) -> np.ndarray:
-    """The export's aligned crop, gray, `side` x `side` (what the classifier was trained on)."""
+def align_gray(rgb: np.ndarray, face: ImageFace, side: int, rule: str = CROP_RULE) -> np.ndarray:
+    """The face as the classifier was trained on it: the export's aligned crop (gray, at the
+    export's size), shrunk to `side` x `side` as training reads it (area averaging)."""
     from curator.media.align import align_face
 
-    return align_face(rgb, face.landmarks, size=side, gray=True)
+    return model_input(align_face(rgb, face.landmarks, size=DEFAULT_SIZE, gray=True,
+                                  rule=rule), side)
+
+
+def model_input(crop: np.ndarray, side: int) -> np.ndarray:
+    """An exported crop as training reads it: `side` x `side`, shrunk by area averaging (a
+    crop aligned straight to 48 px is sampled once, sharper, and not what the model saw)."""
+    from curator.train.data import to_square
+
+    return to_square(crop, side)
 
 
 class Classifier:
@@ -44,6 +58,10 @@ class Classifier:
         ck = ckpt.load(checkpoint_path)
         self.classes: tuple[str, ...] = tuple(ck["classes"])
         self.preprocess: dict = ck["preprocess"]
+        try:  # the face crop its training data had (older checkpoints: the first rule)
+            self.crop_rule = crop_rule(str(self.preprocess.get("face_crop", "ng2015")))
+        except ValueError as e:
+            raise CheckpointError(checkpoint_path, str(e)) from e
         self.side = int(self.preprocess["side"])
         self.device = pick_device(device, say=say if device != "auto" else lambda _: None)
         self.model = ckpt.build_from(ck, checkpoint_path).to(self.device)
@@ -85,8 +103,10 @@ def read_rgb(path: Path) -> np.ndarray:
 
 
 def predict_image(rgb: np.ndarray, classifier: Classifier, find_faces: FaceFinder = find_faces,
-                  align: Aligner = align_gray) -> list[dict]:
-    """Emotion-API-shaped answer for one RGB image (an empty list when there is no face)."""
+                  align: Aligner | None = None) -> list[dict]:
+    """Emotion-API-shaped answer for one RGB image (an empty list when there is no face).
+    `align` defaults to the export's crop under the classifier's own rule."""
+    align = align or partial(align_gray, rule=classifier.crop_rule)
     height, width = rgb.shape[:2]
     # Largest first by the rectangle reported, not the detector's box (which may leave the image).
     found = [(f, _rectangle(f, width, height)) for f in find_faces(rgb)]

@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from curator.fsutil import write_atomic
+from curator.media.align import CROP_RULE
 from curator.train import checkpoint as ckpt
 from curator.train import ddp, plots
 from curator.train.augment import Augment, augment
@@ -550,7 +551,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                     "model": eval_model.state_dict(),
                     "preprocess": {"gray": True, "side": data.side, "img_size": cfg.img_size,
                                    "mean": GRAY_MEAN, "std": GRAY_STD, "tta_flip": cfg.tta,
-                                   "face_crop": "ng2015"},
+                                   "face_crop": CROP_RULE},
                     "metrics": summary, "epoch": epoch + 1, "stage": k + 1, "data": str(path),
                     "config": asdict(cfg),
                 }

@@ -208,6 +208,26 @@ def test_exports_are_idempotent_and_resume(checked, tmp_path: Path) -> None:
             and "class_distribution" not in k} == {rows[0]["image"], rows[1]["image"]}
 
 
+def test_an_export_made_under_another_crop_rule_is_cropped_again(
+    checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crop rule is part of each crop's key: crops of the first rule (e2e between the
+    eye centres) are not kept beside those of the rule in use."""
+    import curator.export.images as images
+
+    curator, _ = checked
+    sfew = tmp_path / "sfew"
+    monkeypatch.setattr(images, "CROP_RULE", "ng2015-centres")
+    assert curator("export", "--sfew", sfew, "--workers", "1").exit_code == 0
+    monkeypatch.undo()
+    state = json.loads((sfew / ".curator-export.json").read_text())["images"]
+    again = curator("export", "--sfew", sfew, "--workers", "1")
+    assert again.exit_code == 0 and "crops/s" in again.output  # cropped again, not reused
+    now = json.loads((sfew / ".curator-export.json").read_text())["images"]
+    assert now.keys() == state.keys()
+    assert all(now[image]["key"] != state[image]["key"] for image in now)
+
+
 def test_files_a_stopped_run_left_unrecorded_and_damaged_files_are_mended(
     checked, tmp_path: Path
 ) -> None:

@@ -7,11 +7,13 @@ import pytest
 
 from curator.media.align import (
     BOTTOM_MARGIN,
+    CROP_RULE,
     SIDE_MARGIN,
     TOP_MARGIN,
     align_face,
     crop_geometry,
     crop_matrix,
+    crop_rule,
     eye_centres,
     landmarks_sane,
     transform_points,
@@ -20,36 +22,70 @@ from curator.media.align import (
 from .synthetic import OUTER_CORNER, frontal_landmarks
 
 SIZE = 256
-WIDTH_E2E = 2 * OUTER_CORNER + 2 * SIDE_MARGIN  # crop width in eye distances
-HEIGHT_E2E = TOP_MARGIN + BOTTOM_MARGIN
+HEIGHT_UNITS = TOP_MARGIN + BOTTOM_MARGIN  # crop height in units of the rule's e2e
+RULES = {  # the rule's e2e, in eye-centre distances, for the synthetic face
+    "ng2015-outer": 2 * OUTER_CORNER,  # between the outer corners (36, 45)
+    "ng2015-centres": 1.0,
+}
 
 
-def _eyes_in_output(landmarks: np.ndarray, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
-    matrix = crop_matrix(crop_geometry(landmarks), (size, size))
+def _width(rule: str) -> float:
+    """Crop width in eye-centre distances: corner to corner, plus a margin each side."""
+    return 2 * OUTER_CORNER + 2 * SIDE_MARGIN * RULES[rule]
+
+
+def _eyes_in_output(landmarks: np.ndarray, size: int = SIZE,
+                    rule: str = "ng2015-outer") -> tuple[np.ndarray, np.ndarray]:
+    matrix = crop_matrix(crop_geometry(landmarks, rule), (size, size))
     return eye_centres(transform_points(matrix, landmarks))
 
 
+@pytest.mark.parametrize("rule", sorted(RULES))
 @pytest.mark.parametrize("angle", [0.0, 12.5, -30.0, 90.0, 170.0])
-def test_rotation_levels_the_eyes_and_puts_them_where_ng_et_al_say(angle: float) -> None:
+def test_rotation_levels_the_eyes_and_puts_them_where_ng_et_al_say(angle: float,
+                                                                    rule: str) -> None:
     landmarks = frontal_landmarks(angle_deg=angle, e2e=60)
-    geometry = crop_geometry(landmarks)
+    geometry = crop_geometry(landmarks, rule)
     assert geometry.angle_deg == pytest.approx(angle if angle <= 180 else angle - 360, abs=1e-6)
-    left, right = _eyes_in_output(landmarks)
+    left, right = _eyes_in_output(landmarks, rule=rule)
     assert left[1] == pytest.approx(right[1], abs=1e-6)  # level
-    assert left[1] == pytest.approx(SIZE * TOP_MARGIN / HEIGHT_E2E, abs=1e-6)  # 0.4 of the height
-    # Outer corners 0.62·e2e in from the sides; eye centres a quarter e2e further in.
-    assert left[0] == pytest.approx(SIZE * (SIDE_MARGIN + 0.25) / WIDTH_E2E, abs=1e-6)
-    assert right[0] == pytest.approx(SIZE - SIZE * (SIDE_MARGIN + 0.25) / WIDTH_E2E, abs=1e-6)
+    assert left[1] == pytest.approx(SIZE * TOP_MARGIN / HEIGHT_UNITS, abs=1e-6)  # 0.4 down
+    # Outer corners 0.62·e2e in from the sides; eye centres a quarter of their distance
+    # further in (the synthetic eyes are half an eye-centre distance wide).
+    inset = SIDE_MARGIN * RULES[rule] + (OUTER_CORNER - 0.5)
+    assert left[0] == pytest.approx(SIZE * inset / _width(rule), abs=1e-6)
+    assert right[0] == pytest.approx(SIZE - SIZE * inset / _width(rule), abs=1e-6)
 
 
+@pytest.mark.parametrize("rule", sorted(RULES))
 @pytest.mark.parametrize("e2e", [14.0, 60.0, 300.0])
-def test_box_is_sized_by_the_eye_distance(e2e: float) -> None:
-    geometry = crop_geometry(frontal_landmarks(e2e=e2e, angle_deg=7))
-    assert geometry.e2e == pytest.approx(e2e)
-    assert geometry.width == pytest.approx(WIDTH_E2E * e2e)
-    assert geometry.height == pytest.approx(HEIGHT_E2E * e2e)
-    assert geometry.centre[1] - geometry.top == pytest.approx(0.9 * e2e)
-    assert geometry.bottom - geometry.centre[1] == pytest.approx(1.35 * e2e)
+def test_box_is_sized_by_the_eye_distance(e2e: float, rule: str) -> None:
+    geometry = crop_geometry(frontal_landmarks(e2e=e2e, angle_deg=7), rule)
+    unit = RULES[rule] * e2e
+    assert geometry.e2e == pytest.approx(unit)
+    assert geometry.width == pytest.approx(_width(rule) * e2e)
+    assert geometry.height == pytest.approx(HEIGHT_UNITS * unit)
+    assert geometry.centre[1] - geometry.top == pytest.approx(0.9 * unit)
+    assert geometry.bottom - geometry.centre[1] == pytest.approx(1.35 * unit)
+
+
+def test_the_box_measured_between_the_outer_corners_is_square_and_keeps_the_mouth() -> None:
+    """Measured between the eye centres, the box cut off lower lips that real faces carry
+    1.1-1.65 eye-centre distances below the eyes (12 of 33 measured), and was squeezed to
+    fit a square; between the outer corners it is square and reaches below them."""
+    landmarks = frontal_landmarks(e2e=100)
+    outer, centres = crop_geometry(landmarks), crop_geometry(landmarks, "ng2015-centres")
+    assert outer.width == pytest.approx(outer.height, rel=0.01)
+    assert centres.width / centres.height == pytest.approx(_width("ng2015-centres") / HEIGHT_UNITS)
+    lower_lip = outer.centre[1] + 165  # 1.65 eye-centre distances below the eyes
+    assert centres.bottom < lower_lip < outer.bottom
+
+
+def test_crop_rules_by_name() -> None:
+    assert crop_rule("ng2015-outer") == CROP_RULE == "ng2015-outer"
+    assert crop_rule("ng2015") == "ng2015-centres"  # what the first checkpoints recorded
+    with pytest.raises(ValueError, match="unknown face crop 'square'"):
+        crop_rule("square")
 
 
 def _gradient(height: int = 300, width: int = 400) -> np.ndarray:

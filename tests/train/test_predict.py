@@ -60,6 +60,30 @@ def test_a_class_of_the_models_own_is_a_key_of_its_own(toy_run: Path) -> None:
     assert sum(scores.values()) == pytest.approx(1.0)
 
 
+def test_a_model_is_given_faces_cropped_as_its_training_data_was(toy_run: Path,
+                                                                  tmp_path: Path) -> None:
+    """A checkpoint names its face crop; one from before the rule had a name says `ng2015`,
+    the first reading (e2e between the eye centres); a name this curator does not know is
+    refused, not guessed."""
+    import torch
+
+    from curator.train.errors import CheckpointError
+
+    assert Classifier(toy_run / "best.pt", "cpu").crop_rule == "ng2015-outer"
+    ck = torch.load(toy_run / "best.pt", weights_only=True)
+    for name, expected in (("ng2015", "ng2015-centres"), (None, "ng2015-centres")):
+        if name is None:
+            del ck["preprocess"]["face_crop"]
+        else:
+            ck["preprocess"]["face_crop"] = name
+        torch.save(ck, tmp_path / "old.pt")
+        assert Classifier(tmp_path / "old.pt", "cpu").crop_rule == expected
+    ck["preprocess"]["face_crop"] = "square"
+    torch.save(ck, tmp_path / "new.pt")
+    with pytest.raises(CheckpointError, match="unknown face crop 'square'"):
+        Classifier(tmp_path / "new.pt", "cpu")
+
+
 def test_faces_are_ordered_by_the_clipped_rectangle(toy_run: Path) -> None:
     classifier = Classifier(toy_run / "best.pt", "cpu")
     rgb = np.zeros((200, 300, 3), np.uint8)
