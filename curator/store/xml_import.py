@@ -277,8 +277,10 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
     (to the second), as multisets: an undo and the same vote again within one second are two
     rows with one key, one retracted and one live, and each is matched with its like. What
     the file has beyond ours is added; a vote live here but retracted in the file is
-    retracted here (a retraction is never undone). The clip's consensus follows, logged as
-    `import-xml`.
+    retracted here, and a vote retracted here but live in the file (an older file) stays
+    retracted: a retraction is never undone, whatever order files come in. Votes added
+    keep the file's order, which within one second decides an annotator's current vote.
+    The clip's consensus follows, logged as `import-xml`.
     """
     from curator.store.annotations import apply_imported_votes
 
@@ -288,26 +290,31 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
     ours: dict[tuple, list[Annotation]] = {}
     for annotation in sorted(clip.annotations, key=lambda a: a.id):
         ours.setdefault(key(annotation), []).append(annotation)
-    theirs: dict[tuple, list[Annotation]] = {}
-    for item in review.iterfind("annotation"):
+    theirs: dict[tuple, list[tuple[int, Annotation]]] = {}
+    for position, item in enumerate(review.iterfind("annotation")):
         vote = _annotation(item)
-        theirs.setdefault(key(vote), []).append(vote)
-    new: list[Annotation] = []
+        theirs.setdefault(key(vote), []).append((position, vote))
+    new: list[tuple[int, Annotation]] = []
     retract: list[Annotation] = []
     for k, file_votes in theirs.items():
         here = ours.get(k, [])
         live_here = [a for a in here if not a.retracted]
-        file_live = [v for v in file_votes if not v.retracted]
-        file_retracted = [v for v in file_votes if v.retracted]
+        retracted_here = len(here) - len(live_here)
+        file_live = [(i, v) for i, v in file_votes if not v.retracted]
+        file_retracted = [(i, v) for i, v in file_votes if v.retracted]
         # Like with like first; a retraction the file has beyond ours retracts a live vote
         # of ours that the file's live ones leave unmatched, else it is a vote we lack.
-        unmatched_retracted = file_retracted[sum(1 for a in here if a.retracted):]
+        unmatched_retracted = file_retracted[retracted_here:]
         spare_live = live_here[len(file_live):]
         retract += spare_live[::-1][:len(unmatched_retracted)]
         new += unmatched_retracted[len(spare_live):]
-        new += file_live[len(live_here):]
+        # A live vote of the file is ours if we hold it live, or retracted (since): only
+        # what goes beyond both is new.
+        spare_retracted_here = max(0, retracted_here - len(file_retracted))
+        new += file_live[len(live_here) + spare_retracted_here:]
     if new or retract:
-        apply_imported_votes(session, clip, new, retract)
+        apply_imported_votes(session, clip, [vote for _, vote in sorted(new, key=lambda n: n[0])],
+                             retract)
     return len(new), len(retract)
 
 

@@ -14,7 +14,7 @@ from curator.store.annotations import record_decision, votes_of
 from curator.store.changes import set_field
 from curator.store.consensus import consensus
 from curator.store.db import Database, open_database
-from curator.store.models import Clip, Film
+from curator.store.models import Annotation, Clip, Film
 from curator.store.xml_export import film_to_xml
 from curator.store.xml_import import import_film_xml
 from curator.store.xml_safety import parse_untrusted, schema, xml_text
@@ -245,6 +245,73 @@ def test_an_undo_and_the_same_vote_within_a_second_survive_a_round_trip(
         assert cats(fresh) == [False, True]
     finally:
         fresh.close()
+
+
+def test_an_older_file_after_a_newer_one_does_not_bring_a_taken_back_vote_back(
+    database: Database, tmp_path: Path
+) -> None:
+    """cat votes, the file is exported (old), she takes the vote back, exported again
+    (new). Imported new then old, the lead had her vote live again: import order must not
+    matter, and a retraction is never undone."""
+    from curator.store.annotations import retract_decision
+
+    populate(database)
+    with database.session() as session:
+        sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+        vote = record_decision(session, sad, annotator="cat", decision="confirm",
+                               expression="Happy")
+    old = tmp_path / "old.xml"
+    old.write_bytes(_export(database))
+    with database.session() as session:
+        retract_decision(session, session.get(Annotation, vote.id), who="cat")
+    new = tmp_path / "new.xml"
+    new.write_bytes(_export(database))
+    results = []
+    for order in ((new, old), (old, new)):
+        lead = open_database(f"sqlite:///{tmp_path / f'lead{len(results)}.db'}")
+        try:
+            for path in order:
+                with lead.session() as session:
+                    import_film_xml(session, path)
+            with lead.session() as session:
+                clip = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+                results.append(([(a.annotator, a.retracted) for a in clip.annotations
+                                 if a.annotator == "cat"], clip.status, clip.expression))
+        finally:
+            lead.close()
+    assert results[0] == results[1]
+    assert results[0][0] == [("cat", True)]
+
+
+def test_votes_within_one_second_keep_their_order(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ann votes Happy, Sad, Happy in one second: her current vote is Happy. Grouped by
+    vote on import, the rows came in as Happy, Happy, Sad, and Sad became current."""
+    from curator.store import annotations
+
+    populate(database)
+    before = tmp_path / "before.xml"
+    before.write_bytes(_export(database))
+    monkeypatch.setattr(annotations, "utcnow", lambda: datetime(2026, 5, 1, 12, 0, 0))
+    with database.session() as session:
+        sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+        for expression in ("Happy", "Sad", "Happy"):
+            record_decision(session, sad, annotator="dora", decision="confirm",
+                            expression=expression)
+        expected = votes_of(sad)
+    after = tmp_path / "after.xml"
+    after.write_bytes(_export(database))
+    lead = open_database(f"sqlite:///{tmp_path / 'lead.db'}")
+    try:
+        for path in (before, after):
+            with lead.session() as session:
+                import_film_xml(session, path)
+        with lead.session() as session:
+            clip = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+            assert votes_of(clip) == expected
+    finally:
+        lead.close()
 
 
 def _write(tmp_path: Path, text: str) -> Path:
