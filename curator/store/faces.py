@@ -157,6 +157,11 @@ def _insert_track_contents(session: Session, rows: Sequence[tuple[FaceTrack, Tra
         session.execute(insert(FaceEncoding), encodings)
 
 
+def _has_votes(clip: Clip) -> bool:
+    """Someone confirmed or rejected the clip (a vote not taken back; a skip is none)."""
+    return any(not a.retracted and a.decision != "skip" for a in clip.annotations)
+
+
 def save_window(
     session: Session, clip: Clip, result: WindowFaces, params: FaceParams
 ) -> SaveOutcome:
@@ -184,7 +189,9 @@ def save_window(
     subjects = [row for row in rows if row.is_main]
     _link_subjects(session, clip, subjects)
     rejected = False
-    if not subjects and clip.status == "proposed":
+    # A tied vote leaves a clip proposed, but someone labelled it: not the face check's to
+    # reject (asked only of faceless proposed clips, so most clips cost no query).
+    if not subjects and clip.status == "proposed" and not _has_votes(clip):
         set_field(session, clip, "status", "rejected", who=FACE_CHECK)
         set_field(session, clip, "reject_reason", NO_FACE, who=FACE_CHECK)
         clip.version += 1

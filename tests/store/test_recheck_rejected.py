@@ -1,6 +1,6 @@
 """Another look at the windows the face check rejected (`propose --recheck-rejected`):
 which ones are chosen, and what of theirs is cleared before the new check is stored; and a
-window whose check another run stored first."""
+window whose check another run stored first, and a faceless clip its voters tied on."""
 
 from __future__ import annotations
 
@@ -103,3 +103,27 @@ def test_a_window_another_run_stored_first_is_counted_not_stored_again(
     assert (report.stored_by_another, report.kept, report.rejected) == (1, 0, 0)
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(FaceCheck)) == 1
+
+
+def test_a_tied_clip_with_no_face_is_left_to_its_voters(database: Database) -> None:
+    """Two annotators disagree (a tie leaves the clip proposed); the face check then finds
+    no face. Someone labelled the clip: the face check does not reject it."""
+    from curator.media.facecheck import FaceParams, WindowFaces
+    from curator.store.face_check import FaceCheckReport, _store
+
+    with database.session() as session:
+        film = Film(sha256="b" * 64, path="/films/y.mp4", title="y", duration_ms=60_000,
+                    fps=25.0, width=640, height=360)
+        clip = Clip(film=film, start_ms=1000, end_ms=4000, proposed_label="Sad", score=0.7)
+        session.add(clip)
+        session.flush()
+        for who, expression in (("ann", "Happy"), ("bob", "Sad")):
+            record_decision(session, clip, annotator=who, decision="confirm",
+                            expression=expression)
+        clip_id = clip.id
+    report = FaceCheckReport()
+    window = WindowFaces(key=clip_id, start_ms=1000, end_ms=4000, sample_fps=4.0, frames=12)
+    _store(database, [window], FaceParams(), report)
+    assert (report.rejected, report.faceless_labelled) == (0, 1)
+    with database.session() as session:
+        assert session.get(Clip, clip_id).status == "proposed"
