@@ -207,9 +207,10 @@ def _plan_frames(
     if not candidates:
         item.note = "every frame is already exported for an overlapping clip"
         return
-    chosen = choose_frames(candidates, k, neutral=item.label == "Neutral")
+    chosen = choose_frames(candidates, k, neutral=item.label == "Neutral",
+                           frame_size=item.display_size)
     if not chosen:
-        item.note = "no frame with usable landmarks"
+        item.note = "no frame with usable landmarks (or the face too near the frame's edge)"
         return
     item.frames = tuple(
         CropFrame(

@@ -18,6 +18,12 @@ tell blur from expression (landmarks jitter on a blurred face), so without this 
 blurred frame could win its part on "expression" alone.
 
 Parts without a usable frame leave their slot to the best remaining frames.
+
+Near the frame's edge the crop box reaches past it, and the export fills that part by
+reflecting the frame: a little of it mirrors hair or background, more mirrors the face
+(a second pair of brows above a face at the top edge). A frame whose box lies more than
+EDGE_SHARE outside is set aside like a blurred one (taken only when the clip has too few
+others); one more than MAX_OUTSIDE_SHARE outside is not taken at all.
 """
 
 from __future__ import annotations
@@ -27,10 +33,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curator.media.align import landmarks_sane
+from curator.media.align import landmarks_sane, outside_share
 from curator.media.quality import expression_strength
 
 BLUR_RATIO = 0.5  # a frame under this fraction of the clip's median sharpness is blurred
+EDGE_SHARE = 0.03  # of the crop box outside the frame: set aside
+# Outside the frame's top edge, 15% of the box (the Ng crop, e2e between the outer eye
+# corners) puts the mirror of the brows into it; past that the mirrored eyes follow.
+MAX_OUTSIDE_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -54,11 +64,16 @@ def _ranks(values: Sequence[float]) -> np.ndarray:
     return ranks / (len(array) - 1)
 
 
-def choose_frames(candidates: Sequence[Candidate], k: int, *, neutral: bool = False) -> list[int]:
-    """Indices (into `candidates`, in time order) of up to `k` frames to export."""
+def choose_frames(candidates: Sequence[Candidate], k: int, *, neutral: bool = False,
+                  frame_size: tuple[int, int] | None = None) -> list[int]:
+    """Indices (into `candidates`, in time order) of up to `k` frames to export.
+    `frame_size` (width, height of the frames the landmarks are in): weigh the border."""
     if k <= 0:
         return []
     usable = [i for i, c in enumerate(candidates) if landmarks_sane(c.landmarks)]
+    outside = ({i: outside_share(candidates[i].landmarks, frame_size) for i in usable}
+               if frame_size is not None else dict.fromkeys(usable, 0.0))
+    usable = [i for i in usable if outside[i] <= MAX_OUTSIDE_SHARE]
     if not usable:
         return []
     expression = _ranks(expression_strength([candidates[i].landmarks for i in usable]))
@@ -69,7 +84,8 @@ def choose_frames(candidates: Sequence[Candidate], k: int, *, neutral: bool = Fa
     first, last = min(times), max(times)
     width = (last - first) / k or 1.0
     floor = BLUR_RATIO * float(np.median([candidates[i].sharpness for i in usable]))
-    sharp_enough = [i for i in usable if candidates[i].sharpness >= floor]
+    sharp_enough = [i for i in usable
+                    if candidates[i].sharpness >= floor and outside[i] <= EDGE_SHARE]
     chosen: list[int] = []
     for part in range(k):
         lo, hi = first + part * width, first + (part + 1) * width
@@ -81,8 +97,10 @@ def choose_frames(candidates: Sequence[Candidate], k: int, *, neutral: bool = Fa
         ]
         if members:
             chosen.append(max(members, key=lambda i: (score[i], -i)))
+    # Set aside (blurred, or at the edge): the least reflected first, then the sharpest.
     blurred = sorted((i for i in usable if i not in sharp_enough),
-                     key=lambda i: (-candidates[i].sharpness, i))
+                     key=lambda i: (outside[i] > EDGE_SHARE, outside[i],
+                                    -candidates[i].sharpness, i))
     for i in sorted(sharp_enough, key=lambda i: (-score[i], i)) + blurred:
         if len(chosen) >= k:
             break

@@ -160,6 +160,22 @@ def align_face(
     return crop
 
 
+def outside_share(landmarks: np.ndarray, frame_size: tuple[int, int],
+                  rule: str = CROP_RULE, samples: int = 16) -> float:
+    """The share of the crop box that lies outside the frame (width, height): what the
+    reflection at the border fills. Past a few per cent it mirrors the face itself, a second
+    pair of brows above a face at the top edge, half a mouth at a side."""
+    matrix = np.vstack([crop_matrix(crop_geometry(landmarks, rule), (samples, samples)),
+                        [0, 0, 1]])
+    grid = (np.stack(np.meshgrid(np.arange(samples), np.arange(samples)), -1)
+            .reshape(-1, 2) + 0.5)
+    source = transform_points(np.linalg.inv(matrix)[:2], grid)
+    width, height = frame_size
+    inside = ((source[:, 0] >= 0) & (source[:, 0] < width)
+              & (source[:, 1] >= 0) & (source[:, 1] < height))
+    return float(1.0 - inside.mean())
+
+
 def landmarks_sane(
     landmarks: np.ndarray, *, min_e2e: float = 12.0, max_tilt_deg: float = 35.0
 ) -> bool:

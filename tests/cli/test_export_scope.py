@@ -90,12 +90,13 @@ def test_films_left_out_or_outside_film_keep_their_files(two_films, tmp_path: Pa
     result = curator("export", *outputs)
     assert result.exit_code == 0, result.output
     images = len(_manifest(sfew / "manifest.csv"))
-    # 3 frames a clip, fewer where clips of two labels overlap (no image gets two labels).
-    assert 24 <= images <= 30 and f"sfew: {images} images" in result.output
+    # 3 frames a clip, fewer where clips of two labels overlap (no image gets two labels),
+    # none for the clips whose free frames put the face too near the frame's top edge.
+    assert 20 <= images <= 30 and f"sfew: {images} images" in result.output
     assert "afew: 10 clips" in result.output
     before = {**_files(sfew), **_files(afew)}
     second = [k for k in before if "/0002_" in k]
-    assert len([k for k in second if k.endswith(".png")]) >= 12
+    assert len([k for k in second if k.endswith(".png")]) >= 10
     rows = {p: _manifest(p / "manifest.csv") for p in (sfew, afew)}
     fer_rows = fer.read_text()
 

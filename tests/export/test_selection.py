@@ -75,3 +75,24 @@ def test_blurred_frames_fill_in_only_when_too_few_sharp_ones() -> None:
     sharp = [300.0, 300.0, 300.0, 20.0, 10.0]
     chosen = choose_frames(_candidates(5, sharp=sharp), 4)
     assert chosen == [0, 1, 2, 3]  # the sharper of the two blurred frames fills the slot
+
+
+def test_frames_whose_crop_reaches_past_the_frame_edge() -> None:
+    """Near the top edge the reflected border mirrors the face (brows from about 15% of
+    the box outside, eyes beyond): such frames are not taken; a little outside (hair) is
+    taken only when the clip lacks frames wholly inside."""
+    from curator.media.align import outside_share
+
+    frame = (640, 360)
+    # The eye line's height sets how much of the box is above the frame.
+    heights = [200, 200, 60, 45, 35]
+    candidates = [Candidate(i * 250, frontal_landmarks(centre=(320, y), e2e=60), 100.0)
+                  for i, y in enumerate(heights)]
+    shares = [outside_share(c.landmarks, frame) for c in candidates]
+    assert shares[0] == shares[1] == 0.0
+    assert 0.03 < shares[2] < 0.15 < shares[3] < shares[4]
+    assert choose_frames(candidates, 3, frame_size=frame) == [0, 1, 2]
+    sharper_at_the_edge = [candidates[1], Candidate(250, candidates[2].landmarks, 500.0)]
+    assert choose_frames(sharper_at_the_edge, 1, frame_size=frame) == [0]  # inside wins
+    assert choose_frames(candidates[3:], 2, frame_size=frame) == []  # mirrored eyes
+    assert choose_frames(candidates[3:], 2) == [0, 1]  # without the frame's size: as before
