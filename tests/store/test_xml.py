@@ -204,18 +204,27 @@ def test_a_clip_added_by_a_merge_is_the_same_actor_as_the_clips_already_here(
         lead.close()
 
 
-def test_an_undo_and_the_same_vote_within_a_second_survive_a_round_trip(
-    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two rows with one key (times are kept to the second), one retracted and one live:
-    each is matched with its like, in both directions."""
+def _exported_then_one_second(database: Database, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The sample, exported as it is now; every vote cast from here on falls in one and the
+    same second (times are kept to the second)."""
     from curator.store import annotations
-    from curator.store.annotations import retract_decision
 
     populate(database)
     before = tmp_path / "before.xml"
     before.write_bytes(_export(database))
     monkeypatch.setattr(annotations, "utcnow", lambda: datetime(2026, 5, 1, 12, 0, 0))
+    return before
+
+
+def test_an_undo_and_the_same_vote_within_a_second_survive_a_round_trip(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two rows with one key (times are kept to the second), one retracted and one live:
+    each is matched with its like, in both directions."""
+    from curator.store.annotations import retract_decision
+
+    before = _exported_then_one_second(database, tmp_path, monkeypatch)
     with database.session() as session:
         sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
         first = record_decision(session, sad, annotator="cat", decision="confirm",
@@ -286,14 +295,9 @@ def test_an_older_file_after_a_newer_one_does_not_bring_a_taken_back_vote_back(
 def test_votes_within_one_second_keep_their_order(
     database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """ann votes Happy, Sad, Happy in one second: her current vote is Happy. Grouped by
+    """dora votes Happy, Sad, Happy in one second: her current vote is Happy. Grouped by
     vote on import, the rows came in as Happy, Happy, Sad, and Sad became current."""
-    from curator.store import annotations
-
-    populate(database)
-    before = tmp_path / "before.xml"
-    before.write_bytes(_export(database))
-    monkeypatch.setattr(annotations, "utcnow", lambda: datetime(2026, 5, 1, 12, 0, 0))
+    before = _exported_then_one_second(database, tmp_path, monkeypatch)
     with database.session() as session:
         sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
         for expression in ("Happy", "Sad", "Happy"):
