@@ -173,13 +173,15 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
 
 
 def _label_against_votes(clip: etree._Element) -> str | None:
-    """Why a confirmed clip's label cannot stand, or None. Exports take confirmed clips
-    by their expression: one without an expression, or with one its own votes do not
-    give, would be exported unlabelled or under a label nobody chose."""
-    if _token(clip, "status") != "confirmed":
+    """Why a clip's status cannot stand, or None. Exports take confirmed clips by their
+    expression: one without an expression, or with one its own votes do not give, would
+    be exported unlabelled or under a label nobody chose. A proposed clip its votes
+    decide would sit in no queue: not waiting for votes, nor disputed, nor exported."""
+    status = _token(clip, "status")
+    if status not in ("confirmed", "proposed"):
         return None
     expression = _token(clip, "expression")
-    if expression is None:
+    if status == "confirmed" and expression is None:
         return "a confirmed clip without an expression"
     review = clip.find("review")
     items = [] if review is None else review.findall("annotation")
@@ -191,11 +193,14 @@ def _label_against_votes(clip: etree._Element) -> str | None:
     if not any(v.decision != "skip" for v in live):
         return None  # labelled without votes (an imported or older record): taken as it is
     verdict = consensus(live)
+    said = ", ".join(f"{k} {n}" for k, n in sorted(verdict.votes.items()))
+    outcome = f"{verdict.status}{' as ' + verdict.expression if verdict.expression else ''}"
+    if status == "proposed":
+        return None if verdict.status == "proposed" else (
+            f"proposed, but its votes ({said}) leave it {outcome}")
     if (verdict.status, verdict.expression) == ("confirmed", expression):
         return None
-    said = ", ".join(f"{k} {n}" for k, n in sorted(verdict.votes.items()))
-    return (f"confirmed as {expression}, but its votes ({said}) leave it "
-            f"{verdict.status}{' as ' + verdict.expression if verdict.expression else ''}")
+    return f"confirmed as {expression}, but its votes ({said}) leave it {outcome}"
 
 
 def load_validated(path: Path) -> etree._Element:

@@ -495,19 +495,24 @@ def test_a_cue_twice_in_one_clip_is_refused_with_its_line(
     assert "cueOncePerClip" in problems[0][1]
 
 
-@pytest.mark.parametrize("edit, reason", [
-    (" proposedLabel", "a confirmed clip without an expression"),
-    (' expression="Angry" proposedLabel',
+@pytest.mark.parametrize("old, new, reason", [
+    (' expression="Happy" proposedLabel', " proposedLabel",
+     "a confirmed clip without an expression"),
+    (' expression="Happy" proposedLabel', ' expression="Angry" proposedLabel',
      "confirmed as Angry, but its votes (Happy 2) leave it confirmed as Happy"),
+    # A hand-edited status its votes decide otherwise: it would sit in no queue.
+    ('status="confirmed" expression="Happy"', 'status="proposed"',
+     "proposed, but its votes (Happy 2) leave it confirmed as Happy"),
 ])
-def test_a_confirmed_label_its_votes_do_not_give_is_refused(
-    database: Database, tmp_path: Path, edit: str, reason: str
+def test_a_status_its_votes_do_not_give_is_refused(
+    database: Database, tmp_path: Path, old: str, new: str, reason: str
 ) -> None:
     """Exports take confirmed clips by their expression: none, or one nobody voted for,
     would export a clip unlabelled or under a label no annotator chose."""
     populate(database)
     text = _export(database).decode()
-    text = text.replace(' expression="Happy" proposedLabel', edit, 1)
+    assert old in text
+    text = text.replace(old, new, 1)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "<clip " in row)
     assert _problems(database, _write(tmp_path, text)) == [(line, reason)]
 
