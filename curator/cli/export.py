@@ -105,8 +105,11 @@ def export_command(
         err.print(f"note: {stranded} clip(s) of other films in this output now share a group "
                   "(an actor, or a film) with clips placed in another split; export without "
                   "--film to move them", markup=False)
+    from curator.media.align import CROP_RULE
+
     describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
-                "frames_per_clip": frames_per_clip, "size": size, "gray": gray}
+                "frames_per_clip": frames_per_clip, "size": size, "gray": gray,
+                "crop_rule": CROP_RULE}  # what `curator train` records for predict
     kept = sum(1 for clip in plan.clips if clip.clip_id in previous)
     asked = {key: describe[key] for key in SPLIT_OPTIONS}
     if kept and earlier is not None and earlier != asked:

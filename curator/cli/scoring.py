@@ -46,12 +46,12 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
 
     from curator.cli.export import plan_confirmed
     from curator.cli.faces import default_workers
-    from curator.media.align import DEFAULT_SIZE
+    from curator.media.align import DEFAULT_SIZE, shrink
     from curator.media.crops import CropJob, render_clip
     from curator.media.pool import parallel_map
     from curator.store.predictions import forget_prediction, save_prediction
     from curator.train.cli import CommandError
-    from curator.train.predict import Classifier, model_input
+    from curator.train.predict import Classifier
 
     out, err = console(), console(stderr=True)
     try:
@@ -109,7 +109,7 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
         for result in parallel_map(render_clip, jobs,
                                    workers=min(workers or default_workers(), max(len(jobs), 1))):
             clip = by_id[result.key]
-            crops = [model_input(image.array, classifier.side) for image in result.images
+            crops = [shrink(image.array, classifier.side) for image in result.images
                      if image.array is not None]
             if result.error or not crops:
                 failed[clip.clip_id] = f"clip {clip.clip_id}: {result.error or 'no face decoded'}"

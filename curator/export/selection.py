@@ -97,9 +97,11 @@ def choose_frames(candidates: Sequence[Candidate], k: int, *, neutral: bool = Fa
         ]
         if members:
             chosen.append(max(members, key=lambda i: (score[i], -i)))
-    # Set aside (blurred, or at the edge): the least reflected first, then the sharpest.
+    # Set aside: blurred frames inside the edge first, sharpest first; then those past it,
+    # the least outside first.
     blurred = sorted((i for i in usable if i not in sharp_enough),
-                     key=lambda i: (outside[i] > EDGE_SHARE, outside[i],
+                     key=lambda i: (outside[i] > EDGE_SHARE,
+                                    outside[i] if outside[i] > EDGE_SHARE else 0.0,
                                     -candidates[i].sharpness, i))
     for i in sorted(sharp_enough, key=lambda i: (-score[i], i)) + blurred:
         if len(chosen) >= k:

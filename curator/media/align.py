@@ -115,6 +115,8 @@ def crop_geometry(landmarks: np.ndarray, rule: str = CROP_RULE) -> CropGeometry:
         e2e = between_centres
     else:
         e2e = float(math.hypot(*(rotated[RIGHT_OUTER_CORNER] - rotated[LEFT_OUTER_CORNER])))
+        if e2e < 1.0:
+            raise ValueError("outer eye corners coincide: landmarks are degenerate")
     eye_y = float(centre[1])
     return CropGeometry(
         centre=(float(centre[0]), eye_y),
@@ -161,19 +163,66 @@ def align_face(
 
 
 def outside_share(landmarks: np.ndarray, frame_size: tuple[int, int],
-                  rule: str = CROP_RULE, samples: int = 16) -> float:
+                  rule: str = CROP_RULE) -> float:
     """The share of the crop box that lies outside the frame (width, height): what the
     reflection at the border fills. Past a few per cent it mirrors the face itself, a second
     pair of brows above a face at the top edge, half a mouth at a side."""
-    matrix = np.vstack([crop_matrix(crop_geometry(landmarks, rule), (samples, samples)),
-                        [0, 0, 1]])
-    grid = (np.stack(np.meshgrid(np.arange(samples), np.arange(samples)), -1)
-            .reshape(-1, 2) + 0.5)
-    source = transform_points(np.linalg.inv(matrix)[:2], grid)
+    geometry = crop_geometry(landmarks, rule)
+    back = np.linalg.inv(np.vstack([_rotation(np.array(geometry.centre), geometry.angle_deg),
+                                    [0, 0, 1]]))[:2]
+    box = transform_points(back, np.array([
+        (geometry.left, geometry.top), (geometry.right, geometry.top),
+        (geometry.right, geometry.bottom), (geometry.left, geometry.bottom)]))
     width, height = frame_size
-    inside = ((source[:, 0] >= 0) & (source[:, 0] < width)
-              & (source[:, 1] >= 0) & (source[:, 1] < height))
-    return float(1.0 - inside.mean())
+    inside = _clip_polygon(box, width, height)
+    return float(max(0.0, 1.0 - _area(inside) / (geometry.width * geometry.height)))
+
+
+def _clip_polygon(points: np.ndarray, width: float, height: float) -> np.ndarray:
+    """The part of a convex polygon inside [0, width] x [0, height] (Sutherland-Hodgman)."""
+    polygon = [tuple(p) for p in points]
+    edges = ((0, 0.0, 1), (0, float(width), -1), (1, 0.0, 1), (1, float(height), -1))
+    for axis, limit, sign in edges:  # keep the side where sign * (coord - limit) >= 0
+        kept: list[tuple[float, float]] = []
+        for i, current in enumerate(polygon):
+            previous = polygon[i - 1]
+            now_in = sign * (current[axis] - limit) >= 0
+            was_in = sign * (previous[axis] - limit) >= 0
+            if now_in != was_in:
+                t = (limit - previous[axis]) / (current[axis] - previous[axis])
+                kept.append((previous[0] + t * (current[0] - previous[0]),
+                             previous[1] + t * (current[1] - previous[1])))
+            if now_in:
+                kept.append(current)
+        polygon = kept
+        if not polygon:
+            break
+    return np.array(polygon, np.float64).reshape(-1, 2)
+
+
+def _area(polygon: np.ndarray) -> float:
+    if len(polygon) < 3:
+        return 0.0
+    x, y = polygon[:, 0], polygon[:, 1]
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2)
+
+
+def align_face_small(image: np.ndarray, landmarks: np.ndarray, side: int, *,
+                     gray: bool = True, rule: str = CROP_RULE) -> np.ndarray:
+    """The crop at the export's size, shrunk to `side` by area averaging: the face a model
+    trained on an export sees (a crop aligned straight to 48 px is sampled once from the
+    frame, sharper and aliased). The FER-2013 CSV, `predict` and `score-clips` use it."""
+    return shrink(align_face(image, landmarks, size=DEFAULT_SIZE, gray=gray, rule=rule), side)
+
+
+def shrink(crop: np.ndarray, side: int) -> np.ndarray:
+    """An export-size crop at `side` x `side`: area averaging, as training reads an export."""
+    import cv2
+
+    if crop.shape[0] == crop.shape[1] == side:
+        return crop
+    mode = cv2.INTER_AREA if side < crop.shape[0] else cv2.INTER_LINEAR
+    return cv2.resize(crop, (side, side), interpolation=mode)
 
 
 def landmarks_sane(

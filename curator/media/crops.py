@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from curator.errors import MediaError
-from curator.media.align import CROP_RULE, align_face
+from curator.media.align import CROP_RULE, align_face, align_face_small
 from curator.media.decode import sample_frames
 from curator.media.image import encode_png
 
@@ -91,5 +91,5 @@ def _crop(frame: np.ndarray, chosen: CropFrame, job: CropJob) -> CropImage:
         image.png = encode_png(aligned) if job.png else None
         image.array = aligned if job.array else None
     if job.fer:
-        image.fer = align_face(frame, chosen.landmarks, size=FER_SIZE, gray=True, rule=job.rule)
+        image.fer = align_face_small(frame, chosen.landmarks, FER_SIZE, rule=job.rule)
     return image

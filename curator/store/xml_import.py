@@ -284,7 +284,9 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
     the file has beyond ours is added; a vote live here but retracted in the file is
     retracted here, and a vote retracted here but live in the file (an older file) stays
     retracted: a retraction is never undone, whatever order files come in. Votes added
-    keep the file's order, which within one second decides an annotator's current vote.
+    keep the file's order, which within one second decides an annotator's current vote
+    (rows already here keep theirs: an undo and new votes of one second, met here partly
+    before, can still come out in another order; times are kept to the second).
     The clip's consensus follows, logged as `import-xml`.
     """
     from curator.store.annotations import apply_imported_votes

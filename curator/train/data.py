@@ -442,3 +442,26 @@ def pack_npz(path: str | Path, splits: dict[str, Split], classes: tuple[str, ...
         arrays[f"{name}_y"] = split.labels
     np.savez_compressed(path, **arrays)
     return path
+
+
+def crop_rule_of(path: str | Path) -> str:
+    """The face crop rule of a dataset, for the checkpoint to name (`predict` crops by it):
+    a curator export says which in its state (one from before the rule was recorded used
+    the first, `ng2015-centres`); any other data is taken to be cropped as curator crops
+    now."""
+    import json
+
+    from curator.media.align import CROP_RULE, crop_rule
+
+    path = Path(path)
+    state = (path / ".curator-export.json" if path.is_dir()
+             else path.with_name(f".{path.name}.state.json"))
+    try:
+        settings = json.loads(state.read_text(encoding="utf-8")).get("settings") or {}
+    except (OSError, ValueError, AttributeError):
+        return CROP_RULE  # not a curator export (FER-2013 itself, a folder of one's own)
+    try:
+        return crop_rule(str(settings.get("crop_rule", "ng2015-centres")))
+    except ValueError:
+        return CROP_RULE
+

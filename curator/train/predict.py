@@ -20,7 +20,7 @@ import numpy as np
 
 from curator.errors import InputFileError
 from curator.labels import EMOTION_API_KEYS
-from curator.media.align import CROP_RULE, DEFAULT_SIZE, crop_rule
+from curator.media.align import CROP_RULE, crop_rule
 from curator.media.faces_in_image import ImageFace, find_faces
 from curator.train.errors import CheckpointError
 
@@ -32,19 +32,10 @@ Aligner = Callable[[np.ndarray, ImageFace, int], np.ndarray]
 
 def align_gray(rgb: np.ndarray, face: ImageFace, side: int, rule: str = CROP_RULE) -> np.ndarray:
     """The face as the classifier was trained on it: the export's aligned crop (gray, at the
-    export's size), shrunk to `side` x `side` as training reads it (area averaging)."""
-    from curator.media.align import align_face
+    export's size), shrunk to `side` x `side` as training reads an export."""
+    from curator.media.align import align_face_small
 
-    return model_input(align_face(rgb, face.landmarks, size=DEFAULT_SIZE, gray=True,
-                                  rule=rule), side)
-
-
-def model_input(crop: np.ndarray, side: int) -> np.ndarray:
-    """An exported crop as training reads it: `side` x `side`, shrunk by area averaging (a
-    crop aligned straight to 48 px is sampled once, sharper, and not what the model saw)."""
-    from curator.train.data import to_square
-
-    return to_square(crop, side)
+    return align_face_small(rgb, face.landmarks, side, rule=rule)
 
 
 class Classifier:

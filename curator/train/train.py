@@ -27,11 +27,10 @@ import torch
 import torch.nn.functional as F
 
 from curator.fsutil import write_atomic
-from curator.media.align import CROP_RULE
 from curator.train import checkpoint as ckpt
 from curator.train import ddp, plots
 from curator.train.augment import Augment, augment
-from curator.train.data import check_dataset_path, load_dataset
+from curator.train.data import check_dataset_path, crop_rule_of, load_dataset
 from curator.train.errors import (
     CheckpointError,
     Diverged,
@@ -347,6 +346,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     data = load_dataset(path, max_side=cfg.img_size, val_fraction=cfg.val_fraction,
                         limit=cfg.limit, seed=cfg.seed)
     classes, num_classes = data.classes, len(data.classes)
+    face_crop = crop_rule_of(path)  # how its faces were cropped: predict crops the same way
     if last is not None and tuple(last["classes"]) != classes:
         raise LabelSetMismatch(path, tuple(last["classes"]), classes)
     for note in data.notes:
@@ -551,7 +551,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                     "model": eval_model.state_dict(),
                     "preprocess": {"gray": True, "side": data.side, "img_size": cfg.img_size,
                                    "mean": GRAY_MEAN, "std": GRAY_STD, "tta_flip": cfg.tta,
-                                   "face_crop": CROP_RULE},
+                                   "face_crop": face_crop},
                     "metrics": summary, "epoch": epoch + 1, "stage": k + 1, "data": str(path),
                     "config": asdict(cfg),
                 }

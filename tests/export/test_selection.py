@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from curator.export.selection import Candidate, choose_frames
 
@@ -89,10 +90,11 @@ def test_frames_whose_crop_reaches_past_the_frame_edge() -> None:
     candidates = [Candidate(i * 250, frontal_landmarks(centre=(320, y), e2e=60), 100.0)
                   for i, y in enumerate(heights)]
     shares = [outside_share(c.landmarks, frame) for c in candidates]
-    assert shares[0] == shares[1] == 0.0
+    assert shares[0] == shares[1] == pytest.approx(0.0, abs=1e-9)
     assert 0.03 < shares[2] < 0.15 < shares[3] < shares[4]
     assert choose_frames(candidates, 3, frame_size=frame) == [0, 1, 2]
-    sharper_at_the_edge = [candidates[1], Candidate(250, candidates[2].landmarks, 500.0)]
+    sharper_at_the_edge = [Candidate(0, candidates[1].landmarks, 300.0),  # sharp enough
+                           Candidate(250, candidates[2].landmarks, 500.0)]
     assert choose_frames(sharper_at_the_edge, 1, frame_size=frame) == [0]  # inside wins
     assert choose_frames(candidates[3:], 2, frame_size=frame) == []  # mirrored eyes
     assert choose_frames(candidates[3:], 2) == [0, 1]  # without the frame's size: as before

@@ -391,3 +391,27 @@ def test_a_cut_short_png_is_none_without_opencvs_own_warning(
     path.write_bytes(png.tobytes()[: len(png) // 2])
     assert decode_gray(path) is None
     assert capfd.readouterr().err == ""
+
+
+def test_the_crop_rule_of_a_dataset_comes_from_its_export_state(tmp_path: Path,
+                                                                make_folders) -> None:
+    """A checkpoint names the crop its training faces had, so predict crops alike."""
+    import json
+
+    from curator.media.align import CROP_RULE
+    from curator.train.data import crop_rule_of
+
+    ours = make_folders(tmp_path / "now", {"Train": 2}, classes=("Happy", "Sad"))
+    (ours / ".curator-export.json").write_text(json.dumps(
+        {"settings": {"crop_rule": "ng2015-outer"}}))
+    older = make_folders(tmp_path / "older", {"Train": 2}, classes=("Happy", "Sad"))
+    (older / ".curator-export.json").write_text(json.dumps({"settings": {"size": 256}}))
+    csv = tmp_path / "fer.csv"
+    csv.write_text("emotion,pixels,Usage\n")
+    (tmp_path / ".fer.csv.state.json").write_text(json.dumps({"settings": {}}))
+    foreign = make_folders(tmp_path / "fer2013", {"train": 2}, classes=("happy", "sad"))
+    assert crop_rule_of(ours) == "ng2015-outer"
+    assert crop_rule_of(older) == "ng2015-centres"  # exported before the rule was recorded
+    assert crop_rule_of(csv) == "ng2015-centres"
+    assert crop_rule_of(foreign) == CROP_RULE
+

@@ -84,6 +84,29 @@ def test_a_model_is_given_faces_cropped_as_its_training_data_was(toy_run: Path,
         Classifier(tmp_path / "new.pt", "cpu")
 
 
+def test_predict_crops_by_the_models_rule_at_the_exports_size(
+    toy_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The face is cropped as the model's training faces were: its checkpoint's rule, at the
+    export's size (256), then shrunk to the model's side, not aligned straight to it."""
+    import curator.media.align as align
+
+    calls = []
+    real = align.align_face
+
+    def recording(image, landmarks, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs)
+        return real(image, landmarks, **kwargs)
+
+    monkeypatch.setattr(align, "align_face", recording)
+    classifier = Classifier(toy_run / "best.pt", "cpu")
+    classifier.crop_rule = "ng2015-centres"  # as a checkpoint from before the rule was named
+    rgb = np.random.default_rng(0).integers(0, 255, (200, 300, 3), dtype=np.uint8)
+    [answer] = predict_image(rgb, classifier, find_faces=fixed_faces([face_at(50, 50, 100)]))
+    assert calls == [{"size": 256, "gray": True, "rule": "ng2015-centres"}]
+    assert sum(answer["scores"].values()) == pytest.approx(1.0)
+
+
 def test_faces_are_ordered_by_the_clipped_rectangle(toy_run: Path) -> None:
     classifier = Classifier(toy_run / "best.pt", "cpu")
     rgb = np.zeros((200, 300, 3), np.uint8)
