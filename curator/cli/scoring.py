@@ -28,8 +28,8 @@ CLASSIFY_BATCH = 24
               metavar="K", help="Faces scored per clip (their probabilities are averaged).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes that decode and align the faces (default: CPU count, at most 8); "
-                   "the model runs in this one.")
+              help="Processes that decode and align the faces (default: half the CPU count, "
+                   "at most 8: the model, in this process, uses the other half).")
 def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: int,
                         device: str, workers: int | None) -> None:
     """Score every confirmed clip with a trained model and store what it thinks.
@@ -107,7 +107,8 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
                 forget_prediction(session, clip.clip_id, model=model_key)
         # Decoding and aligning in workers, the model here: results come in any order.
         for result in parallel_map(render_clip, jobs,
-                                   workers=min(workers or default_workers(), max(len(jobs), 1))):
+                                   workers=min(workers or max(1, default_workers() // 2),
+                                               max(len(jobs), 1))):
             clip = by_id[result.key]
             crops = [shrink(image.array, classifier.side) for image in result.images
                      if image.array is not None]
