@@ -278,37 +278,70 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
     """Bring in the votes of `review` that `clip` lacks; returns (added, retracted here).
 
     The same clip labelled in two databases (a team, each annotator with their own copy)
-    meets here. Votes are matched by annotator, decision, expression, adjudication and time
-    (to the second), as multisets: an undo and the same vote again within one second are two
-    rows with one key, one retracted and one live, and each is matched with its like. What
-    the file has beyond ours is added; a vote live here but retracted in the file is
-    retracted here, and a vote retracted here but live in the file (an older file) stays
-    retracted: a retraction is never undone, whatever order files come in. Votes added
-    keep the file's order, which within one second decides an annotator's current vote
-    (rows already here keep theirs: an undo and new votes of one second, met here partly
-    before, can still come out in another order; times are kept to the second).
-    The clip's consensus follows, logged as `import-xml`.
+    meets here. Votes are compared per annotator and second (times are kept to the
+    second). Most often one side's votes of that second are the other's, and then some:
+    the same history seen at two moments. Then they are joined in order: a vote retracted
+    on either side is retracted here (a retraction is never undone, whatever order files
+    come in), and what the file has beyond ours is added in the file's order, which within
+    one second decides the annotator's current vote. Histories that part ways are matched
+    by decision, expression and adjudication, as multisets (`_merge_as_multisets`). The
+    clip's consensus follows, logged as `import-xml`.
     """
     from curator.store.annotations import apply_imported_votes
 
-    def key(a: Annotation) -> tuple:
-        return (a.annotator, a.decision, a.expression, a.adjudication, a.created_at)
+    def moment(a: Annotation) -> tuple:
+        return (a.annotator, a.created_at)
 
     ours: dict[tuple, list[Annotation]] = {}
     for annotation in sorted(clip.annotations, key=lambda a: a.id):
-        ours.setdefault(key(annotation), []).append(annotation)
+        ours.setdefault(moment(annotation), []).append(annotation)
     theirs: dict[tuple, list[tuple[int, Annotation]]] = {}
     for position, item in enumerate(review.iterfind("annotation")):
         vote = _annotation(item)
-        theirs.setdefault(key(vote), []).append((position, vote))
+        theirs.setdefault(moment(vote), []).append((position, vote))
     new: list[tuple[int, Annotation]] = []
     retract: list[Annotation] = []
-    for k, file_votes in theirs.items():
-        here = ours.get(k, [])
-        live_here = [a for a in here if not a.retracted]
-        retracted_here = len(here) - len(live_here)
-        file_live = [(i, v) for i, v in file_votes if not v.retracted]
-        file_retracted = [(i, v) for i, v in file_votes if v.retracted]
+    for m, file_votes in theirs.items():
+        here = ours.get(m, [])
+        shared = min(len(here), len(file_votes))
+        if all(_choice(here[i]) == _choice(file_votes[i][1]) for i in range(shared)):
+            retract += [a for a, (_, v) in zip(here, file_votes, strict=False)
+                        if v.retracted and not a.retracted]
+            new += file_votes[shared:]
+        else:
+            added, retracted = _merge_as_multisets(here, file_votes)
+            new += added
+            retract += retracted
+    if new or retract:
+        apply_imported_votes(session, clip, [vote for _, vote in sorted(new, key=lambda n: n[0])],
+                             retract)
+    return len(new), len(retract)
+
+
+def _choice(a: Annotation) -> tuple:
+    return (a.decision, a.expression, a.adjudication)
+
+
+def _merge_as_multisets(
+    here: list[Annotation], file_votes: list[tuple[int, Annotation]]
+) -> tuple[list[tuple[int, Annotation]], list[Annotation]]:
+    """One annotator's votes of one second whose histories part ways: each vote matched
+    with its like (an undo and the same vote again are two rows, one retracted and one
+    live). Returns (the file's votes to add, ours to retract)."""
+    new: list[tuple[int, Annotation]] = []
+    retract: list[Annotation] = []
+    ours: dict[tuple, list[Annotation]] = {}
+    for a in here:
+        ours.setdefault(_choice(a), []).append(a)
+    theirs: dict[tuple, list[tuple[int, Annotation]]] = {}
+    for i, v in file_votes:
+        theirs.setdefault(_choice(v), []).append((i, v))
+    for k, votes in theirs.items():
+        mine = ours.get(k, [])
+        live_here = [a for a in mine if not a.retracted]
+        retracted_here = len(mine) - len(live_here)
+        file_live = [(i, v) for i, v in votes if not v.retracted]
+        file_retracted = [(i, v) for i, v in votes if v.retracted]
         # Like with like first; a retraction the file has beyond ours retracts a live vote
         # of ours that the file's live ones leave unmatched, else it is a vote we lack.
         unmatched_retracted = file_retracted[retracted_here:]
@@ -319,10 +352,7 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
         # what goes beyond both is new.
         spare_retracted_here = max(0, retracted_here - len(file_retracted))
         new += file_live[len(live_here) + spare_retracted_here:]
-    if new or retract:
-        apply_imported_votes(session, clip, [vote for _, vote in sorted(new, key=lambda n: n[0])],
-                             retract)
-    return len(new), len(retract)
+    return new, retract
 
 
 def _annotation(item: etree._Element) -> Annotation:

@@ -318,6 +318,46 @@ def test_votes_within_one_second_keep_their_order(
         lead.close()
 
 
+def test_one_second_of_votes_seen_at_two_moments_is_joined_in_order(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within one second dora votes Happy (file `mid` is exported), takes it back, votes
+    Sad, then Happy again (file `final`): her current vote is Happy. A lead that had `mid`
+    before `final` matched her Happy rows as multisets, kept the old one live and ahead
+    of Sad, and made Sad current."""
+    from curator.store.annotations import retract_decision
+
+    before = _exported_then_one_second(database, tmp_path, monkeypatch)
+    with database.session() as session:
+        sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+        first = record_decision(session, sad, annotator="dora", decision="confirm",
+                                expression="Happy")
+    mid = tmp_path / "mid.xml"
+    mid.write_bytes(_export(database))
+    with database.session() as session:
+        retract_decision(session, session.get(Annotation, first.id), who="dora")
+        sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+        for expression in ("Sad", "Happy"):
+            record_decision(session, sad, annotator="dora", decision="confirm",
+                            expression=expression)
+        expected = votes_of(sad)
+    final = tmp_path / "final.xml"
+    final.write_bytes(_export(database))
+    for n, order in enumerate([(before, mid, final), (before, final, mid), (before, final)]):
+        lead = open_database(f"sqlite:///{tmp_path / f'lead{n}.db'}")
+        try:
+            for path in order:
+                with lead.session() as session:
+                    import_film_xml(session, path)
+            with lead.session() as session:
+                clip = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+                assert votes_of(clip) == expected, [p.stem for p in order]
+                again = import_film_xml(session, final)  # nothing more to bring
+                assert (again.votes_added, again.votes_retracted) == (0, 0)
+        finally:
+            lead.close()
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "in.xml"
     path.write_text(text, encoding="utf-8")
