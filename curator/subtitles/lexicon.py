@@ -99,7 +99,7 @@ class Lexicon:
     scope_breaks: frozenset[str]
     speaker_words: frozenset[str]
     not_labels: frozenset[str]
-    vocabulary: frozenset[str]  # folded words of sounds/neutral/manners/music/negation
+    vocabulary: frozenset[str]  # folded first words of sounds/neutral/manners/music/negation
     lexical_heads: frozenset[str]  # first words of [lexical] entries: skips most dialogue fast
 
     def scan(self, folded: Sequence[str], context: str) -> list[Hit]:
@@ -294,11 +294,14 @@ def _build(data: dict[str, Any], source: Path) -> Lexicon:
             for head, entries in index.items()
         }
     vocab_categories = ("sound", "neutral", "manner", "music", "neg_before", "neg_after", "damp")
+    # The words a description can start with: only a word the lexicon would start a match
+    # with stops a leading capitalised word being a name. The later words of a phrase
+    # ("tears of joy") are not among them, so "[Joy]" stays a speaker.
     vocabulary = frozenset(
-        fold(token)
+        fold(spelling.split()[0])
         for category in vocab_categories
         for spelling, _ in per_category.get(category, [])
-        for token in spelling.split()
+        if spelling.split()
     )
     negation = data.get("negation", {})
     speakers = data.get("speakers", {})

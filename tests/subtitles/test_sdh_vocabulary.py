@@ -27,6 +27,8 @@ def one(text: str, lexicon: Lexicon) -> AnalyzedCue:
         ("[crowd cheers]", "Happy"), ("[can't stop laughing]", "Happy"),
         ("[mocking laughter]", "Disgust"), ("[laughs bitterly]", "Disgust"),  # contempt
         ("[screaming angrily]", "Angry"), ("[battle cry]", "Angry"),  # the qualifier decides
+        ("[screams with joy]", "Happy"), ("[tears of joy]", "Happy"),
+        ("[crying with joy]", "Happy"), ("[shouts with joy]", "Happy"),
         # Sad
         ("[sniffles]", "Sad"), ("[whimpering]", "Sad"), ("[wails]", "Sad"), ("[bawling]", "Sad"),
         ("[keening]", "Sad"), ("[snivelling]", "Sad"), ("[choked up]", "Sad"),
