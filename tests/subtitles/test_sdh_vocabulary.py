@@ -28,6 +28,8 @@ def one(text: str, lexicon: Lexicon) -> AnalyzedCue:
         ("[mocking laughter]", "Disgust"), ("[laughs bitterly]", "Disgust"),  # contempt
         ("[screaming angrily]", "Angry"), ("[battle cry]", "Angry"),  # the qualifier decides
         ("[screams with joy]", "Happy"), ("[tears of joy]", "Happy"),
+        ("[smirks]", "Disgust"), ("[rolls her eyes]", "Disgust"), ("[scowls]", "Angry"),
+        ("[inhales sharply]", "Surprise"), ("[upset]", "Sad"), ("[hysterical]", "Fear"),
         ("[crying with joy]", "Happy"), ("[shouts with joy]", "Happy"),
         # Sad
         ("[sniffles]", "Sad"), ("[whimpering]", "Sad"), ("[wails]", "Sad"), ("[bawling]", "Sad"),
