@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -265,29 +267,19 @@ def test_an_older_file_after_a_newer_one_does_not_bring_a_taken_back_vote_back(
     from curator.store.annotations import retract_decision
 
     populate(database)
-    with database.session() as session:
-        sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
-        vote = record_decision(session, sad, annotator="cat", decision="confirm",
-                               expression="Happy")
+    [vote] = _cast(database, "cat", "Happy")
     old = tmp_path / "old.xml"
     old.write_bytes(_export(database))
     with database.session() as session:
-        retract_decision(session, session.get(Annotation, vote.id), who="cat")
+        retract_decision(session, session.get(Annotation, vote), who="cat")
     new = tmp_path / "new.xml"
     new.write_bytes(_export(database))
     results = []
-    for order in ((new, old), (old, new)):
-        lead = open_database(f"sqlite:///{tmp_path / f'lead{len(results)}.db'}")
-        try:
-            for path in order:
-                with lead.session() as session:
-                    import_film_xml(session, path)
-            with lead.session() as session:
-                clip = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
-                results.append(([(a.annotator, a.retracted) for a in clip.annotations
-                                 if a.annotator == "cat"], clip.status, clip.expression))
-        finally:
-            lead.close()
+    for n, order in enumerate([(new, old), (old, new)]):
+        with _lead(tmp_path, f"lead{n}.db", *order) as lead, lead.session() as session:
+            clip = _sad_clip(session)
+            results.append(([(a.annotator, a.retracted) for a in clip.annotations
+                             if a.annotator == "cat"], clip.status, clip.expression))
     assert results[0] == results[1]
     assert results[0][0] == [("cat", True)]
 
@@ -298,24 +290,13 @@ def test_votes_within_one_second_keep_their_order(
     """dora votes Happy, Sad, Happy in one second: her current vote is Happy. Grouped by
     vote on import, the rows came in as Happy, Happy, Sad, and Sad became current."""
     before = _exported_then_one_second(database, tmp_path, monkeypatch)
+    _cast(database, "dora", "Happy", "Sad", "Happy")
     with database.session() as session:
-        sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
-        for expression in ("Happy", "Sad", "Happy"):
-            record_decision(session, sad, annotator="dora", decision="confirm",
-                            expression=expression)
-        expected = votes_of(sad)
+        expected = votes_of(_sad_clip(session))
     after = tmp_path / "after.xml"
     after.write_bytes(_export(database))
-    lead = open_database(f"sqlite:///{tmp_path / 'lead.db'}")
-    try:
-        for path in (before, after):
-            with lead.session() as session:
-                import_film_xml(session, path)
-        with lead.session() as session:
-            clip = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
-            assert votes_of(clip) == expected
-    finally:
-        lead.close()
+    with _lead(tmp_path, "lead.db", before, after) as lead, lead.session() as session:
+        assert votes_of(_sad_clip(session)) == expected
 
 
 def test_one_second_of_votes_seen_at_two_moments_is_joined_in_order(
@@ -328,34 +309,46 @@ def test_one_second_of_votes_seen_at_two_moments_is_joined_in_order(
     from curator.store.annotations import retract_decision
 
     before = _exported_then_one_second(database, tmp_path, monkeypatch)
-    with database.session() as session:
-        sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
-        first = record_decision(session, sad, annotator="dora", decision="confirm",
-                                expression="Happy")
+    [first] = _cast(database, "dora", "Happy")
     mid = tmp_path / "mid.xml"
     mid.write_bytes(_export(database))
     with database.session() as session:
-        retract_decision(session, session.get(Annotation, first.id), who="dora")
-        sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
-        for expression in ("Sad", "Happy"):
-            record_decision(session, sad, annotator="dora", decision="confirm",
-                            expression=expression)
-        expected = votes_of(sad)
+        retract_decision(session, session.get(Annotation, first), who="dora")
+    _cast(database, "dora", "Sad", "Happy")
+    with database.session() as session:
+        expected = votes_of(_sad_clip(session))
     final = tmp_path / "final.xml"
     final.write_bytes(_export(database))
     for n, order in enumerate([(before, mid, final), (before, final, mid), (before, final)]):
-        lead = open_database(f"sqlite:///{tmp_path / f'lead{n}.db'}")
-        try:
-            for path in order:
-                with lead.session() as session:
-                    import_film_xml(session, path)
+        with _lead(tmp_path, f"lead{n}.db", *order) as lead, lead.session() as session:
+            assert votes_of(_sad_clip(session)) == expected, [p.stem for p in order]
+            again = import_film_xml(session, final)  # nothing more to bring
+            assert (again.votes_added, again.votes_retracted) == (0, 0)
+
+
+def _cast(database: Database, annotator: str, *expressions: str) -> list[int]:
+    """`annotator` confirms the sample's Sad clip with each expression in turn; the ids."""
+    with database.session() as session:
+        sad = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+        return [record_decision(session, sad, annotator=annotator, decision="confirm",
+                                expression=expression).id for expression in expressions]
+
+
+def _sad_clip(session) -> Clip:  # type: ignore[no-untyped-def]
+    return session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
+
+
+@contextmanager
+def _lead(tmp_path: Path, name: str, *files: Path) -> Iterator[Database]:
+    """A lead's new database that has imported `files`, in that order."""
+    lead = open_database(f"sqlite:///{tmp_path / name}")
+    try:
+        for path in files:
             with lead.session() as session:
-                clip = session.scalars(select(Clip).where(Clip.proposed_label == "Sad")).one()
-                assert votes_of(clip) == expected, [p.stem for p in order]
-                again = import_film_xml(session, final)  # nothing more to bring
-                assert (again.votes_added, again.votes_retracted) == (0, 0)
-        finally:
-            lead.close()
+                import_film_xml(session, path)
+        yield lead
+    finally:
+        lead.close()
 
 
 def _write(tmp_path: Path, text: str) -> Path:
