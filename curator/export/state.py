@@ -124,21 +124,25 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def strays(folder: Path, known: set[str], name: re.Pattern[str]) -> Iterator[tuple[str, int]]:
-    """(path under `folder`, film id) of each file in a split's class folders that is
-    named as the export names its files but is not in `known` (the state): a run stopped
-    before it saved its state wrote it. `name` has a `film` group."""
+def _class_folder_files(folder: Path) -> Iterator[tuple[str, Path]]:
+    """(path under `folder`, path) of each entry in a split's class folders."""
     for split in SPLITS:
         if not (folder / split).is_dir():
             continue
         for label in sorted((folder / split).iterdir()):
-            if not label.is_dir():
-                continue
-            for path in sorted(label.iterdir()):
-                rel = f"{split}/{label.name}/{path.name}"
-                match = name.fullmatch(path.name)
-                if match and rel not in known and path.is_file():
-                    yield rel, int(match.group("film"))
+            if label.is_dir():
+                for path in sorted(label.iterdir()):
+                    yield f"{split}/{label.name}/{path.name}", path
+
+
+def strays(folder: Path, known: set[str], name: re.Pattern[str]) -> Iterator[tuple[str, int]]:
+    """(path under `folder`, film id) of each file in a split's class folders that is
+    named as the export names its files but is not in `known` (the state): a run stopped
+    before it saved its state wrote it. `name` has a `film` group."""
+    for rel, path in _class_folder_files(folder):
+        match = name.fullmatch(path.name)
+        if match and rel not in known and path.is_file():
+            yield rel, int(match.group("film"))
 
 
 def foreign_files(folder: Path, name: re.Pattern[str]) -> list[str]:
@@ -147,13 +151,6 @@ def foreign_files(folder: Path, name: re.Pattern[str]) -> list[str]:
     began, and read by whatever reads the dataset (curator train takes every image)."""
     from curator.media.image import IMAGE_SUFFIXES
 
-    found = []
-    for split in SPLITS:
-        if not (folder / split).is_dir():
-            continue
-        for label in sorted((folder / split).iterdir()):
-            if label.is_dir():
-                found += [f"{split}/{label.name}/{path.name}" for path in sorted(label.iterdir())
-                          if not name.fullmatch(path.name) and not path.name.startswith(".")
-                          and path.suffix.lower() in IMAGE_SUFFIXES]
-    return found
+    return [rel for rel, path in _class_folder_files(folder)
+            if not name.fullmatch(path.name) and not path.name.startswith(".")
+            and path.suffix.lower() in IMAGE_SUFFIXES]

@@ -451,11 +451,11 @@ def crop_rule_of(path: str | Path) -> str:
     now."""
     import json
 
+    from curator.export.state import STATE_NAME, csv_state_path
     from curator.media.align import CROP_RULE, crop_rule
 
     path = Path(path)
-    state = (path / ".curator-export.json" if path.is_dir()
-             else path.with_name(f".{path.name}.state.json"))
+    state = path / STATE_NAME if path.is_dir() else csv_state_path(path)
     try:
         settings = json.loads(state.read_text(encoding="utf-8")).get("settings") or {}
     except (OSError, ValueError, AttributeError):
