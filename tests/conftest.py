@@ -55,6 +55,15 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new database's URL: an SQLite file, and a PostgreSQL database where a server is
+    at hand (`postgres_url`): a test taking it runs on both."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return f"sqlite:///{tmp_path / 'curator.db'}"
+
+
 def _fork_servers() -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():

@@ -368,10 +368,10 @@ def test_a_snapshot_reads_one_moment_while_others_write(tmp_path: Path) -> None:
         db.close()
 
 
-def test_a_snapshot_refuses_to_write(tmp_path: Path) -> None:
+def test_a_snapshot_refuses_to_write(database_url: str) -> None:
     from curator.store.models import Film
 
-    db = open_database(f"sqlite:///{tmp_path / 'r.db'}")
+    db = open_database(database_url)
     try:
         with pytest.raises(RuntimeError, match="only reads"), db.snapshot() as session:
             session.add(Film(sha256="a" * 64, path="/f.mp4", title="f", duration_ms=1000,
