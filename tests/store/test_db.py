@@ -343,28 +343,28 @@ def test_db_upgrade_meeting_a_lock_waits_as_long_as_set_then_says_so(
             "0002_faces",)
 
 
-def test_a_snapshot_reads_one_moment_while_others_write(tmp_path: Path) -> None:
+def test_a_snapshot_reads_one_moment_while_others_write(database_url: str) -> None:
     """An export reads clips, votes and changes in several queries: all from one moment,
-    or a vote cast in between makes a file whose label its votes do not give."""
+    or a vote cast in between makes a file whose label its votes do not give. The writer
+    is not held up by the reader (SQLite: WAL)."""
     from sqlalchemy import text
 
-    path = tmp_path / "s.db"
-    db = open_database(f"sqlite:///{path}")
-    writer = sqlite3.connect(path)
+    from curator.store.models import Film
+
+    db = open_database(database_url)
+    other = open_database(database_url)
+    count = text("SELECT count(*) FROM films")
     try:
-        writer.execute("CREATE TABLE marks (n INTEGER)")
-        writer.execute("INSERT INTO marks VALUES (1)")
-        writer.commit()
-        count = text("SELECT count(*) FROM marks")
         with db.snapshot() as session:
-            assert session.execute(count).scalar() == 1
-            writer.execute("INSERT INTO marks VALUES (2)")
-            writer.commit()  # WAL: a writer is not held up by the reader
-            assert session.execute(count).scalar() == 1  # still the moment it began
+            assert session.execute(count).scalar() == 0
+            with other.session() as writer:
+                writer.add(Film(sha256="a" * 64, path="/f.mp4", title="f", duration_ms=1000,
+                                fps=25.0, width=64, height=64))
+            assert session.execute(count).scalar() == 0  # still the moment it began
         with db.session() as session:
-            assert session.execute(count).scalar() == 2
+            assert session.execute(count).scalar() == 1
     finally:
-        writer.close()
+        other.close()
         db.close()
 
 

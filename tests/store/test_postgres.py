@@ -84,24 +84,6 @@ def _empty_schema(url: str) -> None:
         engine.dispose()
 
 
-def test_a_snapshot_reads_one_moment_while_others_write(postgres_url: str) -> None:
-    """An export reads clips, votes and changes in several queries: all from one moment."""
-    db = open_database(postgres_url)
-    other = open_database(postgres_url)
-    count = text("SELECT count(*) FROM films")
-    try:
-        with db.snapshot() as session:
-            assert session.execute(count).scalar() == 0
-            with other.session() as writer:
-                writer.add(_film(1))
-            assert session.execute(count).scalar() == 0  # still the moment it began
-        with db.session() as session:
-            assert session.execute(count).scalar() == 1
-    finally:
-        other.close()
-        db.close()
-
-
 def test_writers_take_turns(postgres_url: str) -> None:
     """A second `writing` session waits for the first to commit, then reads what it added,
     so two proposing processes do not both add the same clips."""
