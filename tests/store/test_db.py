@@ -135,11 +135,12 @@ def test_a_table_half_copied_by_an_older_curator_is_cleared(tmp_path: Path) -> N
     assert "_alembic_tmp_annotations" not in {name for _, name, _ in _schema(path)}
 
 
-def test_models_match_migrations(tmp_path: Path) -> None:
+def test_models_match_migrations(database_url: str) -> None:
     """A migrated database is what the ORM describes: tables, columns, their types, indexes
     (no forgotten revision; SQLite ignores a length, PostgreSQL would not)."""
-    db = open_database(f"sqlite:///{tmp_path / 'm.db'}")
+    db = open_database(database_url)
     try:
+        assert current_revision(db.engine) == head_revision()
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
