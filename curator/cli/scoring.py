@@ -46,7 +46,6 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
 
     from curator.cli.export import plan_confirmed
     from curator.cli.faces import default_workers
-    from curator.media.align import DEFAULT_SIZE, shrink
     from curator.media.crops import CropJob, render_clip
     from curator.media.pool import parallel_map
     from curator.store.predictions import forget_prediction, save_prediction
@@ -70,11 +69,11 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
     failed: dict[int, str] = {}  # clip id → why it could not be scored
     clips = [c for c in plan.clips if c.film_id not in missing]
     by_id = {c.clip_id: c for c in clips}
-    # The export's crops at the export's size, under the model's own crop rule; shrunk to
-    # its input side here, as training read them.
+    # The export's crops under the model's own crop rule, at its input side (made in the
+    # workers as exports make them).
     jobs = [CropJob(key=c.clip_id, path=c.film_path, start_ms=c.check_start_ms or 0,
                     sample_fps=c.sample_fps or 1.0, display_size=c.display_size,
-                    frames=c.frames, size=DEFAULT_SIZE, gray=True, png=False, array=True,
+                    frames=c.frames, size=classifier.side, gray=True, png=False, array=True,
                     rule=classifier.crop_rule)
             for c in clips if c.frames]
     waiting: list[tuple[ClipPlan, np.ndarray]] = []  # decoded, not yet through the model
@@ -110,8 +109,7 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
                                    workers=min(workers or max(1, default_workers() // 2),
                                                max(len(jobs), 1))):
             clip = by_id[result.key]
-            crops = [shrink(image.array, classifier.side) for image in result.images
-                     if image.array is not None]
+            crops = [image.array for image in result.images if image.array is not None]
             if result.error or not crops:
                 failed[clip.clip_id] = f"clip {clip.clip_id}: {result.error or 'no face decoded'}"
                 with state().database().session() as session:

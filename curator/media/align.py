@@ -209,20 +209,17 @@ def _area(polygon: np.ndarray) -> float:
 
 def align_face_small(image: np.ndarray, landmarks: np.ndarray, side: int, *,
                      gray: bool = True, rule: str = CROP_RULE) -> np.ndarray:
-    """The crop at the export's size, shrunk to `side` by area averaging: the face a model
-    trained on an export sees (a crop aligned straight to 48 px is sampled once from the
-    frame, sharper and aliased). The FER-2013 CSV, `predict` and `score-clips` use it."""
-    return shrink(align_face(image, landmarks, size=DEFAULT_SIZE, gray=gray, rule=rule), side)
-
-
-def shrink(crop: np.ndarray, side: int) -> np.ndarray:
-    """An export-size crop at `side` x `side`: area averaging, as training reads an export."""
+    """The crop at `side` x `side` as every face curator crops is made: below the export's
+    default size, aligned at that size and shrunk by area averaging (aligned straight to
+    48 px, a face is sampled once from the frame, sharper and aliased); at or above it,
+    aligned at `side`. Exports of any `--size`, the FER-2013 CSV, `predict` and
+    `score-clips` all use it, so a model sees faces made as its training faces were."""
     import cv2
 
-    if crop.shape[0] == crop.shape[1] == side:
-        return crop
-    mode = cv2.INTER_AREA if side < crop.shape[0] else cv2.INTER_LINEAR
-    return cv2.resize(crop, (side, side), interpolation=mode)
+    if side >= DEFAULT_SIZE:
+        return align_face(image, landmarks, size=side, gray=gray, rule=rule)
+    crop = align_face(image, landmarks, size=DEFAULT_SIZE, gray=gray, rule=rule)
+    return cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
 
 
 def landmarks_sane(

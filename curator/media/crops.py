@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from curator.errors import MediaError
-from curator.media.align import CROP_RULE, align_face, align_face_small
+from curator.media.align import CROP_RULE, align_face_small
 from curator.media.decode import sample_frames
 from curator.media.image import encode_png
 
@@ -86,8 +86,8 @@ def render_clip(job: CropJob) -> CropResult:
 def _crop(frame: np.ndarray, chosen: CropFrame, job: CropJob) -> CropImage:
     image = CropImage(chosen.time_ms)
     if job.png or job.array:
-        aligned = align_face(frame, chosen.landmarks, size=job.size, gray=job.gray,
-                             rule=job.rule)
+        aligned = align_face_small(frame, chosen.landmarks, job.size, gray=job.gray,
+                                   rule=job.rule)
         image.png = encode_png(aligned) if job.png else None
         image.array = aligned if job.array else None
     if job.fer:

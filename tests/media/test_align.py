@@ -155,3 +155,23 @@ def test_sanity_check_rejects_profiles_tilts_and_tiny_faces() -> None:
     broken = frontal_landmarks()
     broken[5] = np.nan
     assert not landmarks_sane(broken)
+
+
+def test_small_crops_are_shrunk_from_the_export_size_not_warped_straight() -> None:
+    """Every small face (an export's --size 64, the FER CSV's 48, a model's input) is the
+    256 px crop averaged down: the same pixels whichever path makes it. Warped straight to
+    48 px, a face is sampled once from the frame: sharper, aliased, and not what a model
+    trained on a 256 px export read."""
+    import cv2
+
+    from curator.media.align import align_face_small
+
+    image = np.random.default_rng(0).integers(0, 255, (300, 400, 3), dtype=np.uint8)
+    landmarks = frontal_landmarks(centre=(200, 150), e2e=50)
+    small = align_face_small(image, landmarks, 48, gray=True)
+    big = align_face(image, landmarks, size=SIZE, gray=True)
+    assert (small == cv2.resize(big, (48, 48), interpolation=cv2.INTER_AREA)).all()
+    straight = align_face(image, landmarks, size=48, gray=True)
+    assert np.abs(small.astype(int) - straight.astype(int)).mean() > 5  # not the same thing
+    assert (align_face_small(image, landmarks, 320, gray=False)
+            == align_face(image, landmarks, size=320)).all()  # at 256 and above: straight
