@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from curator.errors import CuratorError, InputFileError
@@ -43,6 +45,17 @@ class OutOfMemory(CuratorError):
             f"out of memory on {device} at batch size {batch_size}: run again with {again} "
             f"(or a smaller --img-size)"
         )
+
+
+@contextmanager
+def out_of_memory_at(device: str, batch_size: int) -> Iterator[None]:
+    """Turn the device's out-of-memory error inside into `OutOfMemory` at this batch size."""
+    try:
+        yield
+    except RuntimeError as e:
+        if is_out_of_memory(e):
+            raise OutOfMemory(device, batch_size) from e
+        raise
 
 
 def is_out_of_memory(error: BaseException) -> bool:

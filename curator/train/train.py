@@ -39,6 +39,7 @@ from curator.train.errors import (
     OutOfMemory,
     RunExists,
     is_out_of_memory,
+    out_of_memory_at,
 )
 from curator.train.evaluate import evaluate, summarize
 from curator.train.imbalance import balanced_sample_weights, class_weights, parse_class_weights
@@ -584,14 +585,11 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
     if data.test is not None and data.test is not data.val:
         final = ckpt.build_from(best, out / "best.pt").to(dev)
         test_xy = [torch.from_numpy(a) for a in (data.test.images, data.test.labels)]
-        try:  # at the run's batch size, as every evaluation: the advice below must help
+        # At the run's batch size, as every evaluation: the advice must help here too.
+        with out_of_memory_at(str(dev), global_batch):
             test = summarize(evaluate(final, *test_xy, num_classes, cfg.img_size,
                                       batch_size=per_rank, autocast=autocast, tta=cfg.tta,
                                       rank=d.rank, world=d.world)[0], classes)
-        except RuntimeError as e:
-            if is_out_of_memory(e):
-                raise OutOfMemory(str(dev), global_batch) from e
-            raise
     result = {
         "stage": k + 1, "data": str(path), "format": data.format, "classes": list(classes),
         "backbone": backbone, "init": init, "device": device_name, "world_size": d.world,
@@ -712,14 +710,11 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
         trained_any = False  # whether this call trained anything (a finished run: nothing)
         for k in range(len(cfg.data)):
             trained = [False]
-            try:
-                result = run_stage(cfg, k, init, d, log, budget, begin, trained)
-            except OutOfMemory as e:  # in the loop, where the batch size used is known
+            try:  # the loop names the batch it used; before it, the one asked for
+                with out_of_memory_at(str(d.device), cfg.batch_size):
+                    result = run_stage(cfg, k, init, d, log, budget, begin, trained)
+            except OutOfMemory as e:
                 raise OutOfMemory(e.device, e.batch_size, begun=started) from e.__cause__
-            except RuntimeError as e:
-                if not is_out_of_memory(e):
-                    raise
-                raise OutOfMemory(str(d.device), cfg.batch_size, begun=started) from e
             if result is None:
                 break
             stages.append(result)
