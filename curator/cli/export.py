@@ -82,6 +82,7 @@ def export_command(
         return
     from curator.cli.faces import default_workers
     from curator.export.plan import assign
+    from curator.media.align import CROP_RULE
 
     images = sfew_dir is not None or fer_csv is not None
     plan, among, missing, film_xml, problems = plan_confirmed(
@@ -105,8 +106,6 @@ def export_command(
         err.print(f"note: {stranded} clip(s) of other films in this output now share a group "
                   "(an actor, or a film) with clips placed in another split; export without "
                   "--film to move them", markup=False)
-    from curator.media.align import CROP_RULE
-
     describe = {"split": split_mode, "val": val, "test": test, "seed": seed,
                 "frames_per_clip": frames_per_clip, "size": size, "gray": gray,
                 "crop_rule": CROP_RULE}  # what `curator train` records for predict

@@ -167,6 +167,18 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
         ignored = [d.name for d in dirs if d.name.lower() not in SPLIT_NAMES]
         if ignored:
             notes.append(f"ignored folders beside the splits: {', '.join(ignored)}")
+    class_dirs = {split: _subdirs(sdir) for split, sdir in split_dirs.items()}
+    numbered = sorted({d.name.strip() for dirs in class_dirs.values() for d in dirs
+                       if _numbered(d.name.strip())}, key=int)
+    if numbered:  # decided on the names, before any image is listed
+        # Datasets number their classes differently (AffectNet's 0 is Neutral, FER-2013's
+        # Angry): a number outside FER-2013's ids shows the data numbers them its own way.
+        ids = ", ".join(f"{i} {name}" for i, name in enumerate(FER2013_ORDER))
+        if any(int(n) >= len(FER2013_ORDER) for n in numbered):
+            raise DatasetError(root, f"class folders {', '.join(numbered)} are numbered, but not "
+                                     f"as FER-2013 numbers its classes ({ids}): name the "
+                                     "folders by emotion")
+        notes.append(f"numbered class folders are read as FER-2013 ids ({ids})")
     tree: dict[str, dict[str, list[Path]]] = {}
     # Unknown names are one class in any case (Train/Bored and Val/bored), spelled as first seen.
     spelling: dict[str, str] = {}
@@ -174,7 +186,7 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
         classes: dict[str, list[Path]] = {}
         loose = [p for p in sdir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
                  and not p.name.startswith(".")]
-        for cdir in _subdirs(sdir):
+        for cdir in class_dirs[split]:
             files = image_files(cdir)
             if not files:
                 # An export lays out every class folder; an empty one is simply not a class
@@ -198,17 +210,6 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
         tree[split] = classes
     if empty:
         notes.append(f"empty class folders, left out: {', '.join(empty)}")
-    numbered = sorted({d.name.strip() for sdir in split_dirs.values() for d in _subdirs(sdir)
-                       if _numbered(d.name.strip())}, key=int)
-    if numbered:
-        # Datasets number their classes differently (AffectNet's 0 is Neutral, FER-2013's
-        # Angry): a number outside FER-2013's ids shows the data numbers them its own way.
-        ids = ", ".join(f"{i} {name}" for i, name in enumerate(FER2013_ORDER))
-        if any(int(n) >= len(FER2013_ORDER) for n in numbered):
-            raise DatasetError(root, f"class folders {', '.join(numbered)} are numbered, but not "
-                                     f"as FER-2013 numbers its classes ({ids}): name the "
-                                     "folders by emotion")
-        notes.append(f"numbered class folders are read as FER-2013 ids ({ids})")
     return tree, notes
 
 
