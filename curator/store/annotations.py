@@ -108,9 +108,12 @@ def record_decision(
         expression = None
     if adjudication and decision == "skip":
         raise CuratorError("a skip cannot adjudicate: confirm or reject the clip")
-    claim_clip_version(
-        session, clip, clip.version if expected_version is None else expected_version
-    )
+    # A skip casts no vote and changes nothing about the clip, so it neither waits for the
+    # clip's latest version nor makes one: another annotator's open view stays current.
+    if decision != "skip":
+        claim_clip_version(
+            session, clip, clip.version if expected_version is None else expected_version
+        )
     before = consensus(votes_of(clip))
     annotation = Annotation(
         clip=clip,
@@ -148,7 +151,8 @@ def retract_decision(session: Session, annotation: Annotation, *, who: str) -> N
     if annotation.retracted:
         return
     clip = annotation.clip
-    claim_clip_version(session, clip, clip.version)
+    if annotation.decision != "skip":  # taking back a skip changes nothing either
+        claim_clip_version(session, clip, clip.version)
     before = consensus(votes_of(clip))
     annotation.retracted = True
     session.flush()

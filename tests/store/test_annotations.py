@@ -57,6 +57,22 @@ def test_stale_version_is_refused(database: Database) -> None:
             )
 
 
+def test_a_skip_leaves_the_clip_version_for_others_to_vote_on(database: Database) -> None:
+    """A skip (and its undo) changes nothing about the clip, so a view opened before it is
+    still current: the other annotator's vote is not refused as a conflict."""
+    populate(database)
+    with database.session() as session:
+        happy = _clip(session, "Happy")
+        seen = happy.version
+        skip = record_decision(session, happy, annotator="cy", decision="skip",
+                               expected_version=seen)
+        retract_decision(session, skip, who="cy")
+        assert happy.version == seen
+        record_decision(session, happy, annotator="dee", decision="confirm", expression="Sad",
+                        expected_version=seen)
+        assert happy.version == seen + 1
+
+
 def test_unknown_expression_is_refused(database: Database) -> None:
     populate(database)
     with database.session() as session, pytest.raises(LabelError) as info:
