@@ -109,6 +109,10 @@ class ReviewScreen(Screen[None]):
         self.previews = PreviewFeed(self, loader, self._load_view)
         self.view: ClipView | None = None
         self.chosen: str | None = None  # the expression key pressed for the current clip
+        # The expression of each confirm still being written, by clip: when the write fails
+        # (a conflict, a lock), the clip comes back with that choice still made, so that
+        # `enter` stores what the annotator chose, not what someone else's vote suggests.
+        self._confirming: dict[int, str] = {}
         self.person = 0  # selected person in the current clip
         self.last_message = ""  # what the annotator was last told (tests read it too)
 
@@ -242,6 +246,8 @@ class ReviewScreen(Screen[None]):
         if outcome.clip_id:
             self.queue.refresh(outcome.clip_id)
         current = self.view.id if self.view else None
+        chosen = self._confirming.pop(outcome.clip_id, None) if outcome.action == "decide" \
+            else None
         if outcome.ok:
             self.queue.recount()
             self.tell(outcome.message, timeout=2)
@@ -255,9 +261,11 @@ class ReviewScreen(Screen[None]):
             # Someone else changed the clip first, or the store failed (a lock held too
             # long): say so and go back to the clip, shown as it is now, to decide again.
             title = "Not undone" if outcome.action == "undo" else "Not saved"
-            self.tell(outcome.message, title=title, severity="error", timeout=10)
+            kept = f"; {chosen} is still chosen: enter stores it" if chosen else ""
+            self.tell(outcome.message + kept, title=title, severity="error", timeout=10)
             self.queue.goto(outcome.clip_id)
-            self.show_current()
+            self.chosen, self.person = chosen, 0
+            self.show_current(keep_choice=chosen is not None)
         else:
             self.tell(outcome.message, severity="warning", timeout=4)
             if outcome.clip_id == current:
@@ -270,6 +278,10 @@ class ReviewScreen(Screen[None]):
         view = view or self.view
         if view is None:
             return
+        if decision == "confirm" and expression is not None:
+            self._confirming[view.id] = expression
+        else:
+            self._confirming.pop(view.id, None)
         self._submit(partial(self.controller.decide, view.id, view.version, decision,
                              expression, reason))
         self._advance()

@@ -56,7 +56,7 @@ def claim_clip_version(session: Session, clip: Clip, expected_version: int) -> N
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError(
-            f"clip {clip.id} was changed by someone else since you opened it; reload and retry"
+            f"clip {clip.id} was changed by someone else since you opened it"
         )
     session.refresh(clip)
 

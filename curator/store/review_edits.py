@@ -45,7 +45,7 @@ def _claim_person_version(session: Session, person: Person, expected_version: in
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConflictError(f"actor {person.id} was renamed by someone else; reload and retry")
+        raise ConflictError(f"actor {person.id} was renamed by someone else since you opened it")
     session.refresh(person)
 
 

@@ -122,9 +122,14 @@ async def test_a_rival_process_wins_and_this_annotator_is_told(sample: Sample) -
         assert screen.view.id == clip  # shown again, as it is now
         assert screen.view.version == 2 and screen.view.votes[0].annotator == "bob"
         assert votes(sample.db, clip) == [("bob", "confirm", "Sad", False)]  # nothing lost
-        await pilot.press("4", "enter")  # deciding again, on the current version, works
+        # What ann chose is still chosen, though bob's Sad is now the clip's label: a plain
+        # enter, on the current version, stores her Happy.
+        assert "Happy is still chosen" in screen.last_message
+        assert screen.suggestion() == "Happy"
+        await pilot.press("enter")
         await settle(app, pilot)
-    assert [v[0] for v in votes(sample.db, clip)] == ["bob", "ann"]
+    assert votes(sample.db, clip) == [("bob", "confirm", "Sad", False),
+                                      ("ann", "confirm", "Happy", False)]
     assert clip_row(sample.db, clip).status == "proposed"  # Sad vs Happy: a tie
 
 
@@ -219,12 +224,13 @@ async def test_a_vote_the_lock_keeps_out_is_named_and_shown_again(sample: Sample
             await pilot.press("4", "enter")
             await settle(app, pilot)
             with write_lock(sample.path):
-                await pilot.press("6", "enter")
+                await pilot.press("3", "enter")  # Fear, which nothing else suggests
                 await settle(app, pilot)
             screen = app.screen
             assert screen.last_message.startswith(f"clip {second} not saved: ")
             assert "locked" in screen.last_message
             assert screen.view.id == second  # back on the clip, to decide again
+            assert screen.suggestion() == "Fear"  # with the choice made, not the proposal
             assert f"NOT SAVED: clip {second}" in text_of(screen.query_one("#topbar"))
             await pilot.press("u")  # undo takes back what was saved: the first vote
             await settle(app, pilot)
