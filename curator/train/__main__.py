@@ -3,6 +3,7 @@
 import click
 
 from curator.train.cli import predict_command, train_command
+from curator.train.worker import run_main
 
 
 @click.group()
@@ -14,4 +15,4 @@ main.add_command(train_command)
 main.add_command(predict_command)
 
 if __name__ == "__main__":
-    main()
+    run_main(main)
