@@ -65,6 +65,24 @@ class DatabaseId(click.ParamType):
 DB_ID = DatabaseId()
 
 
+class AnnotatorName(click.ParamType):
+    """An annotator name as stored (stripped, one line, 1–64 characters): a name the
+    database cannot hold is a usage error, like any other bad option value."""
+
+    name = "name"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from curator.store.annotations import check_annotator_name
+
+        try:
+            return check_annotator_name(value)
+        except CuratorError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+ANNOTATOR_NAME = AnnotatorName()
+
+
 @dataclass
 class State:
     """Per-invocation state hung on the click context."""

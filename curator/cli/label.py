@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from curator.cli.common import DB_ID, console, state
+from curator.cli.common import ANNOTATOR_NAME, DB_ID, console, state
 
 
 @click.command("label")
@@ -18,8 +18,9 @@ from curator.cli.common import DB_ID, console, state
 @click.option("--accept-proposed", is_flag=True,
               help="Confirm every proposed clip with its proposed label.")
 @click.option("--film", "film_id", type=DB_ID, help="With --accept-proposed: only this film.")
-@click.option("--annotator", help="Who is deciding [env CURATOR_ANNOTATOR; else the name "
-                                   "`curator review` remembered; else the OS user].")
+@click.option("--annotator", metavar="NAME", type=ANNOTATOR_NAME,
+              help="Who is deciding [env CURATOR_ANNOTATOR; else the name `curator review` "
+                   "remembered; else the OS user].")
 @click.option("--adjudicate", is_flag=True,
               help="With CLIP_IDs: make the decision final. It sets the label whatever the "
                    "other annotators voted, until it is undone or another adjudication "
@@ -50,8 +51,8 @@ def label_command(
     from curator.errors import LabelError
     from curator.labels import EMOTIONS, canonical_label
     from curator.review.config import resolve_annotator
-    from curator.store.annotations import record_decision, votes_of
-    from curator.store.consensus import consensus, overruled
+    from curator.store.annotations import record_decision, repeats_current_vote, votes_of
+    from curator.store.consensus import Vote, consensus, overruled
     from curator.store.films import get_film
     from curator.store.label import proposed_clips
     from curator.store.models import Clip
@@ -75,7 +76,7 @@ def label_command(
     # The same name, checked and stripped the same way, as the review UI records.
     who = resolve_annotator(annotator)
     out, err = console(), console(stderr=True)
-    confirmed = missing = outvoted = 0
+    confirmed = missing = outvoted = repeated = 0
     with state().database().session() as session:
         if accept_proposed:
             if film_id is not None:
@@ -91,6 +92,9 @@ def label_command(
                     continue
                 work.append((clip, label))
         for clip, name in work:
+            if repeats_current_vote(clip, Vote(who, "confirm", name, None, adjudicate)):
+                repeated += 1  # a second run of the same command records nothing new
+                continue
             record_decision(session, clip, annotator=who, decision="confirm", expression=name,
                             adjudication=adjudicate)
             verdict = consensus(votes_of(clip))
@@ -106,6 +110,9 @@ def label_command(
                       f"(votes: {_tally(verdict.votes)})", markup=False)
     by = f"adjudicator {who}" if adjudicate else who
     out.print(f"{confirmed} clip(s) confirmed by {by}")
+    if repeated:
+        out.print(f"{repeated} clip(s) already had this vote from {who}: nothing new recorded",
+                  markup=False)
     if outvoted:
         out.print(f"{outvoted} vote(s) recorded without confirming their clip (see above)",
                   markup=False)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from curator.cli.common import DB_ID, console, state
+from curator.cli.common import ANNOTATOR_NAME, DB_ID, console, state
 
 
 def has_terminal() -> bool:
@@ -18,7 +18,7 @@ QUEUE_CHOICE = click.Choice(["proposed", "disputed", "suspect", "mine", "all"])
 
 
 @click.command("review")
-@click.option("--annotator", metavar="NAME",
+@click.option("--annotator", metavar="NAME", type=ANNOTATOR_NAME,
               help="Who is labelling [env CURATOR_ANNOTATOR; default: the last name given "
                    "here, else the OS user]. Remembered for next time.")
 @click.option("--queue", "queue", type=QUEUE_CHOICE, default="proposed", show_default=True,

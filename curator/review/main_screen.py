@@ -290,7 +290,7 @@ class ReviewScreen(Screen[None]):
         if self.queue.move(1):
             self.show_current()
         else:
-            self.tell("end of the queue: everything here has been seen", timeout=3)
+            self.tell("end of the queue: p goes back, / changes the filter", timeout=3)
             self.show_current()
 
     # -- actions ---------------------------------------------------------------------------

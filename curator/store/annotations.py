@@ -42,6 +42,20 @@ def votes_of(clip: Clip) -> list[Vote]:
     ]
 
 
+def repeats_current_vote(clip: Clip, vote: Vote) -> bool:
+    """Whether `vote` is its annotator's current vote already, so that recording it again
+    would change nothing about the clip (enter pressed twice on the last clip of a queue, a
+    script run twice). Such a repeat is not recorded: it would only lengthen the history
+    and take an extra undo to take back."""
+    if vote.decision == "skip":
+        return False
+    votes = votes_of(clip)
+    mine = next((v for v in reversed(votes)
+                 if v.annotator == vote.annotator and v.decision != "skip"), None)
+    # The verdict as well: a repeated adjudication after someone else's would be the latest.
+    return mine == vote and consensus([*votes, vote]) == consensus(votes)
+
+
 def claim_clip_version(session: Session, clip: Clip, expected_version: int) -> None:
     """Bump the clip's version in one UPDATE, or fail when someone else got there first.
 

@@ -192,4 +192,20 @@ def test_annotator_name_is_the_one_the_review_ui_records(
     result = curator("label", clip, "--expression", "Fear")
     assert result.exit_code == 0 and "confirmed by cy" in result.output
     too_long = curator("label", clip, "--expression", "Fear", "--annotator", "x" * 65)
-    assert too_long.exit_code == 1 and "annotator name must be" in too_long.output
+    assert too_long.exit_code == 2 and "annotator name must be" in too_long.output
+    blank = curator("label", clip, "--expression", "Fear", "--annotator", "  ")
+    assert blank.exit_code == 2 and "Invalid value for '--annotator'" in blank.output
+
+
+def test_the_same_vote_again_is_not_recorded_twice(curator: Curator, proposed: list[dict]) -> None:
+    clip = proposed[0]["id"]
+    args = ("label", clip, "--expression", "Sad", "--annotator", "ann")
+    assert curator(*args).exit_code == 0
+    again = curator(*args)
+    assert again.exit_code == 0
+    assert "1 clip(s) already had this vote from ann: nothing new recorded" in again.output
+    assert _rows(curator.db_path, "SELECT annotator, expression FROM annotations") == [
+        ("ann", "Sad")]
+    # As an adjudication it is a new decision (it overrules), and is recorded.
+    assert curator(*args, "--adjudicate").exit_code == 0
+    assert _rows(curator.db_path, "SELECT COUNT(*) FROM annotations") == [(2,)]

@@ -110,6 +110,24 @@ async def test_skip_records_no_vote(sample: Sample) -> None:
         assert app.screen.view.id == sample.clip_ids[1]
 
 
+async def test_enter_again_on_the_last_clip_records_the_vote_once(sample: Sample) -> None:
+    """The queue's end keeps the last clip in view: pressing enter on it again is not
+    another vote, and one undo takes back the one that was recorded."""
+    last = sample.clip_ids[-1]
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["n"] * (len(sample.clip_ids) - 1))
+        assert app.screen.view.id == last
+        await pilot.press("6", "enter", "enter", "enter")
+        await settle(app, pilot)
+        assert votes(sample.db, last) == [("ann", "confirm", "Sad", False)]
+        assert "nothing new recorded" in app.screen.last_message
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert votes(sample.db, last) == [("ann", "confirm", "Sad", True)]
+        assert clip_row(sample.db, last).status == "proposed"
+
+
 async def test_undo_chain_takes_back_several_decisions_in_order(sample: Sample) -> None:
     c = sample.clip_ids
     app = make_app(sample.db)

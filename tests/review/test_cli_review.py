@@ -62,8 +62,8 @@ def test_without_any_name_the_os_user_is_used(
     (["--queue", "later"], 2, "Invalid value for '--queue'"),
     (["--film", "99"], 1, "no film with id 99"),
     (["--film", "99999999999999999999"], 2, "Invalid value for '--film'"),
-    (["--annotator", " "], 1, "annotator name must be"),
-    (["--annotator", ""], 1, "annotator name must be"),  # not the OS user in disguise
+    (["--annotator", " "], 2, "annotator name must be"),
+    (["--annotator", ""], 2, "annotator name must be"),  # not the OS user in disguise
 ])
 def test_bad_options(sample: Sample, opened: list[dict[str, object]], args: list[str],
                      code: int, fragment: str) -> None:

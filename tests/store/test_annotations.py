@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from curator.errors import ConflictError, CuratorError, LabelError
-from curator.store.annotations import record_decision, retract_decision
+from curator.store.annotations import record_decision, repeats_current_vote, retract_decision
+from curator.store.consensus import Vote
 from curator.store.db import Database
 from curator.store.models import Annotation, ChangeLog, Clip
 
@@ -71,6 +72,28 @@ def test_a_skip_leaves_the_clip_version_for_others_to_vote_on(database: Database
         record_decision(session, happy, annotator="dee", decision="confirm", expression="Sad",
                         expected_version=seen)
         assert happy.version == seen + 1
+
+
+def test_a_vote_is_a_repeat_only_when_recording_it_again_changes_nothing(
+    database: Database,
+) -> None:
+    populate(database)  # ann and bob confirmed Happy
+    with database.session() as session:
+        happy = _clip(session, "Happy")
+        assert repeats_current_vote(happy, Vote("ann", "confirm", "Happy"))
+        assert not repeats_current_vote(happy, Vote("ann", "confirm", "Sad"))
+        assert not repeats_current_vote(happy, Vote("cy", "confirm", "Happy"))  # no vote yet
+        assert not repeats_current_vote(happy, Vote("ann", "skip"))  # skips are kept as asked
+        record_decision(session, happy, annotator="ann", decision="skip")
+        assert repeats_current_vote(happy, Vote("ann", "confirm", "Happy"))  # a skip: no vote
+        # ann's adjudication, then cy's: ann adjudicating again would be the latest, and
+        # decide the clip, so it is no repeat although her current vote says the same.
+        record_decision(session, happy, annotator="ann", decision="confirm", expression="Sad",
+                        adjudication=True)
+        assert repeats_current_vote(happy, Vote("ann", "confirm", "Sad", adjudication=True))
+        record_decision(session, happy, annotator="cy", decision="confirm", expression="Fear",
+                        adjudication=True)
+        assert not repeats_current_vote(happy, Vote("ann", "confirm", "Sad", adjudication=True))
 
 
 def test_unknown_expression_is_refused(database: Database) -> None:
