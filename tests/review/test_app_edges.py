@@ -91,7 +91,9 @@ async def test_a_small_terminal_shows_a_message_and_blocks_keys(sample: Sample) 
     app = make_app(sample.db)
     async with app.run_test(size=(60, 20)) as pilot:
         assert isinstance(app.screen, TooSmallScreen)
-        assert "needs at least 80×24" in text_of(app.screen.query_one("#too-small-text"))
+        message = app.screen.query_one("#too-small-text")
+        assert "needs at least 80×24" in text_of(message)
+        assert message.region.right <= 60  # all of it on screen, wrapped rather than cut
         await pilot.press("enter", "x", "s")
         await settle(app, pilot)
         assert isinstance(app.screen, TooSmallScreen)
