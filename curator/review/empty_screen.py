@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-EMPTY_TEXT = """[b]Nothing to review yet[/b]: the database {url} has no clips.
+EMPTY_TEXT = """[b]Nothing to review yet[/b]: the database $url has no clips.
 
 Clips come from films and their SDH subtitles:
 
@@ -31,4 +31,4 @@ class EmptyScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="empty-box"):
-            yield Static(EMPTY_TEXT.format(url=escape(self.url)), id="empty-text")
+            yield Static(Content.from_markup(EMPTY_TEXT, url=self.url), id="empty-text")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -45,7 +45,7 @@ class FilterModal(ModalScreen[QueueSpec | None]):
         try:
             spec = parse_filter(event.value, self.current)
         except FilterError as exc:
-            self.query_one("#filter-error", Static).update(f"[red]{escape(str(exc))}[/red]")
+            self.query_one("#filter-error", Static).update(Content.styled(str(exc), "red"))
             return
         if spec.film_id is not None and not self.film_exists(spec.film_id):
             self.query_one("#filter-error", Static).update(

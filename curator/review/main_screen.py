@@ -14,11 +14,11 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -169,11 +169,12 @@ class ReviewScreen(Screen[None]):
                 self.tell(f"clip {row.id} no longer exists", severity="warning")
         if self.view is None:
             where = "is empty" if row is None else f"has lost clip {row.id}"
-            self.query_one(ClipDetail).update(
-                f"The queue [b]{escape(describe(self.queue.spec))}[/b] {where}.\n"
+            # Typed text goes in as $variables, plain: no `[` of a filter is read as markup.
+            self.query_one(ClipDetail).update(Content.from_markup(
+                "The queue [b]$queue[/b] $where.\n"
                 "Press [b]/[/b] to change the filter (for example queue:all), [b]n[/b]/[b]p[/b] "
-                "to move, or [b]q[/b] to quit."
-            )
+                "to move, or [b]q[/b] to quit.", queue=describe(self.queue.spec), where=where,
+            ))
             for widget in (self.query_one(SubtitleContext), self.query_one(PeoplePanel)):
                 widget.update("")
             self.query_one(ExpressionBar).update("")
@@ -223,12 +224,12 @@ class ReviewScreen(Screen[None]):
         # position; a long name or filter may run off the end.
         name = self.controller.annotator
         name = name if len(name) <= 20 else name[:19] + "…"
-        self.query_one("#topbar", Static).update(
+        self.query_one("#topbar", Static).update(Content.from_markup(
             f"[b]curator review[/b]{saving}"
             f"  clip {self.queue.index + 1 if self.queue.current else 0} of {self.queue.total}"
-            f"{still}  {role} [b cyan]{escape(name)}[/b cyan]"
-            f"  {escape(describe(self.queue.spec))}  ? help"
-        )
+            f"{still}  {role} [b cyan]$name[/b cyan]  $queue  ? help",
+            name=name, queue=describe(self.queue.spec),
+        ))
 
     @on(PreviewReady)
     def preview_ready(self, message: PreviewReady) -> None:

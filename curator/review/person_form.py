@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -133,7 +133,7 @@ class PersonForm(ModalScreen[PersonEdit | None]):
         try:
             edit = parse_form(self.values(), self.subject)
         except FormError as exc:
-            self.query_one("#person-error", Static).update(f"[red]{escape(str(exc))}[/red]")
+            self.query_one("#person-error", Static).update(Content.styled(str(exc), "red"))
             self.query_one(f"#f-{exc.field}", Input).focus()
             return
         self.dismiss(edit)

@@ -169,7 +169,13 @@ def clip_row(db: Database, clip_id: int) -> Clip:
 
 
 def text_of(widget: Static) -> str:
-    """What a Static shows, as plain text."""
+    """What a Static shows, as plain text: as Textual renders it (its markup is not Rich's),
+    or, for a Rich renderable, as Rich prints it."""
+    from textual.content import Content
+
+    shown = widget.render()
+    if isinstance(shown, Content):
+        return shown.plain
     console = Console(width=160, record=True, file=io.StringIO(), color_system=None)
     console.print(widget.content)
     return console.export_text()

@@ -484,6 +484,26 @@ async def test_the_save_state_stays_in_sight_at_80_columns(sample: Sample) -> No
         db.close()
 
 
+@pytest.mark.parametrize("name", ["ann[", "x\\", "[/b cyan]"])
+async def test_names_and_filters_with_brackets_are_shown_as_typed(sample: Sample,
+                                                                  name: str) -> None:
+    """Names and filters are text, never markup: a `[` or `\\` at the end of either used to
+    swallow the styling after it and show it as `[/b cyan]`."""
+    app = make_app(sample.db, annotator=name)
+    async with app.run_test(size=SIZE) as pilot:
+        shown = text_of(app.screen.query_one("#topbar"))
+        assert f"annotator {name}  " in shown and "[/b" not in shown.replace(name, "")
+        await pilot.press("slash")
+        app.focused.value = "x:[y"
+        await pilot.press("enter")
+        assert text_of(app.screen.query_one("#filter-error")).startswith("'x:[y': unknown filter")
+        app.focused.value = "[oops"  # a title word no film has: the queue is empty
+        await pilot.press("enter")
+        await settle(app, pilot)
+        detail = text_of(app.screen.query_one("#detail"))
+        assert "The queue queue:proposed [oops is empty." in detail
+
+
 async def test_a_clip_undone_outside_the_filter_keeps_the_count_true(sample: Sample) -> None:
     first = sample.clip_ids[0]
     app = make_app(sample.db)
