@@ -107,6 +107,34 @@ async def test_tab_selects_the_next_person(sample: Sample) -> None:
         assert app.screen.person == 0
 
 
+def _shown_lines(widget) -> list[str]:  # type: ignore[no-untyped-def]
+    """The lines a bordered widget has on screen, as text, inside its border."""
+    strips = widget.render_lines(widget.region.reset_offset)
+    return [strip.text.strip("│ ") for strip in strips[1:-1]]
+
+
+async def test_every_person_of_a_crowded_clip_stays_in_sight(sample: Sample) -> None:
+    """Five people: the selected one in full, the others a line each, the rest counted;
+    a long name is cut short rather than wrapped out of the panel."""
+    with sample.db.session() as session:
+        for name in ["Bea", "Cy " + "Longname" * 8, "Dee", "Eve"]:
+            person = Person(name=name)
+            session.add(ClipSubject(clip_id=sample.clip_ids[0], person=person, is_main=False,
+                                    expression="Sad"))
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.screen.query_one("#people")
+        lines = _shown_lines(panel)
+        assert lines[0].startswith("▶ #1 actor Eileen Collins")
+        assert [line.split()[0] for line in lines[3:]] == ["#2", "#3", "+2"]
+        assert lines[4].endswith("…")  # the long name, cut
+        await pilot.press("tab", "tab", "tab", "tab")  # to #5, after #4: neither was listed
+        assert app.screen.person == 4
+        lines = _shown_lines(panel)
+        assert lines[0].startswith("▶ #5 actor Eve")
+        assert [line.split()[0] for line in lines[3:]] == ["#1", "#2", "+2"]
+
+
 async def test_boundary_nudges_grow_shrink_and_undo(sample: Sample) -> None:
     clip = sample.clip_ids[1]  # 5800–9000
     app = make_app(sample.db)
