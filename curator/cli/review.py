@@ -42,8 +42,9 @@ def review_command(
 
     \b
     Keys: 1-7 expression (Angry Disgust Fear Happy Neutral Sad Surprise),
-    enter accept, x reject, s skip, u undo, e person, [ ] { } boundaries,
-    n/p next/previous, / filter, k agreement, ? help, q quit.
+    enter/a accept, x reject, s skip, u undo, e person, tab next person,
+    [ ] { } boundaries, n/p next/previous, / filter, v play, z key frames,
+    h history, k agreement, ? help, q quit (ctrl+q from any screen).
     Every decision is saved at once; the next start resumes at your first
     undecided clip. A clip's label is the majority of the annotators' votes;
     with --adjudicate (e.g. --queue disputed --adjudicate) your decisions

@@ -138,3 +138,22 @@ def test_without_a_terminal_the_ui_is_refused_in_one_line(sample: Sample) -> Non
         "Error: the review UI needs a terminal (input and output); "
         "`curator review --stats` prints the agreement figures anywhere"
     ]
+
+
+# How --help writes the keys Textual names.
+KEY_AS_WRITTEN = {"left_square_bracket": "[", "right_square_bracket": "]",
+                  "left_curly_bracket": "{", "right_curly_bracket": "}", "slash": "/",
+                  "question_mark": "?"}
+
+
+def test_help_lists_every_key_of_the_review_screen() -> None:
+    from curator.review.main_screen import ReviewScreen
+
+    shown = CliRunner().invoke(cli, ["review", "--help"]).output
+    words = set(shown.replace(",", " ").replace(".", " ").replace("/", " / ").split())
+    words |= {part for word in list(words) for part in word.split("/")}  # enter/a, n/p
+    for binding in ReviewScreen.BINDINGS:
+        key = binding.key.split(",")[0]  # the first key; arrows are the alternatives
+        written = "1-7" if key.isdigit() else KEY_AS_WRITTEN.get(key, key)
+        assert written in words, f"{written} ({binding.description}) is not in --help"
+    assert "ctrl+q" in shown
