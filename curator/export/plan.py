@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from curator.export.selection import Candidate, choose_frames
+from curator.export.selection import Candidate, choose_frames, unusable_counts
 from curator.export.splits import SPLITS, assign_splits, connected_groups
 from curator.media.crops import CropFrame
 from curator.store.faces import display_size, landmarks_of
@@ -210,7 +210,9 @@ def _plan_frames(
     chosen = choose_frames(candidates, k, neutral=item.label == "Neutral",
                            frame_size=item.display_size)
     if not chosen:
-        item.note = "no frame with usable landmarks (or the face too near the frame's edge)"
+        item.note = _no_frame_note(candidates, item.display_size,
+                                   also_labelled=len(track.detections) - len(free),
+                                   exported=len(free) - len(candidates))
         return
     item.frames = tuple(
         CropFrame(
@@ -221,6 +223,19 @@ def _plan_frames(
         for i in chosen
     )
     taken.update(p for f in item.frames if (p := _picture(item, f.time_ms, film_fps)))
+
+
+def _no_frame_note(candidates: Sequence[Candidate], frame_size: tuple[int, int] | None, *,
+                   also_labelled: int, exported: int) -> str:
+    """Why a clip with face samples has no frame to export, counted by cause."""
+    bad_landmarks, near_edge = unusable_counts(candidates, frame_size)
+    causes = [
+        (near_edge, "too near the frame's edge"),
+        (bad_landmarks, "without usable landmarks (a profile, a failed fit)"),
+        (also_labelled, "also in a confirmed clip with another label"),
+        (exported, "already exported for an overlapping clip"),
+    ]
+    return "no usable frame: " + ", ".join(f"{n} {why}" for n, why in causes if n)
 
 
 def _picture(item: ClipPlan, time_ms: int, film_fps: float) -> tuple[int, int, int] | None:

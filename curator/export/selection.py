@@ -64,6 +64,16 @@ def _ranks(values: Sequence[float]) -> np.ndarray:
     return ranks / (len(array) - 1)
 
 
+def unusable_counts(candidates: Sequence[Candidate],
+                    frame_size: tuple[int, int] | None = None) -> tuple[int, int]:
+    """Of the candidates `choose_frames` cannot take: (without usable landmarks, too near
+    the frame's edge). What an export says when a clip has no frame to give."""
+    sane = [c for c in candidates if landmarks_sane(c.landmarks)]
+    near_edge = 0 if frame_size is None else sum(
+        outside_share(c.landmarks, frame_size) > MAX_OUTSIDE_SHARE for c in sane)
+    return len(candidates) - len(sane), near_edge
+
+
 def choose_frames(candidates: Sequence[Candidate], k: int, *, neutral: bool = False,
                   frame_size: tuple[int, int] | None = None) -> list[int]:
     """Indices (into `candidates`, in time order) of up to `k` frames to export.

@@ -98,3 +98,18 @@ def test_frames_whose_crop_reaches_past_the_frame_edge() -> None:
     assert choose_frames(sharper_at_the_edge, 1, frame_size=frame) == [0]  # inside wins
     assert choose_frames(candidates[3:], 2, frame_size=frame) == []  # mirrored eyes
     assert choose_frames(candidates[3:], 2) == [0, 1]  # without the frame's size: as before
+
+
+def test_what_no_frame_could_be_taken_for_is_counted_by_cause() -> None:
+    """The counts an export gives when a clip has no frame: each candidate under the one
+    cause that stopped it (a profile is not also counted as near the edge)."""
+    from curator.export.selection import unusable_counts
+
+    frame = (640, 360)
+    inside = Candidate(0, frontal_landmarks(centre=(320, 200), e2e=60), 100.0)
+    at_edge = Candidate(250, frontal_landmarks(centre=(320, 35), e2e=60), 100.0)
+    profile = Candidate(500, frontal_landmarks(angle_deg=60), 100.0)
+    profile_at_edge = Candidate(750, frontal_landmarks(centre=(320, 35), e2e=60, angle_deg=60),
+                                100.0)
+    assert unusable_counts([inside, at_edge, at_edge, profile, profile_at_edge], frame) == (2, 2)
+    assert unusable_counts([at_edge, profile]) == (1, 0)  # no frame size: no edge measured
