@@ -23,6 +23,11 @@ class CuratorGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as exc:
+            if exc.option_name == "--db":  # the one global option people put after the name
+                exc.message += (" --db goes before the command's name: "
+                                f"curator --db URL {ctx.invoked_subcommand or 'COMMAND'} …")
+            raise
         except CuratorError as exc:
             raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:

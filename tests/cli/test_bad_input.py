@@ -290,3 +290,18 @@ def test_an_empty_db_option_is_refused_not_taken_for_the_default(
     result = CliRunner().invoke(cli, ["--db", "", "clips"])
     assert "--db: empty: give a database file or URL" in _usage_error(result)
     assert not (tmp_path / "curator.db").exists()
+
+
+@pytest.mark.parametrize("args, command", [(["clips", "--db", "x.db"], "clips"),
+                                           (["db", "current", "--db", "x.db"], "db")])
+def test_db_after_the_command_says_where_it_goes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 args: list[str], command: str) -> None:
+    from click.testing import CliRunner
+
+    from curator.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    said = _usage_error(CliRunner().invoke(cli, args))
+    assert said.startswith("Error: No such option '--db'.")
+    assert f"--db goes before the command's name: curator --db URL {command} …" in said
+    assert not (tmp_path / "x.db").exists()
