@@ -4,7 +4,9 @@ dlib builds its frontal face detector from a compressed copy inside its library:
 ~0.2 s of CPU in every process that checks faces, and the face check's start waits
 on it. Saved in dlib's own file format, the same detector loads in about a
 millisecond and finds exactly the same faces. The file is named after the dlib
-build that made it, so environments with different builds keep one file each.
+build that made it, so environments with different builds keep one file each. Every
+reinstall is a new build (its library has a new time stamp), so the folder keeps only
+the KEEP_BUILDS files used last: each is touched when it is read.
 
 Anything wrong with the cache (no home folder, no permission, a damaged file, a
 file someone else could have written) only costs that time: the detector is then
@@ -26,6 +28,9 @@ FILE_PREFIX = "dlib-frontal-face-detector-"
 # A partial file this old was left by a process killed while writing it; a younger
 # one may still be being written by another process.
 STALE_PARTIAL_S = 60
+# Detectors of this many dlib builds are kept (155 KB each); a build whose file was
+# removed only builds it again, in 0.2 s.
+KEEP_BUILDS = 4
 
 
 def frontal_face_detector() -> Any:
@@ -38,7 +43,10 @@ def frontal_face_detector() -> Any:
         return dlib.get_frontal_face_detector()
     with contextlib.suppress(Exception):  # missing, unreadable, cut short, damaged
         if _private(cached):
-            return dlib.fhog_object_detector(str(cached))
+            detector = dlib.fhog_object_detector(str(cached))
+            with contextlib.suppress(OSError):  # used now: the last to be cleared away
+                os.utime(cached)
+            return detector
     detector = dlib.get_frontal_face_detector()
     with contextlib.suppress(Exception):  # not saved: only slower next time
         _save(dlib, detector, cached)
@@ -94,6 +102,22 @@ def _save(dlib: Any, detector: Any, path: Path) -> None:
         os.replace(partial, path)
     finally:
         Path(partial).unlink(missing_ok=True)
+    _remove_unused_builds(folder)
+
+
+def _remove_unused_builds(folder: Path) -> None:
+    """All but the KEEP_BUILDS detector files used last (by time stamp): the others are of
+    environments reinstalled or removed since."""
+    def last_used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:  # removed meanwhile by another process
+            return 0.0
+
+    files = sorted(folder.glob(f"{FILE_PREFIX}*.svm"), key=last_used, reverse=True)
+    for old in files[KEEP_BUILDS:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 def _remove_stale_partials(folder: Path) -> None:

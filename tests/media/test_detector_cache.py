@@ -149,3 +149,22 @@ def test_partial_files_of_killed_writers_are_cleared(cache: Path) -> None:
     frontal_face_detector()
     assert not old.exists() and fresh.exists()
     assert len([p for p in cache.iterdir() if not p.name.startswith(".")]) == 1
+
+
+def test_only_the_builds_used_last_are_kept(cache: Path, dlib_builds: list[int]) -> None:
+    """Every reinstall of dlib is a new build with a file of its own: the folder keeps the
+    few used last, and reading a file marks it used."""
+    cache.mkdir(parents=True, mode=0o700)
+    now = time.time()
+    older = [cache / f"{detector_cache.FILE_PREFIX}{n:016x}.svm" for n in range(6)]
+    for age, path in enumerate(older, start=1):
+        path.write_bytes(b"another build's detector")
+        os.utime(path, (now - age * 86_400, now - age * 86_400))  # n + 1 days ago
+    frontal_face_detector()  # this build's file is new: written, and the folder pruned
+    kept = sorted(p.name for p in cache.glob(f"{detector_cache.FILE_PREFIX}*.svm"))
+    mine = detector_cache.cache_file(dlib).name
+    assert kept == sorted([mine, *(p.name for p in older[:detector_cache.KEEP_BUILDS - 1])])
+    os.utime(cache / mine, (now - 30 * 86_400, now - 30 * 86_400))
+    frontal_face_detector()  # read from the file: used again now
+    assert dlib_builds == [1]
+    assert (cache / mine).stat().st_mtime > now - 60
