@@ -42,7 +42,7 @@ def review_command(
 
     \b
     Keys: 1-7 expression (Angry Disgust Fear Happy Neutral Sad Surprise),
-    enter/a accept, x reject, s skip, u undo, e person, tab next person,
+    enter/a accept, x reject, s skip, u undo, e person, + add person, tab next person,
     [ ] { } boundaries, n/p next/previous, / filter, v play, z key frames,
     h history, k agreement, ? help, q quit (ctrl+q from any screen).
     Every decision is saved at once; the next start resumes at your first

@@ -249,7 +249,7 @@ class ReviewController:
     ) -> Outcome:
         """Save the person form: per-clip fields, and the actor's name (shared everywhere).
 
-        `subject_id` None adds a person to a clip that has none recorded.
+        `subject_id` None adds a person to the clip.
         `seen_person_version` is the actor's version the form was filled from: the actor
         is shared by other clips, so a rename from any of them since is a conflict.
         """

@@ -53,7 +53,7 @@ from curator.review.writer import SerialWriter
 from curator.store.db import Database
 from curator.store.models import Film
 from curator.store.review_queries import QueueSpec
-from curator.store.review_views import ClipView, clip_history, clip_view
+from curator.store.review_views import ClipView, SubjectView, clip_history, clip_view
 
 PREFETCH = 3  # clips ahead whose previews are decoded in the background
 
@@ -76,6 +76,7 @@ class ReviewScreen(Screen[None]):
         Binding("n,down", "next", "next"),
         Binding("p,up", "previous", "prev"),
         Binding("e", "edit", "person"),
+        Binding("plus", "add_person", "add person", show=False),
         Binding("tab", "next_person", "next person", show=False),
         Binding("left_square_bracket", "nudge(-1, 0)", "start earlier", show=False),
         Binding("right_square_bracket", "nudge(0, 1)", "end later", show=False),
@@ -346,10 +347,19 @@ class ReviewScreen(Screen[None]):
             self.query_one(PeoplePanel).show(self.view, self.person)
 
     def action_edit(self) -> None:
+        if self.view is not None:
+            self._person_form(self.view.subjects[self.person] if self.view.subjects else None)
+
+    def action_add_person(self) -> None:
+        """Another person the face check did not record (a face it missed, a second face)."""
+        if self.view is not None:
+            self._person_form(None)
+
+    def _person_form(self, subject: SubjectView | None) -> None:
+        """The person form for `subject`, or for a new person (None), saved on enter."""
         view = self.view
-        if view is None:
-            return
-        subject = view.subjects[self.person] if view.subjects else None
+        assert view is not None
+        number = self.person + 1 if subject else len(view.subjects) + 1
 
         def saved(edit: PersonEdit | None) -> None:
             if edit is None:
@@ -358,6 +368,8 @@ class ReviewScreen(Screen[None]):
                 self.tell("nothing typed: no person added" if subject is None else "no change",
                           timeout=2)
                 return
+            if subject is None:  # the new person is listed last: selected once saved
+                self.person = len(view.subjects)
             self._submit(partial(
                 self.controller.edit_person, view.id, view.version,
                 subject.id if subject else None, edit.changes,
@@ -365,7 +377,7 @@ class ReviewScreen(Screen[None]):
                 subject.person_version if subject else None,
             ))
 
-        self.app.push_screen(PersonForm(subject, self.person + 1), saved)
+        self.app.push_screen(PersonForm(subject, number), saved)
 
     def action_nudge(self, start_steps: int, end_steps: int) -> None:
         if self.view is not None:

@@ -55,6 +55,34 @@ async def test_person_form_saves_fields_and_renames_the_actor_everywhere(sample:
         assert app.screen.view.subjects[0].person_name == "Eileen M. Collins"
 
 
+async def test_plus_adds_a_person_the_face_check_missed(sample: Sample) -> None:
+    """A clip with its person recorded gets a second one, selected once saved; undo
+    removes it again."""
+    first = sample.clip_ids[0]
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus")
+        assert isinstance(app.screen, PersonForm)
+        assert app.screen.query_one("#f-actor").value == ""  # a new person, not #1
+        await _fill(pilot, "actor", "Bea Extra")
+        await _fill(pilot, "expression", "sad")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        with sample.db.session() as session:
+            rows = session.execute(
+                select(Person.name, ClipSubject.expression, ClipSubject.is_main)
+                .join(Person, ClipSubject.person_id == Person.id, isouter=True)
+                .where(ClipSubject.clip_id == first).order_by(ClipSubject.id)).all()
+        assert [tuple(r) for r in rows] == [("Eileen Collins", None, True),
+                                            ("Bea Extra", "Sad", False)]
+        assert app.screen.person == 1
+        assert "▶ #2 actor Bea Extra" in text_of(app.screen.query_one("#people"))
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert [s.person_name for s in app.screen.view.subjects] == ["Eileen Collins"]
+
+
 async def test_person_form_refuses_bad_values_and_cancels_cleanly(sample: Sample) -> None:
     app = make_app(sample.db)
     async with app.run_test(size=SIZE) as pilot:

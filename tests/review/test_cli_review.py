@@ -143,7 +143,7 @@ def test_without_a_terminal_the_ui_is_refused_in_one_line(sample: Sample) -> Non
 # How --help writes the keys Textual names.
 KEY_AS_WRITTEN = {"left_square_bracket": "[", "right_square_bracket": "]",
                   "left_curly_bracket": "{", "right_curly_bracket": "}", "slash": "/",
-                  "question_mark": "?"}
+                  "question_mark": "?", "plus": "+"}
 
 
 def test_help_lists_every_key_of_the_review_screen() -> None:
