@@ -22,6 +22,15 @@ async def _fill(pilot, field: str, text: str) -> None:  # type: ignore[no-untype
         await pilot.press(*text)
 
 
+async def _save_form(pilot, **fields: str) -> None:  # type: ignore[no-untyped-def]
+    """Type each field into the open person form, save it, and wait for the write."""
+    for field, text in fields.items():
+        await _fill(pilot, field, text)
+    await pilot.press("enter")
+    await settle(pilot.app, pilot)
+    assert isinstance(pilot.app.screen, ReviewScreen)
+
+
 async def test_person_form_saves_fields_and_renames_the_actor_everywhere(sample: Sample) -> None:
     first, second = sample.clip_ids[:2]
     app = make_app(sample.db)
@@ -30,12 +39,8 @@ async def test_person_form_saves_fields_and_renames_the_actor_everywhere(sample:
         assert isinstance(app.screen, PersonForm)
         assert app.focused.id == "f-actor"
         assert app.screen.query_one("#f-actor").value == "Eileen Collins"
-        await _fill(pilot, "actor", "Eileen M. Collins")
-        await _fill(pilot, "character_age", "40")
-        await _fill(pilot, "expression", "happy")
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, ReviewScreen)
+        await _save_form(pilot, actor="Eileen M. Collins", character_age="40",
+                         expression="happy")
         with sample.db.session() as session:
             subject = session.scalar(select(ClipSubject).where(ClipSubject.clip_id == first))
             assert (subject.character_age, subject.expression) == (40, "Happy")
@@ -64,11 +69,7 @@ async def test_plus_adds_a_person_the_face_check_missed(sample: Sample) -> None:
         await pilot.press("plus")
         assert isinstance(app.screen, PersonForm)
         assert app.screen.query_one("#f-actor").value == ""  # a new person, not #1
-        await _fill(pilot, "actor", "Bea Extra")
-        await _fill(pilot, "expression", "sad")
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, ReviewScreen)
+        await _save_form(pilot, actor="Bea Extra", expression="sad")
         with sample.db.session() as session:
             rows = session.execute(
                 select(Person.name, ClipSubject.expression, ClipSubject.is_main)
