@@ -1,12 +1,13 @@
-"""How a process started by `torchrun` ends: at once, without the interpreter's shutdown.
+"""How a process that joined a torch.distributed group ends: at once, without the
+interpreter's shutdown.
 
 When Python shuts down, gloo's worker threads may still be releasing the last collective's
 tensors. Releasing one needs the GIL, and a thread that asks for the GIL during shutdown is
 stopped mid-destructor, which aborts the whole process (SIGABRT, "terminate called without an
 active exception"). torchrun then reports the run failed, although every file was written.
-On a loaded 2-core machine that happened to about one CPU run in twenty. Leaving with
-`os._exit` once the command is done skips that shutdown; what it would have flushed is
-flushed first. A plain (single-process) run ends the usual way.
+On a loaded 2-core machine that happened to one CPU run in 10 to 30. Leaving with `os._exit`
+once the command is done skips that shutdown; what it would have flushed is flushed first.
+Any other process (a plain run, every other command) ends the usual way.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
+_joined_a_group = False
 
-def launched_by_torchrun() -> bool:
-    """torchrun sets WORLD_SIZE for each worker; a plain run has none (or 1)."""
-    return int(os.environ.get("WORLD_SIZE", "1") or "1") > 1
+
+def joined_a_group() -> None:
+    """Called once this process has joined a process group (`ddp.setup`)."""
+    global _joined_a_group
+    _joined_a_group = True
 
 
 def exit_status(code: object) -> int:
@@ -35,16 +39,16 @@ def exit_status(code: object) -> int:
 
 
 def run_main(main: Callable[[], object]) -> None:
-    """Run a command-line entry point; under torchrun, end the process as soon as it is done."""
-    if not launched_by_torchrun():
-        main()
-        return
+    """Run a command-line entry point; a process that joined a group ends as soon as it is
+    done, with the status the command gave."""
     try:
         main()
-        status = 0
     except SystemExit as done:  # click ends every command with one
-        status = exit_status(done.code)
-    end_now(status)
+        if not _joined_a_group:
+            raise
+        end_now(exit_status(done.code))
+    if _joined_a_group:
+        end_now(0)
 
 
 def end_now(status: int) -> NoReturn:

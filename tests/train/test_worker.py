@@ -1,8 +1,8 @@
-"""How a torchrun worker ends: its status kept, its output flushed, Python's shutdown skipped."""
+"""How a process that joined a process group ends: its status kept, its output flushed,
+Python's shutdown skipped; every other process ends the usual way."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -11,37 +11,35 @@ import pytest
 from curator.train.worker import exit_status
 
 # A command that prints without a newline (so only a flush sends it down the pipe), would
-# print more at shutdown, and exits 3.
+# print more at shutdown, and exits 3; JOINED says whether it joined a process group.
 COMMAND = """
 import atexit, sys
-from curator.train.worker import run_main
+from curator.train import worker
 
 def command():
+    if {joined}:
+        worker.joined_a_group()
     atexit.register(lambda: print("at shutdown"))
     sys.stdout.write("trained")
     sys.exit(3)
 
-run_main(command)
+worker.run_main(command)
 """
 
 
-def _run(world_size: str | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "WORLD_SIZE"}
-    if world_size is not None:
-        env["WORLD_SIZE"] = world_size
-    return subprocess.run([sys.executable, "-c", COMMAND], capture_output=True, text=True,
-                          env=env, timeout=60)
+def _run(joined: bool) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", COMMAND.format(joined=joined)],
+                          capture_output=True, text=True, timeout=60)
 
 
-def test_a_torchrun_worker_ends_without_python_shutdown_keeping_status_and_output() -> None:
-    run = _run("2")
+def test_a_process_of_a_group_ends_without_python_shutdown_keeping_status_and_output() -> None:
+    run = _run(joined=True)
     assert run.returncode == 3
     assert run.stdout == "trained"  # flushed before leaving; the shutdown's print never ran
 
 
-@pytest.mark.parametrize("world_size", [None, "1"])
-def test_a_plain_run_ends_the_usual_way(world_size: str | None) -> None:
-    run = _run(world_size)
+def test_any_other_process_ends_the_usual_way() -> None:
+    run = _run(joined=False)
     assert run.returncode == 3
     assert run.stdout == "trainedat shutdown\n"
 
