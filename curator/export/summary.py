@@ -35,16 +35,18 @@ def write_summary(
 
     summary = summarize(rows)
     summary["settings"] = dict(settings or {})
-    changed = write_if_changed(
-        folder / "summary.json", json.dumps(summary, indent=1, sort_keys=True).encode("utf-8")
-    )
+    path = folder / "summary.json"
+    content = json.dumps(summary, indent=1, sort_keys=True).encode("utf-8")
     plots = [folder / f"class_distribution_{split}.png" for split in SPLITS]
-    if not changed and all(p.is_file() for p in plots):
+    if path.is_file() and path.read_bytes() == content and all(p.is_file() for p in plots):
         return summary
+    # The plots first, the summary last: an export stopped between them leaves the old
+    # summary, so the next run sees a change and draws the plots again.
     for split in SPLITS:
         counts = summary["splits"][split]["by_label"]
         class_distribution_png(
             {split: counts}, folder / f"class_distribution_{split}.png",
             title=f"{split}: {summary['splits'][split]['images']} images per expression",
         )
+    write_if_changed(path, content)
     return summary
