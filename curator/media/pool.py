@@ -24,6 +24,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -91,9 +92,36 @@ def parallel_map(
             for future in done:
                 yield future.result()
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-        if from_server:
-            stop_worker_server()
+        # Left early (Ctrl-C, an error): no worker may outlive the pool. A worker forked
+        # from the server keeps the server alive, so stopping the server would wait on it
+        # for ever; and Ctrl-C while the pool starts can leave a worker no one will join.
+        interrupted = sys.exc_info()[0] is not None
+        try:
+            executor.shutdown(wait=True, cancel_futures=True)  # the jobs under way finish
+        except RuntimeError:
+            if not interrupted:
+                raise
+            # Interrupted inside `submit`, between starting the workers and the thread
+            # that would have joined them: "cannot join thread before it is started".
+        finally:
+            if interrupted:
+                _end_workers(executor)
+            if from_server:
+                stop_worker_server(unused=interrupted)
+
+
+def _end_workers(executor: ProcessPoolExecutor) -> None:
+    """Stop the executor's worker processes still running after its shutdown (they ignore
+    Ctrl-C, not SIGTERM) and wait for them; the executor keeps them in a private mapping,
+    read defensively."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            if process.is_alive():
+                process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
 
 
 def worker_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
@@ -150,7 +178,8 @@ def stop_worker_server(*, unused: bool = False) -> None:
     does: `bench_faces.py` reads it there. The pool's workers have all exited by then
     (the executor joins them, and each join waits for the server to reap its worker).
     `unused`: it forked no worker (nothing needed checking), so it is killed rather
-    than waited for while it finishes loading models no one will use (~0.7 s of CPU).
+    than waited for while it finishes loading models no one will use (~0.7 s of CPU);
+    or the job was interrupted, and it is killed with any worker it forked.
     Python stops the server only through a private method (its own tests use it);
     where that is gone, the server just exits with this process.
     """
@@ -161,10 +190,34 @@ def stop_worker_server(*, unused: bool = False) -> None:
     if stop is None:
         return
     pid = getattr(server, "_forkserver_pid", None)
-    if unused and pid is not None:
+    if pid is None:
+        return
+    if unused:
+        # With it go the workers it forked that no one will join: Ctrl-C inside the
+        # executor's start of a worker leaves one it never recorded, waiting for work.
+        for child in (pid, *_children(pid)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+    if getattr(server, "_forkserver_alive_fd", 0) is None:
+        # A stop cut short (Ctrl-C while it waited): Python's own would close a closed
+        # pipe (TypeError). Kill and reap the server, and forget it, as its stop does.
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        server._forkserver_pid = None
+        server._forkserver_address = None
+        return
     stop()  # reaps it and forgets it: a later pool starts a new one
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux's /proc; the fork server is Linux only)."""
+    try:
+        return [int(child) for child in
+                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
 
 
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:

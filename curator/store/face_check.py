@@ -184,6 +184,11 @@ def run_face_check(
                 _store(database, buffer, params, report, rechecking)
                 buffer, last_commit = [], time.monotonic()
     finally:
+        # Interrupted (Ctrl-C while a window is stored): the pool stops now, its workers
+        # and server with it, not whenever the suspended generator is collected.
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
         if buffer:
             _store(database, buffer, params, report, rechecking)
     with database.writing() as session:  # a second run at once waits, then finds no one new

@@ -210,3 +210,48 @@ def test_a_worker_set_up_failing_in_dlib_reaches_the_caller_as_one_line(
     finally:
         monkeypatch.setattr(facecheck, "_SETUP_ERROR", None)
         limit.restore_original_limits()  # type: ignore[attr-defined]
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+@needs_fork_server
+def test_an_interrupted_pool_leaves_no_worker_behind() -> None:
+    """Ctrl-C inside the executor's start of a worker leaves one it never recorded, which
+    kept the fork server (and the terminal's output) alive for ever: stopping the server
+    for an interrupted job kills it together with every worker it forked."""
+    import multiprocessing.forkserver
+
+    from curator.media.pool import _ensure_server_running, worker_context
+
+    context = worker_context(("curator.media.pool",))
+    _ensure_server_running()
+    server = multiprocessing.forkserver._forkserver._forkserver_pid
+    orphan = context.Process(target=_sleep, args=(60,))
+    orphan.start()  # forked by the server; then forgotten, as the executor would
+    stop_worker_server(unused=True)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{orphan.pid}").exists() and _status_field(
+            Path(f"/proc/{orphan.pid}/status"), "State") != "Z":
+        assert time.monotonic() < deadline, "the unrecorded worker outlived the server"
+        time.sleep(0.01)
+    assert not Path(f"/proc/{server}").exists()  # reaped
+    stop_worker_server()  # once stopped, a second stop is nothing
+
+
+@needs_fork_server
+def test_a_stop_cut_short_is_finished_without_a_traceback() -> None:
+    """Ctrl-C while Python's own stop waited for the server left its pipe closed: a second
+    stop then closed it again (TypeError). It now kills and reaps the server."""
+    import multiprocessing.forkserver
+
+    from curator.media.pool import _ensure_server_running
+
+    _ensure_server_running()
+    server = multiprocessing.forkserver._forkserver
+    pid = server._forkserver_pid
+    os.close(server._forkserver_alive_fd)  # what the interrupted stop had done
+    server._forkserver_alive_fd = None
+    stop_worker_server()
+    assert server._forkserver_pid is None and not Path(f"/proc/{pid}").exists()
