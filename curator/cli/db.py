@@ -57,15 +57,14 @@ def current_command() -> None:
 def upgrade_command(revision: str) -> None:
     """Migrate the database to REVISION (default: the newest)."""
     from curator import settings
-    from curator.store.db import check_migratable, current_revision, open_database, upgrade
+    from curator.store.db import open_database, upgrade_to
 
     url = settings.database_url(state().db_url)
     database = open_database(url, migrate=False,
                              lock_timeout_s=settings.db_lock_timeout_s())
     try:
-        before = check_migratable(database.engine, url)
-        upgrade(database.engine, revision, lock_timeout_s=settings.db_lock_timeout_s())
-        after = current_revision(database.engine)
+        before, after = upgrade_to(database, revision,
+                                   lock_timeout_s=settings.db_lock_timeout_s())
     finally:
         database.close()
     named = revision not in ("head", "heads") and not revision.startswith(("+", "-"))

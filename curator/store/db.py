@@ -361,6 +361,19 @@ def check_migratable(engine: Engine, url: str) -> str | None:
     return current
 
 
+def upgrade_to(database: Database, revision: str = "head", *,
+               lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> tuple[str | None, str | None]:
+    """`curator db upgrade`: migrate to `revision`; (revision before, revision after).
+    The driver's errors (a read-only folder, a lock) become one-line `DatabaseError`s, as
+    when `open_database` migrates."""
+    try:
+        before = check_migratable(database.engine, database.url)
+        upgrade(database.engine, revision, lock_timeout_s=lock_timeout_s)
+        return before, current_revision(database.engine)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(database.url, _describe(exc, database.url)) from exc
+
+
 def open_database(
     url: str, *, migrate: bool = True, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
 ) -> Database:

@@ -390,3 +390,27 @@ def _assert_opens_at_head(url: str) -> None:
         assert current_revision(db.engine) == head_revision()
     finally:
         db.close()
+
+
+def test_db_upgrade_turns_a_driver_error_into_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`db upgrade` migrates outside `open_database`: a read-only folder (WAL) gave a
+    traceback there. (Root passes every permission check, so the driver's error is made.)"""
+    from click.testing import CliRunner
+    from sqlalchemy.exc import OperationalError
+
+    from curator.cli import cli
+    from curator.store import db as db_module
+
+    path = tmp_path / "x.db"
+    open_database(f"sqlite:///{path}").close()
+
+    def read_only(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT", {}, Exception("unable to open database file"))
+
+    monkeypatch.setattr(db_module, "check_migratable", read_only)
+    result = CliRunner().invoke(cli, ["--db", str(path), "db", "upgrade"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip() == (f"Error: database sqlite:///{path}: "
+                                     "unable to open database file")
