@@ -371,7 +371,19 @@ def upgrade_to(database: Database, revision: str = "head", *,
         upgrade(database.engine, revision, lock_timeout_s=lock_timeout_s)
         return before, current_revision(database.engine)
     except SQLAlchemyError as exc:
+        _reraise_interrupt(exc)
         raise DatabaseError(database.url, _describe(exc, database.url)) from exc
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """Ctrl-C inside a transaction leaves its connection unusable, and the rollback on the
+    way out then fails ("Can't reconnect until invalid transaction is rolled back"),
+    hiding the Ctrl-C behind a database error: raise the Ctrl-C instead."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        seen = seen.__context__
 
 
 def open_database(
@@ -384,11 +396,9 @@ def open_database(
     try:
         if migrate and check_migratable(engine, url) != head_revision():
             upgrade(engine, lock_timeout_s=lock_timeout_s)
-    except OperationalError as exc:
-        engine.dispose()
-        raise DatabaseError(url, _describe(exc, url)) from exc
     except SQLAlchemyError as exc:
         engine.dispose()
+        _reraise_interrupt(exc)
         raise DatabaseError(url, _describe(exc, url)) from exc
     sessions = sessionmaker(engine, expire_on_commit=False)
     return Database(url=url, engine=engine, sessions=sessions)

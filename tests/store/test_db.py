@@ -414,3 +414,30 @@ def test_db_upgrade_turns_a_driver_error_into_one_line(
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip() == (f"Error: database sqlite:///{path}: "
                                      "unable to open database file")
+
+
+def test_ctrl_c_during_a_migration_is_ctrl_c_not_a_database_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted inside the migration's transaction, the rollback on the way out fails
+    and hid the Ctrl-C behind "Can't reconnect until invalid transaction is rolled back"
+    (exit 1): it is an interruption (exit 130), the database left as it was."""
+    from click.testing import CliRunner
+    from sqlalchemy.exc import PendingRollbackError
+
+    from curator.cli import cli
+    from curator.store import db as db_module
+
+    path = tmp_path / "x.db"
+    open_database(f"sqlite:///{path}").close()
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise PendingRollbackError("Can't reconnect until invalid transaction is "
+                                       "rolled back", None, None) from None
+
+    monkeypatch.setattr(db_module, "upgrade", interrupted)
+    result = CliRunner().invoke(cli, ["--db", str(path), "db", "upgrade"])
+    assert result.exit_code == 130 and "Can't reconnect" not in result.output
