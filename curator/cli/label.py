@@ -51,8 +51,8 @@ def label_command(
     from curator.errors import LabelError
     from curator.labels import EMOTIONS, canonical_label
     from curator.review.config import resolve_annotator
-    from curator.store.annotations import record_decision, repeats_current_vote, votes_of
-    from curator.store.consensus import Vote, consensus, overruled
+    from curator.store.annotations import record_decision, votes_of
+    from curator.store.consensus import consensus, overruled
     from curator.store.films import get_film
     from curator.store.label import proposed_clips
     from curator.store.models import Clip
@@ -92,11 +92,10 @@ def label_command(
                     continue
                 work.append((clip, label))
         for clip, name in work:
-            if repeats_current_vote(clip, Vote(who, "confirm", name, None, adjudicate)):
+            if record_decision(session, clip, annotator=who, decision="confirm",
+                               expression=name, adjudication=adjudicate) is None:
                 repeated += 1  # a second run of the same command records nothing new
                 continue
-            record_decision(session, clip, annotator=who, decision="confirm", expression=name,
-                            adjudication=adjudicate)
             verdict = consensus(votes_of(clip))
             why = overruled(verdict, "confirm", name)
             if why is None:

@@ -23,12 +23,11 @@ from curator.errors import ConflictError, CuratorError, DatabaseError, NotFoundE
 from curator.store.annotations import (
     claim_clip_version,
     record_decision,
-    repeats_current_vote,
     retract_decision,
     votes_of,
 )
 from curator.store.changes import set_field
-from curator.store.consensus import Vote, consensus, overruled
+from curator.store.consensus import consensus, overruled
 from curator.store.db import Database
 from curator.store.models import (
     Annotation,
@@ -188,17 +187,16 @@ class ReviewController:
 
         def work(session: Session) -> tuple[str, Clip, _UndoEntry | None]:
             clip = self._clip(session, clip_id)
-            vote = Vote(self.annotator, decision, expression, reason, adjudication)
-            if repeats_current_vote(clip, vote):
-                done = "confirmed " + (expression or "") if decision == "confirm" else "rejected"
-                return f"clip {clip_id}: you have {done} it already; nothing new recorded", \
-                    clip, None
             annotation = record_decision(
                 session, clip, annotator=self.annotator, decision=decision,
                 expression=expression, reason=reason,
                 expected_version=self._expected(clip_id, seen_version),
                 adjudication=adjudication,
             )
+            if annotation is None:  # the same vote again: nothing stored, nothing to undo
+                done = f"confirmed {expression}" if decision == "confirm" else "rejected"
+                return f"clip {clip_id}: you have {done} it already; nothing new recorded", \
+                    clip, None
             what = {"confirm": f"confirmed {annotation.expression}",
                     "reject": f"rejected ({reason or 'no reason'})", "skip": "skipped"}[decision]
             if adjudication:

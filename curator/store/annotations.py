@@ -104,8 +104,9 @@ def record_decision(
     reason: str | None = None,
     expected_version: int | None = None,
     adjudication: bool = False,
-) -> Annotation:
-    """Store one annotator's decision and update the clip's consensus.
+) -> Annotation | None:
+    """Store one annotator's decision and update the clip's consensus; None, storing
+    nothing, when it is the annotator's current vote already (`repeats_current_vote`).
 
     With `adjudication` the decision is final: while it stands (until it is retracted,
     or the same person votes again without adjudicating, or a later adjudication), it
@@ -122,6 +123,8 @@ def record_decision(
         expression = None
     if adjudication and decision == "skip":
         raise CuratorError("a skip cannot adjudicate: confirm or reject the clip")
+    if repeats_current_vote(clip, Vote(annotator, decision, expression, reason, adjudication)):
+        return None
     # A skip casts no vote and changes nothing about the clip, so it neither waits for the
     # clip's latest version nor makes one: another annotator's open view stays current.
     if decision != "skip":
