@@ -80,6 +80,7 @@ def parallel_map(
         initializer=_start_worker, initargs=(initializer, initargs),
     )
     pending: set[Future[R]] = set()
+    interrupted = False
     try:
         for job in jobs:
             if len(pending) >= 2 * workers:
@@ -91,11 +92,13 @@ def parallel_map(
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
+    except BaseException:  # Ctrl-C, a job's error, the caller closing this generator
+        interrupted = True
+        raise
     finally:
-        # Left early (Ctrl-C, an error): no worker may outlive the pool. A worker forked
-        # from the server keeps the server alive, so stopping the server would wait on it
-        # for ever; and Ctrl-C while the pool starts can leave a worker no one will join.
-        interrupted = sys.exc_info()[0] is not None
+        # Left early: no worker may outlive the pool. A worker forked from the server
+        # keeps the server alive, so stopping the server would wait on it for ever; and
+        # Ctrl-C while the pool starts can leave a worker no one will join.
         try:
             executor.shutdown(wait=True, cancel_futures=True)  # the jobs under way finish
         except RuntimeError:

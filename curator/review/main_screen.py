@@ -289,11 +289,9 @@ class ReviewScreen(Screen[None]):
         self._advance()
 
     def _advance(self) -> None:
-        if self.queue.move(1):
-            self.show_current()
-        else:
+        if not self.queue.move(1):
             self.tell("end of the queue: p goes back, / changes the filter", timeout=3)
-            self.show_current()
+        self.show_current()
 
     # -- actions ---------------------------------------------------------------------------
 
