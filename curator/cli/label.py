@@ -108,7 +108,8 @@ def label_command(
             out.print(f"clip {clip.id}: {who}'s vote for {name} is recorded, but {why} "
                       f"(votes: {_tally(verdict.votes)})", markup=False)
     by = f"adjudicator {who}" if adjudicate else who
-    out.print(f"{confirmed} clip(s) confirmed by {by}")
+    if confirmed or not repeated:  # "0 confirmed" only when nothing else is said
+        out.print(f"{confirmed} clip(s) confirmed by {by}")
     if repeated:
         out.print(f"{repeated} clip(s) already had this vote from {who}: nothing new recorded",
                   markup=False)
