@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from curator import __version__
+from curator import __version__, interrupts
 from curator.cli.common import CuratorGroup, State
 from curator.cli.data import cues_command, ingest_command, propose_command
 from curator.cli.db import db_group
@@ -68,4 +68,5 @@ for command in (
 
 
 def main() -> None:
+    interrupts.install()  # SIGTERM stops a command as Ctrl-C does
     cli(prog_name="curator")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from curator import interrupts
 from curator.errors import CuratorError
 
 if TYPE_CHECKING:
@@ -22,7 +23,9 @@ class CuratorGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            done = super().invoke(ctx)
+            interrupts.raise_if_pending()  # one that a callback swallowed: still not a success
+            return done
         except click.NoSuchOption as exc:
             if exc.option_name == "--db":  # the one global option people put after the name
                 exc.message += (" --db goes before the command's name: "
@@ -30,10 +33,11 @@ class CuratorGroup(click.Group):
             raise
         except CuratorError as exc:
             raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
-            # Ctrl-C: what was committed stays (long jobs resume); exit as shells expect.
-            click.echo("interrupted", err=True)
-            raise click.exceptions.Exit(130) from None
+        except KeyboardInterrupt as stop:
+            # Ctrl-C or SIGTERM: what was committed stays (long jobs resume); the status is
+            # the one shells expect (130 or 143).
+            click.echo(interrupts.describe(stop), err=True)
+            raise click.exceptions.Exit(interrupts.exit_status(stop)) from None
         except PermissionError as exc:
             raise click.ClickException(f"{exc.filename}: permission denied") from None
         except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -79,7 +80,12 @@ def review_command(
     from curator.review.app import ReviewApp  # Textual only now that the UI is wanted
     from curator.store.review_queries import QueueSpec
 
-    ReviewApp(
+    app = ReviewApp(
         database, annotator=name, adjudicate=adjudicate,
         spec=QueueSpec(queue=queue, annotator=name, film_id=film_id),
-    ).run()
+    )
+    app.run()
+    if app.stopped_by is not None:  # SIGTERM or SIGHUP: say so, and exit as shells expect
+        with contextlib.suppress(OSError):  # after SIGHUP there may be no terminal to tell
+            click.echo(app.stopped_by.describe(), err=True)
+        raise click.exceptions.Exit(128 + app.stopped_by.signum)

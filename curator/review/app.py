@@ -8,7 +8,11 @@ with a clear message while the terminal is too small.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from textual import events
 from textual.app import App
@@ -23,6 +27,24 @@ from curator.review.preview_loader import FrameSource, PreviewLoader
 from curator.review.too_small import TooSmallScreen, too_small
 from curator.store.db import Database
 from curator.store.review_queries import QueueSpec, total_clips
+
+
+@dataclass
+class StoppedBy:
+    """A session ended by a signal, and what it could not save."""
+
+    signum: signal.Signals
+    unsaved: list[int] = field(default_factory=list)  # clips whose change the store refused
+    still_writing: int = 0  # changes not written within the wait
+
+    def describe(self) -> str:
+        lost = []
+        if self.unsaved:
+            lost.append("clip " + ", ".join(map(str, self.unsaved)) + " not saved")
+        if self.still_writing:
+            lost.append(f"{self.still_writing} change(s) still being written were dropped")
+        how = "terminated" if self.signum == signal.SIGTERM else "the terminal closed"
+        return "; ".join([how, *lost]) if lost else f"{how}; every decision was saved"
 
 
 def _default_frames() -> FrameSource:
@@ -59,6 +81,8 @@ class ReviewApp(App[None]):
         self.player_finder = player_finder
         self._started = False  # resize events can arrive before the first screen is up
         self.collector = IdleCollector()
+        self.stopped_by: StoppedBy | None = None  # set when SIGTERM or SIGHUP ends the session
+        self._signal_handlers: dict[signal.Signals, object] = {}
 
     def on_mount(self) -> None:
         with self.database.session() as session:
@@ -72,6 +96,7 @@ class ReviewApp(App[None]):
         self._check_size(self.size.width, self.size.height)
         self.collector.start()
         self.set_interval(0.5, self.collector.tick)
+        self._listen_for_stop_signals()
 
     def on_key(self) -> None:
         self.collector.touch()
@@ -87,6 +112,36 @@ class ReviewApp(App[None]):
 
     def on_unmount(self) -> None:
         self.collector.stop()
+        loop = asyncio.get_running_loop()
+        for signum, previous in self._signal_handlers.items():
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, previous)  # remove_signal_handler leaves the default
+
+    def _listen_for_stop_signals(self) -> None:
+        """`kill` (SIGTERM) or a closed terminal window (SIGHUP) would end the process with
+        the terminal still in the UI's modes and the last decisions perhaps not written:
+        instead the session waits for its writes and leaves as `q` does."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            previous = signal.getsignal(signum)
+            if previous is signal.SIG_IGN:  # nohup asked for that
+                continue
+            with contextlib.suppress(ValueError, RuntimeError):  # not the main thread's loop
+                loop.add_signal_handler(signum, self._stop_on_signal, signum)
+                self._signal_handlers[signum] = previous
+
+    def _stop_on_signal(self, signum: int) -> None:
+        if self.stopped_by is None:  # a second signal changes nothing
+            self.stopped_by = StoppedBy(signal.Signals(signum))
+            self.run_worker(self._leave_on_signal(self.stopped_by), group="stop-signal")
+
+    async def _leave_on_signal(self, stop: StoppedBy) -> None:
+        review = next((s for s in self.screen_stack if isinstance(s, ReviewScreen)), None)
+        if review is not None:
+            await review.writer.drain(timeout_s=10)
+            stop.unsaved = sorted(review.writer.unsaved)
+            stop.still_writing = review.writer.pending
+        self.exit(return_code=128 + stop.signum)
 
     def on_resize(self, event: events.Resize) -> None:
         if self._started:

@@ -381,8 +381,8 @@ def _reraise_interrupt(exc: BaseException) -> None:
     hiding the Ctrl-C behind a database error: raise the Ctrl-C instead."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, KeyboardInterrupt):
-            raise KeyboardInterrupt from None
+        if isinstance(seen, KeyboardInterrupt):  # or its kind for SIGTERM (curator.interrupts)
+            raise type(seen)() from None
         seen = seen.__context__
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from curator import interrupts
 from curator.errors import CuratorError
 
 
@@ -119,9 +120,10 @@ def train_command(data: tuple[Path, ...], out: Path, init: str | None, backbone:
         result = train(cfg)
     except CuratorError as e:
         raise CommandError(e) from e
-    except KeyboardInterrupt:
-        click.echo(f"interrupted: continue with `curator train --out {out} --resume`", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (see curator.interrupts)
+        click.echo(f"{interrupts.describe(stop)}: continue with "
+                   f"`curator train --out {out} --resume`", err=True)
+        sys.exit(interrupts.exit_status(stop))
     if not result["complete"] or not result["main"]:  # under torchrun only rank 0 reports
         return
     from curator.train.data import skipped_what

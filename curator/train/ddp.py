@@ -59,9 +59,11 @@ def setup(choice: str, say: Callable[[str], None] = print) -> Dist:
             torch.cuda.set_device(device)
         if not dist.is_initialized():
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+            from curator.interrupts import restore_default_sigterm
             from curator.train.worker import joined_a_group
 
             joined_a_group()  # so the process ends without Python's shutdown (see worker)
+            restore_default_sigterm()
     return Dist(rank, world, local_rank, device)
 
 

@@ -26,6 +26,7 @@ from typing import get_args, get_origin, get_type_hints
 import torch
 import torch.nn.functional as F
 
+from curator import interrupts
 from curator.fsutil import write_atomic
 from curator.train import checkpoint as ckpt
 from curator.train import ddp, plots
@@ -456,6 +457,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
         for epoch in range(start_epoch, most_epochs):
             if epoch >= epochs:  # shortened by the time limit
                 break
+            interrupts.raise_if_pending()  # a Ctrl-C lost in a callback (see interrupts)
             t_epoch = time.perf_counter()
             if budget[0] is not None and budget[0] <= 0:
                 log.log("stopping as asked (--stop-after); continue with --resume")
@@ -709,6 +711,7 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
         init, budget = cfg.init, [cfg.stop_after_epochs]
         trained_any = False  # whether this call trained anything (a finished run: nothing)
         for k in range(len(cfg.data)):
+            interrupts.raise_if_pending()  # e.g. one lost while the last stage drew figures
             trained = [False]
             try:  # the loop names the batch it used; before it, the one asked for
                 with out_of_memory_at(str(d.device), cfg.batch_size):

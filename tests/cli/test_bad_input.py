@@ -247,6 +247,34 @@ def test_ctrl_c_exits_130_with_one_line(curator: Curator, monkeypatch: pytest.Mo
     assert result.stderr == "interrupted\n"
 
 
+def test_sigterm_exits_143_with_one_line(curator: Curator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kill`, a scheduler's end of job: the same way out as Ctrl-C, told apart by status."""
+    from curator import interrupts
+    from curator.store import db as db_module
+
+    def terminated(*args: object, **kwargs: object) -> None:
+        raise interrupts.Terminated
+
+    monkeypatch.setattr(db_module, "open_database", terminated)
+    result = curator("clips")
+    assert result.exit_code == 143
+    assert result.stderr == "terminated\n"
+
+
+def test_a_ctrl_c_lost_in_a_callback_still_fails_the_command(
+    curator: Curator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C raised inside a callback Python ignores errors from is not a success."""
+    import signal
+
+    from curator import interrupts
+
+    monkeypatch.setattr(interrupts, "_pending", signal.SIGINT)
+    result = curator("clips")
+    assert result.exit_code == 130
+    assert result.stderr.endswith("interrupted\n")
+
+
 @pytest.mark.parametrize("command", [("propose", "--no-faces"), ("clips",), ("stats",),
                                      ("export", "--xml", "out")])
 def test_a_film_id_too_large_for_the_database_is_a_usage_error(

@@ -9,9 +9,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from curator.review.app import StoppedBy
 from curator.store.db import open_database
 
-from .conftest import SIZE, build_sample, make_app, votes
+from .conftest import SIZE, Sample, build_sample, make_app, votes
 
 # The review app in a child process: two decisions, then it waits to be killed.
 CHILD = textwrap.dedent("""
@@ -62,3 +65,40 @@ async def test_sigkill_after_decisions_keeps_them(tmp_path: Path) -> None:
             await pilot.pause()
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+async def test_sigterm_or_sighup_waits_for_the_writes_then_leaves(
+    sample: Sample, signum: signal.Signals
+) -> None:
+    """`kill` or a closed terminal window: the decisions made are written, the app leaves
+    through Textual (restoring the terminal), with the status shells expect."""
+    caught: list[int] = []  # if the app did not listen, the signal lands here, not on pytest
+    before = signal.signal(signum, lambda number, frame: caught.append(number))
+    try:
+        app = make_app(sample.db, queue="all")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter", "x", "1")
+            os.kill(os.getpid(), signum)
+            for _ in range(200):  # the app drains its writer, then exits
+                if app.return_code is not None:
+                    break
+                await pilot.pause(0.01)
+        assert caught == []
+        assert app.return_code == 128 + signum
+        assert app.stopped_by is not None and app.stopped_by.describe().endswith(
+            "every decision was saved")
+        assert votes(sample.db, sample.clip_ids[0]) == [("ann", "confirm", "Happy", False)]
+        assert votes(sample.db, sample.clip_ids[1]) == [("ann", "reject", None, False)]
+        os.kill(os.getpid(), signum)  # the handler the app found is back
+        assert caught == [signum]
+    finally:
+        signal.signal(signum, before)
+
+
+def test_what_a_signal_left_unsaved_is_named() -> None:
+    stop = StoppedBy(signal.SIGTERM, unsaved=[4, 7], still_writing=1)
+    assert stop.describe() == ("terminated; clip 4, 7 not saved; 1 change(s) still being "
+                               "written were dropped")
+    assert StoppedBy(signal.SIGHUP).describe() == ("the terminal closed; every decision was "
+                                                   "saved")

@@ -58,6 +58,35 @@ def test_stop_and_resume_from_the_command_line(toy_sfew: Path, tmp_path: Path) -
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "r").iterdir()} == done
 
 
+@pytest.mark.slow
+def test_sigterm_stops_a_run_that_then_resumes(toy_sfew: Path, tmp_path: Path) -> None:
+    """`kill` or a scheduler's time limit: the run stops as after Ctrl-C, with 143, and
+    `--resume` goes on from the last finished epoch."""
+    import signal
+    import time
+
+    out = tmp_path / "r"
+    run = subprocess.Popen([sys.executable, "-m", "curator", "train", str(toy_sfew), "--out",
+                            str(out), "--epochs", "300", *SMALL],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "last.pt").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        run.send_signal(signal.SIGTERM)
+        stderr = run.communicate(timeout=60)[1]
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 143, stderr
+    assert f"terminated: continue with `curator train --out {out} --resume`" in stderr
+    assert "Traceback" not in stderr
+    resumed = CliRunner().invoke(train_command, ["--out", str(out), "--resume", "--stop-after",
+                                                 "1"])
+    assert resumed.exit_code == 0, resumed.output
+    assert re.search(r"resuming stage 1 after epoch [1-9]", resumed.output), resumed.output
+
+
 def test_csv_run_reports_every_skipped_row(tmp_path: Path, make_fer_csv) -> None:
     path = make_fer_csv(tmp_path / "fer.csv", {"Training": 4, "PublicTest": 2})
     with open(path, "a") as f:
