@@ -65,3 +65,24 @@ def naming(path: Path, exc: OSError) -> OSError:
     if exc.errno is None:
         return exc
     return OSError(exc.errno, exc.strerror, str(path))
+
+
+def why_not_writable(target: Path, *, folder: bool) -> str | None:
+    """Why `target` (a folder, or a file, to be made with any missing parents) could not
+    be written, found without creating anything; None when nothing is in the way. Checked
+    before a long job starts, so that one bad output path does not fail it half-way."""
+    if target.exists():
+        if folder and not target.is_dir():
+            return f"{target}: exists and is not a directory"
+        if not folder and target.is_dir():
+            return f"{target}: is a directory"
+    here = target if folder else target.parent  # what must be writable: files go in beside
+    while not here.exists():  # missing folders will be made in the nearest one that exists
+        if here.parent == here:
+            break
+        here = here.parent
+    if not here.is_dir():
+        return f"{here}: is not a directory"
+    if not os.access(here, os.W_OK | os.X_OK):  # also says so for a read-only file system
+        return f"{here}: cannot write here (permission denied or read-only)"
+    return None

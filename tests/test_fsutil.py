@@ -48,3 +48,25 @@ def test_a_folder_that_refuses_new_files_is_named_as_the_target(
         write_atomic(tmp_path / "f.csv", b"x")
     assert caught.value.filename == str(tmp_path / "f.csv")
     assert caught.value.errno == errno.EROFS
+
+
+def test_why_not_writable_names_what_is_in_the_way(tmp_path: Path) -> None:
+    why = fsutil.why_not_writable
+    (tmp_path / "F").write_text("x")
+    assert why(tmp_path / "new" / "deeper", folder=True) is None  # missing folders are made
+    assert why(tmp_path / "out.csv", folder=False) is None
+    assert why(tmp_path / "F", folder=True) == f"{tmp_path / 'F'}: exists and is not a directory"
+    assert why(tmp_path, folder=False) == f"{tmp_path}: is a directory"
+    assert why(tmp_path / "F" / "a" / "x.csv", folder=False) == \
+        f"{tmp_path / 'F'}: is not a directory"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in any folder")
+def test_why_not_writable_sees_a_folder_without_write_permission(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    try:
+        assert fsutil.why_not_writable(locked / "sub", folder=True) == \
+            f"{locked}: cannot write here (permission denied or read-only)"
+    finally:
+        locked.chmod(0o755)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from curator.cli.common import DB_ID, ProgressBar, console, state
+from curator.fsutil import why_not_writable
 
 if TYPE_CHECKING:
     from curator.export.plan import ClipPlan, ExportPlan
@@ -64,9 +65,12 @@ def export_command(
                                "or --fer2013 OUT.csv")
     if val + test >= 1:
         raise click.UsageError("--val plus --test must leave something for Train")
-    for folder in (xml_dir, sfew_dir, afew_dir):
-        if folder is not None and folder.exists() and not folder.is_dir():
-            raise click.ClickException(f"{folder}: exists and is not a directory")
+    # Every output is checked before any is written: one that cannot be would otherwise
+    # fail the export after the others were done.
+    for target, folder in ((xml_dir, True), (sfew_dir, True), (afew_dir, True),
+                           (fer_csv, False)):
+        if target is not None and (why := why_not_writable(target, folder=folder)):
+            raise click.ClickException(why)
     for folder, kind in ((sfew_dir, "sfew"), (afew_dir, "afew")):
         if folder is not None:
             _refuse_foreign_folder(folder, kind)

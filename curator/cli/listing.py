@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from curator.cli.common import DB_ID, clock, console, state
+from curator.fsutil import why_not_writable
 
 STATUS_CHOICE = click.Choice(["proposed", "confirmed", "rejected"])
 
@@ -73,6 +74,8 @@ def stats_command(film_id: int | None, plot_path: Path, no_plot: bool) -> None:
 
     if not no_plot and plot_path.is_dir():
         raise click.ClickException(f"{plot_path}: is a directory (give a .png file name)")
+    if not no_plot and (why := why_not_writable(plot_path, folder=False)):
+        raise click.ClickException(why)  # before the table, which would read as success
     if not no_plot and plot_path.suffix.lower() != ".png":
         raise click.ClickException(f"{plot_path}: the plot is a PNG; give a .png file name")
     with state().database().session() as session:

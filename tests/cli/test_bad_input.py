@@ -187,6 +187,23 @@ def test_bad_targets_are_one_line_errors(
     assert _table_counts(curator.db_path) == before
 
 
+@pytest.mark.parametrize("args", [
+    ("stats", "--plot", "{file}/plot.png"),
+    ("export", "--fer2013", "{file}/x.csv"),
+    ("export", "--xml", "{tmp}/xml", "--sfew", "{tmp}/sfew", "--afew", "{file}/afew"),
+])
+def test_an_output_under_a_file_is_refused_before_anything_is_written(
+    curator: Curator, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """The error names what is in the way (not a state file the command would have made),
+    and comes before any output: no table on stdout, no other target written first."""
+    (tmp_path / "F").write_text("a file")
+    result = curator(*(a.format(tmp=tmp_path, file=tmp_path / "F") for a in args))
+    assert _one_line_error(result) == f"Error: {tmp_path / 'F'}: is not a directory"
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".db") == ["F"]
+
+
 @pytest.mark.parametrize("offset", ["nan", "inf", "1e300"])
 def test_ingest_refuses_an_absurd_subtitle_offset(curator: Curator, demo_film, offset) -> None:
     film, srt, _vtt = demo_film
