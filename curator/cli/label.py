@@ -18,6 +18,9 @@ from curator.cli.common import ANNOTATOR_NAME, DB_ID, console, state
 @click.option("--accept-proposed", is_flag=True,
               help="Confirm every proposed clip with its proposed label.")
 @click.option("--film", "film_id", type=DB_ID, help="With --accept-proposed: only this film.")
+@click.option("--unchecked", is_flag=True,
+              help="With --accept-proposed: also confirm clips the face check has not seen "
+                   "(after `propose --no-faces`, or a propose stopped before its face check).")
 @click.option("--annotator", metavar="NAME", type=ANNOTATOR_NAME,
               help="Who is deciding [env CURATOR_ANNOTATOR; else the name `curator review` "
                    "remembered; else the OS user].")
@@ -30,6 +33,7 @@ def label_command(
     expression: str | None,
     accept_proposed: bool,
     film_id: int | None,
+    unchecked: bool,
     annotator: str | None,
     adjudicate: bool,
 ) -> None:
@@ -38,12 +42,14 @@ def label_command(
     \b
     curator label 12 15 --expression happy          confirm clips 12 and 15 as Happy
     curator label --accept-proposed --film 1        confirm film 1's proposals as proposed
+    curator label --accept-proposed --unchecked     the same, face-checked or not
     curator label 12 --expression sad --adjudicate  settle clip 12 as Sad, overruling votes
 
     Each decision is an annotation by --annotator; the clip's status and expression
     follow from all annotators' votes, and every change is logged. --accept-proposed
     leaves alone clips already decided (confirmed, or rejected by a reviewer or by the
-    face check) and clips whose annotators tie. With --adjudicate the decision is a
+    face check), clips whose annotators tie, and, unless --unchecked is given, clips the
+    face check has not seen yet (`curator propose` checks them). With --adjudicate the decision is a
     reviewer's final word: it decides the clip instead of the majority (the change log
     records old → new with --annotator as who). A clip id that does not exist is
     reported and skipped; the command then exits 1.
@@ -66,6 +72,8 @@ def label_command(
                                "drop --expression")
     if film_id is not None and not accept_proposed:
         raise click.UsageError("--film goes with --accept-proposed")
+    if unchecked and not accept_proposed:
+        raise click.UsageError("--unchecked goes with --accept-proposed")
     if adjudicate and accept_proposed:
         raise click.UsageError("--adjudicate settles the CLIP_IDs given; it does not go "
                                "with --accept-proposed")
@@ -76,12 +84,17 @@ def label_command(
     # The same name, checked and stripped the same way, as the review UI records.
     who = resolve_annotator(annotator)
     out, err = console(), console(stderr=True)
-    confirmed = missing = outvoted = repeated = 0
+    confirmed = missing = outvoted = repeated = not_checked = 0
     with state().database().session() as session:
         if accept_proposed:
             if film_id is not None:
                 get_film(session, film_id)
-            work = [(clip, clip.proposed_label) for clip in proposed_clips(session, film_id)]
+            # A clip no face check has seen may show no face at all: a bulk confirm would
+            # put it in the dataset unseen, so it waits for `propose` unless asked for.
+            clips = proposed_clips(session, film_id, face_checked=None if unchecked else True)
+            if not unchecked:
+                not_checked = len(proposed_clips(session, film_id, face_checked=False))
+            work = [(clip, clip.proposed_label) for clip in clips]
         else:
             work = []
             for clip_id in dict.fromkeys(clip_ids):
@@ -115,6 +128,10 @@ def label_command(
                   markup=False)
     if outvoted:
         out.print(f"{outvoted} vote(s) recorded without confirming their clip (see above)",
+                  markup=False)
+    if not_checked:
+        out.print(f"{not_checked} clip(s) not face-checked yet were left proposed: "
+                  "`curator propose` checks them (--unchecked confirms them as they are)",
                   markup=False)
     if missing:
         raise click.exceptions.Exit(1)

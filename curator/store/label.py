@@ -5,11 +5,14 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from curator.store.models import Annotation, Clip
+from curator.store.models import Annotation, Clip, FaceCheck
 
 
-def proposed_clips(session: Session, film_id: int | None = None) -> list[Clip]:
-    """Clips still awaiting review that carry a proposed label, in film and time order.
+def proposed_clips(session: Session, film_id: int | None = None, *,
+                   face_checked: bool | None = None) -> list[Clip]:
+    """Clips still awaiting review that carry a proposed label, in film and time order;
+    with `face_checked`, only those whose window was (True) or was not (False) searched
+    for faces yet.
 
     A `proposed` clip that has current votes is a tie between annotators (disputed):
     that is for a person to settle, so it is left out.
@@ -26,4 +29,7 @@ def proposed_clips(session: Session, film_id: int | None = None) -> list[Clip]:
     )
     if film_id is not None:
         query = query.where(Clip.film_id == film_id)
+    if face_checked is not None:
+        checked = exists().where(FaceCheck.clip_id == Clip.id)
+        query = query.where(checked if face_checked else ~checked)
     return list(session.scalars(query))

@@ -569,7 +569,7 @@ def test_a_labelled_clip_without_a_face_is_not_counted_as_kept(
     film, srt, _ = demo_film
     assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
     assert curator("propose", "--no-faces").exit_code == 0
-    assert curator("label", "--accept-proposed", "--annotator", "a").exit_code == 0
+    assert curator("label", "--accept-proposed", "--unchecked", "--annotator", "a").exit_code == 0
     result = curator("propose", "--workers", "1")
     assert result.exit_code == 0, result.output
     checked = re.search(r"faces: (\d+) windows checked, (\d+) kept, 0 rejected", result.output)

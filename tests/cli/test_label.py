@@ -47,7 +47,7 @@ def test_accept_proposed_leaves_rejected_clips_alone(
     with sqlite3.connect(curator.db_path) as conn:
         conn.execute(f"UPDATE clips SET status='rejected' WHERE id={rejected}")
     monkeypatch.setenv("CURATOR_ANNOTATOR", "bulk")
-    result = curator("label", "--accept-proposed", "--film", "1")
+    result = curator("label", "--accept-proposed", "--unchecked", "--film", "1")
     assert result.exit_code == 0, result.output
     assert f"{len(proposed) - 1} clip(s) confirmed by bulk" in result.output
     after = {c["id"]: c for c in json.loads(curator("clips", "--json").output)}
@@ -57,7 +57,7 @@ def test_accept_proposed_leaves_rejected_clips_alone(
         else:
             assert after[clip["id"]]["status"] == "confirmed"
             assert after[clip["id"]]["label"] == clip["label"]
-    again = curator("label", "--accept-proposed")
+    again = curator("label", "--accept-proposed", "--unchecked")
     assert again.exit_code == 0 and "0 clip(s) confirmed" in again.output
 
 
@@ -95,6 +95,30 @@ def test_adjudicate_overrules_the_majority_and_is_logged(
     ]
 
 
+def test_accept_proposed_waits_for_the_face_check_unless_told(
+    curator: Curator, proposed: list[dict]
+) -> None:
+    """A proposed clip no face check has seen (a propose stopped before it, or --no-faces)
+    may show no face: a bulk confirm leaves it proposed and says how to go on."""
+    checked = proposed[0]["id"]
+    with sqlite3.connect(curator.db_path) as conn:  # as `propose` records a searched window
+        conn.execute("INSERT INTO face_checks (clip_id, checked_at, detector, sample_fps, "
+                     f"start_ms, end_ms, frames, faces) VALUES ({checked}, '2026-01-01', "
+                     "'hog', 4, 0, 1000, 4, 1)")
+    result = curator("label", "--accept-proposed", "--annotator", "bulk")
+    assert result.exit_code == 0, result.output
+    assert "1 clip(s) confirmed by bulk" in result.output
+    assert (f"{len(proposed) - 1} clip(s) not face-checked yet were left proposed: "
+            "`curator propose` checks them (--unchecked confirms them as they are)"
+            in " ".join(result.output.split()))
+    statuses = dict(_rows(curator.db_path, "SELECT id, status FROM clips"))
+    assert statuses.pop(checked) == "confirmed"
+    assert set(statuses.values()) == {"proposed"}
+    rest = curator("label", "--accept-proposed", "--unchecked", "--annotator", "bulk")
+    assert f"{len(proposed) - 1} clip(s) confirmed by bulk" in rest.output
+    assert "not face-checked" not in rest.output
+
+
 def test_adjudicate_does_not_go_with_accept_proposed(curator: Curator) -> None:
     result = curator("label", "--accept-proposed", "--adjudicate")
     assert result.exit_code == 2 and "does not go with --accept-proposed" in result.output
@@ -110,6 +134,7 @@ def test_adjudicate_does_not_go_with_accept_proposed(curator: Curator) -> None:
         (("1", "--expression", "Sad", "--film", "1"), "--film goes with"),
         ((str(2**63), "--expression", "Sad"), "too large for an id"),
         (("--accept-proposed", "--film", str(2**63)), "too large for an id"),
+        (("1", "--expression", "Sad", "--unchecked"), "--unchecked goes with"),
     ],
 )
 def test_usage_errors(curator: Curator, args: tuple[str, ...], fragment: str) -> None:
@@ -130,7 +155,7 @@ def test_unknown_expression_is_one_line(curator: Curator, proposed: list[dict]) 
 
 
 def test_unknown_film(curator: Curator) -> None:
-    result = curator("label", "--accept-proposed", "--film", "42")
+    result = curator("label", "--accept-proposed", "--unchecked", "--film", "42")
     assert result.exit_code == 1 and "no film with id 42" in result.output
 
 
@@ -141,7 +166,7 @@ def test_accept_proposed_leaves_tied_clips_alone(
     for who, expression in (("ann", "Angry"), ("bob", "Fear")):
         vote = curator("label", tied["id"], "--expression", expression, "--annotator", who)
         assert vote.exit_code == 0, vote.output
-    result = curator("label", "--accept-proposed", "--annotator", "bulk")
+    result = curator("label", "--accept-proposed", "--unchecked", "--annotator", "bulk")
     assert result.exit_code == 0, result.output
     assert f"{len(proposed) - 1} clip(s) confirmed by bulk" in result.output
     after = {c["id"]: c for c in json.loads(curator("clips", "--json").output)}
