@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from curator.errors import XMLValidationError
+from curator.errors import InputFileError, XMLValidationError
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "_data" / "schemas"
@@ -53,11 +53,19 @@ def parse_untrusted(path: Path) -> etree._ElementTree:
     """Parse a file, refusing DTDs; syntax errors raise `XMLValidationError` with a line."""
     if path.stat().st_size > MAX_XML_BYTES:
         raise XMLValidationError(path, [(0, f"file larger than {MAX_XML_BYTES} bytes")])
+    # Fed in chunks rather than parsed from the path: given a path, libxml2 reports bytes
+    # that break the declared encoding, and read errors, as an OSError without a line.
+    parser = safe_parser()
     try:
-        tree = etree.parse(str(path), safe_parser())
+        with path.open("rb") as file:
+            for chunk in iter(lambda: file.read(1 << 20), b""):
+                parser.feed(chunk)
+        tree = parser.close().getroottree()
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or 0
+        line = exc.lineno or 1  # an empty file: "no element found", at no line
         raise XMLValidationError(path, [(line, exc.msg)]) from exc
+    except OSError as exc:
+        raise InputFileError(path, (exc.strerror or str(exc)).lower()) from exc
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise XMLValidationError(path, [(1, "DTDs and entity declarations are not allowed")])
     return tree

@@ -384,6 +384,22 @@ def test_invalid_file_changes_nothing(database: Database, tmp_path: Path) -> Non
         assert len(session.scalars(select(Film)).all()) == 1
 
 
+@pytest.mark.parametrize(("data", "line"), [
+    ('<?xml version="1.0" encoding="UTF-8"?>\n<film>\n  <clip>caf\xe9</clip>\n</film>\n'
+     .encode("latin-1"), 3),
+    (b"", 1),
+])
+def test_bytes_that_break_the_encoding_report_their_line(
+    tmp_path: Path, data: bytes, line: int
+) -> None:
+    """Not an OSError without a line (which stopped a whole batch of imports)."""
+    path = tmp_path / "film.xml"
+    path.write_bytes(data)
+    with pytest.raises(XMLValidationError) as info:
+        parse_untrusted(path)
+    assert info.value.problems[0][0] == line
+
+
 def test_syntax_error_reports_its_line(tmp_path: Path) -> None:
     path = _write(tmp_path, '<?xml version="1.0"?>\n<film>\n  <clip>\n</film>\n')
     with pytest.raises(XMLValidationError) as info:
@@ -499,9 +515,16 @@ def test_tokens_are_read_without_their_blanks(database: Database, tmp_path: Path
         ('skippedLines="2"', 'skippedLines="99999999999999999999999"', "maximum"),
         ('created="2026-01-02T03:04:05Z"', 'created="9999-12-31T23:00:00-05:00"', "out of range"),
         ('created="2026-01-02T03:04:05Z"', 'created="10000-01-01T00:00:00Z"', "out of range"),
+        # What a 32-bit INTEGER column (PostgreSQL's) or a column's length cannot hold:
+        # accepted by SQLite, these would fail an import into PostgreSQL without a line.
+        ('duration="60.000"', 'duration="2147483.648"', "maximum"),
+        ('gender="female"', 'gender="non-binary/unspecified"', "maximum length"),
+        ('pose="frontal"', f'pose="{"three-quarter " * 3}"', "maximum length"),
+        ('lang="en"', 'lang="en-GB-x-subtitles-sdh"', "maximum length"),
     ],
     ids=["width", "duration", "cue-index", "offset", "negative-fps", "zero-fps", "rotation",
-         "skipped-lines", "datetime-overflow", "year-10000"],
+         "skipped-lines", "datetime-overflow", "year-10000", "duration-over-int32", "gender",
+         "pose", "lang"],
 )
 def test_values_the_database_cannot_hold_are_refused_with_their_line(
     database: Database, tmp_path: Path, old: str, new: str, words: str
