@@ -9,6 +9,8 @@ with `ConflictError` when someone else changed the clip since it was read.
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -26,10 +28,14 @@ def check_annotator_name(name: str) -> str:
     """An annotator name as stored: stripped, non-empty, at most 64 characters, one line
     (the CLI, the review UI and XML import all hold names to this)."""
     cleaned = name.strip()
+    # Control characters too: the XML export leaves them out, and the name it wrote would
+    # then come back from an import as another annotator.
     if (not cleaned or len(cleaned) > MAX_ANNOTATOR_NAME
-            or any(ch in cleaned for ch in "\n\r\t")):
+            or any(unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff"
+                   for ch in cleaned)):
         raise CuratorError(
-            f"annotator name must be 1–{MAX_ANNOTATOR_NAME} characters on one line")
+            f"annotator name must be 1–{MAX_ANNOTATOR_NAME} characters on one line, "
+            "without control characters")
     return cleaned
 
 

@@ -70,12 +70,12 @@ def when(value: str) -> datetime:
     match = _DATETIME.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"{value!r} is not a date and time")
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micro = int((fraction or "")[:6].ljust(6, "0"))
+    # A fraction of a second is read and dropped: curator keeps times to the second (as it
+    # writes them), and a vote's time is how a re-import finds it already here.
+    year, month, day, hour, minute, second, _fraction, zone = match.groups()
     try:
-        moment = datetime(
-            int(year), int(month), int(day), int(hour) % 24, int(minute), int(second), micro
-        )
+        moment = datetime(int(year), int(month), int(day), int(hour) % 24, int(minute),
+                          int(second))
         if hour == "24":  # xs:dateTime allows 24:00:00, the end of the day
             moment += timedelta(days=1)
         if zone not in (None, "Z"):
@@ -187,7 +187,7 @@ def _label_against_votes(clip: etree._Element) -> str | None:
     items = [] if review is None else review.findall("annotation")
     votes = [(when(i.get("at", "")), n, i) for n, i in enumerate(items)
              if not _flag(i, "retracted", False)]
-    live = [Vote(i.get("annotator") or "", _token(i, "decision") or "",
+    live = [Vote((i.get("annotator") or "").strip(), _token(i, "decision") or "",
                  _token(i, "expression"), i.get("reason"), _flag(i, "adjudication", False))
             for _, _, i in sorted(votes, key=lambda v: (v[0], v[1]))]
     if not any(v.decision != "skip" for v in live):

@@ -159,3 +159,51 @@ def test_an_annotator_name_is_stored_as_the_cli_would_store_it(
     assert curator("import-xml", path).exit_code == 0
     with sqlite3.connect(curator.db_path) as conn:
         assert conn.execute("SELECT annotator FROM annotations").fetchall() == [("ann",)]
+
+
+VOTES = ('    <review>{}</review>\n'
+         "  </clip>\n")
+VOTE = ('<annotation annotator="{name}" at="2026-01-01T00:00:0{second}{fraction}Z" '
+        'decision="confirm" expression="{expression}"/>')
+
+
+def _voted(tmp_path: Path, status: str, votes: list[tuple[str, str, str]],
+           fraction: str = "") -> Path:
+    path = _film(tmp_path, "voted.xml")
+    clip = path.read_text().splitlines()[2]
+    opened = clip.replace('status="proposed"', status).replace("/>", ">")
+    review = VOTES.format("".join(VOTE.format(name=name, second=second, fraction=fraction,
+                                              expression=expression)
+                                  for name, second, expression in votes))
+    path.write_text(path.read_text().replace(clip + "\n", opened + "\n" + review))
+    return path
+
+
+def test_names_that_differ_only_in_blanks_are_one_annotator_in_the_status_check(
+    curator: Curator, tmp_path: Path
+) -> None:
+    """Stored stripped, ' alice' is alice: her later Sad replaces her Happy, so the votes
+    tie and a file calling the clip confirmed is refused (it would be confirmed and disputed
+    at once)."""
+    votes = [("alice", "1", "Happy"), ("bob", "2", "Happy"), (" alice", "3", "Sad")]
+    confirmed = _voted(tmp_path, 'status="confirmed" expression="Happy"', votes)
+    result = curator("import-xml", confirmed)
+    assert result.exit_code == 1 and "votes (Happy 1, Sad 1) leave it proposed" in \
+        _no_traceback(result)
+    assert _films(curator.db_path) == []
+    assert curator("import-xml", _voted(tmp_path, 'status="proposed"', votes)).exit_code == 0
+
+
+def test_a_fraction_of_a_second_does_not_make_a_vote_new_on_the_next_import(
+    curator: Curator, tmp_path: Path
+) -> None:
+    path = _voted(tmp_path, 'status="confirmed" expression="Happy"',
+                  [("alice", "1", "Happy")], fraction=".5")
+    assert curator("import-xml", path).exit_code == 0
+    exported = curator("export", "--xml", tmp_path / "out")
+    assert exported.exit_code == 0, exported.output
+    again = curator("import-xml", *sorted((tmp_path / "out").glob("*.xml")))
+    assert again.exit_code == 0 and "new here" not in again.output, again.output
+    with sqlite3.connect(curator.db_path) as conn:
+        assert conn.execute("SELECT annotator, created_at FROM annotations").fetchall() == [
+            ("alice", "2026-01-01 00:00:01.000000")]

@@ -220,6 +220,9 @@ def test_annotator_name_is_the_one_the_review_ui_records(
     assert too_long.exit_code == 2 and "annotator name must be" in too_long.output
     blank = curator("label", clip, "--expression", "Fear", "--annotator", "  ")
     assert blank.exit_code == 2 and "Invalid value for '--annotator'" in blank.output
+    # The XML export leaves control characters out: 'a\x07b' would come back as 'ab'.
+    bell = curator("label", clip, "--expression", "Fear", "--annotator", "a\x07b")
+    assert bell.exit_code == 2 and "without control characters" in bell.output
 
 
 def test_the_same_vote_again_is_not_recorded_twice(curator: Curator, proposed: list[dict]) -> None:
