@@ -104,6 +104,24 @@ def test_broken_timing_line_is_skipped() -> None:
     assert doc.skipped_lines == 3
 
 
+def test_broken_timing_lines_without_indexes_are_skipped_not_glued() -> None:
+    """Without index lines, a timing line written with a bare hyphen or an escaped arrow
+    would otherwise join the previous cue, its evidence placed at that cue's time."""
+    doc = parse(
+        "00:00:01,000 --> 00:00:02,000\nHello\n\n00:00:03,000 - 00:00:04,000\n(laughs)\n\n"
+        "00:00:05,000 --&gt; 00:00:06,000\n(sobbing)\n\n00:00:07,000 --> 00:00:08,000\nEnd\n"
+    )
+    assert [c.text for c in doc.cues] == ["Hello", "End"]
+    assert doc.skipped_lines == 4
+
+
+def test_a_paragraph_that_starts_with_a_clock_time_stays_in_its_cue() -> None:
+    doc = parse("00:00:01,000 --> 00:00:02,000\nMeet me\n\n10:30 sharp, then.\n\n"
+                "00:00:03,000 --> 00:00:04,000\nNext\n")
+    assert doc.cues[0].text == "Meet me\n10:30 sharp, then."
+    assert doc.skipped_lines == 0
+
+
 def test_blank_line_inside_a_cue_keeps_both_lines() -> None:
     doc = parse("421\n00:31:37,894 --> 00:31:39,928\n我有个点子\n\nOK, a plan.\n\n422\n"
                 "00:31:39,931 --> 00:31:41,931\nNext\n")  # fmt: skip

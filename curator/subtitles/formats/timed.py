@@ -23,6 +23,10 @@ _SUBVIEWER_LINE = re.compile(
     r"[ \t]*(\d{1,3}):(\d{1,2}):(\d{1,2})[.,](\d{1,3})[ \t]*$",
     re.MULTILINE,
 )
+# A timing line too broken for _ARROW_LINE ("00:00:03,000 - 00:00:04,000", an arrow
+# written "--&gt;"): two full times with a few other characters between them.
+_CLOCK = r"\d{1,3}:\d{1,2}:\d{1,2}(?:[,.:;]\d{1,3})?"
+_BROKEN_TIMING_LINE = re.compile(rf"^[ \t]*{_CLOCK}[^\d\n]{{1,12}}{_CLOCK}")
 _SUBVIEWER_BREAK = re.compile(r"\[br\]", re.IGNORECASE)
 _VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
 
@@ -112,7 +116,8 @@ def _cue_body(body: str, *, vtt: bool, last: bool) -> tuple[str, int]:
                 skipped += len(para)
             continue
         head = para[0].strip()
-        if head.isdigit() or "-->" in head or _ARROW_LINE.match(head):
+        if (head.isdigit() or "-->" in head or _ARROW_LINE.match(head)
+                or _BROKEN_TIMING_LINE.match(head)):
             # An index or a broken timing line: a cue whose timing we cannot read.
             skipped += sum(len(p) for p in paragraphs[n:])
             break
