@@ -21,6 +21,9 @@ from curator.subtitles.model import Cue, SubtitleDocument
 
 MAX_BYTES = 50 * 1024 * 1024  # no subtitle file comes near this; a 2-hour SRT is ~100 KB
 _DAY_MS = 24 * 3600 * 1000
+# The database keeps times in 32-bit integer milliseconds (PostgreSQL's INTEGER): about
+# 596 hours. A cue later than that is a corrupt time (a frame number of 20 digits, say).
+MAX_TIME_MS = 2**31 - 1
 
 
 def load_subtitles(
@@ -98,10 +101,13 @@ def parse_subtitles(
         raise SubtitleError(path, exc.reason) from None
 
     kept: list[tuple[int, int, str, str | None]] = []
-    empty = backwards = 0
+    empty = backwards = too_late = 0
     for start, end, raw in track.cues:
         if end < start:
             backwards += 1
+            continue
+        if end > MAX_TIME_MS:
+            too_late += 1
             continue
         plain, voice = clean_text(raw)
         if not has_content(plain):
@@ -114,10 +120,14 @@ def parse_subtitles(
         warnings.append(f"{empty} empty cue(s) dropped")
     if backwards:
         warnings.append(f"{backwards} cue(s) ending before they start dropped")
+    if too_late:
+        warnings.append(f"{too_late} cue(s) ending after {MAX_TIME_MS // 3_600_000} hours dropped")
     if not kept:
         why = [f"{empty} empty"] if empty else []
         if backwards:
             why.append(f"{backwards} ending before they start")
+        if too_late:
+            why.append(f"{too_late} ending after {MAX_TIME_MS // 3_600_000} hours")
         if track.skipped_lines:
             why.append(f"{track.skipped_lines} unreadable line(s)")
         raise SubtitleError(path, "no cues found" + (f" ({', '.join(why)})" if why else ""))
@@ -135,5 +145,5 @@ def parse_subtitles(
         cues=cues,
         skipped_lines=track.skipped_lines,
         warnings=tuple(warnings),
-        dropped_cues=empty + backwards,
+        dropped_cues=empty + backwards + too_late,
     )

@@ -425,3 +425,16 @@ def test_a_sami_caption_lasts_until_the_next_sync() -> None:
     assert doc.format == "sami"
     assert times(doc)[:2] == [(1000, 3000), (5000, 9000)]
     assert [c.text for c in doc.cues] == ["[laughs] Hello", "Second line", "Third"]
+
+
+def test_a_cue_later_than_the_database_can_hold_is_dropped_and_said() -> None:
+    """A 20-digit frame number, or 999 hours: not a traceback when stored (the times are
+    32-bit milliseconds in PostgreSQL, and no SQLite integer holds 10^20)."""
+    doc = parse("{25}{75}(laughs) hi\n{100000000000000000000}{100000000000000000050}(sob)\n",
+                fps=25)
+    assert [c.text for c in doc.cues] == ["(laughs) hi"]
+    assert doc.dropped_cues == 1
+    assert "1 cue(s) ending after 596 hours dropped" in doc.warnings
+    late = "1\n999:00:00,000 --> 999:00:01,000\n(sobbing)\n"
+    with pytest.raises(SubtitleError, match=r"no cues found \(1 ending after 596 hours\)"):
+        parse(late)
