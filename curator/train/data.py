@@ -102,7 +102,7 @@ def class_name(folder: str) -> str:
     # (`3`, or `03`); numbers past its ids are refused by `scan_folders`.
     if _numbered(key) and int(key) < len(FER2013_ORDER):
         return FER2013_ORDER[int(key)]
-    return canonical_label(folder, KNOWN) if is_label(folder, KNOWN) else folder
+    return canonical_label(key, KNOWN) if is_label(key, KNOWN) else key
 
 
 # ---------------------------------------------------------------- readers (one per format)
@@ -156,7 +156,14 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
     notes: list[str] = []
     empty: list[str] = []
     dirs = _subdirs(root)
-    split_dirs = {SPLIT_NAMES[d.name.lower()]: d for d in dirs if d.name.lower() in SPLIT_NAMES}
+    split_dirs: dict[str, Path] = {}
+    for d in dirs:
+        split = SPLIT_NAMES.get(d.name.lower())
+        if split is not None and split in split_dirs:  # one would be left out unseen
+            raise DatasetError(root, f"{split_dirs[split].name}/ and {d.name}/ are both the "
+                                     f"{split} split; keep one of them here")
+        if split is not None:
+            split_dirs[split] = d
     if not split_dirs:
         # A download unpacked into a folder of its own (data/fer2013/{train,test}) would
         # otherwise be one class named after that folder.
@@ -334,6 +341,9 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
         val, val_source = test, "test split (no separate validation split)"
     else:
         tr, va = stratified_holdout(train.labels, val_fraction, rng)
+        if not len(va):  # one image per class: nothing to choose the best epoch by
+            raise DatasetError(source, "too few images to hold any out for validation (each "
+                                       "class has one); add images or a Val split")
         val = Split(train.images[va], train.labels[va])
         train = Split(train.images[tr], train.labels[tr])
         val_source = holdout_source(len(va), len(tr) + len(va), val_fraction)

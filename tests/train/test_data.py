@@ -185,6 +185,32 @@ def test_unknown_class_names_merge_in_any_case(tmp_path: Path, make_folders) -> 
     assert d.train.counts(2) == [4, 4] and d.val.counts(2) == [2, 2]
 
 
+def test_unknown_class_names_merge_whatever_their_blanks(tmp_path: Path, make_folders) -> None:
+    """'Bored ' and 'bored' are one class, named without the blank (it would otherwise be a
+    key of its own in the checkpoint and in predict's scores)."""
+    root = make_folders(tmp_path / "tree", {"": 3}, classes=("happy", "Bored "))
+    make_folders(root, {"": 3}, classes=("bored",))
+    d = load_dataset(root)
+    assert d.classes == ("Happy", "Bored")
+    assert sum(d.train.counts(2)) + sum(d.val.counts(2)) == 9
+
+
+def test_one_image_per_class_and_no_val_split_is_refused(tmp_path: Path, make_folders) -> None:
+    """The hold-out would be empty: the run then picked its 'best' epoch by a NaN loss and
+    wrote NaN (not JSON) into metrics.json."""
+    root = make_folders(tmp_path / "one", {"": 1}, classes=("angry", "happy"))
+    with pytest.raises(DatasetError, match="too few images to hold any out for validation"):
+        load_dataset(root)
+
+
+def test_two_folders_of_one_split_are_refused(tmp_path: Path, make_folders) -> None:
+    """Test/ and PrivateTest/ are both the test split: one was left out without a word."""
+    root = make_folders(tmp_path / "data", {"Train": 3, "Test": 1, "PrivateTest": 1},
+                        classes=("angry", "happy"))
+    with pytest.raises(DatasetError, match="PrivateTest/ and Test/ are both the test split"):
+        load_dataset(root)
+
+
 def test_image_files_leave_out_hidden_files(tmp_path: Path, make_folders) -> None:
     root = make_folders(tmp_path / "tree", {"": 2}, classes=("happy", "sad"))
     (root / "happy" / "._happy_000.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
