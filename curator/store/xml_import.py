@@ -490,7 +490,9 @@ def _import_clip(
     for item in review.iterfind("change"):
         entity = _token(item, "entity", "clip")
         ref = _opt_int(item, "ref")
-        entity_id = clip.id
+        # A change of a person the file no longer lists (deleted since) has no ref: 0, an id
+        # no row has, rather than the clip's id, which may be some other subject's here.
+        entity_id = clip.id if entity == "clip" else 0
         if entity == "subject" and ref is not None and ref <= len(subjects):
             entity_id = subjects[ref - 1].id
         elif entity == "person" and ref in people:

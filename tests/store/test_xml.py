@@ -78,6 +78,31 @@ def test_round_trip_through_a_new_database_is_identical(database: Database, tmp_
         fresh.close()
 
 
+def test_a_change_of_a_person_deleted_since_stays_without_a_ref(
+    database: Database, tmp_path: Path
+) -> None:
+    """A person added and taken back (the review's undo) leaves changes with no ref; a new
+    database must not pin them on whichever subject has the clip's id there."""
+    from curator.store.models import ChangeLog, utcnow
+    from curator.store.review_edits import add_subject
+
+    populate(database)
+    with database.session() as session:
+        happy = session.scalars(select(Clip).where(Clip.proposed_label == "Happy")).one()
+        added = add_subject(session, happy, who="ann")
+        session.add(ChangeLog(at=utcnow(), who="ann", entity="subject", entity_id=added.id,
+                              clip_id=happy.id, field="deleted", old="person", new=None))
+        session.delete(added)
+    first = _export(database)
+    path = tmp_path / "film.xml"
+    path.write_bytes(first)
+    fresh = _import_fresh(tmp_path, path)
+    try:
+        assert _export(fresh) == first
+    finally:
+        fresh.close()
+
+
 def test_an_actor_renamed_from_a_clip_travels_with_that_clip(
     database: Database, tmp_path: Path
 ) -> None:
