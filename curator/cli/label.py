@@ -49,10 +49,10 @@ def label_command(
     follow from all annotators' votes, and every change is logged. --accept-proposed
     leaves alone clips already decided (confirmed, or rejected by a reviewer or by the
     face check), clips whose annotators tie, and, unless --unchecked is given, clips the
-    face check has not seen yet (`curator propose` checks them). With --adjudicate the decision is a
-    reviewer's final word: it decides the clip instead of the majority (the change log
-    records old → new with --annotator as who). A clip id that does not exist is
-    reported and skipped; the command then exits 1.
+    face check has not seen yet (`curator propose` checks them). With --adjudicate the
+    decision is a reviewer's final word: it decides the clip instead of the majority
+    (the change log records old → new with --annotator as who). A clip id that does not
+    exist is reported and skipped; the command then exits 1.
     """
     from curator.errors import LabelError
     from curator.labels import EMOTIONS, canonical_label

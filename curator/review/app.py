@@ -126,6 +126,8 @@ class ReviewApp(App[None]):
             previous = signal.getsignal(signum)
             if previous is signal.SIG_IGN:  # nohup asked for that
                 continue
+            if previous is None:  # set outside Python: the default is what can be put back
+                previous = signal.SIG_DFL
             with contextlib.suppress(ValueError, RuntimeError):  # not the main thread's loop
                 loop.add_signal_handler(signum, self._stop_on_signal, signum)
                 self._signal_handlers[signum] = previous
