@@ -212,6 +212,24 @@ def load_validated(path: Path) -> etree._Element:
     return root
 
 
+def _check_new_clips_fit(root: etree._Element, path: Path, film: Film,
+                         session: Session) -> None:
+    """A known film keeps the length stored here: a file that says it is longer must not
+    bring in clips past its end (no frames to export, and an export that will not import)."""
+    known = {(start, end) for start, end in session.execute(
+        select(Clip.start_ms, Clip.end_ms).where(Clip.film_id == film.id))}
+    why = (f"clip ends after the film, which is {film.duration_ms / 1000:.3f} s long in this "
+           f"database (the file says {root.get('duration')} s)")
+    problems = [
+        (node.sourceline or 0, why)
+        for node in root.iterfind("clip")
+        if (key := (ms(node.get("start", "0")), ms(node.get("end", "0")))) not in known
+        and key[1] > film.duration_ms
+    ]
+    if problems:
+        raise XMLValidationError(path, problems)
+
+
 def import_film_xml(session: Session, path: Path) -> ImportReport:
     """Import one film file; raises `XMLValidationError` before writing anything."""
     root = load_validated(path)
@@ -232,6 +250,8 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
         )
         session.add(film)
         session.flush()
+    else:
+        _check_new_clips_fit(root, path, film, session)
 
     tracks = _import_tracks(session, film, root)
     people: dict[int, Person] = {}

@@ -207,3 +207,20 @@ def test_a_fraction_of_a_second_does_not_make_a_vote_new_on_the_next_import(
     with sqlite3.connect(curator.db_path) as conn:
         assert conn.execute("SELECT annotator, created_at FROM annotations").fetchall() == [
             ("alice", "2026-01-01 00:00:01.000000")]
+
+
+def test_a_longer_duration_in_the_file_lets_no_clip_past_the_films_end_here(
+    curator: Curator, tmp_path: Path
+) -> None:
+    assert curator("import-xml", _film(tmp_path, "first.xml")).exit_code == 0
+    longer = _film(tmp_path, "longer.xml", duration="5000.000")
+    clip = longer.read_text().splitlines()[2]
+    late = clip.replace('start="1.000" end="2.000" startFrame="25" endFrame="50"',
+                        'start="100.000" end="104.000" startFrame="2500" endFrame="2600"')
+    longer.write_text(longer.read_text().replace(clip, clip + "\n" + late))
+    result = curator("import-xml", longer)
+    assert result.exit_code == 1
+    assert ("line 4: clip ends after the film, which is 60.000 s long in this database "
+            "(the file says 5000.000 s)") in " ".join(_no_traceback(result).split())
+    with sqlite3.connect(curator.db_path) as conn:
+        assert conn.execute("SELECT start_ms, end_ms FROM clips").fetchall() == [(1000, 2000)]
