@@ -104,11 +104,15 @@ class ReviewApp(App[None]):
     async def action_quit(self) -> None:
         """Every way out (q on the too-small screen, ctrl+q anywhere) goes through the
         review's own quit, which waits for writes and asks before leaving a change unsaved."""
-        review = next((s for s in self.screen_stack if isinstance(s, ReviewScreen)), None)
+        review = self._review_screen()
         if review is None:
             self.exit()
         else:
             await review.action_quit()
+
+    def _review_screen(self) -> ReviewScreen | None:
+        """The review screen, wherever it is in the stack (under a pop-up, say)."""
+        return next((s for s in self.screen_stack if isinstance(s, ReviewScreen)), None)
 
     def on_unmount(self) -> None:
         self.collector.stop()
@@ -138,7 +142,7 @@ class ReviewApp(App[None]):
             self.run_worker(self._leave_on_signal(self.stopped_by), group="stop-signal")
 
     async def _leave_on_signal(self, stop: StoppedBy) -> None:
-        review = next((s for s in self.screen_stack if isinstance(s, ReviewScreen)), None)
+        review = self._review_screen()
         if review is not None:
             await review.writer.drain(timeout_s=10)
             stop.unsaved = sorted(review.writer.unsaved)

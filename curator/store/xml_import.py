@@ -213,11 +213,9 @@ def load_validated(path: Path) -> etree._Element:
 
 
 def _check_new_clips_fit(root: etree._Element, path: Path, film: Film,
-                         session: Session) -> None:
+                         known: dict[tuple[int, int], Clip]) -> None:
     """A known film keeps the length stored here: a file that says it is longer must not
     bring in clips past its end (no frames to export, and an export that will not import)."""
-    known = {(start, end) for start, end in session.execute(
-        select(Clip.start_ms, Clip.end_ms).where(Clip.film_id == film.id))}
     why = (f"clip ends after the film, which is {film.duration_ms / 1000:.3f} s long in this "
            f"database (the file says {root.get('duration')} s)")
     problems = [
@@ -250,16 +248,16 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
         )
         session.add(film)
         session.flush()
-    else:
-        _check_new_clips_fit(root, path, film, session)
-
-    tracks = _import_tracks(session, film, root)
-    people: dict[int, Person] = {}
-    added = existing = votes = retracted = 0
     known = {
         (c.start_ms, c.end_ms): c
         for c in session.scalars(select(Clip).where(Clip.film_id == film.id))
     }
+    if not film_created:
+        _check_new_clips_fit(root, path, film, known)
+
+    tracks = _import_tracks(session, film, root)
+    people: dict[int, Person] = {}
+    added = existing = votes = retracted = 0
     _people_of_known_clips(root, known, people)
     for node in root.iterfind("clip"):
         key = (ms(node.get("start", "0")), ms(node.get("end", "0")))

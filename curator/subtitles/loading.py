@@ -24,6 +24,7 @@ _DAY_MS = 24 * 3600 * 1000
 # The database keeps times in 32-bit integer milliseconds (PostgreSQL's INTEGER): about
 # 596 hours. A cue later than that is a corrupt time (a frame number of 20 digits, say).
 MAX_TIME_MS = 2**31 - 1
+_TOO_LATE = f"ending after {MAX_TIME_MS // 3_600_000} hours"
 
 
 def load_subtitles(
@@ -121,13 +122,13 @@ def parse_subtitles(
     if backwards:
         warnings.append(f"{backwards} cue(s) ending before they start dropped")
     if too_late:
-        warnings.append(f"{too_late} cue(s) ending after {MAX_TIME_MS // 3_600_000} hours dropped")
+        warnings.append(f"{too_late} cue(s) {_TOO_LATE} dropped")
     if not kept:
         why = [f"{empty} empty"] if empty else []
         if backwards:
             why.append(f"{backwards} ending before they start")
         if too_late:
-            why.append(f"{too_late} ending after {MAX_TIME_MS // 3_600_000} hours")
+            why.append(f"{too_late} {_TOO_LATE}")
         if track.skipped_lines:
             why.append(f"{track.skipped_lines} unreadable line(s)")
         raise SubtitleError(path, "no cues found" + (f" ({', '.join(why)})" if why else ""))
