@@ -107,17 +107,26 @@ def class_name(folder: str) -> str:
 
 # ---------------------------------------------------------------- readers (one per format)
 
+def _csv_fields(line: str) -> list[str]:
+    return next(csv.reader([line]), [])
+
+
 def read_fer2013_csv(stream: io.TextIOBase) -> tuple[dict[str, tuple[list, list]], list[int]]:
     """Rows of a FER-2013 CSV → {split: (48x48 uint8 images, class names)}, plus the line numbers
     of malformed rows."""
-    reader = csv.DictReader(stream)
-    fields = {f.strip().lower(): f for f in reader.fieldnames or []}
+    # One row per line, each parsed alone: no FER-2013 field holds a line break, and a stray
+    # quote or an oversized field then spoils its own row, not every row after it.
+    lines = (item for item in enumerate(stream, start=1) if item[1].strip())
+    header = _csv_fields(next(lines, (0, ""))[1])
+    fields = {name.strip().lower(): i for i, name in enumerate(header)}
     if "emotion" not in fields or "pixels" not in fields:
         raise ValueError("header must have emotion and pixels columns")
+    usage_at = fields.get("usage")
     splits: dict[str, tuple[list, list]] = {}
     bad: list[int] = []
-    for row in reader:
+    for line_num, line in lines:
         try:
+            row = _csv_fields(line)
             # Whole numbers, also as a table program may write them ("3.0", "70.0").
             emotion = float(row[fields["emotion"]])
             if not emotion.is_integer() or not 0 <= emotion < len(FER2013_ORDER):
@@ -127,13 +136,13 @@ def read_fer2013_csv(stream: io.TextIOBase) -> tuple[dict[str, tuple[list, list]
             if (values.size != 48 * 48 or values.min() < 0 or values.max() > 255
                     or not np.array_equal(values, np.round(values))):
                 raise ValueError
-        except (ValueError, IndexError, TypeError, AttributeError):
-            bad.append(reader.line_num)
+        except (ValueError, IndexError, csv.Error):
+            bad.append(line_num)
             continue
-        usage = row.get(fields.get("usage", ""), None) or "Training"
-        split = FER_USAGE.get(usage.strip().lower())
+        usage = (row[usage_at] if usage_at is not None and usage_at < len(row) else "")
+        split = FER_USAGE.get((usage or "Training").strip().lower())
         if split is None:  # "Bogus" is no split: counted as malformed, not taken as Training
-            bad.append(reader.line_num)
+            bad.append(line_num)
             continue
         images, labels = splits.setdefault(split, ([], []))
         images.append(values.astype(np.uint8).reshape(48, 48))

@@ -89,6 +89,39 @@ def test_fer2013_csv_without_one_good_row_says_what_was_wrong(tmp_path: Path) ->
         load_dataset(tmp_path / "bad.csv")
 
 
+def test_fer2013_csv_an_unbalanced_quote_spoils_its_row_only(tmp_path: Path) -> None:
+    """A stray `"` used to open a field that ran on over the following rows, which were lost
+    without being counted."""
+    pixels = " ".join(["7"] * 2304)
+    good = f"3,{pixels},Training\n4,{pixels},Training\n"
+    (tmp_path / "quote.csv").write_text(
+        "emotion,pixels,Usage\n" + good + f'3,"{pixels},Training\n' + good * 2)
+    d = load_dataset(tmp_path / "quote.csv")
+    assert len(d.train) + len(d.val) == 6
+    assert d.skipped == [f"{tmp_path / 'quote.csv'}: line 4"]
+
+
+def test_fer2013_csv_an_oversized_field_spoils_its_row_only(tmp_path: Path) -> None:
+    """Past the csv module's field limit (128 KiB) used to refuse the whole file."""
+    pixels = " ".join(["7"] * 2304)
+    good = f"3,{pixels},Training\n4,{pixels},Training\n"
+    (tmp_path / "big.csv").write_text(
+        "emotion,pixels,Usage\n" + good + "3," + "7 " * 100_000 + ",Training\n" + good)
+    d = load_dataset(tmp_path / "big.csv")
+    assert len(d.train) + len(d.val) == 4
+    assert d.skipped == [f"{tmp_path / 'big.csv'}: line 4"]
+
+
+def test_fer2013_csv_quoted_fields_and_crlf_are_read(tmp_path: Path) -> None:
+    pixels = " ".join(["7"] * 2304)
+    (tmp_path / "q.csv").write_bytes(
+        ('"emotion","pixels","Usage"\r\n' + f'"3","{pixels}","Training"\r\n'
+         + f'4,{pixels},Training\r\n' * 3 + "\r\n").encode())
+    d = load_dataset(tmp_path / "q.csv")
+    assert d.classes == ("Happy", "Sad") and len(d.train) + len(d.val) == 4
+    assert d.skipped == []
+
+
 def test_fer2013_csv_pixels_are_row_major(tmp_path: Path) -> None:
     pixels = np.arange(2304) % 256
     (tmp_path / "one.csv").write_text(
