@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/bench_subtitles.py [--repeats N] [--data DIR]
 
-For every file of the shared corpus that curator loads, and for a generated 2-hour SRT
-(1,800 cues, about 10% SDH), it times
+For every file of the shared corpus that curator loads, for a generated 2-hour SRT
+(1,800 cues, about 10% SDH), and for a generated SRT whose one cue is a 1 MB description
+line (analysis must stay linear in a cue's length), it times
 
 - ours: `load_subtitles` + `analyze` + `propose_windows` (lexicons loaded once, before);
 - bare: `pysubs2.load` of the same file, given the encoding curator detected (and
@@ -77,6 +78,12 @@ def generate_srt(path: Path, cues: int = 1800, seconds: int = 7200, seed: int = 
         stamp = f"{_ts(start)} --> {_ts(end)}"
         blocks.append(f"{i + 1}\n{stamp}\n" + "\n".join(lines) + "\n")
     path.write_text("\n".join(blocks), encoding="utf-8")
+
+
+def generate_long_line_srt(path: Path, repeats: int = 30_000) -> None:
+    """One cue holding a ~1 MB bracketed description full of sounds, negators and manners."""
+    text = "[" + "she cries and not laughing angrily, " * repeats + "]"
+    path.write_text(f"1\n00:00:01,000 --> 00:00:05,000\n{text}\n", encoding="utf-8")
 
 
 def _ts(ms: int) -> str:
@@ -155,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         two_hours = Path(tmp) / "generated_2h.srt"
         generate_srt(two_hours)
         generated = measure(two_hours, lexicons["en"], args.repeats)
-    assert generated is not None
+        long_line = Path(tmp) / "generated_long_line.srt"
+        generate_long_line_srt(long_line)
+        one_long_cue = measure(long_line, lexicons["en"], max(1, args.repeats // 3))
+    assert generated is not None and one_long_cue is not None
 
     both = [r for r in corpus if r["pysubs2_ms"] is not None]
     total = {
@@ -176,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         "lexicon_load_ms": round(lexicon_ms, 3),
         "corpus_total": total,
         "generated_2h": generated,
+        "generated_long_line": one_long_cue,
         "files": corpus,
         "not_loadable": skipped,
         "pysubs2_failed": [r["file"] for r in corpus if r["pysubs2_ms"] is None],
@@ -207,6 +218,7 @@ def _print(report: dict) -> None:  # type: ignore[type-arg]
     table.add_section()
     table.add_row(*row(report["corpus_total"], f"corpus total ({report['corpus_total']['files']})"))
     table.add_row(*row(report["generated_2h"], "generated 2-hour SRT"))
+    table.add_row(*row(report["generated_long_line"], "generated 1 MB one-line cue"))
     console = Console(width=None if sys.stdout.isatty() else 150)
     console.print(table)
     console.print(f"lexicons loaded once in {report['lexicon_load_ms']:.1f} ms (not in the rows); "

@@ -126,24 +126,33 @@ def _tokens(text: str, lexicon: Lexicon) -> tuple[list[str], list[str], list[int
 
 def _effective(hits: list[Hit], clauses: list[int], lexicon: Lexicon) -> list[tuple[Hit, float]]:
     """Emotional hits with their weight after negation (0.0: cancelled) and damping."""
+    # Modifiers are indexed by the word position where they bind (the end of one before the
+    # hit, the start of one after it), with the clause of their first word, so each hit looks
+    # at its few neighbours only: comparing every pair was quadratic on a very long line.
+    ending_at: dict[str, dict[int, list[int]]] = {"neg_before": {}, "damp": {}}
+    neg_after_at: dict[int, int] = {}
+    for other in hits:
+        if other.category in ending_at:
+            ending_at[other.category].setdefault(other.end, []).append(clauses[other.start])
+        elif other.category == "neg_after":
+            neg_after_at[other.start] = clauses[other.start]
     out: list[tuple[Hit, float]] = []
     for hit in hits:
         if hit.category not in ("sound", "manner", "lexical", "mood") or hit.term.emotion is None:
             continue
-        weight = hit.term.weight
         clause = clauses[hit.start]
-        for other in hits:
-            if clauses[other.start] != clause:
-                continue
-            before = 0 <= hit.start - other.end <= _NEG_BEFORE_GAP
-            after = 0 <= other.start - hit.end <= _NEG_AFTER_GAP
-            if (other.category == "neg_before" and before) or (
-                other.category == "neg_after" and after
-            ):
-                weight = 0.0
-                break
-            if other.category == "damp" and before:
-                weight *= lexicon.damp_factor
+        ends_before = range(hit.start - _NEG_BEFORE_GAP, hit.start + 1)
+        starts_after = range(hit.end, hit.end + _NEG_AFTER_GAP + 1)
+        if any(clause in ending_at["neg_before"].get(end, ()) for end in ends_before) or any(
+            neg_after_at.get(start) == clause for start in starts_after
+        ):
+            out.append((hit, 0.0))
+            continue
+        weight = hit.term.weight
+        for end in ends_before:
+            for damp_clause in ending_at["damp"].get(end, ()):
+                if damp_clause == clause:
+                    weight *= lexicon.damp_factor
         out.append((hit, weight))
     return out
 
