@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -243,6 +244,24 @@ def decode_gray(path: Path) -> np.ndarray | None:
     return image if image is not None and image.size else None
 
 
+def decode_within(path: Path, max_side: int) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """A file's gray pixels shrunk (keeping their shape) to at most `max_side` on the longer
+    side, with the size it was stored at; None when it cannot be decoded."""
+    import cv2
+
+    image = decode_gray(path)
+    if image is None:
+        return None
+    shape = (int(image.shape[0]), int(image.shape[1]))
+    # Shrunk at once, in the decoding thread: a tree of camera photos held at full size until
+    # the common side is known would take gigabytes.
+    scale = max_side / max(shape)
+    if scale < 1:
+        size = (max(1, round(shape[1] * scale)), max(1, round(shape[0] * scale)))  # (w, h)
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return image, shape
+
+
 def to_square(image: np.ndarray, side: int) -> np.ndarray:
     import cv2
 
@@ -294,17 +313,21 @@ def stratified_holdout(labels: np.ndarray, fraction: float,
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
 
 
-def common_side(images: list[np.ndarray]) -> int:
-    """The most common side (an image's longer one) among `images`, the larger on a tie: one
-    stray thumbnail must not set the size every face is stored at."""
-    sides = Counter(max(image.shape) for image in images)
+def common_side(shapes: Iterable[tuple[int, ...]]) -> int:
+    """The most common side (an image's longer one) among these image shapes, the larger on a
+    tie: one stray thumbnail must not set the size every face is stored at."""
+    sides = Counter(max(shape) for shape in shapes)
     return max(sides, key=lambda side: (sides[side], side))
 
 
 def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list[str]]],
              skipped: list[str], notes: list[str], max_side: int, val_fraction: float,
-             limit: int | None, seed: int) -> Dataset:
-    """Turn {split: (images, class names)} into a `Dataset` (sizes, label ids, validation)."""
+             limit: int | None, seed: int,
+             shapes: dict[str, list[tuple[int, int]]] | None = None) -> Dataset:
+    """Turn {split: (images, class names)} into a `Dataset` (sizes, label ids, validation).
+    `shapes` are the sizes the images were stored at, where they were shrunk on reading."""
+    if shapes is None:
+        shapes = {split: [im.shape for im in images] for split, (images, _) in raw.items()}
     if not raw.get("train") or not raw["train"][0]:
         why = (f" ({len(skipped)} {skipped_what(fmt)} skipped, e.g. {skipped[0]})"
                if skipped else "")
@@ -321,8 +344,8 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
     if len(classes) < 2:  # one class: 100% accuracy that says nothing
         raise DatasetError(source, f"only one class ({classes[0]}): a classifier needs at "
                                    "least two")
-    side = min(max_side, common_side(raw["train"][0]))
-    oblong = [im.shape for images, _ in raw.values() for im in images if im.shape[0] != im.shape[1]]
+    side = min(max_side, common_side(shapes["train"]))
+    oblong = [shape for split in raw for shape in shapes[split] if shape[0] != shape[1]]
     if oblong:
         h, w = oblong[0]
         notes.append(f"{len(oblong)} image(s) not square (e.g. {w}x{h}) are stretched to "
@@ -393,8 +416,6 @@ def load_dataset(path: str | Path, max_side: int = 128, val_fraction: float = 0.
     """Read any supported dataset at `path` (see the module docstring)."""
     path = Path(path)
     fmt = check_dataset_path(path)
-    skipped: list[str] = []
-    notes: list[str] = []
     if fmt == "npz":
         return _load_npz(path, max_side, val_fraction, limit, seed)
     if fmt == "fer2013-csv":
@@ -404,25 +425,35 @@ def load_dataset(path: str | Path, max_side: int = 128, val_fraction: float = 0.
                 raw, bad = read_fer2013_csv(f)
         except (ValueError, UnicodeDecodeError, csv.Error) as e:
             raise DatasetError(path, f"not a FER-2013 CSV ({e})") from e
-        skipped += [f"{path}: line {line}" for line in bad]
-    else:
-        tree, notes = scan_folders(path)
-        raw = {}
-        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-            for split, classes in tree.items():
-                items = [(f, name) for name, files in classes.items() for f in files]
-                decoded = pool.map(decode_gray, [f for f, _ in items])
-                images, names = [], []
-                for (f, name), image in zip(items, decoded, strict=True):
-                    if image is None:
-                        skipped.append(str(f))
-                    else:
-                        images.append(image)
-                        names.append(name)
-                raw[split] = (images, names)
-                if not classes:
-                    notes.append(f"{split} split has no images")
-    return assemble(path, fmt, raw, skipped, notes, max_side, val_fraction, limit, seed)
+        skipped = [f"{path}: line {line}" for line in bad]
+        return assemble(path, fmt, raw, skipped, [], max_side, val_fraction, limit, seed)
+    return _load_folders(path, max_side, val_fraction, limit, seed)
+
+
+def _load_folders(path: Path, max_side: int, val_fraction: float, limit: int | None,
+                  seed: int) -> Dataset:
+    tree, notes = scan_folders(path)
+    raw: dict[str, tuple[list[np.ndarray], list[str]]] = {}
+    shapes: dict[str, list[tuple[int, int]]] = {}
+    skipped: list[str] = []
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        for split, classes in tree.items():
+            items = [(f, name) for name, files in classes.items() for f in files]
+            decoded = pool.map(partial(decode_within, max_side=max_side), [f for f, _ in items])
+            images, names, sizes = [], [], []
+            for (f, name), result in zip(items, decoded, strict=True):
+                if result is None:
+                    skipped.append(str(f))
+                else:
+                    images.append(result[0])
+                    sizes.append(result[1])
+                    names.append(name)
+            raw[split] = (images, names)
+            shapes[split] = sizes
+            if not classes:
+                notes.append(f"{split} split has no images")
+    return assemble(path, "folders", raw, skipped, notes, max_side, val_fraction, limit, seed,
+                    shapes)
 
 
 def _load_npz(path: Path, max_side: int, val_fraction: float, limit: int | None,
