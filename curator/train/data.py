@@ -151,10 +151,17 @@ def read_fer2013_csv(stream: io.TextIOBase) -> tuple[dict[str, tuple[list, list]
     return splits, bad
 
 
+def _is_image_entry(path: Path) -> bool:
+    """An image file by its name; hidden ones (macOS `._x.jpg`) are not. A link to a missing
+    file is one, so that it is counted as unreadable rather than passed over unseen."""
+    if path.suffix.lower() not in IMAGE_SUFFIXES or path.name.startswith("."):
+        return False
+    return path.is_file() or (path.is_symlink() and not path.exists())
+
+
 def image_files(folder: Path) -> list[Path]:
-    """Image files under `folder`, sorted; hidden ones (macOS `._x.jpg`) are left out."""
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
-                  and p.is_file() and not p.name.startswith("."))
+    """Image files under `folder`, sorted (see `_is_image_entry`)."""
+    return sorted(p for p in folder.rglob("*") if _is_image_entry(p))
 
 
 def _subdirs(folder: Path) -> list[Path]:
@@ -201,8 +208,7 @@ def scan_folders(root: Path) -> tuple[dict[str, dict[str, list[Path]]], list[str
     spelling: dict[str, str] = {}
     for split, sdir in split_dirs.items():
         classes: dict[str, list[Path]] = {}
-        loose = [p for p in sdir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
-                 and not p.name.startswith(".")]
+        loose = [p for p in sdir.iterdir() if _is_image_entry(p)]
         for cdir in class_dirs[split]:
             files = image_files(cdir)
             if not files:

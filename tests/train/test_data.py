@@ -330,6 +330,17 @@ def test_corrupt_images_are_skipped_and_counted(tmp_path: Path, make_folders) ->
     assert len(d.train) == 15 and len(d.val) == 6
 
 
+
+def test_a_link_to_a_missing_image_is_skipped_and_counted(tmp_path: Path, make_folders) -> None:
+    """A dangling symlink (a photo moved off a mounted drive) is an image that could not be
+    read, not a file that was never there."""
+    root = make_folders(tmp_path / "sfew", {"Train": 5, "Val": 2})
+    link = root / "Train" / "Happy" / "moved.jpg"
+    link.symlink_to(tmp_path / "elsewhere" / "moved.jpg")
+    d = load_dataset(root)
+    assert d.skipped == [str(link)]
+    assert len(d.train) == 15
+
 def test_mixed_sizes_become_one_square_side(tmp_path: Path, make_folders) -> None:
     import cv2
 
