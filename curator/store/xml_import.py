@@ -176,10 +176,10 @@ def _label_against_votes(clip: etree._Element) -> str | None:
     """Why a clip's status cannot stand, or None. Exports take confirmed clips by their
     expression: one without an expression, or with one its own votes do not give, would
     be exported unlabelled or under a label nobody chose. A proposed clip its votes
-    decide would sit in no queue: not waiting for votes, nor disputed, nor exported."""
+    decide would sit in no queue: not waiting for votes, nor disputed, nor exported; a
+    rejected one they confirm would lose the label they chose. (The face check rejects only
+    clips without votes.)"""
     status = _token(clip, "status")
-    if status not in ("confirmed", "proposed"):
-        return None
     expression = _token(clip, "expression")
     if status == "confirmed" and expression is None:
         return "a confirmed clip without an expression"
@@ -195,9 +195,9 @@ def _label_against_votes(clip: etree._Element) -> str | None:
     verdict = consensus(live)
     said = ", ".join(f"{k} {n}" for k, n in sorted(verdict.votes.items()))
     outcome = f"{verdict.status}{' as ' + verdict.expression if verdict.expression else ''}"
-    if status == "proposed":
-        return None if verdict.status == "proposed" else (
-            f"proposed, but its votes ({said}) leave it {outcome}")
+    if status in ("proposed", "rejected"):
+        return None if verdict.status == status else (
+            f"{status}, but its votes ({said}) leave it {outcome}")
     if (verdict.status, verdict.expression) == ("confirmed", expression):
         return None
     return f"confirmed as {expression}, but its votes ({said}) leave it {outcome}"

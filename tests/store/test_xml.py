@@ -590,6 +590,9 @@ def test_a_cue_twice_in_one_clip_is_refused_with_its_line(
     # A hand-edited status its votes decide otherwise: it would sit in no queue.
     ('status="confirmed" expression="Happy"', 'status="proposed"',
      "proposed, but its votes (Happy 2) leave it confirmed as Happy"),
+    # Rejected clips are left out of exports: a label both annotators chose would be lost.
+    ('status="confirmed" expression="Happy"', 'status="rejected"',
+     "rejected, but its votes (Happy 2) leave it confirmed as Happy"),
 ])
 def test_a_status_its_votes_do_not_give_is_refused(
     database: Database, tmp_path: Path, old: str, new: str, reason: str
