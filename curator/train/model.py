@@ -195,6 +195,26 @@ def load_imagenet(model: EfficientNetLite0) -> None:
     assert not unexpected and set(missing) == {"_fc.weight", "_fc.bias"}, (missing, unexpected)
 
 
+def describe_head_change(old_classes: tuple[str, ...], new_classes: tuple[str, ...]) -> str | None:
+    """What `replace_head` keeps, starts fresh and drops, for the log; None when nothing."""
+    if tuple(old_classes) == tuple(new_classes):
+        return None
+    kept = [name for name in new_classes if name in old_classes]
+    fresh = [name for name in new_classes if name not in old_classes]
+    dropped = [name for name in old_classes if name not in new_classes]
+    if not kept:
+        return (f"head: no class in common with the checkpoint's ({', '.join(old_classes)}); "
+                f"all {len(new_classes)} rows start untrained")
+    if not fresh and not dropped:
+        return "head: the checkpoint's rows are kept, put in this data's class order"
+    parts = [f"kept the checkpoint's rows for {', '.join(kept)}"]
+    if fresh:
+        parts.append(f"untrained row{'s' if len(fresh) > 1 else ''} for {', '.join(fresh)}")
+    if dropped:
+        parts.append(f"dropped {', '.join(dropped)}")
+    return "head: " + "; ".join(parts)
+
+
 def replace_head(model: nn.Module, old_classes: tuple[str, ...],
                  new_classes: tuple[str, ...]) -> None:
     """Give `model` a head for `new_classes`, keeping the rows of classes both sets share.

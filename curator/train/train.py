@@ -50,6 +50,7 @@ from curator.train.model import (
     GRAY_MEAN,
     GRAY_STD,
     build_model,
+    describe_head_change,
     load_imagenet,
     replace_head,
 )
@@ -297,9 +298,10 @@ def epochs_within(limit: float, elapsed: float, epoch_seconds: float, d: ddp.Dis
     return max(0, math.floor((limit - elapsed - 0.5 * epoch_seconds) / max(epoch_seconds, 1e-9)))
 
 
-def init_model(cfg: TrainConfig, init: str,
-               classes: tuple[str, ...]) -> tuple[torch.nn.Module, str]:
-    """(model, backbone) from ImageNet weights, from scratch, or from a curator checkpoint."""
+def init_model(cfg: TrainConfig, init: str, classes: tuple[str, ...],
+               say: Callable[[str], None]) -> tuple[torch.nn.Module, str]:
+    """(model, backbone) from ImageNet weights, from scratch, or from a curator checkpoint
+    (`say` tells which of its head's rows carry over when the label sets differ)."""
     if init in ("imagenet", "scratch"):
         backbone = cfg.backbone or "efficientnet_lite0"
         if backbone not in BACKBONES:
@@ -315,6 +317,9 @@ def init_model(cfg: TrainConfig, init: str,
         raise OptionError(f"--backbone {cfg.backbone} differs from {init}'s {source['backbone']}")
     model = build_model(source["backbone"], len(source["classes"]), cfg.dropout, cfg.drop_path)
     model.load_state_dict(source["model"])
+    change = describe_head_change(tuple(source["classes"]), classes)
+    if change:
+        say(change)
     replace_head(model, tuple(source["classes"]), classes)
     return model, source["backbone"]
 
@@ -375,7 +380,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
 
     # ---- model
     torch.manual_seed(cfg.seed)
-    model, backbone = init_model(cfg, init, classes)
+    model, backbone = init_model(cfg, init, classes, log.log)
     begin(out)  # the run starts: from here on its folder holds config.json
     dev, cuda = d.device, d.device.type == "cuda"
     channels_last = cuda and cfg.channels_last

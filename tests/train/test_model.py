@@ -14,6 +14,7 @@ from curator.train.model import (
     EfficientNetLite0,
     SamePadConv,
     build_model,
+    describe_head_change,
     imagenet_weights_path,
     load_imagenet,
     replace_head,
@@ -109,3 +110,16 @@ def test_parameter_count_is_lite0s() -> None:
     model = EfficientNetLite0(1000, in_chans=3)
     assert sum(p.numel() for p in model.parameters()) == pytest.approx(4.65e6, rel=0.01)
     assert np.isclose(GRAY_MEAN, np.mean([0.485, 0.456, 0.406]), atol=1e-3)
+
+
+@pytest.mark.parametrize("old, new, said", [
+    (("A", "B"), ("A", "B"), None),
+    (("A", "B"), ("B", "A"),
+     "head: the checkpoint's rows are kept, put in this data's class order"),
+    (("A", "B", "C"), ("B", "D", "E"),
+     "head: kept the checkpoint's rows for B; untrained rows for D, E; dropped A, C"),
+    (("A", "B"), ("C", "D"),
+     "head: no class in common with the checkpoint's (A, B); all 2 rows start untrained"),
+])
+def test_the_head_change_is_described(old: tuple, new: tuple, said: str | None) -> None:
+    assert describe_head_change(old, new) == said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 from dataclasses import replace
@@ -12,6 +13,7 @@ import torch
 
 from curator.train import checkpoint as ckpt
 from curator.train.errors import CheckpointError, LabelSetMismatch, OptionError, OutOfMemory
+from curator.train.progress import Reporter
 from curator.train.train import TrainConfig, get_lr, train
 
 FIGURES = ("confusion_counts.png", "confusion_normalised.png", "per_class_accuracy.png",
@@ -240,11 +242,15 @@ def test_a_damaged_metrics_file_of_a_finished_stage_is_named(toy_sfew: Path, tmp
 
 
 def test_cascade_replaces_the_head_when_label_sets_differ(toy_sfew: Path, tmp_path: Path,
-                                                         small_cfg, make_folders, quiet) -> None:
+                                                         small_cfg, make_folders) -> None:
     target = make_folders(tmp_path / "target", {"Train": 10, "Val": 4},
                           classes=("Happy", "Sad", "Contempt"), seed=7)
     out = tmp_path / "cascade"
-    result = train(small_cfg([toy_sfew, target], out, epochs=[2, 2]), quiet)
+    said = io.StringIO()
+    result = train(small_cfg([toy_sfew, target], out, epochs=[2, 2]), Reporter(stream=said))
+    # The log says which rows of stage 1's head carry over.
+    assert ("head: kept the checkpoint's rows for Happy, Sad; untrained row for Contempt; "
+            "dropped Angry") in said.getvalue()
     assert result["complete"] and len(result["stages"]) == 2
     assert (out / "stage1" / "best.pt").is_file() and (out / "best.pt").is_file()
     assert result["stages"][1]["init"] == str(out / "stage1" / "best.pt")
