@@ -99,12 +99,26 @@ def test_spanish_descriptions(es: Lexicon, text: str, emotion: str) -> None:
         "[screaming in pain]", "[groans in pain]", "[cries out in pain]", "[agonized screaming]",
         "( dragon screeching )", "[hawk screeches]", "[lion roars]", "[laugh track]",
         "( men shouting orders )", "[gasping for air]",
+        "CRY BABY",  # an insult shouted in caps, not a baby crying
     ],
 )  # fmt: skip
 def test_english_neutral_sounds_stay_unmapped(en: Lexicon, text: str) -> None:
     item = one(text, en)
     assert item.emotion is None and item.evidence
 
+
+
+@pytest.mark.parametrize(
+    "text", ["[evil laugh]", "[laughs maniacally]", "[sinister laughter]", "[cackling evilly]",
+             "[menacing laugh]", "HE LAUGHS EVILLY"],
+)  # fmt: skip
+def test_a_villains_laugh_is_too_uncertain_to_propose_a_clip_alone(en: Lexicon,
+                                                                    text: str) -> None:
+    """A smile without joy: Happy, but under the proposal threshold unless more agrees."""
+    from curator.proposals.windows import WindowParams
+
+    item = one(text, en)
+    assert item.emotion == "Happy" and 0 < item.score < WindowParams().min_score
 
 @pytest.mark.parametrize(
     "text",
