@@ -12,6 +12,7 @@ from alembic import context
 from sqlalchemy import create_engine, text
 
 from curator import settings
+from curator.errors import DatabaseError
 from curator.store.db import WRITE_TURN_LOCK
 from curator.store.models import Base
 
@@ -50,6 +51,15 @@ def run_migrations_online() -> None:
             connection=connection, target_metadata=target_metadata, render_as_batch=True
         )
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            # Foreign keys are not enforced while SQLite migrates (see curator.store.db):
+            # a revision that left a dangling reference must not commit.
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                table, rowid, parent, _ = broken[0]
+                raise DatabaseError(str(connection.engine.url), (
+                    f"migration left {len(broken)} broken reference(s), e.g. {table} row "
+                    f"{rowid} -> {parent}; nothing was changed"))
 
 
 if context.is_offline_mode():

@@ -97,9 +97,17 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
             f"{path}: {report.film_title} ({film_note}): {report.clips_added} clips added, "
             f"{report.clips_existing} already present"
             + _merged(report.votes_added, report.votes_retracted)
+            + _moved(report.clips_moved)
         )
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _moved(moved: int) -> str:
+    if not moved:
+        return ""
+    return (f"; {moved} of them at other times in the file (boundaries moved in one of the "
+            "databases): the times here are kept")
 
 
 def _merged(added: int, retracted: int) -> str:

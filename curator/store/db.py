@@ -125,12 +125,22 @@ def _read_only(url: str | None) -> str:
     return "database is read-only"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(  # type: ignore[no-untyped-def]
+    dbapi_connection, _record, *, foreign_keys: bool = True
+) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_migration_pragmas(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+    # A batch step rebuilds a table (copy, drop, rename). Dropping `clips` with foreign keys
+    # enforced would delete every row that cascades from it (votes, people in clips, face
+    # checks), so they are off while migrating, as SQLite's own ALTER TABLE recipe says;
+    # `env.py` runs `PRAGMA foreign_key_check` before committing instead.
+    _sqlite_pragmas(dbapi_connection, record, foreign_keys=False)
 
 
 def _postgres_lock_timeout(seconds: float):  # type: ignore[no-untyped-def]
@@ -240,7 +250,7 @@ def _sqlite_migration_engine(engine: Engine, lock_timeout_s: float) -> Engine:
     to finish, then finds nothing left to do."""
     migrating = create_engine(
         engine.url, connect_args={"timeout": lock_timeout_s, "isolation_level": None})
-    event.listen(migrating, "connect", _sqlite_pragmas)
+    event.listen(migrating, "connect", _sqlite_migration_pragmas)
     event.listen(migrating, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     return migrating
 

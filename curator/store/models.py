@@ -7,6 +7,7 @@ person (or a command acting for one) makes, old → new.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -30,6 +31,12 @@ DECISIONS: tuple[str, ...] = ("confirm", "reject", "skip")
 def utcnow() -> datetime:
     """Naive UTC now, microseconds dropped so XML round trips are exact."""
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def new_uid() -> str:
+    """A random identity for a clip or an actor that stays with it across databases: XML
+    exports carry it, so a clip whose boundaries moved since is still known on import."""
+    return uuid.uuid4().hex
 
 
 class Base(DeclarativeBase):
@@ -127,6 +134,7 @@ class Clip(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), default=new_uid, unique=True, index=True)
     film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), index=True)
     start_ms: Mapped[int] = mapped_column(Integer)
     end_ms: Mapped[int] = mapped_column(Integer)
@@ -173,6 +181,7 @@ class Person(Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), default=new_uid, unique=True, index=True)
     film_id: Mapped[int | None] = mapped_column(
         ForeignKey("films.id", ondelete="CASCADE"), nullable=True, index=True
     )

@@ -1,7 +1,8 @@
-"""Writing a film's clips as AFEW-style XML (schemas/curator-clips-1.0.xsd).
+"""Writing a film's clips as AFEW-style XML (schemas/curator-clips-1.1.xsd).
 
-The document holds no database ids, only content keys (hashes, times, ordinals), so
-exporting, importing into a fresh database and exporting again gives the same bytes.
+The document holds no database ids, only content keys (hashes, times, ordinals) and the
+random `uid`s a clip and an actor keep wherever they go, so exporting, importing into a
+fresh database and exporting again gives the same bytes.
 Text typed by people (titles, names, reasons, cue text) is written without the few
 characters XML 1.0 cannot hold (control characters other than tab, newline and CR).
 """
@@ -137,6 +138,7 @@ def _clip_element(
     changes: list[ChangeLog],
 ) -> None:
     node = etree.SubElement(root, "clip")
+    node.set("uid", clip.uid)
     node.set("start", seconds(clip.start_ms))
     node.set("end", seconds(clip.end_ms))
     node.set("startFrame", str(frame_at(clip.start_ms, film.fps)))
@@ -160,7 +162,9 @@ def _clip_element(
         person = etree.SubElement(node, "person")
         if subject.person_id is not None:
             person.set("actor", str(actor_numbers[subject.person_id]))
-            _set(person, "actorName", subject.person.name if subject.person else None)
+            if subject.person is not None:
+                person.set("actorUid", subject.person.uid)
+                _set(person, "actorName", subject.person.name)
         _set(person, "actorAge", subject.actor_age)
         _set(person, "characterName", subject.character_name)
         _set(person, "characterAge", subject.character_age)

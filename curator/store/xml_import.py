@@ -1,8 +1,11 @@
 """Reading curator XML back into the database: validate everything, then write in one go.
 
 A file that fails validation changes nothing. Films and subtitle tracks are matched
-by content hash, cues by (track, index), clips by (film, start, end): what already
-exists is kept as it is and counted, the rest is added.
+by content hash, cues by (track, index), clips by their `uid`, else (in files of
+version 1.0, or clips proposed in two databases apart) by (film, start, end), and
+actors by their `uid`: what already exists is kept as it is and counted, the rest
+is added. A clip known here whose boundaries differ in the file keeps this
+database's boundaries (and is counted as moved).
 
 Values are read as XSD means them: booleans are `true`/`1` or `false`/`0`, tokens
 (enumerations, keys) have their surrounding blanks dropped, and times of day are
@@ -36,6 +39,7 @@ from curator.store.models import (
     Film,
     Person,
     SubtitleTrack,
+    new_uid,
 )
 from curator.store.xml_safety import parse_untrusted, validate
 
@@ -48,6 +52,7 @@ class ImportReport:
     clips_existing: int
     votes_added: int = 0  # annotations new to clips already present (a teammate's votes)
     votes_retracted: int = 0  # votes live here that the file has retracted
+    clips_moved: int = 0  # known by uid, at other times in the file: these times kept
 
 
 _DATETIME = re.compile(
@@ -126,6 +131,7 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
         except CuratorError as exc:
             problems.append((annotation.sourceline or 0,
                              f"annotator {annotation.get('annotator')!r}: {exc}"))
+    problems += _actor_uid_problems(root)
     tracks = {(t.get("key") or "").strip() for t in root.iterfind("subtitleTrack")}
     cues: dict[tuple[str, int], tuple[tuple, int]] = {}  # (track, index) → (what, line)
     actors = {(p.get("actor") or "").strip() for p in root.iter("person")} - {""}
@@ -172,6 +178,27 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
         raise XMLValidationError(path, sorted(problems))
 
 
+def _actor_uid_problems(root: etree._Element) -> list[tuple[int, str]]:
+    """An actor number and an actor uid name one person: each goes with one of the other."""
+    problems = []
+    uid_of: dict[int, tuple[str, int]] = {}  # actor → (uid, line)
+    actor_of: dict[str, tuple[int, int]] = {}  # uid → (actor, line)
+    for node in root.iter("person"):
+        uid, actor, line = _token(node, "actorUid"), _opt_int(node, "actor"), node.sourceline or 0
+        if uid is None:
+            continue
+        if actor is None:
+            problems.append((line, "actorUid without an actor number"))
+            continue
+        first_uid, first_line = uid_of.setdefault(actor, (uid, line))
+        first_actor, other_line = actor_of.setdefault(uid, (actor, line))
+        if first_uid != uid:
+            problems.append((line, f"actor {actor} has another actorUid on line {first_line}"))
+        elif first_actor != actor:
+            problems.append((line, f"actorUid {uid} is actor {first_actor} on line {other_line}"))
+    return problems
+
+
 def _label_against_votes(clip: etree._Element) -> str | None:
     """Why a clip's status cannot stand, or None. Exports take confirmed clips by their
     expression: one without an expression, or with one its own votes do not give, would
@@ -212,8 +239,29 @@ def load_validated(path: Path) -> etree._Element:
     return root
 
 
+def _times(node: etree._Element) -> tuple[int, int]:
+    return ms(node.get("start", "0")), ms(node.get("end", "0"))
+
+
+class _KnownClips:
+    """A film's clips here, found for a `<clip>` by its uid, else by its times."""
+
+    def __init__(self, clips: list[Clip]) -> None:
+        self.by_uid = {clip.uid: clip for clip in clips}
+        self.by_times = {(clip.start_ms, clip.end_ms): clip for clip in clips}
+
+    def find(self, node: etree._Element) -> Clip | None:
+        uid = _token(node, "uid")
+        clip = self.by_uid.get(uid) if uid is not None else None
+        return clip if clip is not None else self.by_times.get(_times(node))
+
+    def add(self, clip: Clip) -> None:
+        self.by_uid[clip.uid] = clip
+        self.by_times[clip.start_ms, clip.end_ms] = clip
+
+
 def _check_new_clips_fit(root: etree._Element, path: Path, film: Film,
-                         known: dict[tuple[int, int], Clip]) -> None:
+                         known: _KnownClips) -> None:
     """A known film keeps the length stored here: a file that says it is longer must not
     bring in clips past its end (no frames to export, and an export that will not import)."""
     why = (f"clip ends after the film, which is {film.duration_ms / 1000:.3f} s long in this "
@@ -221,11 +269,34 @@ def _check_new_clips_fit(root: etree._Element, path: Path, film: Film,
     problems = [
         (node.sourceline or 0, why)
         for node in root.iterfind("clip")
-        if (key := (ms(node.get("start", "0")), ms(node.get("end", "0")))) not in known
-        and key[1] > film.duration_ms
+        if known.find(node) is None and _times(node)[1] > film.duration_ms
     ]
     if problems:
         raise XMLValidationError(path, problems)
+
+
+def _check_uids_are_this_films(session: Session, root: etree._Element, path: Path,
+                               film_id: int | None) -> None:
+    """A uid names one clip or actor wherever it goes: the file's must not be another
+    film's here (a hand-edited file, or two films' records mixed up)."""
+    problems = []
+    for entity, model, tag, attribute in (("clip", Clip, "clip", "uid"),
+                                          ("actor", Person, "person", "actorUid")):
+        lines: dict[str, int] = {}
+        for node in root.iter(tag):
+            uid = _token(node, attribute)
+            if uid is not None:
+                lines.setdefault(uid, node.sourceline or 0)
+        uids = sorted(lines)
+        for start in range(0, len(uids), 500):  # bounded statements, any file size
+            elsewhere = select(model.uid).where(model.uid.in_(uids[start:start + 500]))
+            if film_id is not None:
+                elsewhere = elsewhere.where(model.film_id.is_distinct_from(film_id))
+            problems += [(lines[uid], f"{entity} uid {uid} belongs to another film in this "
+                                      "database")
+                         for uid in session.scalars(elsewhere)]
+    if problems:
+        raise XMLValidationError(path, sorted(problems))
 
 
 def import_film_xml(session: Session, path: Path) -> ImportReport:
@@ -233,6 +304,7 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
     root = load_validated(path)
     film = session.scalars(select(Film).where(Film.sha256 == root.get("sha256"))).first()
     film_created = film is None
+    _check_uids_are_this_films(session, root, path, None if film is None else film.id)
     if film is None:
         film = Film(
             sha256=root.get("sha256"),
@@ -248,41 +320,56 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
         )
         session.add(film)
         session.flush()
-    known = {
-        (c.start_ms, c.end_ms): c
-        for c in session.scalars(select(Clip).where(Clip.film_id == film.id))
-    }
+    known = _KnownClips(list(session.scalars(select(Clip).where(Clip.film_id == film.id))))
     if not film_created:
         _check_new_clips_fit(root, path, film, known)
 
     tracks = _import_tracks(session, film, root)
-    people: dict[int, Person] = {}
-    added = existing = votes = retracted = 0
+    people = _actors_known_by_uid(session, root, film)
+    added = existing = votes = retracted = moved = 0
     _people_of_known_clips(root, known, people)
     for node in root.iterfind("clip"):
-        key = (ms(node.get("start", "0")), ms(node.get("end", "0")))
-        if key in known:
+        clip = known.find(node)
+        if clip is not None:
             existing += 1
+            moved += (clip.start_ms, clip.end_ms) != _times(node)
             review = node.find("review")
             if review is not None:
-                more, fewer = _merge_votes(session, known[key], review)
+                more, fewer = _merge_votes(session, clip, review)
                 votes, retracted = votes + more, retracted + fewer
             continue
-        known[key] = _import_clip(session, film, node, tracks, people)
+        known.add(_import_clip(session, film, node, tracks, people))
         added += 1
     session.flush()
-    return ImportReport(film.title, film_created, added, existing, votes, retracted)
+    return ImportReport(film.title, film_created, added, existing, votes, retracted, moved)
+
+
+def _actors_known_by_uid(session: Session, root: etree._Element,
+                         film: Film) -> dict[int, Person]:
+    """The file's actor numbers whose uid is an actor of this film here: the same person,
+    also when the file brings only clips that are new here (one clip's record at a time)."""
+    numbers: dict[str, int] = {}
+    for node in root.iter("person"):
+        uid, actor = _token(node, "actorUid"), _opt_int(node, "actor")
+        if uid is not None and actor is not None:
+            numbers.setdefault(uid, actor)
+    if not numbers:
+        return {}
+    found = session.scalars(select(Person).where(Person.film_id == film.id,
+                                                 Person.uid.in_(list(numbers))))
+    return {numbers[person.uid]: person for person in found}
 
 
 def _people_of_known_clips(
-    root: etree._Element, known: dict[tuple[int, int], Clip], people: dict[int, Person]
+    root: etree._Element, known: _KnownClips, people: dict[int, Person]
 ) -> None:
     """The file's actor numbers that clips already here say who they are: a clip the file
     adds with actor 1 is then that person, not a new one (who could land in another
     split than the same actor's other clips). Subjects pair up in order, as exported;
-    a clip whose people were added or removed here since says nothing."""
+    a clip whose people were added or removed here since says nothing. An actor known
+    by uid is that actor already."""
     for node in root.iterfind("clip"):
-        clip = known.get((ms(node.get("start", "0")), ms(node.get("end", "0"))))
+        clip = known.find(node)
         persons = node.findall("person")
         if clip is None or len(persons) != len(clip.subjects):
             continue
@@ -449,6 +536,7 @@ def _import_clip(
     people: dict[int, Person],
 ) -> Clip:
     clip = Clip(
+        uid=_token(node, "uid") or new_uid(),
         film=film,
         start_ms=ms(node.get("start", "0")),
         end_ms=ms(node.get("end", "0")),
@@ -475,7 +563,8 @@ def _import_clip(
         if actor_key is not None:
             person = people.get(actor_key)
             if person is None:
-                person = Person(film_id=film.id, name=person_node.get("actorName"))
+                person = Person(uid=_token(person_node, "actorUid") or new_uid(),
+                                film_id=film.id, name=person_node.get("actorName"))
                 session.add(person)
                 people[actor_key] = person
         subject = ClipSubject(

@@ -96,11 +96,11 @@ def test_an_unexpected_failure_is_one_line_and_rolls_the_file_back(
     real = xml_import._import_clip
     calls = []
 
-    def broken_once(*args: object, **kwargs: object) -> None:
+    def broken_once(*args: object, **kwargs: object) -> object:
         calls.append(1)
         if len(calls) == 1:
             raise error  # the film row is already flushed: it must be rolled back
-        real(*args, **kwargs)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(xml_import, "_import_clip", broken_once)
     bad = _film(tmp_path, "bad.xml")

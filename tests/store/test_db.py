@@ -101,6 +101,39 @@ def test_database_before_adjudication_is_upgraded_and_keeps_its_votes(tmp_path: 
         db.close()
 
 
+
+def test_clips_and_people_gain_uids_and_keep_every_row_that_hangs_off_them(
+    tmp_path: Path,
+) -> None:
+    """0005 rebuilds `clips` and `people` on SQLite. With foreign keys enforced, dropping the
+    old `clips` deleted every vote, person-in-clip and change of the database."""
+    path = tmp_path / "v4.db"
+    _database_at(path, "0004_prediction_label_text")
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO films (id, sha256, path, title, duration_ms, fps, width, height, "
+                     "rotation, variable_fps, subs_offset_ms, ingested_at) VALUES (1, 'f', "
+                     "'/f.mp4', 'f', 10000, 25.0, 64, 64, 0, 0, 0, '2026-01-01 00:00:00')")
+        for clip_id in (1, 2):
+            conn.execute("INSERT INTO clips (id, film_id, start_ms, end_ms, status, score, "
+                         "version, created_at, updated_at) VALUES (?, 1, ?, ?, 'confirmed', "
+                         "0.5, 2, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+                         (clip_id, clip_id * 1000, clip_id * 1000 + 900))
+            conn.execute("INSERT INTO annotations (clip_id, annotator, decision, expression, "
+                         "created_at, retracted, adjudication) VALUES (?, 'ann', 'confirm', "
+                         "'Sad', '2026-01-01 00:00:00', 0, 0)", (clip_id,))
+        conn.execute("INSERT INTO people (id, film_id, name, version) VALUES (1, 1, 'Ann', 1)")
+        conn.execute("INSERT INTO clip_subjects (clip_id, person_id, is_main) VALUES (1, 1, 1)")
+    db = open_database(f"sqlite:///{path}")
+    db.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM annotations").fetchone() == (2,)
+        assert conn.execute("SELECT clip_id, person_id FROM clip_subjects").fetchall() == [(1, 1)]
+        uids = [row[0] for row in conn.execute("SELECT uid FROM clips UNION ALL "
+                                               "SELECT uid FROM people")]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert len(uids) == len(set(uids)) == 3
+    assert all(len(uid) == 32 and int(uid, 16) >= 0 for uid in uids)
+
 def _schema(path: Path) -> list[tuple]:
     with sqlite3.connect(path) as conn:
         return conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()

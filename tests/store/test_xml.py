@@ -16,7 +16,7 @@ from curator.store.annotations import record_decision, votes_of
 from curator.store.changes import set_field
 from curator.store.consensus import consensus
 from curator.store.db import Database, open_database
-from curator.store.models import Annotation, Clip, Film
+from curator.store.models import Annotation, Clip, Film, Person
 from curator.store.xml_export import film_to_xml
 from curator.store.xml_import import import_film_xml
 from curator.store.xml_safety import parse_untrusted, schema, xml_text
@@ -39,11 +39,15 @@ def test_export_is_valid_and_carries_afew_fields(database: Database, tmp_path: P
     happy, sad = clips
     assert happy.get("status") == "confirmed" and happy.get("expression") == "Happy"
     assert happy.get("startFrame") == str(int(2000 * 23.976 / 1000))
+    with database.session() as session:
+        uids = {clip.start_ms: clip.uid for clip in session.scalars(select(Clip))}
+        (actor_uid,) = session.scalars(select(Person.uid)).all()
+    assert [c.get("uid") for c in clips] == [uids[2000], uids[sorted(uids)[1]]]
     person = happy.find("person")
     assert person.attrib == {
-        "actor": "1", "actorName": "Jane Roe", "actorAge": "34", "characterName": "Eady",
-        "characterAge": "30", "gender": "female", "pose": "frontal", "expression": "Happy",
-        "main": "true",
+        "actor": "1", "actorUid": actor_uid, "actorName": "Jane Roe", "actorAge": "34",
+        "characterName": "Eady", "characterAge": "30", "gender": "female", "pose": "frontal",
+        "expression": "Happy", "main": "true",
     }
     assert sad.get("status") == "rejected" and sad.get("rejectReason") == "no face"
     assert [p.get("actor") for p in sad.findall("person")] == ["1", None]  # same actor, one unknown
@@ -206,7 +210,7 @@ def test_a_clip_added_by_a_merge_is_the_same_actor_as_the_clips_already_here(
 
     populate(database)
     text = _export(database).decode()
-    first_only = re.sub(r'  <clip start="19\.000".*?</clip>\n', "", text, flags=re.S)
+    first_only = re.sub(r'  <clip uid="\w+" start="19\.000".*?</clip>\n', "", text, flags=re.S)
     assert first_only.count("<clip ") == 1
     lead = open_database(f"sqlite:///{tmp_path / 'lead.db'}")
     try:
@@ -698,3 +702,111 @@ def test_control_characters_typed_by_people_are_left_out(
     assert schema().validate(document), schema().error_log
     assert document.get("title") == "Heat & <Dust>"
     assert b"Jane Roe" in first and b"characterName" not in first.split(b"<clip")[1]
+
+
+def test_a_clip_whose_boundaries_moved_since_is_known_by_its_uid(
+    database: Database, tmp_path: Path
+) -> None:
+    """An export from before a boundary move, imported again (a teammate's older file):
+    the same clip, with the votes merged, not a second overlapping confirmed clip."""
+    from curator.store.review_edits import move_clip
+
+    populate(database)
+    before = _write(tmp_path, _export(database).decode())
+    with database.session() as session:
+        happy = session.scalars(select(Clip).where(Clip.start_ms == 2000)).one()
+        move_clip(session, happy, start_ms=2500, end_ms=5200, who="ann",
+                  expected_version=happy.version, film_duration_ms=60_000)
+        record_decision(session, happy, annotator="carl", decision="confirm", expression="Happy")
+    with database.session() as session:
+        report = import_film_xml(session, before)
+    assert (report.clips_added, report.clips_existing, report.clips_moved) == (0, 2, 1)
+    with database.session() as session:
+        clips = session.scalars(select(Clip).order_by(Clip.start_ms)).all()
+        assert [(c.start_ms, c.end_ms) for c in clips] == [(2500, 5200), (19_000, 22_500)]
+        assert sorted(a.annotator for a in clips[0].annotations) == ["ann", "bob", "carl"]
+
+
+def test_a_file_of_version_1_0_without_uids_is_matched_by_times(
+    database: Database, tmp_path: Path
+) -> None:
+    import re
+
+    populate(database)
+    text = _export(database).decode().replace('schemaVersion="1.1"', 'schemaVersion="1.0"')
+    old = _write(tmp_path, re.sub(r' (actorU|u)id="\w+"', "", text))
+    with database.session() as session:
+        report = import_film_xml(session, old)
+    assert (report.clips_added, report.clips_existing, report.clips_moved) == (0, 2, 0)
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        with fresh.session() as session:
+            assert import_film_xml(session, old).clips_added == 2
+        with fresh.session() as session:  # new identities, one per clip and actor
+            uids = session.scalars(select(Clip.uid)).all() + session.scalars(
+                select(Person.uid)).all()
+            assert len(set(uids)) == 3 and all(len(uid) == 32 for uid in uids)
+    finally:
+        fresh.close()
+
+
+def test_one_clip_records_imported_one_by_one_keep_one_actor(
+    database: Database, tmp_path: Path
+) -> None:
+    """The AFEW export writes a record per clip; imported into a new database one at a
+    time, the actor both clips share stays one person (by-actor splits need it)."""
+    from curator.export.afew import clip_record
+
+    populate(database)
+    film_xml = _export(database)
+    other = open_database(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        for start, end in ((2000, 5700), (19_000, 22_500)):
+            path = tmp_path / f"clip_{start}.xml"
+            path.write_bytes(clip_record(film_xml, start, end))
+            with other.session() as session:
+                assert import_film_xml(session, path).clips_added == 1
+        with other.session() as session:
+            assert [p.name for p in session.scalars(select(Person))] == ["Jane Roe"]
+            first, second = session.scalars(select(Clip).order_by(Clip.start_ms)).all()
+            assert first.subjects[0].person_id == second.subjects[0].person_id
+        with other.session() as session:  # and exports what it was given
+            assert film_to_xml(session, session.scalars(select(Film)).one()) == film_xml
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("edit, reason", [
+    (lambda text, uid: text.replace(f'actorUid="{uid}"', 'actorUid="' + "c" * 32 + '"', 1),
+     "actor 1 has another actorUid on line"),
+    (lambda text, uid: text.replace('actor="1" actorUid', 'actor="2" actorUid', 1),
+     "is actor 2 on line"),
+    (lambda text, uid: text.replace('actor="1" actorUid', "actorUid", 1),
+     "actorUid without an actor number"),
+])
+def test_actor_numbers_and_uids_that_disagree_are_refused(
+    database: Database, tmp_path: Path, edit, reason: str
+) -> None:
+    populate(database)
+    with database.session() as session:
+        (uid,) = session.scalars(select(Person.uid)).all()
+    path = _write(tmp_path, edit(_export(database).decode(), uid))
+    problems = _problems(database, path)
+    assert len(problems) == 1 and reason in problems[0][1], problems
+
+
+def test_a_uid_of_another_film_here_is_refused_with_its_line(
+    database: Database, tmp_path: Path
+) -> None:
+    populate(database)
+    text = _export(database).decode()
+    with database.session() as session:
+        (uid,) = session.scalars(select(Clip.uid).where(Clip.start_ms == 2000)).all()
+    other_film = _write(tmp_path, text.replace("a" * 64, "e" * 64, 1))
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if uid in row)
+    with database.session() as session, pytest.raises(XMLValidationError) as info:
+        import_film_xml(session, other_film)
+    assert info.value.problems[0] == (line, f"clip uid {uid} belongs to another film in this "
+                                            "database")
+    with database.session() as session:
+        assert len(session.scalars(select(Film)).all()) == 1
