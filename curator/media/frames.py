@@ -1,7 +1,8 @@
 """Decoding single frames at given times, seeking instead of reading the whole film.
 
 The frame at time T is the one the face check sampled at T (see reader.py and
-decode.py): the first frame at or after T, as `ffmpeg -ss T` gives it. A time
+decode.py): the first frame at or after T, as `ffmpeg -ss T` gives it, or the held
+picture on screen at T (see reader.py). A time
 before a late-starting video stream gives its first frame.
 """
 

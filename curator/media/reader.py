@@ -12,7 +12,12 @@ picture for time T:
 - film time 0 is the container's start time (the earliest stream start), so a
   video stream that starts late (e.g. at 0.85 s) has no frame before that time;
 - the frame *at* time T is the first frame whose presentation time is at or after
-  T, as `ffmpeg -ss T -i FILM -frames:v 1` gives;
+  T, as `ffmpeg -ss T -i FILM -frames:v 1` gives, unless that frame starts more than
+  `HOLD_MS` after T: then the picture on screen at T is the frame before it, held (a
+  slideshow, a screen recording, sparse variable-rate video), and that one is given
+  (at 10 frames a second and more, frames are never that far apart but in a hold);
+- a stretch that does not decode (damaged packets) is never filled with a picture
+  from after it: a time inside it raises `MediaError`, as a damaged window should;
 - a display matrix (rotation) is applied, so frames come out as displayed.
 
 Workers keep one reader per thread (`shared_reader`), so the windows of one film
@@ -38,6 +43,10 @@ DECODE_ON_MS = 1000
 # decoding time): go back this much further, doubling, until a frame precedes it.
 SEEK_BACK_MS = 1000
 _EPSILON_MS = 0.5  # presentation times are exact fractions; film times are whole ms
+# A frame starting this much after the wanted time is not the picture on screen then.
+# Fixed, not a share of the frame rate: a film and a clip cut from it show the same
+# picture at the same moment, whatever their average rates.
+HOLD_MS = 100
 
 
 class VideoReader:
@@ -80,6 +89,15 @@ class VideoReader:
         self._frames: Iterator[Any] | None = None
         self._head: Any = None  # the first frame at or after `_floor_ms` (once advanced)
         self._head_ms = 0.0
+        self._prev: Any = None  # the frame decoded before the head, since the last seek
+        self._prev_ms = 0.0
+        # Presentation times of packets that failed to decode, after `_prev` (decoders
+        # hold frames back to reorder them, so a failure is placed by its time).
+        self._damaged_ms: list[float] = []
+        # The latest presentation time among packets demuxed before the floor: a frame
+        # there that decoding skipped (not referred to) may be the one shown at a time.
+        self._early_max_ms = float("-inf")
+        self._may_skip = True
         # The latest wanted time: no frame before it is shown any more, so those that
         # no other frame refers to need not be decoded.
         self._floor_ms = 0.0
@@ -127,7 +145,10 @@ class VideoReader:
                     self._advance()
                 if self._head is None:
                     return
-                yield position, self._rgb(self._head, size, width)
+                frame = self._head
+                if self._head_ms - time_ms > HOLD_MS:
+                    frame = self._shown_before(time_ms) or frame
+                yield position, self._rgb(frame, size, width)
         except av.error.FFmpegError as exc:
             self._frames = None
             raise MediaError(self.path, plain_reason(exc)) from None
@@ -145,6 +166,10 @@ class VideoReader:
             and time_ms - self._head_ms <= DECODE_ON_MS
         ):
             return  # just ahead of the decoder (or the head itself): decode on
+        self._seek_back_to(time_ms)
+
+    def _seek_back_to(self, time_ms: int) -> None:
+        """Seek so that decoding starts at a frame at or before `time_ms`."""
         self._floor_ms = time_ms - _EPSILON_MS
         back_ms = 0
         while True:
@@ -155,11 +180,42 @@ class VideoReader:
                 return
             back_ms = back_ms * 2 or SEEK_BACK_MS
 
+    def _shown_before(self, time_ms: int) -> Any | None:
+        """The frame on screen at `time_ms` when the head starts well after it: the one
+        before the head, held; None before the first frame. Raises `MediaError` when
+        packets between the two did not decode."""
+        self._raise_if_damaged(time_ms)
+        if self._prev is not None and self._early_max_ms > self._prev_ms + _EPSILON_MS:
+            # A frame after `_prev` was demuxed but not decoded (skipped): decode again
+            # from the key frame, every frame this time.
+            self._may_skip = False
+            try:
+                self._seek_back_to(time_ms)
+                while self._head is not None and self._head_ms < self._floor_ms:
+                    self._advance()
+            finally:
+                self._may_skip = True
+            if self._head is None or self._head_ms - time_ms <= HOLD_MS:
+                return self._head
+            self._raise_if_damaged(time_ms)
+        if self._prev is None or self._prev_ms > time_ms + _EPSILON_MS:
+            return None
+        return self._prev
+
+    def _raise_if_damaged(self, time_ms: int) -> None:
+        after = self._prev_ms if self._prev is not None else float("-inf")
+        if any(after < damaged < self._head_ms for damaged in self._damaged_ms):
+            raise MediaError(self.path, f"damaged at {time_ms / 1000:.3f} s: the next picture "
+                                        f"that decodes is at {self._head_ms / 1000:.3f} s")
+
     def _seek(self, time_ms: float) -> None:
         target = int((max(time_ms, 0) / 1000 + self._start_s) / self._tick)
         self._container.seek(target, stream=self._stream, backward=True, any_frame=False)
         self._frames = self._decoded()
         self._head = None
+        self._prev = None
+        self._damaged_ms = []
+        self._early_max_ms = float("-inf")
         self._advance()
 
     def _decoded(self) -> Iterator[Any]:
@@ -170,20 +226,31 @@ class VideoReader:
         for packet in self._container.demux(self._stream):
             # A frame shown before the wanted time is decoded only if others refer to
             # it (H.264 and most codecs honour this per packet; the rest ignore it).
-            early = packet.pts is not None and self._film_ms(packet.pts) < self._floor_ms
-            if early != skipping:
-                context.skip_frame = "NONREF" if early else "DEFAULT"
-                skipping = early
+            packet_ms = None if packet.pts is None else self._film_ms(packet.pts)
+            early = packet_ms is not None and packet_ms < self._floor_ms
+            if early:
+                self._early_max_ms = max(self._early_max_ms, packet_ms)
+            skip = early and self._may_skip
+            if skip != skipping:
+                context.skip_frame = "NONREF" if skip else "DEFAULT"
+                skipping = skip
             try:
                 frames = packet.decode()
             except av.error.InvalidDataError:
-                continue  # a damaged packet: the command line skips it too
+                # A damaged packet: skipped, as the command line does, but remembered, so
+                # that a time in the gap it leaves is not given the picture after it.
+                self._damaged_ms.append(self._head_ms if packet_ms is None else packet_ms)
+                continue
             yield from frames
 
     def _advance(self) -> None:
         """Move the head to the next decoded frame (None at the end)."""
         assert self._frames is not None
         frame = next(self._frames, None)
+        if self._head is not None:
+            self._prev, self._prev_ms = self._head, self._head_ms
+            if self._damaged_ms:
+                self._damaged_ms = [t for t in self._damaged_ms if t > self._prev_ms]
         if frame is None:
             self._head = None
             return

@@ -95,6 +95,39 @@ def one_frame_a_second(media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def held_frames(media_dir: Path) -> Path:
+    """Every frame for 4 s, then one frame every 2 s (at 6, 8, 10, 12 s), each shown until
+    the next: variable-rate video as a slideshow or a screen recording makes it."""
+    path = media_dir / "held_frames.mp4"
+    ffmpeg("-i", str(DEMO), "-t", "14", "-vf", r"select='lt(t\,4)+not(mod(n\,50))'",
+           "-fps_mode", "vfr", "-an", "-c:v", "libx264", "-preset", "ultrafast", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def damaged_stretch(media_dir: Path) -> Path:
+    """Twelve seconds (a key frame every 2 s) whose packets from 2 s to 6 s are noise."""
+    import random
+
+    import av
+
+    whole = media_dir / "undamaged.mp4"
+    ffmpeg("-i", str(DEMO), "-t", "12", "-an", "-c:v", "libx264", "-preset", "ultrafast",
+           "-g", "50", str(whole))
+    with av.open(str(whole)) as container:
+        stream = container.streams.video[0]
+        spans = [(packet.pos, packet.size) for packet in container.demux(stream)
+                 if packet.pos is not None and packet.pts is not None
+                 and 2.0 <= packet.pts * stream.time_base < 6.0]
+    data = bytearray(whole.read_bytes())
+    noise = random.Random(0)
+    for position, size in spans:
+        data[position:position + size] = noise.randbytes(size)
+    path = media_dir / "damaged_stretch.mp4"
+    path.write_bytes(bytes(data))
+    return path
+
+@pytest.fixture(scope="session")
 def long_sound_transport_stream(media_dir: Path) -> Path:
     """MPEG-TS (no index: seeks go by bytes) with 10 s of pictures and 90 s of sound."""
     return _pictures_then_sound(media_dir / "long_sound.ts", 90)

@@ -121,3 +121,32 @@ def test_cover_art_is_no_film_to_read(audio_with_cover: Path) -> None:
     """ffmpeg lists cover art as a video stream: one still picture, not the film."""
     with pytest.raises(MediaError, match="has no video stream"):
         VideoReader(audio_with_cover)
+
+
+def test_a_held_frame_is_the_picture_shown_until_the_next(held_frames: Path) -> None:
+    """At 9 s the frame of 8 s is on screen; the next starts at 10 s. The command line's
+    rule (the first frame at or after T) would give a picture 1 s early."""
+    at = {t: frame_at(held_frames, t) for t in (3000, 4000, 5000, 8000, 9000, 10_000)}
+    assert (at[9000] == at[8000]).all() and not (at[9000] == at[10_000]).all()
+    assert (at[5000] == at[4000]).all()
+    assert (at[3000] == cli_frame(held_frames, 3000)).all()  # every frame here: as before
+    # Decoding on through the holds gives the same pictures as seeking to each.
+    with VideoReader(held_frames) as reader:
+        times = [3000, 5000, 7000, 9000, 11_000]
+        on = {times[i]: frame for i, frame in reader.frames(times)}
+    for time_ms, shown in ((5000, 4000), (7000, 6000), (9000, 8000), (11_000, 10_000)):
+        assert (on[time_ms] == at.get(shown, frame_at(held_frames, shown))).all()
+
+
+def test_a_damaged_stretch_is_an_error_not_the_picture_after_it(damaged_stretch: Path) -> None:
+    """The face check and the export would otherwise take the face at 6 s for one at 3 s."""
+    with pytest.raises(MediaError, match=r"damaged at 3\.000 s: the next picture that "
+                                         r"decodes is at 6\.000 s"):
+        frame_at(damaged_stretch, 3000)
+    with VideoReader(damaged_stretch) as reader:  # decoding on into it, too
+        got = []
+        with pytest.raises(MediaError, match="damaged at 2.500 s"):
+            for position, _ in reader.frames([1000, 1500, 2500, 7000]):
+                got.append(position)
+    assert got == [0, 1]
+    assert len(frames_at(damaged_stretch, [1000, 7000, 9000])) == 3  # around it: fine
