@@ -192,8 +192,15 @@ def _plan_frames(
         item.note = "no face track"
         return
     item.check_start_ms, item.sample_fps = check.start_ms, check.sample_fps
+    # The face check saw the clip as it was then: boundaries moved since leave some of its
+    # detections outside the clip.
+    inside = [d for d in track.detections if item.start_ms <= d.time_ms < item.end_ms]
+    if not inside:
+        item.note = ("no face detected within the clip's boundaries, moved since its face "
+                     "check")
+        return
     free = [
-        d for d in track.detections
+        d for d in inside
         if not any(start <= d.time_ms < end for start, end in contested)
     ]
     if not free:
@@ -211,7 +218,7 @@ def _plan_frames(
                            frame_size=item.display_size)
     if not chosen:
         item.note = _no_frame_note(candidates, item.display_size,
-                                   also_labelled=len(track.detections) - len(free),
+                                   also_labelled=len(inside) - len(free),
                                    exported=len(free) - len(candidates))
         return
     item.frames = tuple(

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from curator.errors import ConflictError, CuratorError
 from curator.store.annotations import claim_clip_version
 from curator.store.changes import set_field
-from curator.store.models import ChangeLog, Clip, ClipSubject, Person, utcnow
+from curator.store.models import ChangeLog, Clip, ClipSubject, Person, Prediction, utcnow
 
 SUBJECT_FIELDS: tuple[str, ...] = (
     "character_name", "actor_age", "character_age", "gender", "pose", "expression",
@@ -77,6 +77,8 @@ def move_clip(
     claim_clip_version(session, clip, expected_version)
     set_field(session, clip, "start_ms", start_ms, who=who)
     set_field(session, clip, "end_ms", end_ms, who=who)
+    # A model's opinion was of the frames inside the old boundaries: `score-clips` again.
+    session.execute(delete(Prediction).where(Prediction.clip_id == clip.id))
 
 
 def add_subject(session: Session, clip: Clip, *, who: str) -> ClipSubject:

@@ -322,6 +322,35 @@ def test_overlapping_clips_of_one_label_share_no_frame(checked, tmp_path: Path) 
     assert len({r["sha256"] for r in rows}) == 6
 
 
+def test_a_clip_shrunk_after_its_face_check_exports_only_frames_inside_it(
+    checked, tmp_path: Path
+) -> None:
+    """The face check saw clip 1 at 2.0-6.5 s; an annotator then cut it to 2.0-4.0 s
+    (the review's boundary keys). Its best frames, at 4.75 s and after, are no longer in
+    the clip."""
+    from curator.store.db import open_database
+    from curator.store.models import Clip
+    from curator.store.review_edits import move_clip
+
+    curator, _ = checked
+    db = tmp_path / "moved.db"
+    shutil.copy(curator.db_path, db)
+    database = open_database(f"sqlite:///{db}")
+    try:
+        with database.session() as session:
+            clip = session.get(Clip, 1)
+            assert (clip.start_ms, clip.end_ms) == (2000, 6500)
+            move_clip(session, clip, start_ms=2000, end_ms=4000, who="t",
+                      expected_version=clip.version, film_duration_ms=clip.film.duration_ms)
+    finally:
+        database.close()
+    moved = Curator(db)
+    result = moved("export", "--sfew", tmp_path / "out", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    times = [float(r["time"]) for r in _manifest(tmp_path / "out" / "manifest.csv")
+             if r["clip"] == "1"]
+    assert times and all(2.0 <= t < 4.0 for t in times), times
+
 def test_score_clips_stores_the_models_opinion_for_the_suspect_queue(
     checked, tmp_path: Path
 ) -> None:

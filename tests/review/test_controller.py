@@ -101,6 +101,18 @@ def test_nudge_respects_film_bounds_length_and_uniqueness(sample: Sample) -> Non
         17_000, 19_400)
 
 
+def test_a_moved_clip_drops_the_models_opinion_of_its_old_frames(sample: Sample) -> None:
+    from curator.store.models import Prediction
+
+    clip_id, other = sample.clip_ids[:2]
+    with sample.db.session() as session:
+        session.add_all([Prediction(clip_id=c, model="new.pt", label="Sad", scores_json="{}")
+                         for c in (clip_id, other)])
+    assert ReviewController(sample.db, "ann").nudge(clip_id, 1, 250, 0).ok
+    with sample.db.session() as session:
+        left = session.scalars(select(Prediction.clip_id)).all()
+    assert clip_id not in left and other in left
+
 def test_nudge_is_logged_and_undone(sample: Sample) -> None:
     clip = sample.clip_ids[1]
     ctl = ReviewController(sample.db, "ann")
