@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from curator.store.models import Annotation, Clip, Film, Prediction
 
@@ -121,9 +121,14 @@ def _mine_exists(annotator: str) -> ColumnElement[bool]:
 
 
 def _suspect() -> ColumnElement[bool]:
-    # A human label that the subtitle evidence or a model's prediction contradicts.
+    # A human label that the subtitle evidence or a model's prediction contradicts: the
+    # clip's latest prediction, so that a model retrained or scored since replaces the
+    # opinion of the one before (their rows stay, shown in the clip's detail).
+    scored = aliased(Prediction)
+    latest = select(func.max(scored.created_at)).where(scored.clip_id == Prediction.clip_id)
     model_disagrees = exists().where(
-        Prediction.clip_id == Clip.id, Prediction.label != Clip.expression
+        Prediction.clip_id == Clip.id, Prediction.label != Clip.expression,
+        Prediction.created_at == latest.scalar_subquery(),
     )
     # An adjudicator's decision is final: it is not suspect any more.
     return and_(

@@ -89,6 +89,26 @@ def test_queues_select_the_right_clips(sample: Sample) -> None:
         assert queue_position(session, spec, (sample.film_id, 17_000, 19_400)) == 2
 
 
+def test_a_clips_suspicion_is_its_latest_models_opinion(sample: Sample) -> None:
+    """A model scored later (retrained, or copied elsewhere) that agrees with the label takes
+    the clip out of `suspect`; an older model's stored disagreement no longer counts."""
+    from datetime import datetime
+
+    c = sample.clip_ids
+    ReviewController(sample.db, "ann").decide(c[0], 1, "confirm", "Happy")
+
+    def scored(model: str, label: str, at: datetime) -> None:
+        with sample.db.session() as session:
+            session.add(Prediction(clip_id=c[0], model=model, label=label, created_at=at,
+                                   scores_json=json.dumps({label: 1.0})))
+
+    scored("runs/v1/best.pt", "Angry", datetime(2100, 5, 1, 12, 0, 0))
+    assert _ids(sample, QueueSpec(queue="suspect", annotator="ann")) == [c[0]]
+    scored("runs/v2/best.pt", "Happy", datetime(2100, 5, 2, 12, 0, 0))
+    assert _ids(sample, QueueSpec(queue="suspect", annotator="ann")) == []
+    scored("runs/v3/best.pt", "Sad", datetime(2100, 5, 3, 12, 0, 0))
+    assert _ids(sample, QueueSpec(queue="suspect", annotator="ann")) == [c[0]]
+
 def test_an_adjudicated_clip_leaves_the_disputed_and_suspect_queues(sample: Sample) -> None:
     c = sample.clip_ids
     ann, bob = ReviewController(sample.db, "ann"), ReviewController(sample.db, "bob")
