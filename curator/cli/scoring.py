@@ -26,7 +26,7 @@ CLASSIFY_BATCH = 24
 @click.option("--film", "film_id", type=DB_ID, help="Only this film's clips.")
 @click.option("--frames-per-clip", type=click.IntRange(1, 20), default=3, show_default=True,
               metavar="K", help="Faces scored per clip (their probabilities are averaged).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes that decode and align the faces (default: half the CPU count, "
                    "at most 8: the model, in this process, uses the other half).")

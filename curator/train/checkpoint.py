@@ -56,6 +56,9 @@ def load(path: str | Path) -> dict:
 # What training from, predicting with and scoring with a checkpoint read (train_state aside).
 REQUIRED = {"backbone": str, "classes": list, "model": dict, "preprocess": dict}
 REQUIRED_PREPROCESS = {"side": int, "img_size": int, "tta_flip": bool}
+# The largest network input (and stored image) side curator trains at or reads back: a
+# damaged checkpoint's 100000 would ask for gigabytes before failing.
+MAX_SIDE = 1024
 
 
 def check_fields(ck: dict, path: Path) -> None:
@@ -66,15 +69,22 @@ def check_fields(ck: dict, path: Path) -> None:
             label = key if where is ck else f"preprocess {key}"
             if key not in where:
                 raise CheckpointError(path, f"lacks {label}")
-            if not isinstance(where[key], kind):
-                raise CheckpointError(path, f"has a damaged {label} (not a {kind.__name__})")
+            value = where[key]
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                name = kind.__name__
+                raise CheckpointError(path, f"has a damaged {label} (not "
+                                            f"{'an' if name[0] in 'aeiou' else 'a'} {name})")
     if ck["backbone"] not in BACKBONES:
         raise CheckpointError(path, f"uses unknown backbone {ck['backbone']} (known: "
                                     f"{', '.join(BACKBONES)})")
     if not ck["classes"] or not all(isinstance(c, str) for c in ck["classes"]):
         raise CheckpointError(path, "has a damaged classes list (no class names)")
-    if min(ck["preprocess"]["side"], ck["preprocess"]["img_size"]) < 1:
-        raise CheckpointError(path, "has a damaged preprocess (a side below 1 pixel)")
+    if len(set(ck["classes"])) != len(ck["classes"]):  # one class's score would be lost
+        raise CheckpointError(path, "has a damaged classes list (a class named twice)")
+    sides = (ck["preprocess"]["side"], ck["preprocess"]["img_size"])
+    if min(sides) < 1 or max(sides) > MAX_SIDE:
+        raise CheckpointError(path, f"has a damaged preprocess (a side outside 1 to {MAX_SIDE} "
+                                    "pixels)")
 
 
 def build_from(ck: dict, path: str | Path = "checkpoint") -> nn.Module:

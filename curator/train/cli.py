@@ -9,6 +9,7 @@ checks the quotes).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -59,8 +60,8 @@ def _numbers(kind: type, text: str | None, option: str) -> list | None:
               "w1,w2,… in class order, or Name=w,…. [default: auto]")
 @click.option("--balanced", is_flag=True, default=None,
               help="Draw every class equally often. [default: off]")
-@click.option("--device", default=None, help="auto, cpu or cuda. [default: auto; with --resume "
-              "the run's own]")
+@click.option("--device", default=None, help="auto, cpu, cuda or cuda:N. [default: auto; with "
+              "--resume the run's own]")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out exactly; "
               "options come from its config.json (DATA, --device and --stop-after may be "
               "given again, no other option).")
@@ -162,13 +163,45 @@ def _refuse_options_fixed_by_the_run(ctx: click.Context, out: Path) -> None:
                                f"--stop-after can)")
 
 
+def shown_name(path: Path) -> str:
+    """A file name as text any reader takes: bytes that are not UTF-8 written as `\\xe9`
+    (Python would hold them as lone surrogates, which strict JSON parsers refuse)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+class _JSONAnswers:
+    """`{"name": [faces], ...}` written entry by entry, as `json.dumps(..., indent=2)`."""
+
+    def __init__(self) -> None:
+        self.opened = False
+
+    def add(self, name: str, faces: list) -> None:
+        entry = json.dumps({name: faces}, indent=2)[2:-2]  # without its "{\n" and "\n}"
+        click.echo(("," if self.opened else "{") + "\n" + entry, nl=False)
+        self.opened = True
+
+    def close(self) -> None:
+        click.echo("\n}" if self.opened else "{}")
+
+
+def _echo_faces(name: str, faces: list) -> None:
+    name = name.replace("\n", "\\n").replace("\r", "\\r")  # one image, one line each
+    if not faces:
+        click.echo(f"{name}: no face")
+    for i, face in enumerate(faces, 1):
+        r = face["faceRectangle"]
+        top = sorted(face["scores"].items(), key=lambda kv: -kv[1])[:3]
+        click.echo(f"{name}: face {i} at {r['left']},{r['top']} {r['width']}x"
+                   f"{r['height']}: " + ", ".join(f"{k} {v:.2f}" for k, v in top))
+
+
 @click.command("predict")
 @click.argument("target", type=click.Path(exists=True, path_type=Path))
 @click.option("--model", "model_path", required=True, type=click.Path(path_type=Path),
               help="A checkpoint from curator train, e.g. runs/NAME/best.pt.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print Emotion-API-shaped JSON (an object keyed by file for a folder).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 def predict_command(target: Path, model_path: Path, as_json: bool, device: str) -> None:
     """Detect, align and classify the faces in an IMAGE or every image in a FOLDER."""
     from curator.errors import InputFileError
@@ -183,31 +216,32 @@ def predict_command(target: Path, model_path: Path, as_json: bool, device: str) 
                                  f"{' '.join(sorted(IMAGE_SUFFIXES))} in it and its subfolders, "
                                  "hidden files left out)")
         classifier = Classifier(model_path, device, say=lambda m: click.echo(m, err=True))
-        answers: dict[str, list] = {}
+        # Each image's answer is written as soon as it is known: a long folder shows its
+        # progress, and a run stopped half-way keeps what it did (the JSON object is closed).
+        out = _JSONAnswers() if as_json and target.is_dir() else None
         failed = 0
-        for path in files:
-            try:
-                answers[str(path.relative_to(target) if target.is_dir() else path)] = (
-                    predict_image(read_rgb(path), classifier))
-            except CuratorError as e:
-                if not target.is_dir():
-                    raise
-                failed += 1
-                click.echo(f"skipping {e}", err=True)
+        try:
+            for path in files:
+                try:
+                    faces = predict_image(read_rgb(path), classifier)
+                except CuratorError as e:
+                    if not target.is_dir():
+                        raise
+                    failed += 1
+                    click.echo(f"skipping {e}", err=True)
+                    continue
+                name = shown_name(path.relative_to(target) if target.is_dir() else path)
+                if out is not None:
+                    out.add(name, faces)
+                elif as_json:
+                    click.echo(json.dumps(faces, indent=2))
+                else:
+                    _echo_faces(name, faces)
+        finally:
+            if out is not None:
+                out.close()
     except CuratorError as e:
         raise CommandError(e) from e
-    if as_json:
-        single = None if target.is_dir() else next(iter(answers.values()))
-        click.echo(json.dumps(answers if single is None else single, indent=2))
-    else:
-        for name, faces in answers.items():
-            if not faces:
-                click.echo(f"{name}: no face")
-            for i, face in enumerate(faces, 1):
-                r = face["faceRectangle"]
-                top = sorted(face["scores"].items(), key=lambda kv: -kv[1])[:3]
-                click.echo(f"{name}: face {i} at {r['left']},{r['top']} {r['width']}x"
-                           f"{r['height']}: " + ", ".join(f"{k} {v:.2f}" for k, v in top))
     if failed:
         click.echo(f"{failed} image(s) could not be read", err=True)
         sys.exit(1)

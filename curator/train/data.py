@@ -160,8 +160,10 @@ def _is_image_entry(path: Path) -> bool:
 
 
 def image_files(folder: Path) -> list[Path]:
-    """Image files under `folder`, sorted (see `_is_image_entry`)."""
-    return sorted(p for p in folder.rglob("*") if _is_image_entry(p))
+    """Image files under `folder`, sorted (see `_is_image_entry`), none in hidden folders
+    (a file manager's `.thumbnails/`: copies of the images)."""
+    return sorted(p for p in folder.rglob("*") if _is_image_entry(p)
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
 def _subdirs(folder: Path) -> list[Path]:

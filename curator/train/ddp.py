@@ -29,16 +29,22 @@ class Dist:
 def pick_device(choice: str, local_rank: int = 0,
                 say: Callable[[str], None] = print) -> torch.device:
     """`auto` takes CUDA when present; `cuda` without a GPU falls back to the CPU, saying so."""
-    if choice not in {"auto", "cpu", "cuda"} and not choice.startswith("cuda:"):
-        from curator.train.errors import OptionError
+    from curator.train.errors import OptionError
 
-        raise OptionError(f"--device must be auto, cpu or cuda (got {choice!r})")
+    index = choice[5:] if choice.startswith("cuda:") else None
+    if choice not in {"auto", "cpu", "cuda"} and not (index and index.isascii()
+                                                      and index.isdigit()):
+        raise OptionError(f"--device must be auto, cpu, cuda or cuda:N (got {choice!r})")
     if choice == "cpu":
         return torch.device("cpu")
     if torch.cuda.is_available():
-        if choice.startswith("cuda:"):
-            return torch.device(choice)
-        return torch.device("cuda", local_rank % torch.cuda.device_count())
+        count = torch.cuda.device_count()
+        if index is not None:
+            if int(index) >= count:
+                raise OptionError(f"--device {choice}: this machine has {count} CUDA "
+                                  f"device(s), cuda:0 to cuda:{count - 1}")
+            return torch.device("cuda", int(index))
+        return torch.device("cuda", local_rank % count)
     if choice == "auto":
         say("no CUDA device found: training on the CPU (slow; fine for small runs)")
     else:

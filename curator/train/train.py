@@ -163,8 +163,9 @@ def check_options(cfg: TrainConfig) -> None:
     if cfg.batch_size < 1:
         raise OptionError(f"--batch-size must be at least 1 (got {cfg.batch_size})")
     # Below 16 pixels a face is no longer a face (too large a side is an OutOfMemory below).
-    if cfg.img_size < 16:
-        raise OptionError(f"--img-size must be at least 16 (got {cfg.img_size})")
+    if not 16 <= cfg.img_size <= ckpt.MAX_SIDE:
+        raise OptionError(f"--img-size must be between 16 and {ckpt.MAX_SIDE} (got "
+                          f"{cfg.img_size})")
     # numpy refuses negative seeds, and torch's per-epoch seeds (seed x 64,000,192 + …) must
     # fit in 64 bits: checked here, not as a traceback once all the data has been read.
     if not 0 <= cfg.seed <= MAX_SEED:

@@ -247,6 +247,10 @@ def test_two_folders_of_one_split_are_refused(tmp_path: Path, make_folders) -> N
 def test_image_files_leave_out_hidden_files(tmp_path: Path, make_folders) -> None:
     root = make_folders(tmp_path / "tree", {"": 2}, classes=("happy", "sad"))
     (root / "happy" / "._happy_000.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    # A file manager's thumbnails: copies of the images, at another size.
+    (root / "happy" / ".thumbnails").mkdir()
+    thumbnail = root / "happy" / ".thumbnails" / "t.png"
+    thumbnail.write_bytes((root / "happy" / "happy_000.png").read_bytes())
     assert [p.name for p in image_files(root / "happy")] == ["happy_000.png", "happy_001.png"]
     assert not load_dataset(root, val_fraction=0.5).skipped
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -128,6 +129,47 @@ def test_predict_a_folder_leaves_out_hidden_files(toy_run: Path, tmp_path: Path)
     assert json.loads(result.stdout) == {"blank.png": []}
 
 
+
+def test_a_folder_run_stopped_half_way_keeps_its_answers_as_valid_json(
+    toy_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Answers are written image by image: Ctrl-C on the third keeps the first two, in a
+    JSON object that is closed."""
+    import cv2
+
+    import curator.train.predict as predict_module
+
+    for name in ("a.png", "b.png", "c.png", "d.png"):
+        cv2.imwrite(str(tmp_path / name), np.full((64, 64), 128, np.uint8))
+    real, calls = predict_module.predict_image, []
+
+    def stopped_on_the_third(*args: object, **kwargs: object) -> list:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(predict_module, "predict_image", stopped_on_the_third)
+    with pytest.raises(click.exceptions.Abort):  # click's word for a KeyboardInterrupt
+        predict_command.main([str(tmp_path), "--model", str(toy_run / "best.pt"), "--json"],
+                             standalone_mode=False)
+    assert json.loads(capsys.readouterr().out) == {"a.png": [], "b.png": []}
+
+
+def test_file_names_that_are_not_utf8_are_written_as_valid_text(toy_run: Path,
+                                                                tmp_path: Path) -> None:
+    import os
+
+    import cv2
+
+    _, png = cv2.imencode(".png", np.full((64, 64), 128, np.uint8))
+    (tmp_path / os.fsdecode(b"caf\xe9.png")).write_bytes(png.tobytes())
+    result = CliRunner().invoke(predict_command, [str(tmp_path), "--model",
+                                                  str(toy_run / "best.pt"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "\\udc" not in result.stdout  # no lone surrogate, escaped or not
+    assert json.loads(result.stdout) == {"caf\\xe9.png": []}
+
 def test_classes_outside_the_api_keep_their_names(tmp_path: Path, small_cfg, make_folders,
                                                   quiet) -> None:
     from curator.train.train import train
@@ -206,6 +248,11 @@ def test_predict_a_folder_without_images(toy_run: Path, tmp_path: Path, as_json:
     ({"preprocess": {"side": 24, "img_size": 32}}, "lacks preprocess tta_flip"),
     ({"preprocess": "gray"}, "has a damaged preprocess (not a dict)"),
     ({"classes": []}, "has a damaged classes list (no class names)"),
+    ({"classes": ["Angry", "Angry", "Sad"]}, "has a damaged classes list (a class named twice)"),
+    ({"preprocess": {"side": 100_000, "img_size": 32, "tta_flip": True}},
+     "has a damaged preprocess (a side outside 1 to 1024 pixels)"),
+    ({"preprocess": {"side": True, "img_size": 32, "tta_flip": True}},
+     "has a damaged preprocess side (not an int)"),
 ])
 def test_predict_with_a_checkpoint_missing_what_it_needs(toy_run: Path, tmp_path: Path,
                                                          change: dict, fragment: str) -> None:
