@@ -90,7 +90,7 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
                 at += len(faces)
                 scores = dict(zip(classifier.classes, (float(p) for p in mean), strict=True))
                 label = save_prediction(session, clip.clip_id, model=model_key,
-                                        scores=scores).label
+                                        scores=scores)
                 scored += 1
                 disagree += label != clip.label
         for _ in waiting:

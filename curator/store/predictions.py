@@ -13,19 +13,26 @@ from curator.store.models import Prediction, utcnow
 
 
 def save_prediction(session: Session, clip_id: int, *, model: str,
-                    scores: Mapping[str, float]) -> Prediction:
-    """Store (or replace) `model`'s class scores for a clip; its label is the top score."""
+                    scores: Mapping[str, float]) -> str:
+    """Store (or replace) `model`'s class scores for a clip; returns its label, the top score.
+
+    One statement that inserts or updates (`ON CONFLICT`), so two `score-clips` runs of
+    one model at once, or teammates scoring a shared PostgreSQL database, both succeed
+    rather than one meeting the (clip, model) unique constraint."""
     label = max(scores, key=lambda name: scores[name])
-    row = session.scalars(
-        select(Prediction).where(Prediction.clip_id == clip_id, Prediction.model == model)
-    ).first()
-    if row is None:
-        row = Prediction(clip_id=clip_id, model=model)
-        session.add(row)
-    row.label = label
-    row.scores_json = json.dumps({k: round(float(v), 6) for k, v in scores.items()})
-    row.created_at = utcnow()
-    return row
+    values = {"clip_id": clip_id, "model": model, "label": label, "created_at": utcnow(),
+              "scores_json": json.dumps({k: round(float(v), 6) for k, v in scores.items()})}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(Prediction).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[Prediction.clip_id, Prediction.model],
+        set_={name: statement.excluded[name] for name in ("label", "scores_json", "created_at")},
+    ))
+    return label
 
 
 def forget_prediction(session: Session, clip_id: int, *, model: str) -> bool:
