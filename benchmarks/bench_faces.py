@@ -76,16 +76,25 @@ def ffmpeg(*args: str) -> None:
     subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", *args], check=True)
 
 
+def footage() -> list[Path]:
+    """The real footage the benchmark film is looped from: the shared Hamilton clip where
+    the shared data has it, and the demo film."""
+    hamilton = settings.shared_data_dir() / "video" / "short_hamilton_clip.mp4"
+    demo = ROOT / "sample_media" / "demo_film.mp4"
+    return [hamilton, demo] if hamilton.is_file() else [demo]
+
+
 def build_film(minutes: int) -> Path:
-    """A `minutes`-long 640x360 film looped from real footage (cached)."""
+    """A `minutes`-long 640x360 film looped from real footage (cached, per footage)."""
     WORK.mkdir(parents=True, exist_ok=True)
-    film = WORK / f"long_{minutes}min.mp4"
+    sources = footage()
+    film = WORK / f"long_{minutes}min_{'+'.join(p.stem for p in sources)}.mp4"
     if film.is_file():
         return film
     base = WORK / "base.mp4"
-    demo = ROOT / "sample_media" / "demo_film.mp4"
-    hamilton = settings.shared_data_dir() / "video" / "short_hamilton_clip.mp4"
-    if hamilton.is_file():
+    demo = sources[-1]
+    if len(sources) == 2:
+        hamilton = sources[0]
         graph = (
             "[0:v]setpts=PTS-STARTPTS,scale=640:360,setsar=1[v0];[1:v]setpts=PTS-STARTPTS,"
             "setsar=1[v1];[0:a]asetpts=PTS-STARTPTS,aresample=44100,"
@@ -256,6 +265,7 @@ def main() -> None:
 
     console = Console()
     film = build_film(options.minutes)
+    console.print(f"film {film.name}, looped from: {', '.join(str(p) for p in footage())}")
     subs = build_subtitles(film, options.minutes, options.cues)
     db = WORK / "bench.db"
     for leftover in WORK.glob("bench.db*"):
@@ -312,6 +322,7 @@ def main() -> None:
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
+        "footage": [str(p) for p in footage()],
         "film_minutes": duration_ms / 60000, "windows": windows,
         "windows_total_s": windows_ms / 1000, "windows_union_s": union_ms / 1000,
         "ideal_ratio": ideal, "workers": options.workers, "sample_fps": 4.0,

@@ -153,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     corpus = []
     skipped = []
     files = sorted(p for p in args.data.iterdir() if p.is_file()) if args.data.is_dir() else []
+    if not files:  # the generated files alone would read as a whole run
+        print(f"warning: no subtitle corpus in {args.data} (set CURATOR_SHARED_DATA or --data): "
+              "only the generated files are measured", file=sys.stderr)
     for path in files:
         lang = "es" if "chicas_del_cable" in path.name else "en"
         row = measure(path, lexicons[lang], args.repeats)
@@ -182,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.machine(),
         "pysubs2": pysubs2.__version__,
         "repeats": args.repeats,
+        "corpus_dir": str(args.data),
         "target_ratio": TARGET,
         "lexicon_load_ms": round(lexicon_ms, 3),
         "corpus_total": total,

@@ -87,8 +87,15 @@ def db_lock_timeout_s() -> float:
 
 
 def shared_data_dir() -> Path:
-    """Where the real test data lives (may not exist)."""
-    return Path(get("shared_data")).expanduser()
+    """Where the real test data lives (may not exist). The default, `../shared/data`, is
+    taken beside a source checkout of curator wherever a command runs from (a benchmark
+    started in another folder would otherwise find nothing, and say nothing); a value
+    set in CURATOR_SHARED_DATA is taken as written, relative to the current folder."""
+    path = Path(get("shared_data")).expanduser()
+    if path.is_absolute() or _BY_NAME["shared_data"].env in os.environ:
+        return path
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout / path if (checkout / "pyproject.toml").is_file() else path
 
 
 def database_url(value: str | None = None) -> str:
