@@ -210,12 +210,13 @@ def predict_command(target: Path, model_path: Path, as_json: bool, device: str) 
     from curator.train.predict import Classifier, predict_image, read_rgb
 
     try:
+        # The model and device first: a wrong one is named before a long folder is listed.
+        classifier = Classifier(model_path, device, say=lambda m: click.echo(m, err=True))
         files = image_files(target) if target.is_dir() else [target]
         if not files:  # an empty answer with exit 0 would read as "no faces anywhere"
             raise InputFileError(target, "no images found (looked for "
                                  f"{' '.join(sorted(IMAGE_SUFFIXES))} in it and its subfolders, "
                                  "hidden files left out)")
-        classifier = Classifier(model_path, device, say=lambda m: click.echo(m, err=True))
         # Each image's answer is written as soon as it is known: a long folder shows its
         # progress, and a run stopped half-way keeps what it did (the JSON object is closed).
         out = _JSONAnswers() if as_json and target.is_dir() else None

@@ -218,6 +218,11 @@ def test_predict_bad_model(tmp_path: Path) -> None:
     image.write_bytes(b"")
     result = CliRunner().invoke(predict_command, [str(image), "--model", str(tmp_path / "no.pt")])
     assert result.exit_code == 1 and "checkpoint file does not exist" in result.output
+    # A folder without images too: the model is what is named (it is checked first).
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(predict_command, [str(tmp_path / "empty"), "--model",
+                                                  str(tmp_path / "no.pt")])
+    assert result.exit_code == 1 and "checkpoint file does not exist" in result.output
 
 
 def test_predict_with_a_run_folder_as_the_model(toy_run: Path, tmp_path: Path) -> None:
