@@ -84,7 +84,11 @@ def parse_ffmpeg_header(text: str, path: Path) -> VideoInfo:
         raise MediaError(path, "video stream has no frame rate")
     duration = _DURATION.search(text)
     if duration is None:
-        raise MediaError(path, "duration unknown (truncated or still being written?)")
+        # A stream dump (piped Matroska, raw H.264, a browser's recording) states none,
+        # as does a file still being written; copying its streams into a new file does.
+        raise MediaError(path, "the file states no duration (a stream dump, or still being "
+                               "written?); if it is complete, copy it into a new container: "
+                               "ffmpeg -i IN -c copy OUT.mkv")
     hours, minutes, seconds = duration.groups()
     duration_ms = round((int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000)
     if duration_ms <= 0:

@@ -97,3 +97,22 @@ def test_pictures_ending_long_before_the_sound_are_found_without_an_index(
 ) -> None:
     info = probe_video(long_sound_transport_stream)
     assert 9900 <= info.duration_ms <= 10100 and info.container_ms is not None
+
+
+def test_a_stream_dump_without_a_duration_says_how_to_mend_it(tmp_path: Path) -> None:
+    """Matroska written to a pipe has no duration in its header; the file is complete,
+    so "truncated" alone would send the user looking for a fault that is not there."""
+    import subprocess
+
+    from curator.media.probe import ffmpeg_exe
+
+    from .conftest import DEMO
+
+    path = tmp_path / "piped.mkv"
+    with path.open("wb") as out:
+        subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(DEMO), "-t",
+                        "2", "-c", "copy", "-f", "matroska", "-"], stdout=out, check=True)
+    with pytest.raises(MediaError) as caught:
+        probe_video(path)
+    assert "states no duration" in caught.value.reason
+    assert "ffmpeg -i IN -c copy OUT.mkv" in caught.value.reason
