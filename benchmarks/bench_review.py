@@ -247,6 +247,16 @@ def cold_start(path: Path) -> float:
     return time.perf_counter() - t
 
 
+def built_with(path: Path) -> tuple[int, str]:
+    """(clips, media) of a benchmark database built by an earlier run."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        clips = conn.execute("SELECT count(*) FROM clips").fetchone()[0]
+        film = conn.execute("SELECT path FROM films ORDER BY id LIMIT 1").fetchone()
+    return clips, "real" if film and film[0] == str(DEMO) else "fake"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clips", type=int, default=100_000)
@@ -263,6 +273,8 @@ def main() -> None:
             t = time.perf_counter()
             build(path, args.clips, str(DEMO) if args.media == "real" else "/missing/film.mkv")
             built = time.perf_counter() - t
+        else:  # a database built before: its own size and media, whatever was asked now
+            args.clips, args.media = built_with(path)
         result = asyncio.run(drive(path, args.presses, args.media))
         result["cold_process_to_first_clip_s"] = cold_start(path)
     result.update(clips=args.clips, presses=args.presses, media=args.media, build_s=built,
