@@ -204,5 +204,17 @@ def _clip_element(
         elif change.entity == "person" and change.entity_id in actor_numbers:
             item.set("ref", str(actor_numbers[change.entity_id]))
         item.set("field", _text(change.field))
-        _set(item, "old", change.old)
-        _set(item, "new", change.new)
+        if change.field == "person_id":  # row ids mean nothing elsewhere: actor numbers
+            _set(item, "old", _actor_number(change.old, actor_numbers))
+            _set(item, "new", _actor_number(change.new, actor_numbers))
+        else:
+            _set(item, "old", change.old)
+            _set(item, "new", change.new)
+
+
+def _actor_number(person_id: str | None, actor_numbers: dict[int, int]) -> int | None:
+    """The file's number of the actor whose row id a change logged (None when that actor
+    is in none of the film's clips any more)."""
+    if person_id is None or not person_id.isdigit():
+        return None
+    return actor_numbers.get(int(person_id))

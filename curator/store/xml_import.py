@@ -612,8 +612,18 @@ def _import_clip(
                 entity_id=entity_id,
                 clip_id=clip.id,
                 field=item.get("field"),
-                old=item.get("old"),
-                new=item.get("new"),
+                old=_person_id(item, "old", people),
+                new=_person_id(item, "new", people),
             )
         )
     return clip
+
+
+def _person_id(item: etree._Element, name: str, people: dict[int, Person]) -> str | None:
+    """A change's value, where a change of who a person is (`person_id`) gives the file's
+    actor number: that actor's row id here."""
+    value = item.get(name)
+    if item.get("field") != "person_id" or value is None:
+        return value
+    person = people.get(int(value)) if value.strip().isdigit() else None
+    return None if person is None else str(person.id)

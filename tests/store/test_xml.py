@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -810,3 +811,40 @@ def test_a_uid_of_another_film_here_is_refused_with_its_line(
                                             "database")
     with database.session() as session:
         assert len(session.scalars(select(Film)).all()) == 1
+
+
+def test_a_change_of_who_a_person_is_names_the_actor_not_a_database_id(
+    database: Database, tmp_path: Path
+) -> None:
+    """Naming the unknown person of clip 2 creates an actor; the change log holds the new
+    actor's row id, which means nothing in another database. The file says which actor
+    (by number), and the import stores that actor's id there."""
+    from curator.store.models import ChangeLog
+    from curator.store.review_edits import name_actor
+
+    populate(database)
+    with database.session() as session:
+        # Other rows first, so that the new actor's id here differs from its id there.
+        session.add_all([Person(film_id=None, name=f"padding {i}") for i in range(5)])
+        session.flush()
+        sad = session.scalars(select(Clip).where(Clip.start_ms == 19_000)).one()
+        unknown = sad.subjects[1]
+        person, _, created = name_actor(session, unknown, "Al Bit", who="ann",
+                                        expected_version=None)
+        assert created and person.id > 5
+    text = _export(database).decode()
+    change = re.search(r'<change [^>]*field="person_id"[^>]*/>', text).group(0)
+    assert 'new="2"' in change  # Jane Roe is actor 1, Al Bit actor 2
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        path = _write(tmp_path, text)
+        with fresh.session() as session:
+            import_film_xml(session, path)
+        with fresh.session() as session:
+            al = session.scalars(select(Person).where(Person.name == "Al Bit")).one()
+            logged = session.scalars(select(ChangeLog).where(
+                ChangeLog.field == "person_id")).one()
+            assert logged.new == str(al.id)
+            assert film_to_xml(session, session.scalars(select(Film)).one()).decode() == text
+    finally:
+        fresh.close()
