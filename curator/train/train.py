@@ -162,7 +162,8 @@ def check_options(cfg: TrainConfig) -> None:
         raise OptionError(f"--lr must be a positive number (got {_listed(cfg.lr)})")
     if cfg.batch_size < 1:
         raise OptionError(f"--batch-size must be at least 1 (got {cfg.batch_size})")
-    # Below 16 pixels a face is no longer a face (too large a side is an OutOfMemory below).
+    # Below 16 pixels a face is no longer a face; above MAX_SIDE a checkpoint would be refused
+    # when read back (and a side too large for memory is an OutOfMemory below).
     if not 16 <= cfg.img_size <= ckpt.MAX_SIDE:
         raise OptionError(f"--img-size must be between 16 and {ckpt.MAX_SIDE} (got "
                           f"{cfg.img_size})")

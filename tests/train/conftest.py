@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -115,3 +118,22 @@ def quiet():
     from curator.train.progress import Reporter
 
     return Reporter(enabled=False)
+
+
+@contextmanager
+def memory_capped(headroom: int = 512 * 2**20) -> Iterator[None]:
+    """Inside, this process cannot map more than `headroom` bytes beyond what it maps now:
+    a large allocation fails at once, as on a machine out of memory (Linux only)."""
+    import resource
+
+    statm = Path("/proc/self/statm")
+    if not statm.is_file():
+        pytest.skip("capping memory needs Linux's /proc")
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    mapped = int(statm.read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    cap = mapped + headroom if hard == resource.RLIM_INFINITY else min(hard, mapped + headroom)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

@@ -16,6 +16,8 @@ from curator.train.errors import CheckpointError, LabelSetMismatch, OptionError,
 from curator.train.progress import Reporter
 from curator.train.train import TrainConfig, get_lr, train
 
+from .conftest import memory_capped
+
 FIGURES = ("confusion_counts.png", "confusion_normalised.png", "per_class_accuracy.png",
            "training_curves.png", "class_distribution.png")
 
@@ -317,9 +319,10 @@ def test_imagenet_init_needs_the_efficientnet(toy_sfew: Path, tmp_path: Path, sm
 
 def test_out_of_memory_says_to_lower_the_batch_size(toy_sfew: Path, tmp_path: Path, small_cfg,
                                                     quiet) -> None:
-    # An input side no machine can hold: the allocation fails at once (no swapping).
-    with pytest.raises(OutOfMemory) as info:
-        train(small_cfg([toy_sfew], tmp_path / "oom", img_size=3_000_000), quiet)
+    # The largest input side, in a process that may map only 512 MB more: the first
+    # batch's activations cannot be allocated.
+    with memory_capped(), pytest.raises(OutOfMemory) as info:
+        train(small_cfg([toy_sfew], tmp_path / "oom", img_size=1024), quiet)
     assert info.value.batch_size == 16 and "--batch-size 8 --overwrite" in str(info.value)
 
 
@@ -332,8 +335,8 @@ def test_out_of_memory_names_the_batch_used_and_its_advice_works(
     from curator.train.errors import RunExists
 
     out = tmp_path / "oom"
-    with pytest.raises(OutOfMemory) as info:
-        train(small_cfg([toy_sfew], out, img_size=3_000_000, batch_size=1000), quiet)
+    with memory_capped(), pytest.raises(OutOfMemory) as info:
+        train(small_cfg([toy_sfew], out, img_size=1024, batch_size=1000), quiet)
     assert info.value.batch_size == 120  # 40 training faces in each of 3 classes
     assert "run again with --batch-size 60 --overwrite" in str(info.value)
     with pytest.raises(RunExists):
