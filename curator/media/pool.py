@@ -87,7 +87,8 @@ def parallel_map(
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield future.result()
-            pending.add(executor.submit(func, job))
+            with _children_deaf_to_ctrl_c():  # a submit may start a worker
+                pending.add(executor.submit(func, job))
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -165,7 +166,8 @@ def _ensure_server_running() -> None:
     saved = os.environ.get("PYTHONSAFEPATH")
     os.environ["PYTHONSAFEPATH"] = "1"
     try:
-        multiprocessing.forkserver.ensure_running()
+        with _children_deaf_to_ctrl_c():
+            multiprocessing.forkserver.ensure_running()
     finally:
         if saved is None:
             del os.environ["PYTHONSAFEPATH"]
@@ -221,6 +223,22 @@ def _children(pid: int) -> list[int]:
                 Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except (OSError, ValueError):
         return []
+
+
+@contextlib.contextmanager
+def _children_deaf_to_ctrl_c() -> Iterator[None]:
+    """Processes started inside begin with SIGINT blocked (a signal mask is inherited
+    through fork and exec), so a Ctrl-C while a worker's interpreter starts, before it can
+    ignore the signal (`_start_worker`), is no "Fatal Python error" and traceback of its
+    own. In this thread the signal is only held back for that moment, not lost."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no Ctrl-C to the whole group
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:

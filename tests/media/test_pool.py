@@ -44,6 +44,17 @@ def test_workers_leave_ctrl_c_to_the_parent() -> None:
         signal.signal(signal.SIGINT, before)
 
 
+def test_workers_start_with_ctrl_c_held_back() -> None:
+    """A Ctrl-C while a worker's interpreter was still starting (before it could ignore
+    the signal) printed "Fatal Python error: init_import_site" and a traceback: workers now
+    begin with SIGINT blocked, and the parent's own mask is as it was."""
+    from functools import partial
+
+    blocked_in = partial(signal.pthread_sigmask, signal.SIG_BLOCK)  # adds nothing: reads
+    masks = list(parallel_map(blocked_in, [[]] * 2, workers=2, always_pool=True))
+    assert len(masks) == 2 and all(signal.SIGINT in mask for mask in masks)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
 def test_an_initializer_still_runs_in_each_worker() -> None:
     results = list(parallel_map(signal.getsignal, [signal.SIGTERM] * 2, workers=2,
                                 initializer=signal.signal,
