@@ -92,7 +92,7 @@ def shared_data_dir() -> Path:
     started in another folder would otherwise find nothing, and say nothing); a value
     set in CURATOR_SHARED_DATA is taken as written, relative to the current folder."""
     path = Path(get("shared_data")).expanduser()
-    if path.is_absolute() or _BY_NAME["shared_data"].env in os.environ:
+    if path.is_absolute() or os.environ.get(_BY_NAME["shared_data"].env):
         return path
     checkout = Path(__file__).resolve().parent.parent
     return checkout / path if (checkout / "pyproject.toml").is_file() else path

@@ -50,16 +50,25 @@ def run_migrations_online() -> None:
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=True
         )
+        if connection.dialect.name != "sqlite":
+            context.run_migrations()
+            return
+        # Foreign keys are not enforced while SQLite migrates (see curator.store.db): a
+        # revision that left a dangling reference must not commit. References broken
+        # before (rows deleted by hand with the sqlite3 shell, where they are off) are
+        # not the migration's doing and do not stop it.
+        before = set(_broken_references(connection))
         context.run_migrations()
-        if connection.dialect.name == "sqlite":
-            # Foreign keys are not enforced while SQLite migrates (see curator.store.db):
-            # a revision that left a dangling reference must not commit.
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                table, rowid, parent, _ = broken[0]
-                raise DatabaseError(str(connection.engine.url), (
-                    f"migration left {len(broken)} broken reference(s), e.g. {table} row "
-                    f"{rowid} -> {parent}; nothing was changed"))
+        new = [row for row in _broken_references(connection) if row not in before]
+        if new:
+            table, rowid, parent, _ = new[0]
+            raise DatabaseError(str(connection.engine.url), (
+                f"migration left {len(new)} broken reference(s), e.g. {table} row {rowid} "
+                f"-> {parent}; nothing was changed"))
+
+
+def _broken_references(connection) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return [tuple(row) for row in connection.exec_driver_sql("PRAGMA foreign_key_check")]
 
 
 if context.is_offline_mode():

@@ -20,6 +20,8 @@ def test_the_default_shared_data_is_beside_the_checkout_from_any_folder(
     monkeypatch.delenv("CURATOR_SHARED_DATA", raising=False)
     monkeypatch.chdir(tmp_path)
     assert settings.shared_data_dir() == CHECKOUT / ".." / "shared" / "data"
+    monkeypatch.setenv("CURATOR_SHARED_DATA", "")  # set empty: the default
+    assert settings.shared_data_dir() == CHECKOUT / ".." / "shared" / "data"
 
 
 def test_a_shared_data_folder_set_in_the_environment_is_taken_as_written(

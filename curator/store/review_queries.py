@@ -122,13 +122,15 @@ def _mine_exists(annotator: str) -> ColumnElement[bool]:
 
 def _suspect() -> ColumnElement[bool]:
     # A human label that the subtitle evidence or a model's prediction contradicts: the
-    # clip's latest prediction, so that a model retrained or scored since replaces the
-    # opinion of the one before (their rows stay, shown in the clip's detail).
+    # clip's latest prediction (the later row within one second, times being whole
+    # seconds), so that a model retrained or scored since replaces the opinion of the one
+    # before (their rows stay, shown in the clip's detail).
     scored = aliased(Prediction)
-    latest = select(func.max(scored.created_at)).where(scored.clip_id == Prediction.clip_id)
+    latest = (select(scored.id).where(scored.clip_id == Prediction.clip_id)
+              .order_by(scored.created_at.desc(), scored.id.desc()).limit(1))
     model_disagrees = exists().where(
         Prediction.clip_id == Clip.id, Prediction.label != Clip.expression,
-        Prediction.created_at == latest.scalar_subquery(),
+        Prediction.id == latest.scalar_subquery(),
     )
     # An adjudicator's decision is final: it is not suspect any more.
     return and_(

@@ -621,9 +621,12 @@ def _import_clip(
 
 def _person_id(item: etree._Element, name: str, people: dict[int, Person]) -> str | None:
     """A change's value, where a change of who a person is (`person_id`) gives the file's
-    actor number: that actor's row id here."""
+    actor number: that actor's row id here. Files of schema 1.0 gave the row id of the
+    database they came from, which means no one here: nothing is stored."""
     value = item.get(name)
     if item.get("field") != "person_id" or value is None:
         return value
+    if _token(item.getroottree().getroot(), "schemaVersion") == "1.0":
+        return None
     person = people.get(int(value)) if value.strip().isdigit() else None
     return None if person is None else str(person.id)

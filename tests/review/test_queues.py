@@ -108,6 +108,9 @@ def test_a_clips_suspicion_is_its_latest_models_opinion(sample: Sample) -> None:
     assert _ids(sample, QueueSpec(queue="suspect", annotator="ann")) == []
     scored("runs/v3/best.pt", "Sad", datetime(2100, 5, 3, 12, 0, 0))
     assert _ids(sample, QueueSpec(queue="suspect", annotator="ann")) == [c[0]]
+    # Times are whole seconds: of two scores in one second, the one stored later.
+    scored("runs/v4/best.pt", "Happy", datetime(2100, 5, 3, 12, 0, 0))
+    assert _ids(sample, QueueSpec(queue="suspect", annotator="ann")) == []
 
 def test_an_adjudicated_clip_leaves_the_disputed_and_suspect_queues(sample: Sample) -> None:
     c = sample.clip_ids

@@ -134,6 +134,22 @@ def test_clips_and_people_gain_uids_and_keep_every_row_that_hangs_off_them(
     assert len(uids) == len(set(uids)) == 3
     assert all(len(uid) == 32 and int(uid, 16) >= 0 for uid in uids)
 
+
+def test_a_reference_broken_before_the_upgrade_does_not_stop_it(tmp_path: Path) -> None:
+    """A vote whose clip was deleted by hand (the sqlite3 shell enforces no foreign keys)
+    is not the migration's doing: the upgrade goes on and leaves that row as it was."""
+    path = tmp_path / "v4.db"
+    _database_at(path, "0004_prediction_label_text")
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO annotations (clip_id, annotator, decision, created_at, "
+                     "retracted, adjudication) VALUES (99, 'ann', 'skip', "
+                     "'2026-01-01 00:00:00', 0, 0)")
+    open_database(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == (
+            head_revision())
+        assert conn.execute("SELECT clip_id FROM annotations").fetchall() == [(99,)]
+
 def _schema(path: Path) -> list[tuple]:
     with sqlite3.connect(path) as conn:
         return conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()

@@ -848,3 +848,15 @@ def test_a_change_of_who_a_person_is_names_the_actor_not_a_database_id(
             assert film_to_xml(session, session.scalars(select(Film)).one()).decode() == text
     finally:
         fresh.close()
+    # Schema 1.0 wrote the other database's row id there: it names no one here.
+    old = open_database(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        with old.session() as session:
+            import_film_xml(session, _write(tmp_path, text.replace(
+                'schemaVersion="1.1"', 'schemaVersion="1.0"')))
+        with old.session() as session:
+            logged = session.scalars(select(ChangeLog).where(
+                ChangeLog.field == "person_id")).one()
+            assert logged.new is None
+    finally:
+        old.close()
