@@ -256,6 +256,27 @@ class ChangeLog(Base):
     new: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class ClipAlias(Base):
+    """Another database's uid for a clip here: the same clip, proposed in both (and met by
+    its times when their records were first merged). A later file that names the clip by
+    that uid finds it even after either side has moved its boundaries."""
+
+    __tablename__ = "clip_aliases"
+
+    uid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+
+
+class PersonAlias(Base):
+    """Another database's uid for an actor here (see `ClipAlias`)."""
+
+    __tablename__ = "person_aliases"
+
+    uid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+
+
 class Prediction(Base):
     """A model's opinion of a clip (for the `suspect` review queue): label and class scores."""
 

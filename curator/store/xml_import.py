@@ -31,6 +31,7 @@ from curator.store.models import (
     Annotation,
     ChangeLog,
     Clip,
+    ClipAlias,
     ClipCue,
     ClipSubject,
     Cue,
@@ -38,6 +39,7 @@ from curator.store.models import (
     FaceTrack,
     Film,
     Person,
+    PersonAlias,
     SubtitleTrack,
     new_uid,
 )
@@ -244,10 +246,15 @@ def _times(node: etree._Element) -> tuple[int, int]:
 
 
 class _KnownClips:
-    """A film's clips here, found for a `<clip>` by its uid, else by its times."""
+    """A film's clips here, found for a `<clip>` by its uid (or another database's uid for
+    it, a `ClipAlias`), else by its times."""
 
-    def __init__(self, clips: list[Clip]) -> None:
+    def __init__(self, session: Session, film_id: int) -> None:
+        clips = list(session.scalars(select(Clip).where(Clip.film_id == film_id)))
         self.by_uid = {clip.uid: clip for clip in clips}
+        by_id = {clip.id: clip for clip in clips}
+        for alias in session.scalars(select(ClipAlias).join(Clip).where(Clip.film_id == film_id)):
+            self.by_uid[alias.uid] = by_id[alias.clip_id]
         self.by_times = {(clip.start_ms, clip.end_ms): clip for clip in clips}
 
     def find(self, node: etree._Element) -> Clip | None:
@@ -258,6 +265,13 @@ class _KnownClips:
     def add(self, clip: Clip) -> None:
         self.by_uid[clip.uid] = clip
         self.by_times[clip.start_ms, clip.end_ms] = clip
+
+    def remember(self, session: Session, node: etree._Element, clip: Clip) -> None:
+        """`clip`, met by its times, is known by the file's uid too from now on."""
+        uid = _token(node, "uid")
+        if uid is not None and uid not in self.by_uid:
+            session.add(ClipAlias(uid=uid, clip_id=clip.id))
+            self.by_uid[uid] = clip
 
 
 def _check_new_clips_fit(root: etree._Element, path: Path, film: Film,
@@ -280,8 +294,10 @@ def _check_uids_are_this_films(session: Session, root: etree._Element, path: Pat
     """A uid names one clip or actor wherever it goes: the file's must not be another
     film's here (a hand-edited file, or two films' records mixed up)."""
     problems = []
-    for entity, model, tag, attribute in (("clip", Clip, "clip", "uid"),
-                                          ("actor", Person, "person", "actorUid")):
+    for entity, model, alias, owner, tag, attribute in (
+        ("clip", Clip, ClipAlias, ClipAlias.clip_id, "clip", "uid"),
+        ("actor", Person, PersonAlias, PersonAlias.person_id, "person", "actorUid"),
+    ):
         lines: dict[str, int] = {}
         for node in root.iter(tag):
             uid = _token(node, attribute)
@@ -289,12 +305,16 @@ def _check_uids_are_this_films(session: Session, root: etree._Element, path: Pat
                 lines.setdefault(uid, node.sourceline or 0)
         uids = sorted(lines)
         for start in range(0, len(uids), 500):  # bounded statements, any file size
-            elsewhere = select(model.uid).where(model.uid.in_(uids[start:start + 500]))
+            chunk = uids[start:start + 500]
+            own = select(model.uid).where(model.uid.in_(chunk))
+            aliased_here = (select(alias.uid).join(model, model.id == owner)
+                            .where(alias.uid.in_(chunk)))
             if film_id is not None:
-                elsewhere = elsewhere.where(model.film_id.is_distinct_from(film_id))
+                own = own.where(model.film_id.is_distinct_from(film_id))
+                aliased_here = aliased_here.where(model.film_id.is_distinct_from(film_id))
             problems += [(lines[uid], f"{entity} uid {uid} belongs to another film in this "
                                       "database")
-                         for uid in session.scalars(elsewhere)]
+                         for query in (own, aliased_here) for uid in session.scalars(query)]
     if problems:
         raise XMLValidationError(path, sorted(problems))
 
@@ -320,7 +340,7 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
         )
         session.add(film)
         session.flush()
-    known = _KnownClips(list(session.scalars(select(Clip).where(Clip.film_id == film.id))))
+    known = _KnownClips(session, film.id)
     if not film_created:
         _check_new_clips_fit(root, path, film, known)
 
@@ -328,11 +348,13 @@ def import_film_xml(session: Session, path: Path) -> ImportReport:
     people = _actors_known_by_uid(session, root, film)
     added = existing = votes = retracted = moved = 0
     _people_of_known_clips(root, known, people)
+    _remember_actor_uids(session, root, people)
     for node in root.iterfind("clip"):
         clip = known.find(node)
         if clip is not None:
             existing += 1
             moved += (clip.start_ms, clip.end_ms) != _times(node)
+            known.remember(session, node, clip)
             review = node.find("review")
             if review is not None:
                 more, fewer = _merge_votes(session, clip, review)
@@ -355,9 +377,35 @@ def _actors_known_by_uid(session: Session, root: etree._Element,
             numbers.setdefault(uid, actor)
     if not numbers:
         return {}
-    found = session.scalars(select(Person).where(Person.film_id == film.id,
-                                                 Person.uid.in_(list(numbers))))
-    return {numbers[person.uid]: person for person in found}
+    wanted = list(numbers)
+    found = {numbers[person.uid]: person for person in session.scalars(
+        select(Person).where(Person.film_id == film.id, Person.uid.in_(wanted)))}
+    for uid, person in session.execute(
+        select(PersonAlias.uid, Person).join(Person, Person.id == PersonAlias.person_id)
+        .where(Person.film_id == film.id, PersonAlias.uid.in_(wanted))
+    ):
+        found.setdefault(numbers[uid], person)
+    return found
+
+
+def _remember_actor_uids(session: Session, root: etree._Element,
+                         people: dict[int, Person]) -> None:
+    """An actor of the file met here through a known clip, under another uid: that uid is
+    this actor's too from now on (`PersonAlias`), so a later file that brings only new
+    clips of the actor still finds them."""
+    session.flush()  # the actors found so far have their ids
+    other_uids: dict[str, Person] = {}
+    for node in root.iter("person"):
+        uid, actor = _token(node, "actorUid"), _opt_int(node, "actor")
+        person = people.get(actor) if actor is not None else None
+        if uid is not None and person is not None and person.uid != uid:
+            other_uids.setdefault(uid, person)
+    if not other_uids:
+        return
+    known = set(session.scalars(select(PersonAlias.uid).where(
+        PersonAlias.uid.in_(list(other_uids)))))
+    session.add_all(PersonAlias(uid=uid, person_id=person.id)
+                    for uid, person in other_uids.items() if uid not in known)
 
 
 def _people_of_known_clips(

@@ -1,4 +1,5 @@
-"""clips.uid and people.uid: identities that XML exports carry between databases
+"""clips.uid and people.uid: identities that XML exports carry between databases, and the
+other databases' uids for the same clips and actors (clip_aliases, person_aliases)
 
 Revision ID: 0005_stable_uids
 Revises: 0004_prediction_label_text
@@ -33,9 +34,21 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column("uid", existing_type=sa.String(32), nullable=False)
             batch_op.create_index(f"ix_{table}_uid", ["uid"], unique=True)
+    for alias_table, owner, owner_table in (("clip_aliases", "clip_id", "clips"),
+                                            ("person_aliases", "person_id", "people")):
+        op.create_table(
+            alias_table,
+            sa.Column("uid", sa.String(32), nullable=False),
+            sa.Column(owner, sa.Integer(), nullable=False),
+            sa.ForeignKeyConstraint([owner], [f"{owner_table}.id"], ondelete="CASCADE"),
+            sa.PrimaryKeyConstraint("uid"),
+        )
+        op.create_index(f"ix_{alias_table}_{owner}", alias_table, [owner])
 
 
 def downgrade() -> None:
+    for alias_table in ("clip_aliases", "person_aliases"):
+        op.drop_table(alias_table)
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(f"ix_{table}_uid")

@@ -860,3 +860,59 @@ def test_a_change_of_who_a_person_is_names_the_actor_not_a_database_id(
             assert logged.new is None
     finally:
         old.close()
+
+
+def _other_databases_uids(text: str) -> str:
+    """The same records as another database that proposed the same film would write
+    them: every clip and actor under a uid of its own."""
+    import uuid
+
+    fresh: dict[str, str] = {}
+    return re.sub(r'((?:actorU|u)id)="(\w+)"',
+                  lambda m: f'{m[1]}="{fresh.setdefault(m[2], uuid.uuid4().hex)}"', text)
+
+
+def test_clips_met_by_their_times_are_known_by_both_uids_from_then_on(
+    database: Database, tmp_path: Path
+) -> None:
+    """The lead and Bob each proposed the film: their first merge meets the clips by their
+    times. Bob then moves a clip; his next file is still that clip, not a second one."""
+    populate(database)
+    bobs = _other_databases_uids(_export(database).decode())
+    with database.session() as session:
+        first = import_film_xml(session, _write(tmp_path, bobs))
+    assert (first.clips_added, first.clips_existing) == (0, 2)
+    moved = bobs.replace('start="2.000" end="5.700" startFrame="47" endFrame="136"',
+                         'start="2.500" end="5.200" startFrame="59" endFrame="124"', 1)
+    assert moved != bobs
+    with database.session() as session:
+        again = import_film_xml(session, _write(tmp_path, moved))
+    assert (again.clips_added, again.clips_existing, again.clips_moved) == (0, 2, 1)
+    with database.session() as session:
+        assert len(session.scalars(select(Clip)).all()) == 2
+
+
+def test_an_actor_met_through_a_known_clip_is_known_by_both_uids_from_then_on(
+    database: Database, tmp_path: Path
+) -> None:
+    """Bob's record of a clip the lead also has pairs his actor with hers; a later record
+    from Bob of a clip new to the lead, with that actor, is her actor too."""
+    from curator.export.afew import clip_record
+
+    populate(database)
+    bobs = _other_databases_uids(_export(database).decode()).encode()
+    lead = open_database(f"sqlite:///{tmp_path / 'lead.db'}")
+    try:
+        with lead.session() as session:  # the lead has the first clip, from her own export
+            path = tmp_path / "hers.xml"
+            path.write_bytes(clip_record(_export(database), 2000, 5700))
+            import_film_xml(session, path)
+        for start, end in ((2000, 5700), (19_000, 22_500)):  # then Bob's, one at a time
+            path = tmp_path / f"bob_{start}.xml"
+            path.write_bytes(clip_record(bobs, start, end))
+            with lead.session() as session:
+                import_film_xml(session, path)
+        with lead.session() as session:
+            assert [p.name for p in session.scalars(select(Person))] == ["Jane Roe"]
+    finally:
+        lead.close()
