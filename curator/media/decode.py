@@ -5,7 +5,8 @@ time `start_ms + i * 1000 / fps` and shows the frame at that time, as
 `frames.frame_at` gives it: the first frame at or after it, as `ffmpeg -ss` does,
 unless a held picture is on screen then (see reader.py). The face check, the exporter
 and the review UI therefore see the same picture for the same time, and running the
-same range and rate again yields the same frames. Samples end at the end of the range or of the video.
+same range and rate again yields the same frames. Samples end at the end of the range
+or of the video.
 
 A video stream that starts after the film does (a late first frame) has nothing
 to show before it: of the samples before its first frame only the last is kept,
