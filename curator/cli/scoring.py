@@ -12,6 +12,8 @@ from curator.cli.common import DB_ID, ProgressBar, console, state
 from curator.errors import CuratorError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from curator.export.plan import ClipPlan
 
 
@@ -88,6 +90,10 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
             for clip, faces in waiting:
                 mean = probabilities[at:at + len(faces)].mean(axis=0)
                 at += len(faces)
+                if _moved_since_planned(session, clip):  # scored frames are not all in it
+                    skipped.append(f"clip {clip.clip_id}: its boundaries moved while it was "
+                                   "scored (run score-clips again)")
+                    continue
                 scores = dict(zip(classifier.classes, (float(p) for p in mean), strict=True))
                 label = save_prediction(session, clip.clip_id, model=model_key,
                                         scores=scores)
@@ -131,3 +137,12 @@ def score_clips_command(model_path: Path, film_id: int | None, frames_per_clip: 
         err.print(f"warning: {problem}", markup=False)
     if problems:
         raise click.exceptions.Exit(1)
+
+
+def _moved_since_planned(session: Session, clip: ClipPlan) -> bool:
+    """Whether an annotator moved the clip (or it is gone) since this run planned it:
+    moving it dropped its predictions, and frames from outside it must not bring one back."""
+    from curator.store.models import Clip
+
+    now = session.get(Clip, clip.clip_id)
+    return now is None or (now.start_ms, now.end_ms) != (clip.start_ms, clip.end_ms)

@@ -416,6 +416,41 @@ def test_score_clips_stores_the_models_opinion_for_the_suspect_queue(
     assert "can only disagree" in again.output  # the model never saw Fear
 
 
+def test_a_clip_moved_while_score_clips_runs_gets_no_stale_score(
+    checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moving a clip drops its predictions; a run that planned it before the move must
+    not store one made from frames of the old boundaries."""
+    import curator.media.crops as crops
+
+    curator, _ = checked
+    db = tmp_path / "racing.db"
+    shutil.copy(curator.db_path, db)
+    racing = Curator(db)
+    assert racing("export", "--sfew", tmp_path / "sfew", "--workers", "1").exit_code == 0
+    trained = racing("train", tmp_path / "sfew", "--out", tmp_path / "run", "--init", "scratch",
+                     "--backbone", "small_cnn", "--epochs", "1", "--img-size", "48",
+                     "--device", "cpu")
+    assert trained.exit_code == 0, trained.output
+    real = crops.render_clip
+
+    def render_then_move_clip_1(job):  # type: ignore[no-untyped-def]
+        result = real(job)
+        if job.key == 1:  # an annotator's boundary key, while the faces are being scored
+            with sqlite3.connect(db) as conn:
+                conn.execute("UPDATE clips SET start_ms = 2250 WHERE id = 1")
+        return result
+
+    monkeypatch.setattr(crops, "render_clip", render_then_move_clip_1)
+    result = racing("score-clips", "--model", tmp_path / "run" / "best.pt", "--device", "cpu",
+                    "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "skipped clip 1: its boundaries moved while it was scored" in result.output
+    assert "scored 4 confirmed clip(s)" in result.output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM predictions WHERE clip_id = 1").fetchone() == (
+            0,)
+
 def test_gray_small_crops(checked, tmp_path: Path) -> None:
     import cv2
 
