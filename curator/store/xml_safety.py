@@ -7,6 +7,7 @@ Schema errors come back with line numbers.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 from pathlib import Path
@@ -67,8 +68,19 @@ def parse_untrusted(path: Path) -> etree._ElementTree:
     except OSError as exc:
         raise InputFileError(path, (exc.strerror or str(exc)).lower()) from exc
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise XMLValidationError(path, [(1, "DTDs and entity declarations are not allowed")])
+        raise XMLValidationError(path, [(_doctype_line(path, tree),
+                                         "DTDs and entity declarations are not allowed")])
     return tree
+
+
+def _doctype_line(path: Path, tree: etree._ElementTree) -> int:
+    """The line of the `<!DOCTYPE` (found in the bytes before the root element, for files
+    in an ASCII-based encoding); else the root element's line."""
+    root_line = tree.getroot().sourceline or 1
+    with path.open("rb") as file:
+        head = b"".join(itertools.islice(file, root_line))
+    at = head.find(b"<!DOCTYPE")
+    return head.count(b"\n", 0, at) + 1 if at >= 0 else root_line
 
 
 def validate(tree: etree._ElementTree, path: Path) -> None:

@@ -449,6 +449,7 @@ def test_dtds_and_entities_are_refused(tmp_path: Path, payload: str) -> None:
     with pytest.raises(XMLValidationError) as info:
         parse_untrusted(_write(tmp_path, payload))
     assert "DTD" in info.value.problems[0][1]
+    assert info.value.problems[0][0] == 2  # the line of the <!DOCTYPE
 
 
 # --- Valid XML read as XSD means it; valid-but-unstorable XML refused with a line -----------
