@@ -22,6 +22,7 @@ from curator.errors import InputFileError
 from curator.labels import EMOTION_API_KEYS
 from curator.media.align import CROP_RULE, crop_rule
 from curator.media.faces_in_image import ImageFace, find_faces
+from curator.media.image import as_rgb
 from curator.train.errors import CheckpointError
 
 API_KEY_FOR = {name: key for key, name in EMOTION_API_KEYS.items()}
@@ -87,10 +88,27 @@ def read_rgb(path: Path) -> np.ndarray:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as e:
         raise InputFileError(path, f"cannot read ({e.strerror})") from e
+    # IMREAD_COLOR turns a photo as its EXIF orientation says; it drops transparency and
+    # reads no floating-point TIFF, which are decoded as stored instead and composited over
+    # black (transparent pixels hold no face), as the face check reads stills.
     bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if bgr is None:
-        raise InputFileError(path, "not an image that can be decoded")
+    if bgr is None or _png_with_alpha(data):
+        raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+        if raw is None:
+            raise InputFileError(path, "not an image that can be decoded")
+        if raw.ndim == 3 and raw.shape[2] >= 3:
+            raw = raw[:, :, [2, 1, 0, 3][:raw.shape[2]]]  # BGR(A) → RGB(A)
+        try:
+            return as_rgb(raw)
+        except ValueError as e:
+            raise InputFileError(path, f"not an image that can be used ({e})") from e
     return np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+def _png_with_alpha(data: np.ndarray) -> bool:
+    """A PNG whose header says it has an alpha channel (colour type 4 or 6)."""
+    return (data.size > 25 and bytes(data[:8]) == b"\x89PNG\r\n\x1a\n"
+            and int(data[25]) in (4, 6))
 
 
 def predict_image(rgb: np.ndarray, classifier: Classifier, find_faces: FaceFinder = find_faces,

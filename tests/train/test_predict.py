@@ -227,6 +227,28 @@ def test_predict_an_unreadable_image(toy_run: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "not an image that can be decoded" in result.output
 
 
+
+def test_transparent_and_floating_point_images_are_read_as_the_face_check_reads_stills(
+    tmp_path: Path,
+) -> None:
+    """Transparent pixels are black (IMREAD_COLOR kept the colour a transparent pixel happens
+    to store), and a 32-bit float TIFF is read (IMREAD_COLOR refused it)."""
+    import cv2
+
+    from curator.train.predict import read_rgb
+
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[:, :, :3] = 200  # white-ish colour under...
+    rgba[:, :4, 3] = 255  # ...an opaque left half and a transparent right half
+    cv2.imwrite(str(tmp_path / "cutout.png"), rgba)
+    image = read_rgb(tmp_path / "cutout.png")
+    assert image.shape == (8, 8, 3) and (image[:, :4] == 200).all() and (image[:, 4:] == 0).all()
+    cv2.imwrite(str(tmp_path / "float.tiff"), np.full((8, 8, 3), 0.5, np.float32))
+    image = read_rgb(tmp_path / "float.tiff")
+    assert image.dtype == np.uint8 and abs(int(image[0, 0, 0]) - 127) <= 1
+    cv2.imwrite(str(tmp_path / "plain.png"), np.full((8, 8, 3), 90, np.uint8))
+    assert (read_rgb(tmp_path / "plain.png") == 90).all()
+
 @pytest.mark.parametrize("as_json", [False, True])
 def test_predict_a_folder_without_images(toy_run: Path, tmp_path: Path, as_json: bool) -> None:
     folder = tmp_path / "emptydir"
