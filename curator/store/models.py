@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -281,7 +282,11 @@ class Prediction(Base):
     """A model's opinion of a clip (for the `suspect` review queue): label and class scores."""
 
     __tablename__ = "predictions"
-    __table_args__ = (UniqueConstraint("clip_id", "model"),)
+    __table_args__ = (
+        UniqueConstraint("clip_id", "model"),
+        # The suspect queue reads each clip's latest prediction: one index seek per clip.
+        Index("ix_predictions_clip_latest", "clip_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)

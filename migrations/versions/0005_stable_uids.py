@@ -1,5 +1,6 @@
 """clips.uid and people.uid: identities that XML exports carry between databases, and the
-other databases' uids for the same clips and actors (clip_aliases, person_aliases)
+other databases' uids for the same clips and actors (clip_aliases, person_aliases); and an
+index for each clip's latest prediction (the suspect queue)
 
 Revision ID: 0005_stable_uids
 Revises: 0004_prediction_label_text
@@ -44,9 +45,11 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint("uid"),
         )
         op.create_index(f"ix_{alias_table}_{owner}", alias_table, [owner])
+    op.create_index("ix_predictions_clip_latest", "predictions", ["clip_id", "created_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_predictions_clip_latest", table_name="predictions")
     for alias_table in ("clip_aliases", "person_aliases"):
         op.drop_table(alias_table)
     for table in TABLES:
