@@ -351,15 +351,10 @@ def test_a_clip_shrunk_after_its_face_check_exports_only_frames_inside_it(
              if r["clip"] == "1"]
     assert times and all(2.0 <= t < 4.0 for t in times), times
 
-def test_score_clips_stores_the_models_opinion_for_the_suspect_queue(
+def _copy_with_a_small_model(  # type: ignore[no-untyped-def]
     checked, tmp_path: Path
-) -> None:
-    from sqlalchemy import select
-
-    from curator.store.db import open_database
-    from curator.store.models import Clip, Prediction
-    from curator.store.review_queries import QueueSpec, conditions
-
+) -> tuple[Path, Curator, Path]:
+    """A copy of the checked database, and a one-epoch CPU model trained on its export."""
     curator, _ = checked
     db = tmp_path / "scored.db"
     shutil.copy(curator.db_path, db)
@@ -369,7 +364,18 @@ def test_score_clips_stores_the_models_opinion_for_the_suspect_queue(
                      "--backbone", "small_cnn", "--epochs", "1", "--img-size", "48",
                      "--device", "cpu")
     assert trained.exit_code == 0, trained.output
-    model = tmp_path / "run" / "best.pt"
+    return db, scored, tmp_path / "run" / "best.pt"
+
+def test_score_clips_stores_the_models_opinion_for_the_suspect_queue(
+    checked, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from curator.store.db import open_database
+    from curator.store.models import Clip, Prediction
+    from curator.store.review_queries import QueueSpec, conditions
+
+    db, scored, model = _copy_with_a_small_model(checked, tmp_path)
     stored = []
     for workers in ("1", "2"):  # a re-run replaces the model's scores
         result = scored("score-clips", "--model", model, "--device", "cpu", "--workers", workers)
@@ -423,15 +429,7 @@ def test_a_clip_moved_while_score_clips_runs_gets_no_stale_score(
     not store one made from frames of the old boundaries."""
     import curator.media.crops as crops
 
-    curator, _ = checked
-    db = tmp_path / "racing.db"
-    shutil.copy(curator.db_path, db)
-    racing = Curator(db)
-    assert racing("export", "--sfew", tmp_path / "sfew", "--workers", "1").exit_code == 0
-    trained = racing("train", tmp_path / "sfew", "--out", tmp_path / "run", "--init", "scratch",
-                     "--backbone", "small_cnn", "--epochs", "1", "--img-size", "48",
-                     "--device", "cpu")
-    assert trained.exit_code == 0, trained.output
+    db, racing, model = _copy_with_a_small_model(checked, tmp_path)
     real = crops.render_clip
 
     def render_then_move_clip_1(job):  # type: ignore[no-untyped-def]
@@ -442,8 +440,7 @@ def test_a_clip_moved_while_score_clips_runs_gets_no_stale_score(
         return result
 
     monkeypatch.setattr(crops, "render_clip", render_then_move_clip_1)
-    result = racing("score-clips", "--model", tmp_path / "run" / "best.pt", "--device", "cpu",
-                    "--workers", "1")
+    result = racing("score-clips", "--model", model, "--device", "cpu", "--workers", "1")
     assert result.exit_code == 0, result.output
     assert "skipped clip 1: its boundaries moved while it was scored" in result.output
     assert "scored 4 confirmed clip(s)" in result.output

@@ -80,9 +80,7 @@ def test_database_before_adjudication_is_upgraded_and_keeps_its_votes(tmp_path: 
     path = tmp_path / "v2.db"
     _database_at(path, "0002_faces")
     with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO films (id, sha256, path, title, duration_ms, fps, width, height, "
-                     "rotation, variable_fps, subs_offset_ms, ingested_at) VALUES (1, 'f', "
-                     "'/f.mp4', 'f', 10000, 25.0, 64, 64, 0, 0, 0, '2026-01-01 00:00:00')")
+        _insert_film(conn)
         conn.execute("INSERT INTO clips (id, film_id, start_ms, end_ms, status, score, version, "
                      "created_at, updated_at) VALUES (1, 1, 0, 2000, 'confirmed', 0.5, 2, "
                      "'2026-01-01 00:00:00', '2026-01-01 00:00:00')")
@@ -110,9 +108,7 @@ def test_clips_and_people_gain_uids_and_keep_every_row_that_hangs_off_them(
     path = tmp_path / "v4.db"
     _database_at(path, "0004_prediction_label_text")
     with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO films (id, sha256, path, title, duration_ms, fps, width, height, "
-                     "rotation, variable_fps, subs_offset_ms, ingested_at) VALUES (1, 'f', "
-                     "'/f.mp4', 'f', 10000, 25.0, 64, 64, 0, 0, 0, '2026-01-01 00:00:00')")
+        _insert_film(conn)
         for clip_id in (1, 2):
             conn.execute("INSERT INTO clips (id, film_id, start_ms, end_ms, status, score, "
                          "version, created_at, updated_at) VALUES (?, 1, ?, ?, 'confirmed', "
@@ -149,6 +145,12 @@ def test_a_reference_broken_before_the_upgrade_does_not_stop_it(tmp_path: Path) 
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == (
             head_revision())
         assert conn.execute("SELECT clip_id FROM annotations").fetchall() == [(99,)]
+
+def _insert_film(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT INTO films (id, sha256, path, title, duration_ms, fps, width, height, "
+                 "rotation, variable_fps, subs_offset_ms, ingested_at) VALUES (1, 'f', "
+                 "'/f.mp4', 'f', 10000, 25.0, 64, 64, 0, 0, 0, '2026-01-01 00:00:00')")
+
 
 def _schema(path: Path) -> list[tuple]:
     with sqlite3.connect(path) as conn:
