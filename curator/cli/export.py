@@ -323,12 +323,27 @@ def _earlier_exports(
     from curator.export.state import STATE_NAME, csv_state_path, load_state
 
     previous: dict[int, str] = {}
+    placed_by: dict[int, Path] = {}  # clip → the output whose split it has in `previous`
     options = None
-    states = [folder / STATE_NAME for folder in folders if folder is not None]
-    for path in states + ([csv_state_path(csv)] if csv is not None else []):
+    outputs = [folder for folder in folders if folder is not None] + (
+        [csv] if csv is not None else [])
+    for output in outputs:
+        path = csv_state_path(output) if output == csv else output / STATE_NAME
         state = load_state(path)
+        moved = []
         for clip_id, split in state.get("clips", {}).items():
-            previous.setdefault(int(clip_id), split)
+            first = previous.setdefault(int(clip_id), split)
+            placed_by.setdefault(int(clip_id), output)
+            if first != split:
+                moved.append(int(clip_id))
+        if moved:
+            # Outputs split apart (other seeds, or exported one at a time): writing them
+            # together would move one's files to the other's splits, unseen.
+            other = placed_by[moved[0]]
+            raise click.ClickException(
+                f"{other} and {output} put {len(moved)} clip(s) in different splits (clip "
+                f"{moved[0]}: {previous[moved[0]]} there, {state['clips'][str(moved[0])]} "
+                "here): export them separately, or into new outputs")
         settings = state.get("settings") or {}
         if options is None and all(key in settings for key in SPLIT_OPTIONS):
             options = {key: settings[key] for key in SPLIT_OPTIONS}

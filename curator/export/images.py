@@ -256,10 +256,16 @@ class _FerState:
         clips = state.get("clip_ids") or [None] * len(keys)
         if keys and path.is_file() and len(films) == len(clips) == len(keys):
             try:
-                lines = path.read_text(encoding="ascii").splitlines()[1:]
+                data = path.read_bytes()
+                lines = data.decode("ascii").splitlines()[1:]
             except (OSError, UnicodeDecodeError):
-                # Not the file we wrote (a table program saved it as UTF-8 with a BOM,
-                # say): nothing in it is trusted, and every row is made again.
+                data, lines = b"", []
+            # Rows are matched to their keys by position: only the file this state was
+            # written with is trusted. Another one (re-sorted or saved again by a table
+            # program, or a run stopped between writing the CSV and its state) has every
+            # row made again, rather than faces reused under other rows' labels. (A state
+            # from before the hash was kept is taken as it was then.)
+            if "sha256" in state and state["sha256"] != sha256_bytes(data):
                 lines = []
             if len(lines) == len(keys):
                 self.rows = {k: line.split(",")[1] for k, line in zip(keys, lines, strict=True)}
@@ -287,8 +293,10 @@ class _FerState:
             split = usage.get(line.rsplit(",", 1)[-1], "")
             rows.append((order.get(split, len(order)), clip_id, key, film, line))
         rows.sort(key=lambda r: (r[0], r[1]))
-        write_if_changed(self.path, fer_document([r[4] for r in rows]))
+        document = fer_document([r[4] for r in rows])
+        write_if_changed(self.path, document)
         save_state(self.state_path, {
+            "sha256": sha256_bytes(document),
             "keys": [r[2] for r in rows], "films": [r[3] for r in rows],
             "clip_ids": [r[1] for r in rows],
             "clips": {str(r[1]): SPLITS[r[0]] for r in rows if r[0] < len(SPLITS)},

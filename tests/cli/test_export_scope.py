@@ -338,6 +338,52 @@ def test_a_fer2013_csv_saved_again_by_a_table_program_is_rebuilt(
     assert fer.read_bytes() == ours
 
 
+
+def test_a_fer2013_csv_sorted_by_hand_is_rebuilt_not_relabelled(
+    two_films, tmp_path: Path
+) -> None:
+    """Rows were matched to the state's keys by their position: a CSV re-sorted by emotion
+    (pure ASCII, still our columns) gave its faces other rows' labels and splits."""
+    curator, _ = two_films
+    fer = tmp_path / "fer.csv"
+    small = ("--size", "32", "--frames-per-clip", "2")
+    assert curator("export", "--fer2013", fer, *small).exit_code == 0
+    ours = fer.read_bytes()
+    header, *rows = ours.decode().splitlines()
+    shuffled = sorted(rows, key=lambda row: (int(row.split(",")[0]), row.rsplit(",", 1)[1]),
+                      reverse=True)
+    assert shuffled != rows
+    fer.write_text("\n".join([header, *shuffled]) + "\n")
+    again = curator("export", "--fer2013", fer, *small)
+    assert again.exit_code == 0, again.output
+    assert fer.read_bytes() == ours
+
+
+def test_outputs_split_apart_are_not_exported_together(two_films, tmp_path: Path) -> None:
+    """Exported together, the second output's clips used to move to the first's splits
+    without a word (its files rewritten on the other side of the split)."""
+    curator, _ = two_films
+    small = ("--size", "32", "--frames-per-clip", "1", "--val", "0.5", "--test", "0")
+    sfew, fer = tmp_path / "sfew", tmp_path / "fer.csv"
+    from curator.export.state import csv_state_path, load_state
+
+    seeds: dict[str, int] = {}
+    for seed in range(8):  # two seeds that put the two films' actors in other splits
+        trial = tmp_path / f"trial{seed}.csv"
+        assert curator("export", "--fer2013", trial, *small, "--seed", seed).exit_code == 0
+        placed = load_state(csv_state_path(trial))["clips"]
+        seeds.setdefault(str(sorted(placed.items())), seed)
+    assert len(seeds) > 1, seeds
+    first, second = list(seeds.values())[:2]
+    assert curator("export", "--sfew", sfew, *small, "--seed", first).exit_code == 0
+    assert curator("export", "--fer2013", fer, *small, "--seed", second).exit_code == 0
+    before = fer.read_bytes()
+    together = curator("export", "--sfew", sfew, "--fer2013", fer, *small)
+    assert together.exit_code == 1
+    assert f"{sfew} and {fer} put " in together.output
+    assert "in different splits" in together.output
+    assert fer.read_bytes() == before
+
 def test_outputs_beside_a_datasets_own_files_are_fine(two_films, tmp_path: Path) -> None:
     """Film XML files and a FER-2013 CSV clash with nothing a dataset folder holds."""
     curator, _ = two_films
