@@ -337,13 +337,15 @@ def _earlier_exports(
             if first != split:
                 moved.append(int(clip_id))
         if moved:
-            # Outputs split apart (other seeds, or exported one at a time): writing them
-            # together would move one's files to the other's splits, unseen.
+            # Outputs split apart (another seed, or exported one at a time): exported
+            # together, the first output's splits hold, and the other's files move: said.
             other = placed_by[moved[0]]
-            raise click.ClickException(
-                f"{other} and {output} put {len(moved)} clip(s) in different splits (clip "
-                f"{moved[0]}: {previous[moved[0]]} there, {state['clips'][str(moved[0])]} "
-                "here): export them separately, or into new outputs")
+            console(stderr=True).print(
+                f"note: {other} and {output} put {len(moved)} clip(s) in different splits "
+                f"(clip {moved[0]}: {previous[moved[0]]} in the first, "
+                f"{state['clips'][str(moved[0])]} in the second); the first's splits are "
+                f"kept, and {output}'s files for them move. To keep both as they are, "
+                "export them separately.", markup=False)
         settings = state.get("settings") or {}
         if options is None and all(key in settings for key in SPLIT_OPTIONS):
             options = {key: settings[key] for key in SPLIT_OPTIONS}
