@@ -78,6 +78,9 @@ def export_command(
         _refuse_foreign_csv(fer_csv)
     _refuse_overlapping_outputs([("--xml", xml_dir), ("--sfew", sfew_dir), ("--afew", afew_dir),
                                  ("--fer2013", fer_csv)])
+    if film_id is not None:
+        _refuse_other_image_settings(sfew_dir, fer_csv, frames_per_clip=frames_per_clip,
+                                     size=size, gray=gray)
     if not (sfew_dir or afew_dir or fer_csv):
         if xml_dir is not None:
             from curator.cli.xml import export_xml
@@ -231,6 +234,35 @@ def _refuse_foreign_folder(folder: Path, kind: str) -> None:
         raise click.ClickException(
             f"{folder}: not empty and not made by `curator export` (no {STATE_NAME}); "
             "choose a new or empty folder")
+
+
+def _refuse_other_image_settings(sfew_dir: Path | None, fer_csv: Path | None, *,
+                                 frames_per_clip: int, size: int, gray: bool) -> None:
+    """A `--film` export rewrites one film's crops: made at another size, colour or count
+    than the output's other films, the dataset would mix formats (and its summary would
+    describe only the new one)."""
+    from curator.export.state import STATE_NAME, csv_state_path, load_state
+
+    asked = {"size": size, "gray": gray, "frames_per_clip": frames_per_clip}
+    checks = []
+    if sfew_dir is not None:
+        checks.append((sfew_dir, sfew_dir / STATE_NAME, ("size", "gray", "frames_per_clip")))
+    if fer_csv is not None:  # 48x48 gray whatever --size says: only the count matters
+        checks.append((fer_csv, csv_state_path(fer_csv), ("frames_per_clip",)))
+    for output, state_path, keys in checks:
+        made = load_state(state_path).get("settings") or {} if state_path.is_file() else {}
+        for key in keys:
+            if key in made and made[key] != asked[key]:
+                raise click.ClickException(
+                    f"{output}: its films were exported {_option_text(key, made[key])} (this "
+                    f"run: {_option_text(key, asked[key])}); a --film export must match them, "
+                    "or export every film (without --film) to remake them all")
+
+
+def _option_text(key: str, value: object) -> str:
+    if key == "gray":
+        return "with --gray" if value else "in colour"
+    return f"with --{key.replace('_', '-')} {value}"
 
 
 def _refuse_foreign_csv(csv: Path) -> None:

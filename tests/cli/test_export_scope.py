@@ -386,6 +386,35 @@ def test_outputs_split_apart_and_exported_together_say_which_splits_hold(
     placed = load_state(csv_state_path(fer))["clips"]
     assert placed == load_state(sfew / ".curator-export.json")["clips"]
 
+
+def test_a_film_export_in_another_format_than_its_output_is_refused(
+    two_films, tmp_path: Path
+) -> None:
+    """`--film 1 --size 48` into a 32-pixel dataset made one film's crops another size, and
+    the summary then described only the new size."""
+    curator, _ = two_films
+    out, fer = tmp_path / "sfew", tmp_path / "fer.csv"
+    assert curator("export", "--sfew", out, "--fer2013", fer, "--size", "32",
+                   "--frames-per-clip", "1").exit_code == 0
+    files = _files(out)
+    for other, said in ((("--size", "48", "--frames-per-clip", "1"), "--size 32"),
+                        (("--size", "32", "--frames-per-clip", "1", "--gray"), "in colour"),
+                        (("--size", "32", "--frames-per-clip", "2"), "--frames-per-clip 1")):
+        refused = curator("export", "--sfew", out, "--film", "1", *other)
+        text = " ".join(refused.output.split())
+        assert refused.exit_code == 1, refused.output
+        assert f"{out}: its films were exported" in text and said in text, text
+    csv_only = curator("export", "--fer2013", fer, "--film", "1", "--size", "64",
+                       "--frames-per-clip", "2")
+    assert csv_only.exit_code == 1 and "--frames-per-clip 1" in csv_only.output
+    assert _files(out) == files
+    same = curator("export", "--sfew", out, "--fer2013", fer, "--film", "1", "--size", "32",
+                   "--frames-per-clip", "1")
+    assert same.exit_code == 0, same.output
+    # The CSV is 48x48 gray whatever --size says: another --size is no other format there.
+    assert curator("export", "--fer2013", fer, "--film", "1", "--size", "64",
+                   "--frames-per-clip", "1").exit_code == 0
+
 def test_outputs_beside_a_datasets_own_files_are_fine(two_films, tmp_path: Path) -> None:
     """Film XML files and a FER-2013 CSV clash with nothing a dataset folder holds."""
     curator, _ = two_films
