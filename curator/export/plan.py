@@ -255,6 +255,31 @@ def _picture(item: ClipPlan, time_ms: int, film_fps: float) -> tuple[int, int, i
     return item.film_id, item.person_id, frame
 
 
+def shared_footage(clips: Sequence[ClipPlan]) -> dict[int, list[str]]:
+    """clip id → a key it shares with the clips of its film whose times overlap its own
+    (chains included): an AFEW video of each would put the same seconds of film, and
+    whoever is in them, in two splits. Clips apart from every other get none."""
+    keys: dict[int, list[str]] = {}
+    by_film: dict[int, list[ClipPlan]] = {}
+    for clip in clips:
+        by_film.setdefault(clip.film_id, []).append(clip)
+    for film, film_clips in by_film.items():
+        film_clips.sort(key=lambda c: (c.start_ms, c.end_ms))
+        run: list[ClipPlan] = []
+        run_end = -1
+        for clip in [*film_clips, None]:  # None closes the last run
+            if clip is not None and clip.start_ms < run_end:
+                run.append(clip)
+                run_end = max(run_end, clip.end_ms)
+                continue
+            if len(run) > 1:
+                for member in run:
+                    keys[member.clip_id] = [f"footage:{film}:{run[0].clip_id}"]
+            if clip is not None:
+                run, run_end = [clip], clip.end_ms
+    return keys
+
+
 def group_of(clip: ClipPlan, mode: str) -> list[str]:
     """What ties a clip to others: its people and their names (by-actor) or its film."""
     if mode == "by-film" or not clip.people:
@@ -281,7 +306,9 @@ def assign(
     clips = list(plan.clips) if among is None else list(among)
     known = {c.clip_id for c in clips}
     clips += [c for c in plan.clips if c.clip_id not in known]
-    groups = connected_groups({c.clip_id: group_of(c, mode) for c in clips})
+    footage = shared_footage(clips)
+    groups = connected_groups({c.clip_id: group_of(c, mode) + footage.get(c.clip_id, [])
+                               for c in clips})
     sizes = Counter(groups[c.clip_id] for c in clips)
     earlier: dict[str, Counter[str]] = {}
     for clip in clips:

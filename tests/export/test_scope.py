@@ -91,12 +91,30 @@ def test_a_full_export_still_removes_what_is_no_longer_confirmed(tmp_path: Path)
     assert not any(path.exists() for path in files.values())
 
 
-def _clip(clip_id: int, film: int, person: int, name: str = "") -> ClipPlan:
+def _clip(clip_id: int, film: int, person: int | None, name: str = "", *,
+          start_ms: int | None = None, end_ms: int | None = None) -> ClipPlan:
+    """A clip of its own second of film (`clip_id` x 2 s) unless told otherwise."""
+    start = clip_id * 2000 if start_ms is None else start_ms
     return ClipPlan(
-        clip_id=clip_id, film_id=film, film_sha="", film_path="", start_ms=0, end_ms=1000,
-        label="Happy", person_id=person, people=(person,), display_size=(640, 360),
+        clip_id=clip_id, film_id=film, film_sha="", film_path="", start_ms=start,
+        end_ms=start + 1000 if end_ms is None else end_ms, label="Happy", person_id=person,
+        people=() if person is None else (person,), display_size=(640, 360),
         names=(normalised_name(name),) if normalised_name(name) else (),
     )
+
+
+def test_clips_sharing_footage_share_a_split() -> None:
+    """An AFEW export cuts each clip as a video: two clips over the same seconds of a film
+    in two splits put that footage (and whoever is in it) on both sides."""
+    for seed in range(20):
+        plan = ExportPlan(
+            [_clip(1, 1, 1, start_ms=10_200, end_ms=14_300),
+             _clip(2, 1, 2, start_ms=14_000, end_ms=18_000),  # 0.3 s shared with clip 1
+             _clip(3, 1, None, start_ms=17_500, end_ms=19_000)]  # and clip 2: no face
+            + [_clip(i, 1, i) for i in range(10, 20)])  # apart, one actor each
+        assign(plan, mode="by-actor", val=0.3, test=0.3, seed=seed)
+        assert len({c.split for c in plan.clips[:3]}) == 1
+    assert len({c.split for c in plan.clips}) > 1  # the others are still spread
 
 
 def test_a_named_actor_in_two_films_stays_in_one_split() -> None:
