@@ -136,3 +136,23 @@ def test_one_film_is_placed_among_all_confirmed_clips() -> None:
     one = ExportPlan([_clip(6, 2, 2, "Ann Lee")], scope=2)
     assign(one, mode="by-actor", val=0.4, test=0.4, seed=0, previous={1: "Test"}, among=every)
     assert one.clips[0].split == "Test"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_overlapping_spans_are_found_as_a_pairwise_comparison_finds_them(seed: int) -> None:
+    import random
+
+    from curator.export.plan import _Spans
+
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(300):
+        start = rng.randrange(0, 60_000)
+        rows.append((rng.choice((1, 2)), start, start + rng.randrange(1, 9_000),
+                     rng.choice(("Happy", "Sad"))))
+    spans = _Spans(rows)
+    for film, start, end, _ in [*rows[:60], (3, 0, 10_000, None)]:
+        found = sorted(spans.overlapping(film, start, end))
+        expected = sorted((s, e, label) for f, s, e, label in rows
+                          if f == film and s < end and start < e)
+        assert found == expected
