@@ -18,6 +18,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -136,11 +138,15 @@ def export_images(
             if time.monotonic() - last > CHECKPOINT_S:
                 if sfew is not None:
                     sfew.save()
+                if fer is not None:
+                    fer.save()
                 last = time.monotonic()
     finally:
         report.crop_seconds = time.perf_counter() - began
         if sfew is not None:
             sfew.save()
+        if fer is not None:
+            fer.save()
     if sfew is not None:
         sfew.finish(plan, report)
     if fer is not None:
@@ -161,7 +167,7 @@ def _take(
         if sfew is not None and image.png is not None:
             sfew.store(clip, frame, image.png, report)
         if fer is not None and image.fer is not None:
-            fer.rows[image_key(clip, frame, settings)] = pixels_text(image.fer)
+            fer.add(image_key(clip, frame, settings), pixels_text(image.fer))
 
 
 class _SfewState:
@@ -241,12 +247,16 @@ class _SfewState:
 
 class _FerState:
     """Rows of an earlier CSV are reused by key, so only new crops are computed; rows of
-    films the plan may not remove are kept as they are."""
+    films the plan may not remove are kept as they are. Rows made by a run are journaled
+    beside the CSV as they come (`save`), so a run stopped half-way resumes from them; the
+    journal goes once the CSV is written."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.state_path = csv_state_path(path)
+        self.journal = path.with_name(f".{path.name}.rows.jsonl")
         self.rows: dict[str, str] = {}  # image key → pixels text
+        self.fresh: list[tuple[str, str]] = []  # made this run, not journaled yet
         self.old: list[tuple[str, int | None, int | None, str]] = []  # key, film, clip, line
         for leftover in path.parent.glob(f".{path.name}.*.tmp"):
             leftover.unlink(missing_ok=True)
@@ -270,6 +280,22 @@ class _FerState:
             if len(lines) == len(keys):
                 self.rows = {k: line.split(",")[1] for k, line in zip(keys, lines, strict=True)}
                 self.old = list(zip(keys, films, clips, lines, strict=True))
+        self.rows.update(_journaled_rows(self.journal))
+
+    def add(self, key: str, pixels: str) -> None:
+        self.rows[key] = pixels
+        self.fresh.append((key, pixels))
+
+    def save(self) -> None:
+        """Append the rows made since the last save to the journal (keys are hashes of
+        everything the pixels come from, so a journaled row is right whatever happens)."""
+        if not self.fresh:
+            return
+        with self.journal.open("a", encoding="ascii") as out:
+            out.writelines(json.dumps({"key": k, "pixels": p}) + "\n" for k, p in self.fresh)
+            out.flush()
+            os.fsync(out.fileno())
+        self.fresh.clear()
 
     def needs(self, clip: ClipPlan, frame: CropFrame, settings: ImageSettings) -> bool:
         return image_key(clip, frame, settings) not in self.rows
@@ -295,6 +321,7 @@ class _FerState:
         rows.sort(key=lambda r: (r[0], r[1]))
         document = fer_document([r[4] for r in rows])
         write_if_changed(self.path, document)
+        self.fresh.clear()  # in the CSV now
         save_state(self.state_path, {
             "sha256": sha256_bytes(document),
             "keys": [r[2] for r in rows], "films": [r[3] for r in rows],
@@ -302,7 +329,27 @@ class _FerState:
             "clips": {str(r[1]): SPLITS[r[0]] for r in rows if r[0] < len(SPLITS)},
             "settings": dict(describe or {}),
         })
+        self.journal.unlink(missing_ok=True)
         report.fer_rows = len(rows)
+
+
+def _journaled_rows(journal: Path) -> dict[str, str]:
+    """The rows a stopped run journaled; a line cut short by the stop is left out."""
+    rows: dict[str, str] = {}
+    try:
+        lines = journal.read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return rows
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if (isinstance(entry, dict) and isinstance(entry.get("key"), str)
+                and isinstance(entry.get("pixels"), str)
+                and len(entry["pixels"].split()) == 48 * 48):
+            rows[entry["key"]] = entry["pixels"]
+    return rows
 
 
 def _csv(rows: Iterator[dict[str, Any]]) -> bytes:

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from curator.cli import cli
+
 from .conftest import SAMPLE, Curator
 
 pytestmark = pytest.mark.slow
@@ -212,6 +214,38 @@ def test_exports_are_idempotent_and_resume(checked, tmp_path: Path) -> None:
     assert {k for k in after if after[k] != before.get(k) and k.endswith(".png")
             and "class_distribution" not in k} == {rows[0]["image"], rows[1]["image"]}
 
+
+def test_a_stopped_fer2013_export_resumes_from_the_rows_it_made(
+    checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CSV is written at the end; a run stopped before used to leave nothing, and the
+    next one (and a combined SFEW + FER-2013 run) decoded every clip again."""
+    import curator.export.images as images
+
+    curator, _ = checked
+    fer = tmp_path / "fer.csv"
+    whole = curator("export", "--fer2013", tmp_path / "whole.csv", "--workers", "1")
+    assert whole.exit_code == 0, whole.output
+    real, decoded = images.render_clip, []
+
+    def stopped_on_the_third(job):  # type: ignore[no-untyped-def]
+        decoded.append(job.key)
+        if len(decoded) == 3:
+            raise KeyboardInterrupt
+        return real(job)
+
+    monkeypatch.setattr(images, "render_clip", stopped_on_the_third)
+    stopped = curator.runner.invoke(cli, ["--db", str(curator.db_path), "export", "--fer2013",
+                                          str(fer), "--workers", "1"])
+    assert stopped.exit_code != 0 and not fer.exists()
+    monkeypatch.setattr(images, "render_clip", lambda job: decoded.append(job.key) or real(job))
+    first_two = set(decoded[:2])
+    decoded.clear()
+    resumed = curator("export", "--fer2013", fer, "--workers", "1")
+    assert resumed.exit_code == 0, resumed.output
+    assert not first_two & set(decoded)  # the two clips done before the stop are not decoded
+    assert fer.read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert not list(tmp_path.glob(".fer.csv.rows*"))  # the journal goes with the CSV
 
 def test_an_export_made_under_another_crop_rule_is_cropped_again(
     checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
