@@ -44,7 +44,7 @@ from curator.export.state import (
 )
 from curator.labels import EMOTIONS
 from curator.media.align import CROP_RULE
-from curator.media.crops import CropFrame, CropJob, CropResult, render_clip
+from curator.media.crops import FER_SIZE, CropFrame, CropJob, CropResult, render_clip
 
 CHECKPOINT_S = 3.0
 MANIFEST_COLUMNS = (
@@ -56,6 +56,11 @@ MANIFEST_COLUMNS = (
 class ImageSettings:
     size: int = 256
     gray: bool = False
+
+
+# FER-2013 rows are 48x48 gray crops of their own, whatever the dataset's --size and
+# --gray: keyed so, a re-run with another --size reuses them.
+FER_KEY_SETTINGS = ImageSettings(size=FER_SIZE, gray=True)
 
 
 @dataclass
@@ -117,7 +122,7 @@ def export_images(
             report.skipped.append(f"clip {clip.clip_id}: {clip.note or 'no frames'}")
             continue
         needed = [f for f in clip.frames
-                  if (sfew and sfew.needs(clip, f)) or (fer and fer.needs(clip, f, settings))]
+                  if (sfew and sfew.needs(clip, f)) or (fer and fer.needs(clip, f))]
         if needed:
             jobs.append(CropJob(
                 key=clip.clip_id, path=clip.film_path, start_ms=clip.check_start_ms or 0,
@@ -150,7 +155,7 @@ def export_images(
     if sfew is not None:
         sfew.finish(plan, report)
     if fer is not None:
-        fer.finish(plan, settings, report, describe)
+        fer.finish(plan, report, describe)
     return report
 
 
@@ -167,7 +172,7 @@ def _take(
         if sfew is not None and image.png is not None:
             sfew.store(clip, frame, image.png, report)
         if fer is not None and image.fer is not None:
-            fer.add(image_key(clip, frame, settings), pixels_text(image.fer))
+            fer.add(image_key(clip, frame, FER_KEY_SETTINGS), pixels_text(image.fer))
 
 
 class _SfewState:
@@ -297,17 +302,17 @@ class _FerState:
             os.fsync(out.fileno())
         self.fresh.clear()
 
-    def needs(self, clip: ClipPlan, frame: CropFrame, settings: ImageSettings) -> bool:
-        return image_key(clip, frame, settings) not in self.rows
+    def needs(self, clip: ClipPlan, frame: CropFrame) -> bool:
+        return image_key(clip, frame, FER_KEY_SETTINGS) not in self.rows
 
-    def finish(self, plan: ExportPlan, settings: ImageSettings, report: ImageReport,
+    def finish(self, plan: ExportPlan, report: ImageReport,
                describe: Mapping[str, Any] | None = None) -> None:
         order = {s: i for i, s in enumerate(SPLITS)}
         usage = {u: s for s, u in USAGE.items()}
         rows: list[tuple[int, int, str, int | None, str]] = []  # split, clip, key, film, line
         for clip in plan.clips:
             for frame in clip.frames:
-                key = image_key(clip, frame, settings)
+                key = image_key(clip, frame, FER_KEY_SETTINGS)
                 pixels = self.rows.get(key)
                 if pixels is not None:  # reused rows take the current label and split
                     rows.append((order[clip.split], clip.clip_id, key, clip.film_id,

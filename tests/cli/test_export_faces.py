@@ -247,6 +247,23 @@ def test_a_stopped_fer2013_export_resumes_from_the_rows_it_made(
     assert fer.read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert not list(tmp_path.glob(".fer.csv.rows*"))  # the journal goes with the CSV
 
+def test_fer2013_rows_are_reused_whatever_the_datasets_size(
+    checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FER-2013 rows are 48x48 gray crops of their own: another --size (or --gray) for the
+    dataset beside them used to decode every clip again for the same bytes."""
+    import curator.export.images as images
+
+    curator, _ = checked
+    fer = tmp_path / "fer.csv"
+    assert curator("export", "--fer2013", fer, "--size", "32", "--workers", "1").exit_code == 0
+    before = fer.read_bytes()
+    real, decoded = images.render_clip, []
+    monkeypatch.setattr(images, "render_clip", lambda job: decoded.append(job.key) or real(job))
+    again = curator("export", "--fer2013", fer, "--size", "64", "--gray", "--workers", "1")
+    assert again.exit_code == 0, again.output
+    assert decoded == [] and fer.read_bytes() == before
+
 def test_an_export_made_under_another_crop_rule_is_cropped_again(
     checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
