@@ -345,8 +345,16 @@ class ReviewScreen(Screen[None]):
             self.query_one(PeoplePanel).show(self.view, self.person)
 
     def action_edit(self) -> None:
-        if self.view is not None:
-            self._person_form(self.view.subjects[self.person] if self.view.subjects else None)
+        if self.view is None:
+            return
+        subjects = self.view.subjects
+        if subjects and self.person >= len(subjects):
+            # The person just added is selected before their write lands (or was lost).
+            self.person = len(subjects) - 1
+            self.tell("the person just added is not saved yet: e again edits the last one "
+                      "saved", timeout=3)
+            return
+        self._person_form(subjects[self.person] if subjects else None)
 
     def action_add_person(self) -> None:
         """Another person the face check did not record (a face it missed, a second face)."""

@@ -84,6 +84,32 @@ async def test_plus_adds_a_person_the_face_check_missed(sample: Sample) -> None:
         assert [s.person_name for s in app.screen.view.subjects] == ["Eileen Collins"]
 
 
+async def test_e_before_an_added_person_is_saved_does_not_crash(sample: Sample) -> None:
+    """The new person is selected as the form closes, before its write lands: `e` then
+    indexed past the people the clip view held, and the session ended in an IndexError."""
+    from curator.store.db import open_database
+
+    from .test_app_edges import write_lock
+
+    db = open_database(sample.url(), lock_timeout_s=0.2)
+    app = make_app(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            with write_lock(sample.path):  # the add waits for the lock, then is lost
+                await pilot.press("plus")
+                await _fill(pilot, "actor", "Bea Extra")
+                await pilot.press("enter")
+                await pilot.press("e")
+                await pilot.pause()
+                assert isinstance(app.screen, ReviewScreen)
+                assert "not saved yet" in app.screen.last_message
+            await settle(app, pilot)
+            await pilot.press("e")  # the last person saved
+            assert isinstance(app.screen, PersonForm)
+            assert app.screen.query_one("#f-actor").value == "Eileen Collins"
+    finally:
+        db.close()
+
 async def test_person_form_refuses_bad_values_and_cancels_cleanly(sample: Sample) -> None:
     app = make_app(sample.db)
     async with app.run_test(size=SIZE) as pilot:
