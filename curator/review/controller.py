@@ -44,6 +44,7 @@ from curator.store.review_edits import (
     edit_subject,
     move_clip,
     name_actor,
+    restore_predictions,
 )
 
 NUDGE_STEP_MS = 250
@@ -84,6 +85,8 @@ class _UndoEntry:
     changes: list[_Change] = field(default_factory=list)
     # Rows the action added (a person in the clip, a new actor): removed again on undo.
     created: list[tuple[type[ClipSubject] | type[Person], int]] = field(default_factory=list)
+    # Models' predictions the action dropped (a boundary move): put back on undo.
+    predictions: list[dict[str, Any]] = field(default_factory=list)
     touches: frozenset[str] = frozenset()  # what the action set (its undo's keys derive)
 
 
@@ -219,7 +222,7 @@ class ReviewController:
         def work(session: Session) -> tuple[str, Clip, _UndoEntry | None]:
             clip = self._clip(session, clip_id)
             old = (clip.start_ms, clip.end_ms)
-            move_clip(
+            dropped = move_clip(
                 session, clip, start_ms=clip.start_ms + start_delta_ms,
                 end_ms=clip.end_ms + end_delta_ms, who=self.annotator,
                 expected_version=self._expected(clip_id, seen_version),
@@ -228,7 +231,7 @@ class ReviewController:
             entry = _UndoEntry(clip_id, "boundary move", changes=[
                 _Change(Clip, clip_id, "start_ms", old[0], clip.start_ms),
                 _Change(Clip, clip_id, "end_ms", old[1], clip.end_ms),
-            ])
+            ], predictions=dropped)
             span = f"{clip.start_ms / 1000:.2f}–{clip.end_ms / 1000:.2f} s"
             return f"clip {clip_id} now {span}", clip, entry
 
@@ -309,7 +312,9 @@ class ReviewController:
         entry = self._undo[-1]
 
         def work(session: Session) -> tuple[str, Clip, _UndoEntry | None]:
-            clip = self._clip(session, entry.clip_id)
+            clip = session.get(Clip, entry.clip_id)
+            if clip is None:  # deleted by someone else: nothing left to take back
+                raise ConflictError(f"clip {entry.clip_id} no longer exists; not undone")
             if entry.annotation_id is not None:
                 annotation = session.get(Annotation, entry.annotation_id)
                 if annotation is not None and not annotation.retracted:
@@ -333,6 +338,7 @@ class ReviewController:
                               from_clip=entry.clip_id)
                 for entity, entity_id in reversed(entry.created):
                     _remove_if_unused(session, entity, entity_id, clip.id, self.annotator)
+                restore_predictions(session, entry.predictions)
             return f"undone: clip {entry.clip_id} {entry.what}", clip, None
 
         # Its own keys: a saved undo takes back an earlier change, it does not make a lost

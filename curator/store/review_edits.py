@@ -58,8 +58,9 @@ def move_clip(
     who: str,
     expected_version: int,
     film_duration_ms: int,
-) -> None:
-    """Set new clip boundaries inside the film, keeping (film, start, end) unique."""
+) -> list[dict[str, Any]]:
+    """Set new clip boundaries inside the film, keeping (film, start, end) unique; returns
+    the models' predictions it dropped (as column values), for an undo to put back."""
     if start_ms < 0 or end_ms > film_duration_ms:
         raise BoundaryError(clip.id, start_ms, end_ms, "outside the film")
     if end_ms - start_ms < MIN_CLIP_MS:
@@ -78,7 +79,23 @@ def move_clip(
     set_field(session, clip, "start_ms", start_ms, who=who)
     set_field(session, clip, "end_ms", end_ms, who=who)
     # A model's opinion was of the frames inside the old boundaries: `score-clips` again.
+    dropped = [
+        {column: getattr(row, column) for column in
+         ("clip_id", "model", "label", "scores_json", "created_at")}
+        for row in session.scalars(select(Prediction).where(Prediction.clip_id == clip.id))
+    ]
     session.execute(delete(Prediction).where(Prediction.clip_id == clip.id))
+    return dropped
+
+
+def restore_predictions(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Put back predictions a boundary move dropped (its undo), unless a model has scored
+    the clip again since."""
+    for values in rows:
+        again = session.scalar(select(Prediction.id).where(
+            Prediction.clip_id == values["clip_id"], Prediction.model == values["model"]))
+        if again is None:
+            session.add(Prediction(**values))
 
 
 def add_subject(session: Session, clip: Clip, *, who: str) -> ClipSubject:

@@ -108,10 +108,37 @@ def test_a_moved_clip_drops_the_models_opinion_of_its_old_frames(sample: Sample)
     with sample.db.session() as session:
         session.add_all([Prediction(clip_id=c, model="new.pt", label="Sad", scores_json="{}")
                          for c in (clip_id, other)])
-    assert ReviewController(sample.db, "ann").nudge(clip_id, 1, 250, 0).ok
+    ctl = ReviewController(sample.db, "ann")
+    with sample.db.session() as session:
+        before = sorted((p.clip_id, p.model, p.label, p.scores_json, p.created_at)
+                        for p in session.scalars(select(Prediction)))
+    assert ctl.nudge(clip_id, 1, 250, 0).ok
     with sample.db.session() as session:
         left = session.scalars(select(Prediction.clip_id)).all()
     assert clip_id not in left and other in left
+    # Undoing the move gives the clip its old frames back, and so its models' opinions.
+    assert ctl.undo().ok
+    with sample.db.session() as session:
+        after = sorted((p.clip_id, p.model, p.label, p.scores_json, p.created_at)
+                       for p in session.scalars(select(Prediction)))
+    assert after == before
+
+
+def test_an_undo_of_a_clip_deleted_since_is_dropped_for_the_one_before(sample: Sample) -> None:
+    """Undo used to stop on it for good ("no clip with id N"), holding back every older
+    change of the session."""
+    from curator.store.models import Clip
+
+    first, second = sample.clip_ids[:2]
+    ctl = ReviewController(sample.db, "ann")
+    assert ctl.decide(first, 1, "confirm", "Happy").ok
+    assert ctl.decide(second, 1, "confirm", "Sad").ok
+    with sample.db.session() as session:
+        session.delete(session.get(Clip, second))
+    gone = ctl.undo()
+    assert not gone.ok and "no longer exists" in gone.message and ctl.undo_depth == 1
+    assert ctl.undo().ok
+    assert clip_row(sample.db, first).status == "proposed"
 
 def test_nudge_is_logged_and_undone(sample: Sample) -> None:
     clip = sample.clip_ids[1]
