@@ -107,6 +107,7 @@ class ReviewScreen(Screen[None]):
         self.player_finder = player_finder
         self.writer = SerialWriter(self)
         self._quit_anyway = False  # q was pressed once with changes not saved
+        self._quitting = False  # q is waiting for the changes under way to be saved
         self.previews = PreviewFeed(self, loader, self._load_view)
         self.view: ClipView | None = None
         self.chosen: str | None = None  # the expression key pressed for the current clip
@@ -259,7 +260,8 @@ class ReviewScreen(Screen[None]):
             elif outcome.clip_id == current:
                 self.show_current(keep_choice=True)
         elif outcome.conflict or outcome.unsaved:
-            self._quit_anyway = False  # news the annotator has not seen yet
+            if not self._quitting:  # news the annotator has not seen yet
+                self._quit_anyway = False
             # Someone else changed the clip first, or the store failed (a lock held too
             # long): say so and go back to the clip, shown as it is now, to decide again.
             title = "Not undone" if outcome.action == "undo" else "Not saved"
@@ -461,14 +463,30 @@ class ReviewScreen(Screen[None]):
         self.app.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
+        if self._quit_anyway:  # told once what would be lost: this q goes, at once
+            self.app.exit()
+            return
         if self.writer.pending:
-            self.tell("saving your last changes…", timeout=2)
-            if not await self.writer.drain() and not self._quit_anyway:
-                self._quit_anyway = True
-                self.tell("the database is still busy: press q (or ctrl+q) again to quit without "
-                          "waiting for your last changes", title="Not saved yet",
-                          severity="error", timeout=10)
-                return
+            # Waited for in a worker, not here: keys go on being read, so a second q can
+            # leave without waiting (a handler that awaited held every key back).
+            self._quit_anyway = self._quitting = True
+            self.tell("saving your last changes… (q again quits without waiting)", timeout=2)
+            self.run_worker(self._quit_once_saved(), group="quit", exclusive=True)
+            return
+        self._quit_or_ask()
+
+    async def _quit_once_saved(self) -> None:
+        saved = await self.writer.drain()
+        self._quitting = False
+        if not saved:
+            self.tell("the database is still busy: press q (or ctrl+q) again to quit without "
+                      "waiting for your last changes", title="Not saved yet",
+                      severity="error", timeout=10)
+            return
+        self._quit_anyway = False  # saved, or failed: what failed is asked about next
+        self._quit_or_ask()
+
+    def _quit_or_ask(self) -> None:
         unsaved = self.writer.unsaved
         if unsaved and not self._quit_anyway:
             # Asked once: a second q means the annotator has seen what would be lost.

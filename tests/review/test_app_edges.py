@@ -307,6 +307,31 @@ async def test_quitting_with_a_vote_the_lock_kept_out_asks_first(sample: Sample)
     assert votes(sample.db, first) == []
 
 
+
+async def test_a_second_q_quits_without_waiting_for_a_busy_database(sample: Sample) -> None:
+    """q waits for the changes being saved; "q again quits without waiting" was not so:
+    the first q held every key back for the whole wait (30 s), and the second only
+    started another wait."""
+    import time
+
+    db = open_database(sample.url(), lock_timeout_s=5.0)
+    app = make_app(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            with write_lock(sample.path):
+                await pilot.press("enter", "enter")
+                assert app.screen.writer.pending
+                started = time.monotonic()
+                await pilot.press("q")
+                assert app.is_running and "q again quits without waiting" in (
+                    app.screen.last_message)
+                await pilot.press("q")
+                await pilot.pause()
+                assert not app.is_running
+                assert time.monotonic() - started < 3  # not the lock's 5 s, nor the 30 s
+    finally:
+        db.close()
+
 async def test_help_and_zoom_open_and_close(sample: Sample) -> None:
     app = make_app(sample.db)
     async with app.run_test(size=SIZE) as pilot:
