@@ -43,10 +43,15 @@ class PreviewFeed:
             self._request(clip_id, None)
 
     def ready(self, preview: Preview, view: ClipView | None) -> None:
-        """A worker finished: show it if it is still the clip (and the times) on screen."""
-        if view is not None and preview.clip_id == view.id and \
-                (preview.start_ms, preview.end_ms) == (view.start_ms, view.end_ms):
+        """A worker finished: show it if it is still the clip (and the times) on screen;
+        for the clip on screen at times moved meanwhile, decode again (the move's own
+        request was turned away while this decode ran)."""
+        if view is None or preview.clip_id != view.id:
+            return
+        if (preview.start_ms, preview.end_ms) == (view.start_ms, view.end_ms):
             self.pane.show_preview(preview)
+        else:
+            self._request(view.id, view)
 
     def _request(self, clip_id: int, view: ClipView | None) -> None:
         if self.loader.claim(clip_id, None if view is None else (view.start_ms, view.end_ms)):

@@ -121,6 +121,36 @@ async def test_the_app_shows_real_keyframes_without_blocking(sample: Sample) -> 
         assert pane.preview is not None and pane.preview.clip_id == sample.clip_ids[1]
 
 
+async def test_a_move_while_the_keyframes_decode_gets_the_new_keyframes(sample: Sample) -> None:
+    """The move's own request was turned away while the first decode ran, and that decode's
+    result (for the old times) was dropped: the pane said "decoding keyframes…" for good."""
+    from .conftest import fake_frames
+    from .test_app_labelling import settle
+
+    released = threading.Event()
+
+    def held_frames(*args: Any, **kwargs: Any) -> list[np.ndarray]:
+        released.wait(timeout=30)
+        return fake_frames(*args, **kwargs)
+
+    app = make_app(sample.db, frame_source=held_frames)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(PreviewPane)
+        assert pane.message == "decoding keyframes…"
+        end = app.screen.view.end_ms
+        await pilot.press("right_square_bracket")  # the end 250 ms later, while decoding
+        for _ in range(100):  # the move saved (the decode still held back)
+            if app.screen.view.end_ms != end:
+                break
+            await pilot.pause(0.05)
+        assert app.screen.view.end_ms == end + 250
+        released.set()
+        await settle(app, pilot)
+        await settle(app, pilot)  # the decode for the new times, asked for when the old came
+        view = app.screen.view
+        assert pane.preview is not None
+        assert (pane.preview.start_ms, pane.preview.end_ms) == (view.start_ms, view.end_ms)
+
 def _add_track(sample: Sample, clip_id: int, *, is_main: bool, left: int) -> None:
     with sample.db.session() as session:
         track = FaceTrack(clip_id=clip_id, start_ms=2500, end_ms=5700, is_main=is_main,
