@@ -93,7 +93,15 @@ def parse_filter(text: str, base: QueueSpec) -> QueueSpec:
             spec = replace(spec, min_score=score)
         else:
             raise FilterError(token, "unknown filter (try queue, film, label, status, score)")
+    only = _QUEUE_STATUS.get(spec.queue)
+    if spec.status is not None and only is not None and spec.status != only:
+        raise FilterError(f"status:{spec.status}", f"the {spec.queue} queue holds {only} "
+                                                   "clips only: this filter matches none")
     return replace(spec, title=" ".join(words) or None)
+
+
+# Queues whose clips all have one status (see review_queries.conditions).
+_QUEUE_STATUS = {"proposed": "proposed", "suspect": "confirmed"}
 
 
 def describe(spec: QueueSpec) -> str:

@@ -42,6 +42,9 @@ def test_parse_filter_tokens_and_title_words() -> None:
     ("score:inf", "score:inf"), ("film:99999999999999999999", "film:99999999999999999999"),
     ("score:5", "score:5"), ("score:-3", "score:-3"),  # scores are 0..1: nothing would match
     ("film:1 film:2", "film:2"),  # the last would silently win
+    # Queues of one status: another matches nothing.
+    ("queue:proposed status:rejected", "status:rejected"),
+    ("queue:suspect status:proposed", "status:proposed"),
 ])
 def test_parse_filter_rejects_bad_tokens(text: str, token: str) -> None:
     with pytest.raises(FilterError) as caught:
