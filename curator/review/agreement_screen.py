@@ -21,6 +21,7 @@ class AgreementScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "back"),
         Binding("k", "close", "back", show=False),
+        Binding("q", "close", "back", show=False),  # as on the help screen
         Binding("tab", "next_pair", "next pair"),
         Binding("r", "reload", "recompute"),
     ]

@@ -171,3 +171,6 @@ async def test_agreement_screen_shows_hand_checked_kappa(sample: Sample) -> None
         assert "Cohen" in text_of(app.screen.query_one("#agreement-body"))
         await pilot.press("escape")
         assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("k")
+        await pilot.press("q")  # leaves it, as q leaves the help screen
+        assert isinstance(app.screen, ReviewScreen) and app.is_running
