@@ -80,6 +80,7 @@ class ReviewApp(App[None]):
                                     draw=draw_strips)
         self.player_finder = player_finder
         self._started = False  # resize events can arrive before the first screen is up
+        self._asked_over_form: object = None  # the person form ctrl+q was pressed over once
         self.collector = IdleCollector()
         self.stopped_by: StoppedBy | None = None  # set when SIGTERM or SIGHUP ends the session
         self._signal_handlers: dict[signal.Signals, object] = {}
@@ -103,12 +104,20 @@ class ReviewApp(App[None]):
 
     async def action_quit(self) -> None:
         """Every way out (q on the too-small screen, ctrl+q anywhere) goes through the
-        review's own quit, which waits for writes and asks before leaving a change unsaved."""
+        review's own quit, which waits for writes and asks before leaving a change unsaved;
+        ctrl+q over a person form asks first too (what is typed there is not saved)."""
+        from curator.review.person_form import PersonForm
+
         review = self._review_screen()
         if review is None:
             self.exit()
-        else:
-            await review.action_quit()
+            return
+        if isinstance(self.screen, PersonForm) and self._asked_over_form is not self.screen:
+            self._asked_over_form = self.screen
+            self.notify("the person form is open: enter saves it; ctrl+q again quits "
+                        "without it", title="Not saved", severity="warning", timeout=10)
+            return
+        await review.action_quit()
 
     def _review_screen(self) -> ReviewScreen | None:
         """The review screen, wherever it is in the stack (under a pop-up, say)."""

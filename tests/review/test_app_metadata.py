@@ -110,6 +110,20 @@ async def test_e_before_an_added_person_is_saved_does_not_crash(sample: Sample) 
     finally:
         db.close()
 
+async def test_ctrl_q_over_a_person_form_asks_before_dropping_what_was_typed(
+    sample: Sample,
+) -> None:
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await _fill(pilot, "actor", "Someone Typed")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, PersonForm)  # asked first
+        await pilot.press("ctrl+q")  # the annotator has been told
+        await pilot.pause()
+        assert not app.is_running
+
 async def test_person_form_refuses_bad_values_and_cancels_cleanly(sample: Sample) -> None:
     app = make_app(sample.db)
     async with app.run_test(size=SIZE) as pilot:
