@@ -288,7 +288,10 @@ class ReviewScreen(Screen[None]):
             self._confirming.pop(view.id, None)
         self._submit(partial(self.controller.decide, view.id, view.version, decision,
                              expression, reason))
-        self._advance()
+        if self.view is not None and self.view.id == view.id:
+            self._advance()
+        # Else the screen went elsewhere while the reject pop-up was open (a change that
+        # was not saved brings its clip back): the annotator stays there, to decide again.
 
     def _advance(self) -> None:
         if not self.queue.move(1):

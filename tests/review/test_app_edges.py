@@ -332,6 +332,29 @@ async def test_a_second_q_quits_without_waiting_for_a_busy_database(sample: Samp
     finally:
         db.close()
 
+
+async def test_a_vote_lost_while_the_reject_pop_up_is_open_is_not_passed_over(
+    sample: Sample,
+) -> None:
+    """Clip 1's vote failed while clip 2's reject pop-up was open, which brought clip 1
+    back; the reject then moved on from there, past clip 1 and its choice."""
+    first, second = sample.clip_ids[:2]
+    db = open_database(sample.url(), lock_timeout_s=0.2)
+    app = make_app(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            with write_lock(sample.path):
+                await pilot.press("3", "enter")  # Fear on clip 1: waits, then is lost
+                await pilot.press("x")  # clip 2's reject pop-up
+                await settle(app, pilot)
+            await pilot.press("2")  # a reason: clip 2 rejected
+            await settle(app, pilot)
+            screen = app._review_screen()
+            assert clip_row(sample.db, second).status == "rejected"
+            assert screen.view.id == first and screen.suggestion() == "Fear"
+    finally:
+        db.close()
+
 async def test_help_and_zoom_open_and_close(sample: Sample) -> None:
     app = make_app(sample.db)
     async with app.run_test(size=SIZE) as pilot:
