@@ -61,6 +61,12 @@ def load_image(path: Path) -> np.ndarray:
     raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if raw is None:
         raise MediaError(path, "not a readable image")
+    return rgb_of_decoded(raw)
+
+
+def rgb_of_decoded(raw: np.ndarray) -> np.ndarray:
+    """What OpenCV decoded as stored (`IMREAD_UNCHANGED`: BGR or BGRA, any depth) as RGB
+    uint8 (see `as_rgb`); raises `ValueError` for a shape or depth it cannot convert."""
     if raw.ndim == 3 and raw.shape[2] == 3:
         raw = raw[:, :, ::-1]  # BGR → RGB
     elif raw.ndim == 3 and raw.shape[2] == 4:

@@ -22,7 +22,7 @@ from curator.errors import InputFileError
 from curator.labels import EMOTION_API_KEYS
 from curator.media.align import CROP_RULE, crop_rule
 from curator.media.faces_in_image import ImageFace, find_faces
-from curator.media.image import as_rgb
+from curator.media.image import rgb_of_decoded
 from curator.train.errors import CheckpointError
 
 API_KEY_FOR = {name: key for key, name in EMOTION_API_KEYS.items()}
@@ -91,18 +91,18 @@ def read_rgb(path: Path) -> np.ndarray:
     # IMREAD_COLOR turns a photo as its EXIF orientation says; it drops transparency and
     # reads no floating-point TIFF, which are decoded as stored instead and composited over
     # black (transparent pixels hold no face), as the face check reads stills.
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if bgr is None or _png_with_alpha(data):
-        raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-        if raw is None:
-            raise InputFileError(path, "not an image that can be decoded")
-        if raw.ndim == 3 and raw.shape[2] >= 3:
-            raw = raw[:, :, [2, 1, 0, 3][:raw.shape[2]]]  # BGR(A) → RGB(A)
-        try:
-            return as_rgb(raw)
-        except ValueError as e:
-            raise InputFileError(path, f"not an image that can be used ({e})") from e
-    return np.ascontiguousarray(bgr[:, :, ::-1])
+    if not data.size:
+        raise InputFileError(path, "not an image that can be decoded")
+    bgr = None if _png_with_alpha(data) else cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if bgr is not None:
+        return np.ascontiguousarray(bgr[:, :, ::-1])
+    raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if raw is None:
+        raise InputFileError(path, "not an image that can be decoded")
+    try:
+        return rgb_of_decoded(raw)
+    except ValueError as e:
+        raise InputFileError(path, f"not an image that can be used ({e})") from e
 
 
 def _png_with_alpha(data: np.ndarray) -> bool:
