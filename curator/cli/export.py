@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,9 +79,10 @@ def export_command(
         _refuse_foreign_csv(fer_csv)
     _refuse_overlapping_outputs([("--xml", xml_dir), ("--sfew", sfew_dir), ("--afew", afew_dir),
                                  ("--fer2013", fer_csv)])
+    earlier = _earlier_exports(folders=(sfew_dir, afew_dir), csv=fer_csv)
     if film_id is not None:
-        _refuse_other_image_settings(sfew_dir, fer_csv, frames_per_clip=frames_per_clip,
-                                     size=size, gray=gray)
+        _refuse_other_image_settings(earlier, sfew_dir, fer_csv,
+                                     frames_per_clip=frames_per_clip, size=size, gray=gray)
     if not (sfew_dir or afew_dir or fer_csv):
         if xml_dir is not None:
             from curator.cli.xml import export_xml
@@ -94,7 +96,8 @@ def export_command(
     images = sfew_dir is not None or fer_csv is not None
     plan, among, missing, film_xml, problems = plan_confirmed(
         film_id, frames_per_clip if images else 0, afew_dir, xml_dir=xml_dir)
-    previous, earlier = _earlier_exports(folders=(sfew_dir, afew_dir), csv=fer_csv)
+    earlier.say_disagreements()
+    previous = earlier.splits
     placed = assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous,
                     among=among)
     plan.leave_out(missing)  # their earlier files stay
@@ -118,12 +121,12 @@ def export_command(
                 "crop_rule": CROP_RULE}  # what `curator train` records for predict
     kept = sum(1 for clip in plan.clips if clip.clip_id in previous)
     asked = {key: describe[key] for key in SPLIT_OPTIONS}
-    if kept and earlier is not None and earlier != asked:
+    if kept and earlier.options is not None and earlier.options != asked:
         # Splits never move (files would change sides between runs): the summary keeps the
         # options that placed them, and says which ones place clips new to this output.
-        describe.update(earlier, new_clips_split_with=asked)
+        describe.update(earlier.options, new_clips_split_with=asked)
         err.print(f"note: {kept} clip(s) keep the splits an earlier export gave them "
-                  f"({_settings_text(earlier)}); {_settings_text(asked)} applies to clips "
+                  f"({_settings_text(earlier.options)}); {_settings_text(asked)} applies to clips "
                   "new to this output. For a fresh split, export into a new folder.",
                   markup=False)
     if images:
@@ -236,21 +239,20 @@ def _refuse_foreign_folder(folder: Path, kind: str) -> None:
             "choose a new or empty folder")
 
 
-def _refuse_other_image_settings(sfew_dir: Path | None, fer_csv: Path | None, *,
-                                 frames_per_clip: int, size: int, gray: bool) -> None:
+def _refuse_other_image_settings(earlier: _Earlier, sfew_dir: Path | None,
+                                 fer_csv: Path | None, *, frames_per_clip: int, size: int,
+                                 gray: bool) -> None:
     """A `--film` export rewrites one film's crops: made at another size, colour or count
     than the output's other films, the dataset would mix formats (and its summary would
     describe only the new one)."""
-    from curator.export.state import STATE_NAME, csv_state_path, load_state
-
     asked = {"size": size, "gray": gray, "frames_per_clip": frames_per_clip}
     checks = []
     if sfew_dir is not None:
-        checks.append((sfew_dir, sfew_dir / STATE_NAME, ("size", "gray", "frames_per_clip")))
+        checks.append((sfew_dir, ("size", "gray", "frames_per_clip")))
     if fer_csv is not None:  # 48x48 gray whatever --size says: only the count matters
-        checks.append((fer_csv, csv_state_path(fer_csv), ("frames_per_clip",)))
-    for output, state_path, keys in checks:
-        made = load_state(state_path).get("settings") or {} if state_path.is_file() else {}
+        checks.append((fer_csv, ("frames_per_clip",)))
+    for output, keys in checks:
+        made = earlier.settings.get(output, {})
         for key in keys:
             if key in made and made[key] != asked[key]:
                 raise click.ClickException(
@@ -346,17 +348,33 @@ def plan_confirmed(
 SPLIT_OPTIONS = ("split", "val", "test", "seed")
 
 
-def _earlier_exports(
-    *, folders: tuple[Path | None, ...], csv: Path | None
-) -> tuple[dict[int, str], dict | None]:
-    """From the state of earlier exports to these outputs (dataset folders and a CSV):
-    clip id → split (so nothing moves), and the split options they were placed with,
-    where a state records them."""
+@dataclass
+class _Earlier:
+    """What the state files of earlier exports to these outputs say."""
+
+    splits: dict[int, str] = field(default_factory=dict)  # clip → split (nothing moves)
+    options: dict | None = None  # the split options they were placed with, where recorded
+    settings: dict[Path, dict] = field(default_factory=dict)  # output → its export options
+    # Outputs placed apart that disagree: (first output, this one, clips, e.g. clip, split
+    # there, split here); exported together, the first one's splits hold.
+    disagreements: list[tuple[Path, Path, int, int, str, str]] = field(default_factory=list)
+
+    def say_disagreements(self) -> None:
+        for first, output, count, clip, there, here in self.disagreements:
+            console(stderr=True).print(
+                f"note: {first} and {output} put {count} clip(s) in different splits (clip "
+                f"{clip}: {there} in the first, {here} in the second); the first's splits are "
+                f"kept, and {output}'s files for them move. To keep both as they are, export "
+                "them separately.", markup=False)
+
+
+def _earlier_exports(*, folders: tuple[Path | None, ...], csv: Path | None) -> _Earlier:
+    """Each output's state read once: where its clips went, and the options it was made
+    with (dataset folders and a CSV)."""
     from curator.export.state import STATE_NAME, csv_state_path, load_state
 
-    previous: dict[int, str] = {}
-    placed_by: dict[int, Path] = {}  # clip → the output whose split it has in `previous`
-    options = None
+    earlier = _Earlier()
+    placed_by: dict[int, Path] = {}  # clip → the output whose split it has in `splits`
     outputs = [folder for folder in folders if folder is not None] + (
         [csv] if csv is not None else [])
     for output in outputs:
@@ -364,24 +382,19 @@ def _earlier_exports(
         state = load_state(path)
         moved = []
         for clip_id, split in state.get("clips", {}).items():
-            first = previous.setdefault(int(clip_id), split)
+            first = earlier.splits.setdefault(int(clip_id), split)
             placed_by.setdefault(int(clip_id), output)
             if first != split:
                 moved.append(int(clip_id))
-        if moved:
-            # Outputs split apart (another seed, or exported one at a time): exported
-            # together, the first output's splits hold, and the other's files move: said.
-            other = placed_by[moved[0]]
-            console(stderr=True).print(
-                f"note: {other} and {output} put {len(moved)} clip(s) in different splits "
-                f"(clip {moved[0]}: {previous[moved[0]]} in the first, "
-                f"{state['clips'][str(moved[0])]} in the second); the first's splits are "
-                f"kept, and {output}'s files for them move. To keep both as they are, "
-                "export them separately.", markup=False)
+        if moved:  # another seed, or exported one at a time
+            clip = moved[0]
+            earlier.disagreements.append((placed_by[clip], output, len(moved), clip,
+                                          earlier.splits[clip], state["clips"][str(clip)]))
         settings = state.get("settings") or {}
-        if options is None and all(key in settings for key in SPLIT_OPTIONS):
-            options = {key: settings[key] for key in SPLIT_OPTIONS}
-    return previous, options
+        earlier.settings[output] = settings
+        if earlier.options is None and all(key in settings for key in SPLIT_OPTIONS):
+            earlier.options = {key: settings[key] for key in SPLIT_OPTIONS}
+    return earlier
 
 
 def _settings_text(settings: dict) -> str:
