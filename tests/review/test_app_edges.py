@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -196,6 +196,19 @@ async def test_quitting_waits_for_pending_writes(sample: Sample) -> None:
     assert [clip_row(sample.db, c).status for c in sample.clip_ids[:2]] == ["confirmed"] * 2
 
 
+@asynccontextmanager
+async def _running(sample: Sample, *, lock_timeout_s: float) -> AsyncIterator[tuple]:
+    """(app, pilot) of a review on the sample whose database gives up on a held write lock
+    after `lock_timeout_s`."""
+    db = open_database(sample.url(), lock_timeout_s=lock_timeout_s)
+    app = make_app(db)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            yield app, pilot
+    finally:
+        db.close()
+
+
 @contextmanager
 def write_lock(path: Path) -> Iterator[None]:
     """Another process holding SQLite's write lock (an `import-xml` on the same file, say)."""
@@ -314,23 +327,18 @@ async def test_a_second_q_quits_without_waiting_for_a_busy_database(sample: Samp
     started another wait."""
     import time
 
-    db = open_database(sample.url(), lock_timeout_s=5.0)
-    app = make_app(db)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            with write_lock(sample.path):
-                await pilot.press("enter", "enter")
-                assert app.screen.writer.pending
-                started = time.monotonic()
-                await pilot.press("q")
-                assert app.is_running and "q again quits without waiting" in (
-                    app.screen.last_message)
-                await pilot.press("q")
-                await pilot.pause()
-                assert not app.is_running
-                assert time.monotonic() - started < 3  # not the lock's 5 s, nor the 30 s
-    finally:
-        db.close()
+    async with _running(sample, lock_timeout_s=5.0) as (app, pilot):
+        with write_lock(sample.path):
+            await pilot.press("enter", "enter")
+            assert app.screen.writer.pending
+            started = time.monotonic()
+            await pilot.press("q")
+            assert app.is_running and "q again quits without waiting" in (
+                app.screen.last_message)
+            await pilot.press("q")
+            await pilot.pause()
+            assert not app.is_running
+            assert time.monotonic() - started < 3  # not the lock's 5 s, nor the 30 s
 
 
 async def test_a_vote_lost_while_the_reject_pop_up_is_open_is_not_passed_over(
@@ -339,21 +347,16 @@ async def test_a_vote_lost_while_the_reject_pop_up_is_open_is_not_passed_over(
     """Clip 1's vote failed while clip 2's reject pop-up was open, which brought clip 1
     back; the reject then moved on from there, past clip 1 and its choice."""
     first, second = sample.clip_ids[:2]
-    db = open_database(sample.url(), lock_timeout_s=0.2)
-    app = make_app(db)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            with write_lock(sample.path):
-                await pilot.press("3", "enter")  # Fear on clip 1: waits, then is lost
-                await pilot.press("x")  # clip 2's reject pop-up
-                await settle(app, pilot)
-            await pilot.press("2")  # a reason: clip 2 rejected
+    async with _running(sample, lock_timeout_s=0.2) as (app, pilot):
+        with write_lock(sample.path):
+            await pilot.press("3", "enter")  # Fear on clip 1: waits, then is lost
+            await pilot.press("x")  # clip 2's reject pop-up
             await settle(app, pilot)
-            screen = app._review_screen()
-            assert clip_row(sample.db, second).status == "rejected"
-            assert screen.view.id == first and screen.suggestion() == "Fear"
-    finally:
-        db.close()
+        await pilot.press("2")  # a reason: clip 2 rejected
+        await settle(app, pilot)
+        screen = app._review_screen()
+        assert clip_row(sample.db, second).status == "rejected"
+        assert screen.view.id == first and screen.suggestion() == "Fear"
 
 async def test_help_and_zoom_open_and_close(sample: Sample) -> None:
     app = make_app(sample.db)

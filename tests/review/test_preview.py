@@ -95,6 +95,15 @@ def test_loader_decodes_the_demo_film(sample: Sample) -> None:
     assert loader.claim(view.id, (view.start_ms - 250, view.end_ms))  # moved: decode again
 
 
+def _held_back(source: Any, released: threading.Event) -> Any:
+    """`source` (a frame source), answering only once `released` is set."""
+    def held_frames(*args: Any, **kwargs: Any) -> list[np.ndarray]:
+        released.wait(timeout=30)
+        return source(*args, **kwargs)
+
+    return held_frames
+
+
 @pytest.mark.slow
 async def test_the_app_shows_real_keyframes_without_blocking(sample: Sample) -> None:
     from curator.media.frames import frames_at
@@ -102,12 +111,7 @@ async def test_the_app_shows_real_keyframes_without_blocking(sample: Sample) -> 
     # Real decoding, held back until the first screen has been checked: otherwise a fast
     # decode could finish before the test looks, and the check would race it.
     released = threading.Event()
-
-    def held_frames(*args: Any, **kwargs: Any) -> list[np.ndarray]:
-        released.wait(timeout=30)
-        return frames_at(*args, **kwargs)
-
-    app = make_app(sample.db, frame_source=held_frames)
+    app = make_app(sample.db, frame_source=_held_back(frames_at, released))
     async with app.run_test(size=SIZE) as pilot:
         pane = app.screen.query_one(PreviewPane)
         assert pane.message == "decoding keyframes…"  # shown at once; decoding is elsewhere
@@ -128,12 +132,7 @@ async def test_a_move_while_the_keyframes_decode_gets_the_new_keyframes(sample: 
     from .test_app_labelling import settle
 
     released = threading.Event()
-
-    def held_frames(*args: Any, **kwargs: Any) -> list[np.ndarray]:
-        released.wait(timeout=30)
-        return fake_frames(*args, **kwargs)
-
-    app = make_app(sample.db, frame_source=held_frames)
+    app = make_app(sample.db, frame_source=_held_back(fake_frames, released))
     async with app.run_test(size=SIZE) as pilot:
         pane = app.screen.query_one(PreviewPane)
         assert pane.message == "decoding keyframes…"
