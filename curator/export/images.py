@@ -63,6 +63,10 @@ class ImageSettings:
 FER_KEY_SETTINGS = ImageSettings(size=FER_SIZE, gray=True)
 
 
+def fer_key(clip: ClipPlan, frame: CropFrame) -> str:
+    return image_key(clip, frame, FER_KEY_SETTINGS)
+
+
 @dataclass
 class ImageReport:
     images: int = 0  # in the dataset now
@@ -137,7 +141,7 @@ def export_images(
     began = time.perf_counter()
     try:
         for result in parallel_map(render_clip, jobs, workers=min(workers, max(len(jobs), 1))):
-            _take(result, by_id[result.key], sfew, fer, settings, report)
+            _take(result, by_id[result.key], sfew, fer, report)
             if on_clip is not None:
                 on_clip()
             if time.monotonic() - last > CHECKPOINT_S:
@@ -161,7 +165,7 @@ def export_images(
 
 def _take(
     result: CropResult, clip: ClipPlan, sfew: _SfewState | None, fer: _FerState | None,
-    settings: ImageSettings, report: ImageReport,
+    report: ImageReport,
 ) -> None:
     if result.error is not None:
         report.problems.append(f"clip {clip.clip_id}: {result.error}")
@@ -172,7 +176,7 @@ def _take(
         if sfew is not None and image.png is not None:
             sfew.store(clip, frame, image.png, report)
         if fer is not None and image.fer is not None:
-            fer.add(image_key(clip, frame, FER_KEY_SETTINGS), pixels_text(image.fer))
+            fer.add(fer_key(clip, frame), pixels_text(image.fer))
 
 
 class _SfewState:
@@ -303,7 +307,7 @@ class _FerState:
         self.fresh.clear()
 
     def needs(self, clip: ClipPlan, frame: CropFrame) -> bool:
-        return image_key(clip, frame, FER_KEY_SETTINGS) not in self.rows
+        return fer_key(clip, frame) not in self.rows
 
     def finish(self, plan: ExportPlan, report: ImageReport,
                describe: Mapping[str, Any] | None = None) -> None:
@@ -312,7 +316,7 @@ class _FerState:
         rows: list[tuple[int, int, str, int | None, str]] = []  # split, clip, key, film, line
         for clip in plan.clips:
             for frame in clip.frames:
-                key = image_key(clip, frame, FER_KEY_SETTINGS)
+                key = fer_key(clip, frame)
                 pixels = self.rows.get(key)
                 if pixels is not None:  # reused rows take the current label and split
                     rows.append((order[clip.split], clip.clip_id, key, clip.film_id,
