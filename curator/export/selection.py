@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curator.media.align import landmarks_sane, outside_share
+from curator.media.align import CROP_RULE, landmarks_sane, outside_share
 from curator.media.quality import expression_strength
 
 BLUR_RATIO = 0.5  # a frame under this fraction of the clip's median sharpness is blurred
@@ -72,6 +72,18 @@ def unusable_counts(candidates: Sequence[Candidate],
     near_edge = 0 if frame_size is None else sum(
         outside_share(c.landmarks, frame_size) > MAX_OUTSIDE_SHARE for c in sane)
     return len(candidates) - len(sane), near_edge
+
+
+def why_unusable(landmarks: np.ndarray, frame_size: tuple[int, int],
+                 rule: str = CROP_RULE) -> str | None:
+    """Why the export would not take this face from a frame (width, height), or None: what
+    `predict` tells about a face whose crop is unlike any the model was trained on."""
+    if not landmarks_sane(landmarks):
+        return "profile, tilted or tiny face (landmarks unusable for the crop)"
+    share = outside_share(landmarks, frame_size, rule)
+    if share > MAX_OUTSIDE_SHARE:
+        return f"{share:.0%} of the crop lies past the image's edge"
+    return None
 
 
 def choose_frames(candidates: Sequence[Candidate], k: int, *, neutral: bool = False,

@@ -191,8 +191,9 @@ def _echo_faces(name: str, faces: list) -> None:
     for i, face in enumerate(faces, 1):
         r = face["faceRectangle"]
         top = sorted(face["scores"].items(), key=lambda kv: -kv[1])[:3]
+        doubt = f" (unlike the training faces: {face['cropDoubt']})" if "cropDoubt" in face else ""
         click.echo(f"{name}: face {i} at {r['left']},{r['top']} {r['width']}x"
-                   f"{r['height']}: " + ", ".join(f"{k} {v:.2f}" for k, v in top))
+                   f"{r['height']}: " + ", ".join(f"{k} {v:.2f}" for k, v in top) + doubt)
 
 
 @click.command("predict")

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from curator.errors import InputFileError
+from curator.export.selection import why_unusable
 from curator.labels import EMOTION_API_KEYS
 from curator.media.align import CROP_RULE, crop_rule
 from curator.media.faces_in_image import ImageFace, find_faces
@@ -123,8 +124,14 @@ def predict_image(rgb: np.ndarray, classifier: Classifier, find_faces: FaceFinde
     crops = np.stack([align(rgb, f, classifier.side) for f, _ in found]) if found else np.zeros(
         (0, classifier.side, classifier.side), np.uint8)
     probs = classifier.probabilities(crops)
-    return [{"faceRectangle": rect, "scores": classifier.scores(p)}
-            for (_, rect), p in zip(found, probs, strict=True)]
+    answer = []
+    for (face, rect), p in zip(found, probs, strict=True):
+        # A face the export would not have taken (a profile, half past the edge) is still
+        # scored, but its crop is unlike every training face: the answer says so.
+        doubt = why_unusable(face.landmarks, (width, height), classifier.crop_rule)
+        answer.append({"faceRectangle": rect, "scores": classifier.scores(p),
+                       "cropUsable": doubt is None, **({"cropDoubt": doubt} if doubt else {})})
+    return answer
 
 
 def _rectangle(face: ImageFace, width: int, height: int) -> dict[str, int]:

@@ -47,7 +47,23 @@ def test_answer_shape_largest_face_first(toy_run: Path) -> None:
         assert sum(a["scores"].values()) == pytest.approx(1.0, abs=1e-9)
         # The toy model knows Angry, Happy and Sad only: the other API emotions score 0.
         assert a["scores"]["fear"] == 0.0 and a["scores"]["happiness"] > 0.0
+    # The face reaching past the image is scored, and said to be cropped unlike training.
+    assert [a["cropUsable"] for a in answer] == [True, False, True]
+    assert "past the image's edge" in answer[1]["cropDoubt"]
+    assert "cropDoubt" not in answer[0]
     assert predict_image(rgb, classifier, find_faces=fixed_faces([])) == []
+
+
+def test_a_profile_is_scored_and_said_to_be_unlike_the_training_faces(toy_run: Path) -> None:
+    """The export takes no face whose nose lies outside its eyes (a profile, a collapsed
+    landmark fit): predict still scores one, and says its crop is unlike the model's data."""
+    classifier = Classifier(toy_run / "best.pt", "cpu")
+    rgb = np.random.default_rng(1).integers(0, 255, (200, 300, 3), dtype=np.uint8)
+    profile = face_at(100, 50, 100)
+    profile.landmarks[30] = (95, 110)  # the nose tip left of both eyes
+    [answer] = predict_image(rgb, classifier, find_faces=fixed_faces([profile]))
+    assert answer["cropUsable"] is False and "profile" in answer["cropDoubt"]
+    assert sum(answer["scores"].values()) == pytest.approx(1.0)
 
 
 def test_a_class_of_the_models_own_is_a_key_of_its_own(toy_run: Path) -> None:
@@ -196,6 +212,25 @@ def test_predict_json_on_a_real_photo(shared_data: Path, toy_run: Path) -> None:
     assert all(isinstance(v, int) for v in rect.values())
     assert 150 < rect["width"] < 400 and 250 < rect["left"] + rect["width"] / 2 < 600
     assert sum(faces[0]["scores"].values()) == pytest.approx(1.0)
+
+
+@pytest.mark.shared_data
+def test_a_face_cut_by_the_photos_edge_is_flagged_in_text_and_json(shared_data: Path,
+                                                                  toy_run: Path) -> None:
+    """A quarter of this face's crop lies past the photo's left edge (the export would not
+    take it); the whole face in the same photo is fine."""
+    portraits = shared_data / "faces" / "portraits"
+    if not (portraits / "obama_partial_face.jpg").is_file():
+        pytest.skip("portraits not present")
+    model = ["--model", str(toy_run / "best.pt")]
+    cut = CliRunner().invoke(predict_command, [str(portraits / "obama_partial_face.jpg"),
+                                               *model, "--json"])
+    whole = CliRunner().invoke(predict_command, [str(portraits / "obama.jpg"), *model, "--json"])
+    [cut_face], [whole_face] = json.loads(cut.stdout), json.loads(whole.stdout)
+    assert cut_face["cropUsable"] is False and "past the image's edge" in cut_face["cropDoubt"]
+    assert whole_face["cropUsable"] is True
+    text = CliRunner().invoke(predict_command, [str(portraits / "obama_partial_face.jpg"), *model])
+    assert text.exit_code == 0 and "unlike the training faces" in text.stdout
 
 
 @pytest.mark.shared_data
