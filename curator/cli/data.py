@@ -34,6 +34,33 @@ def lang_from_name(path: Path) -> str | None:
     return None
 
 
+# Language codes written in file names (`film.pl.srt`, `Film.2010.pol.HI.srt`) that tell
+# the encoding detector which code pages to try first; tags after the code are skipped.
+_NAME_TAGS = frozenset({"hi", "sdh", "cc", "forced", "full", "orig"})
+_THREE_LETTER = {
+    "pol": "pl", "cze": "cs", "ces": "cs", "slo": "sk", "slk": "sk", "hun": "hu", "rum": "ro",
+    "ron": "ro", "hrv": "hr", "scc": "sr", "srp": "sr", "slv": "sl", "bos": "bs", "tur": "tr",
+    "rus": "ru", "ukr": "uk", "bul": "bg", "gre": "el", "ell": "el", "heb": "he", "ara": "ar",
+    "per": "fa", "fas": "fa", "tha": "th", "vie": "vi", "chi": "zh", "zho": "zh", "jpn": "ja",
+    "kor": "ko", "lit": "lt", "lav": "lv", "est": "et", "fre": "fr", "fra": "fr", "ger": "de",
+    "deu": "de", "ita": "it", "por": "pt", "pob": "pt", "dut": "nl", "nld": "nl", "swe": "sv",
+    "fin": "fi", "dan": "da", "nor": "no", "ice": "is", "isl": "is", "cat": "ca",
+}
+
+
+def name_language(path: Path) -> str | None:
+    """A language code in the file name: `film.pl.srt`, `Film.pt-BR.HI.srt`, `x.rus.srt`."""
+    from curator.subtitles.encoding import known_language
+
+    tokens = path.name.lower().split(".")[1:-1]  # not the title's first word or the extension
+    while tokens and tokens[-1] in _NAME_TAGS:
+        tokens.pop()
+    if not tokens:
+        return None
+    code = _THREE_LETTER.get(tokens[-1], tokens[-1].replace("_", "-"))
+    return code if known_language(code) else lang_from_name(path)
+
+
 def track_language(path: Path, document: SubtitleDocument, explicit: str | None = None) -> str:
     """`--lang` if given, else the file name's hint, else a guess from the words, else en."""
     from curator.subtitles.language import guess_language
@@ -84,7 +111,7 @@ def cues_command(
     from curator.subtitles.emotion import analyze
     from curator.subtitles.loading import load_subtitles
 
-    document = load_subtitles(file, encoding=encoding)
+    document = load_subtitles(file, encoding=encoding, lang=lang or name_language(file))
     analyzed = analyze(document.cues, _lexicon(track_language(file, document, lang), lexicon_path))
     _say_loading_warnings(document)  # on stderr: --json output stays clean
     if as_json:
@@ -188,7 +215,8 @@ def ingest_command(
     tracks = []
     read_as: dict[str, tuple[Path, str, str]] = {}  # file hash → (path, language, encoding)
     for i, sub_path in enumerate(subs):
-        document = load_subtitles(sub_path, fps=info.fps, encoding=encoding_of(i))
+        document = load_subtitles(sub_path, fps=info.fps, encoding=encoding_of(i),
+                                  lang=lang_of(i) or name_language(sub_path))
         lang = track_language(sub_path, document, lang_of(i))
         digest = sha256_file(sub_path)
         first = read_as.get(digest)

@@ -2,7 +2,7 @@
 
 Public API:
 
-- `load_subtitles(path, *, encoding=None, fps=None, format=None, max_bytes=MAX_BYTES)`
+- `load_subtitles(path, *, encoding=None, fps=None, format=None, max_bytes=MAX_BYTES, lang=None)`
   and `parse_subtitles(text, *, name, format=None, fps=None)` → `SubtitleDocument`
 - `load_lexicon(lang="en", path=None)` → `Lexicon`
 - `extract_evidence(cue, lexicon)` → `tuple[Evidence, ...]`

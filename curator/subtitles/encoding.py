@@ -14,7 +14,7 @@ import codecs
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from curator.subtitles.alphabets import letter_fit
+from curator.subtitles.alphabets import LANGUAGE_ALPHABETS, letter_fit
 
 if TYPE_CHECKING:
     from charset_normalizer import CharsetMatch
@@ -34,11 +34,40 @@ _DETECT_BYTES = 262144
 # Detector results this close in mess (0..1) are ties for the letters to settle; seen:
 # 0.032 between cp1257 (chosen) and cp1252 (right) for French.
 _NEAR_TIE = 0.05
+# With a language hint the candidates are that language's code pages only, so a wider
+# window is safe; seen: cp850 French 0.069 behind cp1252's "‚tait l…".
+_NEAR_TIE_HINTED = 0.1
+# A hinted reading whose letters fit the language less than this is not that language.
+_HINT_FIT = 0.8
 _TIE_CANDIDATES = 12
 _FIT_WORDS = 5000  # words with non-ASCII bytes read per candidate: plenty to tell them apart
 # The detector's mess threshold for a second try (its default is 0.2); a cp1250 Polish
 # file of 75 kB measured 0.22.
 _LAST_RESORT_MESS = 0.5
+# The legacy code pages subtitles in a language come in (Windows, ISO, DOS, Mac). A language
+# hint (`--lang`, `film.pl.srt`) limits detection to these: a short Polish file otherwise
+# reads as well in cp1252, Hebrew as well in cp1251.
+_WESTERN = ("cp1252", "iso8859_15", "cp850", "mac_roman")
+_CENTRAL = ("cp1250", "iso8859_2", "cp852", "mac_latin2")
+_CYRILLIC = ("cp1251", "koi8_r", "koi8_u", "iso8859_5", "cp866", "mac_cyrillic")
+_BALTIC = ("cp1257", "iso8859_13", "iso8859_4", "cp775")
+_CODE_PAGES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("pl", "cs", "sk", "hu", "hr", "bs", "sl", "sq"), _CENTRAL),
+    **dict.fromkeys(("ru", "uk", "be", "bg", "mk"), _CYRILLIC),
+    "sr": ("cp1250", *_CYRILLIC),  # Latin or Cyrillic
+    "ro": ("cp1250", "iso8859_16", "iso8859_2"),
+    "tr": ("cp1254", "iso8859_9", "cp857"),
+    **dict.fromkeys(("lt", "lv"), _BALTIC),
+    "et": ("cp1257", "iso8859_15", "iso8859_13", "iso8859_4", "cp775"),
+    "el": ("cp1253", "iso8859_7", "cp737", "mac_greek"),
+    "he": ("cp1255", "iso8859_8", "cp862"),
+    **dict.fromkeys(("ar", "fa", "ur"), ("cp1256", "iso8859_6", "cp720", "cp864")),
+    "th": ("cp874", "tis_620"),
+    "vi": ("cp1258",),
+    "zh": ("gb18030", "big5", "big5hkscs"),
+    "ja": ("cp932", "euc_jp", "euc_jis_2004", "shift_jis_2004"),
+    "ko": ("cp949",),
+}
 # C0 control bytes that never occur in subtitle text (TAB, LF, FF, CR and ESC excluded).
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
@@ -54,8 +83,11 @@ class Decoded:
     warnings: tuple[str, ...] = ()
 
 
-def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
+def decode_bytes(data: bytes, encoding: str | None = None, *, lang: str | None = None) -> Decoded:
     """Decode subtitle bytes; `encoding` forces a codec (LookupError if Python lacks it).
+
+    `lang`, a language code (`pl`, `pt-br`), narrows legacy code-page detection to that
+    language's code pages and alphabet; without it every code page competes.
 
     Raises `BinaryDataError` for data that is not text (NUL bytes, control characters).
     """
@@ -80,7 +112,20 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> Decoded:
     if _mostly_utf8(data):
         text = data.decode("utf-8", errors="replace")
         return Decoded(text, "utf-8", (_replaced_warning(text, "utf-8"),))
-    return _decode_legacy(data)
+    return _decode_legacy(data, known_language(lang))
+
+
+def known_language(lang: str | None) -> str | None:
+    """`pt-br` → `pt`; None for a language whose letters and code pages we do not know."""
+    base = (lang or "").lower().replace("_", "-").split("-")[0]
+    return base if base in LANGUAGE_ALPHABETS or base == "en" else None
+
+
+def code_pages_for(lang: str | None) -> tuple[str, ...]:
+    """The usual legacy code pages of a language code; () when we know none."""
+    if lang is None:
+        return ()
+    return _CODE_PAGES.get(lang, _WESTERN)  # the rest: Western European languages
 
 
 def _decode_with(data: bytes, name: str) -> Decoded:
@@ -130,13 +175,42 @@ def _mostly_utf8(data: bytes) -> bool:
     return good >= 3 and bad <= good
 
 
-def _decode_legacy(data: bytes) -> Decoded:
-    from charset_normalizer import from_bytes  # imported lazily: only legacy files need it
-
+def _decode_legacy(data: bytes, lang: str | None = None) -> Decoded:
     sample = data[:_DETECT_BYTES]
     if len(data) > _DETECT_BYTES:
         cut = sample.rfind(b"\n")  # don't cut a multi-byte character in half
         sample = sample[: cut + 1] if cut > 0 else sample
+    best = _in_language(sample, lang) if lang else None
+    warnings: tuple[str, ...] = ()
+    if best is None:
+        best, warnings = _any_code_page(sample)
+    if best is None:
+        text = data.decode("utf-8", errors="replace")
+        warning = "encoding not recognised; " + _replaced_warning(text, "utf-8")
+        return Decoded(text, "utf-8", (warning,))
+    name = codecs.lookup(best.encoding).name
+    decoded = _decode_with(data, name)
+    return replace(decoded, warnings=warnings + decoded.warnings)
+
+
+def _in_language(sample: bytes, lang: str) -> CharsetMatch | None:
+    """The best reading among the language's own code pages, or None when none reads
+    cleanly or its letters do not fit the language (a wrong hint: `Film.It.srt`)."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(sample, cp_isolation=list(code_pages_for(lang)))
+    best = matches.best()
+    if best is None:
+        return None
+    near = [m for m in matches if m.chaos <= best.chaos + _NEAR_TIE_HINTED][:_TIE_CANDIDATES]
+    best, fit = _best_letter_fit(sample, near, lang)
+    return best if fit >= _HINT_FIT else None
+
+
+def _any_code_page(sample: bytes) -> tuple[CharsetMatch | None, tuple[str, ...]]:
+    """The detector's best reading over every code page, near ties settled by letters."""
+    from charset_normalizer import from_bytes  # imported lazily: only legacy files need it
+
     matches = from_bytes(sample)
     warnings: tuple[str, ...] = ()
     if not len(matches):  # every reading past its mess threshold: seen on long Polish files
@@ -145,31 +219,30 @@ def _decode_legacy(data: bytes) -> Decoded:
                     "encoding (--encoding)",)
     best = matches.best()
     if best is None:
-        text = data.decode("utf-8", errors="replace")
-        warning = "encoding not recognised; " + _replaced_warning(text, "utf-8")
-        return Decoded(text, "utf-8", (warning,))
+        return None, warnings
     # Near ties in the detector's mess measure are settled by which reading's letters
     # fit one language (French cp1252 also reads as cp1257 with no mess at all).
     near = [m for m in matches if m.chaos <= best.chaos + _NEAR_TIE][:_TIE_CANDIDATES]
     if len(near) > 1:
-        best = _best_letter_fit(sample, near)
-    name = codecs.lookup(best.encoding).name
-    decoded = _decode_with(data, name)
-    return replace(decoded, warnings=warnings + decoded.warnings)
+        best, _ = _best_letter_fit(sample, near, None)
+    return best, warnings
 
 
-def _best_letter_fit(sample: bytes, near: list[CharsetMatch]) -> CharsetMatch:
-    """The first of `near` (the detector's order) whose reading fits one language best.
-    Only the words with non-ASCII bytes are read: the rest reads the same in all of them."""
+def _best_letter_fit(
+    sample: bytes, near: list[CharsetMatch], lang: str | None
+) -> tuple[CharsetMatch, float]:
+    """The first of `near` (the detector's order) whose reading fits one language (`lang`,
+    if given) best, and that fit. Only the words with non-ASCII bytes are read: the rest
+    reads the same in all of them."""
     words = [w for w in sample.split() if max(w) >= 0x80][:_FIT_WORDS]
     if not words:
-        return near[0]
+        return near[0], 1.0
     joined = b" ".join(words)
     best, best_fit = near[0], -1.0
     for match in near:
-        fit = letter_fit(joined.decode(match.encoding, errors="replace"))
+        fit = letter_fit(joined.decode(match.encoding, errors="replace"), lang)
         if fit > best_fit:
             best, best_fit = match, fit
         if fit == 1.0:
             break  # nothing later can do better
-    return best
+    return best, best_fit

@@ -34,17 +34,19 @@ def load_subtitles(
     fps: float | None = None,
     format: str | None = None,
     max_bytes: int = MAX_BYTES,
+    lang: str | None = None,
 ) -> SubtitleDocument:
     """Read one subtitle file of any supported format.
 
     `encoding` forces a codec (else it is detected), `fps` the MicroDVD frame rate (else
-    the file's declaration, else 23.976), `format` a format id (else detected by content).
+    the file's declaration, else 23.976), `format` a format id (else detected by content),
+    `lang` the text's language (`pl`), which narrows the detection of legacy code pages.
     Raises `SubtitleError(path, reason)` when the file cannot be used.
     """
     p = Path(path)
     data = _read_bytes(p, max_bytes)
     try:
-        decoded = decode_bytes(data, encoding)
+        decoded = decode_bytes(data, encoding, lang=lang)
     except LookupError:
         raise SubtitleError(p, f"unknown encoding {encoding!r}") from None
     except BinaryDataError as exc:

@@ -367,3 +367,17 @@ def test_an_encoding_can_be_named_when_detection_would_guess(
     assert ingested.exit_code == 0, ingested.output
     assert "srt, latin-1): 1 cues" in ingested.output
     assert _rows(curator.db_path, "SELECT text FROM cues") == [("(sanglote) Hélène ?",)]
+
+
+def test_the_language_in_a_file_name_or_lang_helps_read_its_code_page(
+    curator: Curator, tmp_path: Path
+) -> None:
+    """One Hebrew cue in cp1255 also reads as Cyrillic; `film.he.srt` or --lang he says which."""
+    line = "(בוכה) היא תמיד הייתה כאן."
+    data = f"1\n00:00:01,000 --> 00:00:03,000\n{line}\n".encode("cp1255")
+    named, plain = tmp_path / "film.he.srt", tmp_path / "film.srt"
+    named.write_bytes(data)
+    plain.write_bytes(data)
+    assert json.loads(curator("cues", named, "--json").stdout)[0]["text"] == line
+    # (stdout: there is no Hebrew lexicon, and stderr says so)
+    assert json.loads(curator("cues", plain, "--json", "--lang", "he").stdout)[0]["text"] == line

@@ -158,3 +158,42 @@ def test_forced_wrong_encoding_replaces_and_warns() -> None:
 def test_binary(data: bytes) -> None:
     with pytest.raises(BinaryDataError):
         decode_bytes(data)
+
+
+# One short cue reads as well in another script's code page (Hebrew as Cyrillic, Thai and
+# Italian as Japanese and Urdu) or a sibling one (Lithuanian `Ši` as Icelandic `Ði`): the
+# language, from --lang or the file name, settles it.
+HINTED = [
+    ("he", "cp1255", "(בוכה) היא תמיד הייתה כאן."),
+    ("th", "cp874", "[หัวเราะ] ตลกมากเลย"),
+    ("it", "cp1252", "[ride] È davvero divertente."),
+    ("fr", "cp850", "(sanglote) Elle était là, à côté de moi."),
+    ("ru", "mac_cyrillic", "(рыдает) Она всегда была здесь."),
+    ("lt", "cp1257", "Ši daina labai graži."),
+    ("ja", "euc_jp", "[笑う] 本当に面白いね。"),
+]
+
+
+@pytest.mark.parametrize("lang, codec, line", HINTED)
+def test_a_language_hint_picks_that_languages_code_page(lang: str, codec: str,
+                                                        line: str) -> None:
+    text = f"1\n00:00:01,000 --> 00:00:03,000\n{line}\n"
+    assert decode_bytes(text.encode(codec)).text != text  # the case the hint is for
+    assert decode_bytes(text.encode(codec), lang=lang).text == text
+
+
+def test_a_wrong_language_hint_is_not_trusted() -> None:
+    text = SRT.format(line="Доброе утро, Бри! Как дела? Всё хорошо, спасибо.") * 4
+    assert decode_bytes(text.encode("cp1251"), lang="it").text == text
+
+
+def test_a_symbol_inside_a_word_is_a_misreading() -> None:
+    assert letter_fit("v‚rit‚ c“t‚") < 0.5  # cp850 French read as cp1252
+    assert letter_fit("[¶mieje się]", "pl") == 0.5  # ISO-8859-2 read as cp1250
+    assert letter_fit("col·lecció, don´t, 30°C, Wait…what") == 1.0
+    assert letter_fit("我不知道。是") == 1.0
+
+
+def test_letter_fit_for_one_language() -> None:
+    assert letter_fit("trčs", "fr") == 0.0 and letter_fit("très", "fr") == 1.0
+    assert letter_fit("Ќна", "ru") < 1.0 and letter_fit("Она", "ru") == 1.0
