@@ -105,6 +105,9 @@ def decode_bytes(data: bytes, encoding: str | None = None, *, lang: str | None =
         return _decode_with(data, utf16)
     if _looks_binary(head):
         raise BinaryDataError("binary data (control bytes), not subtitle text")
+    iso2022 = _iso2022(head)
+    if iso2022 is not None:  # 7-bit, so it would pass as UTF-8: ESC $ B 日本 ESC ( B
+        return _decode_with(data, iso2022)
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
@@ -152,6 +155,13 @@ def _utf16_without_bom(head: bytes) -> str | None:
         return "utf-16-le"
     if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
         return "utf-16-be"
+    return None
+
+
+def _iso2022(head: bytes) -> str | None:
+    """ISO-2022-JP text (old Japanese files) by the escape that starts its kanji."""
+    if b"\x1b$B" in head or b"\x1b$@" in head:
+        return "iso2022_jp_2"  # a superset of iso2022_jp: reads both
     return None
 
 

@@ -197,3 +197,10 @@ def test_a_symbol_inside_a_word_is_a_misreading() -> None:
 def test_letter_fit_for_one_language() -> None:
     assert letter_fit("trčs", "fr") == 0.0 and letter_fit("très", "fr") == 1.0
     assert letter_fit("Ќна", "ru") < 1.0 and letter_fit("Она", "ru") == 1.0
+
+
+def test_iso2022_jp_is_not_taken_for_utf8() -> None:
+    """Its bytes are 7-bit: read as UTF-8 they were `$BF|K\\8l$G$9`, with no warning."""
+    text = SRT.format(line="（泣く）彼女はいつもここにいた。")
+    decoded = decode_bytes(text.encode("iso2022_jp"))
+    assert (decoded.text, decoded.warnings) == (text, ())
