@@ -56,7 +56,7 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from curator.errors import DatabaseError, InputFileError, XMLValidationError
+    from curator.errors import ConflictError, DatabaseError, InputFileError, XMLValidationError
     from curator.store.xml_import import import_film_xml
 
     out = console()
@@ -85,6 +85,10 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
         except DatabaseError as exc:
             failed += 1
             err.print(f"Error: {path}: {exc}", markup=False)
+            continue
+        except ConflictError as exc:  # a clip changed by someone else meanwhile: this file only
+            failed += 1
+            err.print(f"Error: {path}: not imported: {exc}; run the import again", markup=False)
             continue
         except (SQLAlchemyError, ValueError, ArithmeticError, LookupError) as exc:
             # A value the checks above let through; nothing of this file was written.

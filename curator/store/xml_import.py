@@ -442,6 +442,32 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
     """
     from curator.store.annotations import apply_imported_votes
 
+    new, retract = _votes_to_merge(clip, review)
+    if (new or retract) and _changed_since_read(session, clip):
+        # The clip was read with the film's other clips, without a lock: a vote cast since
+        # (a review going on) would make the version claimed below stale and stop the whole
+        # file. Compare again with what it holds now.
+        session.refresh(clip)
+        new, retract = _votes_to_merge(clip, review)
+    if new or retract:
+        apply_imported_votes(session, clip, [vote for _, vote in sorted(new, key=lambda n: n[0])],
+                             retract)
+    return len(new), len(retract)
+
+
+def _changed_since_read(session: Session, clip: Clip) -> bool:
+    """Whether another process has changed `clip` since this session read it. The row
+    stays locked (PostgreSQL; SQLite's writer holds its write lock from the first claim
+    on), so nobody can change it between this look and the claim that follows."""
+    now = session.scalar(select(Clip.version).where(Clip.id == clip.id).with_for_update())
+    return now != clip.version
+
+
+def _votes_to_merge(
+    clip: Clip, review: etree._Element
+) -> tuple[list[tuple[int, Annotation]], list[Annotation]]:
+    """The file's votes `clip` lacks (with their places in the file), and ours to retract."""
+
     def moment(a: Annotation) -> tuple:
         return (a.annotator, a.created_at)
 
@@ -465,10 +491,7 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
             added, retracted = _merge_as_multisets(here, file_votes)
             new += added
             retract += retracted
-    if new or retract:
-        apply_imported_votes(session, clip, [vote for _, vote in sorted(new, key=lambda n: n[0])],
-                             retract)
-    return len(new), len(retract)
+    return new, retract
 
 
 def _choice(a: Annotation) -> tuple:

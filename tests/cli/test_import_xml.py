@@ -224,3 +224,26 @@ def test_a_longer_duration_in_the_file_lets_no_clip_past_the_films_end_here(
             "(the file says 5000.000 s)") in " ".join(_no_traceback(result).split())
     with sqlite3.connect(curator.db_path) as conn:
         assert conn.execute("SELECT start_ms, end_ms FROM clips").fetchall() == [(1000, 2000)]
+
+
+def test_a_clip_changed_meanwhile_fails_its_file_only(
+    curator: Curator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone else's change that the import cannot build on stops that file, named, and
+    the files after it are still imported."""
+    import curator.store.xml_import as xml_import
+    from curator.errors import ConflictError
+
+    import_file = xml_import.import_film_xml
+
+    def rival_first(session, path):  # type: ignore[no-untyped-def]
+        if path.name == "first.xml":
+            raise ConflictError("clip 1 was changed by someone else since you opened it")
+        return import_file(session, path)
+
+    monkeypatch.setattr(xml_import, "import_film_xml", rival_first)
+    first, second = _film(tmp_path, "first.xml"), _film(tmp_path, "second.xml", sha="b" * 64)
+    result = curator("import-xml", first, second)
+    assert result.exit_code == 1
+    assert f"Error: {first}: not imported: clip 1 was changed" in _no_traceback(result)
+    assert _films(curator.db_path) == [("Tiny", "b" * 64)]

@@ -917,3 +917,45 @@ def test_an_actor_met_through_a_known_clip_is_known_by_both_uids_from_then_on(
             assert [p.name for p in session.scalars(select(Person))] == ["Jane Roe"]
     finally:
         lead.close()
+
+
+def test_a_vote_cast_while_an_import_reads_the_film_is_kept_and_the_import_goes_on(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import reads a film's clips without a lock; dan votes on one of them (the
+    review, another process) before the import merges the teammate's votes into it. Both
+    are kept: the import is not stopped by the clip's version having moved on since."""
+    import curator.store.xml_import as xml_import
+    from curator.review.controller import ReviewController
+
+    lead = open_database(database_url)
+    try:
+        populate(lead)
+        file = tmp_path / "carl.xml"
+        with _lead(tmp_path, "carl.db", _write(tmp_path, _export(lead).decode())) as mate:
+            _cast(mate, "carl", "Fear")
+            file.write_bytes(_export(mate))
+        with lead.session() as session:
+            sad = _sad_clip(session)
+            sad_id, seen = sad.id, sad.version
+        read = xml_import._people_of_known_clips
+
+        def ann_votes_meanwhile(*args: object) -> None:
+            read(*args)  # the film's clips are read: now another process votes
+            rival = open_database(database_url)
+            try:
+                assert ReviewController(rival, "dan").decide(sad_id, seen, "confirm", "Sad").ok
+            finally:
+                rival.close()
+
+        monkeypatch.setattr(xml_import, "_people_of_known_clips", ann_votes_meanwhile)
+        with lead.session() as session:
+            report = import_film_xml(session, file)
+        assert report.votes_added == 1
+        with lead.session() as session:
+            live = [(a.annotator, a.decision, a.expression)
+                    for a in _sad_clip(session).annotations if not a.retracted]
+        assert sorted(live) == [("ann", "reject", None), ("carl", "confirm", "Fear"),
+                                ("dan", "confirm", "Sad")]
+    finally:
+        lead.close()
