@@ -25,6 +25,7 @@ from curator.store.review_queries import (
     queue_page,
     queue_position,
     queue_row,
+    queue_rows,
 )
 
 PAGE = 100
@@ -132,6 +133,10 @@ class ReviewQueue:
         self._pos = 0  # index of the current row in _rows
         self._offset = 0  # queue index of _rows[0]
         self._at_end = False  # no rows after the last one in _rows
+        # Ids of the rows walked past and dropped from the front of _rows, in walk order:
+        # going back reads these again, since the clips decided meanwhile have left the
+        # queue and a query of the queue would no longer find them.
+        self._dropped: list[int] = []
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -150,6 +155,7 @@ class ReviewQueue:
                 before = queue_page(session, self.spec, before=at, limit=10)
                 self._offset = queue_position(session, self.spec, at) - len(before)
         self._rows = before + rows
+        self._dropped = []
         self._pos = len(before) if rows else max(len(before) - 1, 0)
         self._at_end = len(rows) < PAGE
 
@@ -193,6 +199,9 @@ class ReviewQueue:
 
     def goto(self, clip_id: int) -> bool:
         """Make `clip_id` current (reading its rows when it is outside the window)."""
+        if clip_id in self._dropped:  # walked past: back to it, the walk kept whole
+            while all(row.id != clip_id for row in self._rows) and self._load_before():
+                pass
         for i, row in enumerate(self._rows):
             if row.id == clip_id:
                 self._pos = i
@@ -235,6 +244,7 @@ class ReviewQueue:
             if len(self._rows) > MAX_ROWS:
                 drop = len(self._rows) - MAX_ROWS
                 drop = min(drop, self._pos - 10) if self._pos > 10 else 0
+                self._dropped.extend(row.id for row in self._rows[:drop])
                 del self._rows[:drop]
                 self._pos -= drop
                 self._offset += drop
@@ -243,8 +253,15 @@ class ReviewQueue:
         """Prepend the page before the window; returns how many rows were added."""
         if not self._rows or self._offset == 0:
             return 0
-        with self.database.session() as session:
-            earlier = queue_page(session, self.spec, before=self._rows[0].key, limit=PAGE)
+        if self._dropped:
+            ids = self._dropped[-PAGE:]
+            del self._dropped[-PAGE:]
+            with self.database.session() as session:
+                found = {row.id: row for row in queue_rows(session, self.spec, ids)}
+            earlier = [found[i] for i in ids if i in found]  # a clip deleted since is gone
+        else:
+            with self.database.session() as session:
+                earlier = queue_page(session, self.spec, before=self._rows[0].key, limit=PAGE)
         self._rows[:0] = earlier
         self._pos += len(earlier)
         self._offset -= len(earlier)

@@ -264,5 +264,11 @@ def queue_row(session: Session, spec: QueueSpec, clip_id: int) -> QueueRow | Non
     return None if row is None else QueueRow(*row)
 
 
+def queue_rows(session: Session, spec: QueueSpec, clip_ids: list[int]) -> list[QueueRow]:
+    """These clips as queue rows (whether or not they still belong to the queue), any order."""
+    query = _row_select(spec).where(Clip.id.in_(clip_ids))
+    return [QueueRow(*row) for row in session.execute(query)]
+
+
 def total_clips(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Clip)) or 0

@@ -174,3 +174,65 @@ async def test_agreement_screen_shows_hand_checked_kappa(sample: Sample) -> None
         await pilot.press("k")
         await pilot.press("q")  # leaves it, as q leaves the help screen
         assert isinstance(app.screen, ReviewScreen) and app.is_running
+
+
+def _thirty_more_proposed(sample: Sample, monkeypatch: pytest.MonkeyPatch) -> None:
+    """37 proposed clips, walked with a window of 12 rows read 4 at a time."""
+    from curator.review import queues
+    from curator.store.models import Clip
+
+    with sample.db.session() as session:
+        session.add_all(Clip(film_id=sample.moved_film_id, start_ms=10_000 + 100 * i,
+                             end_ms=12_000 + 100 * i, proposed_label="Sad", score=0.5)
+                        for i in range(30))
+    monkeypatch.setattr(queues, "PAGE", 4)
+    monkeypatch.setattr(queues, "MAX_ROWS", 12)
+
+
+async def test_going_back_past_the_rows_kept_in_memory_finds_every_decided_clip(
+    sample: Sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deciding clips takes them out of the proposed queue but not out of the walk: once
+    the window has dropped the first ones, `p` still goes back through every one of them,
+    in order, with its position, down to "clip 1"."""
+    _thirty_more_proposed(sample, monkeypatch)
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        walked = []
+        for _ in range(30):
+            walked.append(screen.view.id)
+            await pilot.press("enter")
+        await settle(app, pilot)
+        assert len(set(walked)) == 30 and all(votes(sample.db, c) for c in walked)
+        back = []
+        while True:
+            await pilot.press("p")
+            if screen.last_message == "first clip of the queue":
+                break
+            back.append((screen.view.id, screen.queue.index))
+        assert back == [(clip, i) for i, clip in enumerate(walked)][::-1]
+        assert "clip 1 of 37" in text_of(screen.query_one("#topbar", Static))
+
+
+async def test_undoing_back_past_the_rows_kept_in_memory_keeps_the_walk(
+    sample: Sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An undo that goes back to a clip the window has dropped shows it where it was in the
+    walk, not as the start of a new walk without the clips decided before it."""
+    _thirty_more_proposed(sample, monkeypatch)
+    app = make_app(sample.db)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        walked = []
+        for _ in range(20):
+            walked.append(screen.view.id)
+            await pilot.press("enter")
+        await settle(app, pilot)
+        for _ in range(15):
+            await pilot.press("u")
+            await settle(app, pilot)
+        assert screen.view.id == walked[5] and votes(sample.db, walked[5])[-1][3]  # undone
+        assert "clip 6 of 37" in text_of(screen.query_one("#topbar", Static))
+        await pilot.press("p")
+        assert screen.view.id == walked[4] and screen.queue.index == 4
