@@ -6,9 +6,16 @@ annotations, the consensus and the change log are the same either way.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from curator.cli.common import ANNOTATOR_NAME, DB_ID, console, state
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from curator.store.models import Clip
 
 
 @click.command("label")
@@ -84,7 +91,7 @@ def label_command(
     # The same name, checked and stripped the same way, as the review UI records.
     who = resolve_annotator(annotator)
     out, err = console(), console(stderr=True)
-    confirmed = missing = outvoted = repeated = not_checked = 0
+    confirmed = missing = outvoted = repeated = not_checked = meanwhile = 0
     with state().database().session() as session:
         if accept_proposed:
             if film_id is not None:
@@ -105,6 +112,9 @@ def label_command(
                     continue
                 work.append((clip, label))
         for clip, name in work:
+            if not _as_read(session, clip) and accept_proposed and not _awaiting(clip):
+                meanwhile += 1  # someone voted on it since it was listed: theirs stands
+                continue
             if record_decision(session, clip, annotator=who, decision="confirm",
                                expression=name, adjudication=adjudicate) is None:
                 repeated += 1  # a second run of the same command records nothing new
@@ -129,12 +139,38 @@ def label_command(
     if outvoted:
         out.print(f"{outvoted} vote(s) recorded without confirming their clip (see above)",
                   markup=False)
+    if meanwhile:
+        out.print(f"{meanwhile} clip(s) decided by someone else meanwhile were left as they "
+                  "are", markup=False)
     if not_checked:
         out.print(f"{not_checked} clip(s) not face-checked yet were left proposed: "
                   "`curator propose` checks them (--unchecked confirms them as they are)",
                   markup=False)
     if missing:
         raise click.exceptions.Exit(1)
+
+
+def _as_read(session: Session, clip: Clip) -> bool:
+    """Whether `clip` is as this command read it, its row now locked until the command
+    commits. The clips were read at the start, without a lock (a review may be going on):
+    one changed since is read again, so that the vote is cast on the clip as it is now
+    rather than stopping the whole command with a conflict."""
+    from sqlalchemy import select
+
+    from curator.store.models import Clip
+
+    now = session.scalar(select(Clip.version).where(Clip.id == clip.id).with_for_update())
+    if now == clip.version:
+        return True
+    session.refresh(clip)
+    return False
+
+
+def _awaiting(clip: Clip) -> bool:
+    """Whether --accept-proposed would still list the clip (proposed, nobody's vote)."""
+    from curator.store.annotations import votes_of
+
+    return clip.status == "proposed" and all(v.decision == "skip" for v in votes_of(clip))
 
 
 def _tally(votes: dict[str, int]) -> str:

@@ -237,3 +237,47 @@ def test_the_same_vote_again_is_not_recorded_twice(curator: Curator, proposed: l
     # As an adjudication it is a new decision (it overrules), and is recorded.
     assert curator(*args, "--adjudicate").exit_code == 0
     assert _rows(curator.db_path, "SELECT COUNT(*) FROM annotations") == [(2,)]
+
+
+def test_accept_proposed_leaves_a_clip_voted_on_meanwhile_to_its_voter(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proposed clips are listed first, without a lock; a reviewer (another process)
+    votes on one of them before the bulk confirm reaches it. That vote stands, and the
+    other clips are confirmed: the command is not rolled back whole by a conflict."""
+    from click.testing import CliRunner
+
+    import curator.store.label as label_store
+    from curator.cli import cli
+    from curator.review.controller import ReviewController
+    from curator.store.db import open_database
+    from curator.store.models import Clip, Film
+
+    db = open_database(database_url)
+    try:
+        with db.session() as session:
+            film = Film(sha256="a" * 64, path="/films/x.mkv", title="X", duration_ms=60_000,
+                        fps=25.0, width=640, height=360)
+            session.add_all(Clip(film=film, start_ms=1000 * i, end_ms=1000 * i + 800,
+                                 proposed_label="Happy", score=0.5) for i in range(3))
+        listed = label_store.proposed_clips
+
+        def ann_votes_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+            clips = listed(*args, **kwargs)
+            if clips:  # the listing, not the count of clips left unchecked
+                assert ReviewController(db, "ann").decide(clips[1].id, 1, "confirm", "Sad").ok
+            return clips
+
+        monkeypatch.setattr(label_store, "proposed_clips", ann_votes_meanwhile)
+        result = CliRunner().invoke(cli, ["--db", database_url, "label", "--accept-proposed",
+                                          "--unchecked", "--annotator", "lead"])
+        assert result.exit_code == 0, result.output
+        assert "2 clip(s) confirmed by lead" in result.output
+        assert "1 clip(s) decided by someone else meanwhile" in result.output
+        with db.session() as session:
+            clips = session.query(Clip).order_by(Clip.start_ms).all()
+            assert [(c.status, c.expression) for c in clips] == [
+                ("confirmed", "Happy"), ("confirmed", "Sad"), ("confirmed", "Happy")]
+            assert [a.annotator for a in clips[1].annotations] == ["ann"]
+    finally:
+        db.close()
