@@ -13,8 +13,6 @@ import click
 from curator.cli.common import ANNOTATOR_NAME, DB_ID, console, state
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from curator.store.models import Clip
 
 
@@ -61,7 +59,7 @@ def label_command(
     (the change log records old → new with --annotator as who). A clip id that does not
     exist is reported and skipped; the command then exits 1.
     """
-    from curator.errors import LabelError
+    from curator.errors import ConflictError, LabelError
     from curator.labels import EMOTIONS, canonical_label
     from curator.review.config import resolve_annotator
     from curator.store.annotations import record_decision, votes_of
@@ -112,11 +110,20 @@ def label_command(
                     continue
                 work.append((clip, label))
         for clip, name in work:
-            if not _as_read(session, clip) and accept_proposed and not _awaiting(clip):
-                meanwhile += 1  # someone voted on it since it was listed: theirs stands
-                continue
-            if record_decision(session, clip, annotator=who, decision="confirm",
-                               expression=name, adjudication=adjudicate) is None:
+            try:
+                recorded = record_decision(session, clip, annotator=who, decision="confirm",
+                                           expression=name, adjudication=adjudicate)
+            except ConflictError:
+                # The clips were read without a lock (a review may be going on): one voted
+                # on since is read again. A bulk confirm leaves it to that vote; a clip
+                # named on the command line gets this vote on top of it.
+                session.refresh(clip)
+                if accept_proposed and not _awaiting(clip):
+                    meanwhile += 1
+                    continue
+                recorded = record_decision(session, clip, annotator=who, decision="confirm",
+                                           expression=name, adjudication=adjudicate)
+            if recorded is None:
                 repeated += 1  # a second run of the same command records nothing new
                 continue
             verdict = consensus(votes_of(clip))
@@ -148,22 +155,6 @@ def label_command(
                   markup=False)
     if missing:
         raise click.exceptions.Exit(1)
-
-
-def _as_read(session: Session, clip: Clip) -> bool:
-    """Whether `clip` is as this command read it, its row now locked until the command
-    commits. The clips were read at the start, without a lock (a review may be going on):
-    one changed since is read again, so that the vote is cast on the clip as it is now
-    rather than stopping the whole command with a conflict."""
-    from sqlalchemy import select
-
-    from curator.store.models import Clip
-
-    now = session.scalar(select(Clip.version).where(Clip.id == clip.id).with_for_update())
-    if now == clip.version:
-        return True
-    session.refresh(clip)
-    return False
 
 
 def _awaiting(clip: Clip) -> bool:

@@ -24,7 +24,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from curator.errors import CuratorError, XMLValidationError
+from curator.errors import ConflictError, CuratorError, XMLValidationError
 from curator.store.annotations import check_annotator_name
 from curator.store.consensus import Vote, consensus
 from curator.store.models import (
@@ -443,24 +443,22 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
     from curator.store.annotations import apply_imported_votes
 
     new, retract = _votes_to_merge(clip, review)
-    if (new or retract) and _changed_since_read(session, clip):
-        # The clip was read with the film's other clips, without a lock: a vote cast since
-        # (a review going on) would make the version claimed below stale and stop the whole
-        # file. Compare again with what it holds now.
+    if not (new or retract):
+        return 0, 0
+    try:
+        apply_imported_votes(session, clip, _in_file_order(new), retract)
+    except ConflictError:
+        # The clip was read with the film's other clips, without a lock: someone voted on it
+        # since (a review going on). Compare the file again with what it holds now.
         session.refresh(clip)
         new, retract = _votes_to_merge(clip, review)
-    if new or retract:
-        apply_imported_votes(session, clip, [vote for _, vote in sorted(new, key=lambda n: n[0])],
-                             retract)
+        if new or retract:
+            apply_imported_votes(session, clip, _in_file_order(new), retract)
     return len(new), len(retract)
 
 
-def _changed_since_read(session: Session, clip: Clip) -> bool:
-    """Whether another process has changed `clip` since this session read it. The row
-    stays locked (PostgreSQL; SQLite's writer holds its write lock from the first claim
-    on), so nobody can change it between this look and the claim that follows."""
-    now = session.scalar(select(Clip.version).where(Clip.id == clip.id).with_for_update())
-    return now != clip.version
+def _in_file_order(new: list[tuple[int, Annotation]]) -> list[Annotation]:
+    return [vote for _, vote in sorted(new, key=lambda n: n[0])]
 
 
 def _votes_to_merge(
