@@ -326,6 +326,13 @@ def init_model(cfg: TrainConfig, init: str, classes: tuple[str, ...],
     return model, source["backbone"]
 
 
+def resumed_model(cfg: TrainConfig, last: dict) -> torch.nn.Module:
+    """The model of a stage resumed from `last` (its weights are loaded from there next):
+    built from the checkpoint alone, so that a run started from `--init PATH.pt` resumes after
+    PATH has moved, or from another working directory when PATH was relative."""
+    return build_model(last["backbone"], len(last["classes"]), cfg.dropout, cfg.drop_path)
+
+
 # ----------------------------------------------------------------------------- one stage
 
 def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
@@ -382,7 +389,10 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
 
     # ---- model
     torch.manual_seed(cfg.seed)
-    model, backbone = init_model(cfg, init, classes, log.log)
+    if last is not None:  # last.pt holds every weight: the --init source may be gone by now
+        model, backbone = resumed_model(cfg, last), last["backbone"]
+    else:
+        model, backbone = init_model(cfg, init, classes, log.log)
     begin(out)  # the run starts: from here on its folder holds config.json
     dev, cuda = d.device, d.device.type == "cuda"
     channels_last = cuda and cfg.channels_last

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -302,6 +303,23 @@ def test_init_from_a_checkpoint(toy_run: Path, tmp_path: Path, small_cfg, make_f
     with pytest.raises(OptionError):
         train(small_cfg([data], tmp_path / "ft2", init=str(toy_run / "best.pt"),
                         backbone="efficientnet_lite0"), quiet)
+
+
+def test_a_run_from_a_checkpoint_resumes_after_the_checkpoint_moved(
+        toy_run: Path, tmp_path: Path, small_cfg, make_folders, quiet) -> None:
+    """last.pt holds every weight: resuming must not read --init again (moved, cleaned up, or
+    a relative path seen from another working directory), and still repeats the run exactly."""
+    data = make_folders(tmp_path / "d", {"Train": 8, "Val": 3}, classes=("Sad", "Angry"))
+    source = tmp_path / "source.pt"
+    shutil.copy(toy_run / "best.pt", source)
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    train(small_cfg([data], whole, init=str(source), backbone=None), quiet)
+    train(small_cfg([data], parts, init=str(source), backbone=None, stop_after_epochs=1), quiet)
+    source.unlink()
+    assert train(TrainConfig(out=str(parts), resume=True), quiet)["complete"]
+    a, b = ckpt.load(whole / "last.pt"), ckpt.load(parts / "last.pt")
+    for key, value in a["train_state"]["raw_model"].items():
+        assert torch.equal(value, b["train_state"]["raw_model"][key]), key
 
 
 @pytest.mark.parametrize("init", ["nothing.pt", "config.json"])
