@@ -419,6 +419,16 @@ def check_dataset_path(path: str | Path) -> str:
     return detect_format(path)
 
 
+def folder_classes(path: Path) -> tuple[str, ...] | None:
+    """A folder dataset's classes from its folder names alone (no image decoded; empty class
+    folders left out), for checks before a cascade's first stage; None for a CSV or .npz, whose
+    classes are known once read."""
+    if detect_format(path) != "folders":
+        return None
+    tree, _ = scan_folders(path)
+    return order_classes(name for classes in tree.values() for name in classes)
+
+
 def load_dataset(path: str | Path, max_side: int = 128, val_fraction: float = 0.1,
                  limit: int | None = None, seed: int = 0) -> Dataset:
     """Read any supported dataset at `path` (see the module docstring)."""

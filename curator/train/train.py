@@ -31,7 +31,7 @@ from curator.fsutil import write_atomic
 from curator.train import checkpoint as ckpt
 from curator.train import ddp, plots
 from curator.train.augment import Augment, augment
-from curator.train.data import check_dataset_path, crop_rule_of, load_dataset
+from curator.train.data import check_dataset_path, crop_rule_of, folder_classes, load_dataset
 from curator.train.errors import (
     CheckpointError,
     Diverged,
@@ -209,6 +209,23 @@ def check_inputs(cfg: TrainConfig) -> None:
             raise OptionError(f"--backbone {cfg.backbone} differs from {cfg.init}'s "
                               f"{source['backbone']}")
     parse_class_weights(cfg.class_weights)  # the syntax; names and count need the classes
+
+
+def check_later_class_weights(cfg: TrainConfig) -> None:
+    """Refuse, before the first stage trains, a `--class-weights` list or names that do not fit
+    a later stage's classes (its count, a name it lacks): found only when that stage starts,
+    the run could not go on, as --resume keeps the option, and the stages before would be lost.
+    Folder datasets only (their classes are folder names); a CSV or .npz is checked as it starts."""
+    if len(cfg.data) < 2 or parse_class_weights(cfg.class_weights) in ("auto", "none"):
+        return
+    for k, path in enumerate(cfg.data[1:], start=2):
+        classes = folder_classes(Path(path))
+        if not classes:
+            continue
+        try:
+            class_weights(cfg.class_weights, [1] * len(classes), classes)
+        except OptionError as e:
+            raise OptionError(f"stage {k} ({path}): {e.message}") from e
 
 
 # What a run writes into --out and into each earlier stage's stageN/ folder.
@@ -689,6 +706,7 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
     # nor --init any more.
     if not cfg.resume:
         check_inputs(cfg)
+        check_later_class_weights(cfg)
         for data in map(Path, cfg.data):
             # The run's files would be read as faces: its folder as a class, next time.
             if data.is_dir() and out.resolve().is_relative_to(data.resolve()):

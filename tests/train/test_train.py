@@ -269,6 +269,20 @@ def test_cascade_replaces_the_head_when_label_sets_differ(toy_sfew: Path, tmp_pa
     assert [s["stage"] for s in stages] == [1, 2]
 
 
+@pytest.mark.parametrize(("weights", "says"), [("1,2,1", "3 values for 2 classes"),
+                                               ("Angry=2", "no class named angry")])
+def test_class_weights_that_do_not_fit_a_later_stage_are_refused_before_training(
+        toy_sfew: Path, tmp_path: Path, small_cfg, make_folders, quiet, weights: str,
+        says: str) -> None:
+    """Found when stage 2 starts, the run could never finish (--resume keeps the weights):
+    stage 1's training would be lost. Refused before anything is trained or written."""
+    target = make_folders(tmp_path / "target", {"Train": 6, "Val": 2}, classes=("Happy", "Sad"))
+    out = tmp_path / "cascade"
+    with pytest.raises(OptionError, match=f"stage 2 .*{says}"):
+        train(small_cfg([toy_sfew, target], out, class_weights=weights), quiet)
+    assert not out.exists()
+
+
 def test_trained_weights_fine_tune_at_a_tenth_of_the_rate_unless_told(
         toy_sfew: Path, tmp_path: Path, small_cfg, quiet) -> None:
     from curator.train.train import DEFAULT_LR, FINE_TUNE_LR, stage_lr
