@@ -350,6 +350,18 @@ def resumed_model(cfg: TrainConfig, last: dict) -> torch.nn.Module:
     return build_model(last["backbone"], len(last["classes"]), cfg.dropout, cfg.drop_path)
 
 
+def is_better(history: list[dict], best_epoch: int) -> bool:
+    """Whether the last epoch of `history` beats `best_epoch` (0: none yet): higher validation
+    accuracy, or the same with a lower validation loss. Accuracy on a few hundred faces often
+    ties; the earliest of tied epochs, often the first, would be kept (and a cascade's next
+    stage would start from it) while later ones fit the same faces far better."""
+    if best_epoch == 0:
+        return True
+    now, best = history[-1], history[best_epoch - 1]
+    return now["val_accuracy"] > best["val_accuracy"] or (
+        now["val_accuracy"] == best["val_accuracy"] and now["val_loss"] < best["val_loss"])
+
+
 # ----------------------------------------------------------------------------- one stage
 
 def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
@@ -579,7 +591,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                     epochs = planned
                     total_steps, warmup_steps = epochs * steps, warmup_for(epochs)
                     log.retotal((epochs - start_epoch) * steps)
-            improved = summary["accuracy"] > best_acc
+            improved = is_better(history, best_epoch)
             if improved:
                 best_acc, best_epoch = summary["accuracy"], epoch + 1
             if d.main:

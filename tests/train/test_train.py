@@ -283,6 +283,21 @@ def test_class_weights_that_do_not_fit_a_later_stage_are_refused_before_training
     assert not out.exists()
 
 
+def test_of_epochs_tied_on_accuracy_the_best_has_the_lowest_loss(toy_sfew: Path, tmp_path: Path,
+                                                                 small_cfg, quiet) -> None:
+    """The toy faces are all recognised within an epoch or two: every later epoch ties on
+    accuracy, and best.pt (what predict uses, and where a cascade's next stage starts) must be
+    the one that fits them best, not the first."""
+    result = train(small_cfg([toy_sfew], tmp_path / "t", epochs=[4]), quiet)
+    history = result["stages"][0]["history"]
+    top = max(h["val_accuracy"] for h in history)
+    tied = [h for h in history if h["val_accuracy"] == top]
+    assert len(tied) > 1  # the case in question
+    expected = min(tied, key=lambda h: h["val_loss"])["epoch"]
+    assert result["stages"][0]["best_epoch"] == expected
+    assert ckpt.load(tmp_path / "t" / "best.pt")["epoch"] == expected
+
+
 def test_trained_weights_fine_tune_at_a_tenth_of_the_rate_unless_told(
         toy_sfew: Path, tmp_path: Path, small_cfg, quiet) -> None:
     from curator.train.train import DEFAULT_LR, FINE_TUNE_LR, stage_lr
