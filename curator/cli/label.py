@@ -115,9 +115,11 @@ def label_command(
                                            expression=name, adjudication=adjudicate)
             except ConflictError:
                 # The clips were read without a lock (a review may be going on): one voted
-                # on since is read again. A bulk confirm leaves it to that vote; a clip
-                # named on the command line gets this vote on top of it.
-                session.refresh(clip)
+                # on since is read again, locked (PostgreSQL; SQLite's writer holds its lock
+                # from the failed claim on), so that nobody else's vote can make the retry
+                # fail too. A bulk confirm leaves it to that vote; a clip named on the
+                # command line gets this vote on top of it.
+                session.refresh(clip, with_for_update=True)
                 if accept_proposed and not _awaiting(clip):
                     meanwhile += 1
                     continue

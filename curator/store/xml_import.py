@@ -449,8 +449,9 @@ def _merge_votes(session: Session, clip: Clip, review: etree._Element) -> tuple[
         apply_imported_votes(session, clip, _in_file_order(new), retract)
     except ConflictError:
         # The clip was read with the film's other clips, without a lock: someone voted on it
-        # since (a review going on). Compare the file again with what it holds now.
-        session.refresh(clip)
+        # since (a review going on). Compare the file again with what it holds now, read
+        # locked so that the second claim cannot fail the same way.
+        session.refresh(clip, with_for_update=True)
         new, retract = _votes_to_merge(clip, review)
         if new or retract:
             apply_imported_votes(session, clip, _in_file_order(new), retract)

@@ -281,3 +281,54 @@ def test_accept_proposed_leaves_a_clip_voted_on_meanwhile_to_its_voter(
             assert [a.annotator for a in clips[1].annotations] == ["ann"]
     finally:
         db.close()
+
+
+def test_a_second_vote_cast_while_a_named_clip_is_read_again_does_not_undo_the_command(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clip named on the command line, voted on by ann before the command's claim, is read
+    again and gets the vote on top of hers. That second read holds the clip until the
+    command commits: bob voting in between waits, rather than making the second claim fail
+    and rolling back every clip the command had confirmed (PostgreSQL; SQLite's writer holds
+    its lock from the failed claim on)."""
+    from click.testing import CliRunner
+
+    import curator.store.annotations as annotations
+    from curator.cli import cli
+    from curator.review.controller import ReviewController
+    from curator.store.db import open_database
+    from curator.store.models import Clip, Film
+
+    db = open_database(database_url)
+    rival = open_database(database_url, lock_timeout_s=0.5)
+    try:
+        with db.session() as session:
+            film = Film(sha256="a" * 64, path="/films/x.mkv", title="X", duration_ms=60_000,
+                        fps=25.0, width=640, height=360)
+            session.add_all(Clip(film=film, start_ms=1000 * i, end_ms=1000 * i + 800,
+                                 proposed_label="Happy", score=0.5) for i in range(2))
+        claim = annotations.claim_clip_version
+        claims: list[int] = []
+        outcomes: list[bool] = []
+
+        def others_vote_meanwhile(session, clip, expected_version):  # type: ignore[no-untyped-def]
+            if session.get_bind().engine is not rival.engine:  # the command's claims
+                claims.append(clip.id)
+                if len(claims) <= 2:  # clip 2: before its claim, and before its retry
+                    who = "ann" if len(claims) == 1 else "bob"
+                    outcomes.append(ReviewController(rival, who).decide(
+                        2, expected_version, "confirm", "Sad").ok)
+            return claim(session, clip, expected_version)
+
+        monkeypatch.setattr(annotations, "claim_clip_version", others_vote_meanwhile)
+        result = CliRunner().invoke(cli, ["--db", database_url, "label", "2", "1",
+                                          "--expression", "Happy", "--annotator", "lead"])
+        assert result.exit_code == 0, result.output
+        assert outcomes == [True, False]  # bob waited for the command, and was too late
+        with db.session() as session:
+            votes = [sorted(a.annotator for a in c.annotations if not a.retracted)
+                     for c in session.query(Clip).order_by(Clip.id)]
+        assert votes == [["lead"], ["ann", "lead"]]
+    finally:
+        rival.close()
+        db.close()
