@@ -254,11 +254,16 @@ class ReviewQueue:
         if not self._rows or self._offset == 0:
             return 0
         if self._dropped:
-            ids = self._dropped[-PAGE:]
-            del self._dropped[-PAGE:]
-            with self.database.session() as session:
-                found = {row.id: row for row in queue_rows(session, self.spec, ids)}
-            earlier = [found[i] for i in ids if i in found]  # a clip deleted since is gone
+            earlier: list[QueueRow] = []
+            while self._dropped and not earlier:  # a page of clips all deleted: the next
+                ids = self._dropped[-PAGE:]
+                del self._dropped[-PAGE:]
+                with self.database.session() as session:
+                    found = {row.id: row for row in queue_rows(session, self.spec, ids)}
+                earlier = [found[i] for i in ids if i in found]  # a clip deleted since is gone
+                # Its place in the walk goes with it: the rows before it keep theirs, and
+                # the first clip walked is still at index 0.
+                self._offset -= len(ids) - len(earlier)
         else:
             with self.database.session() as session:
                 earlier = queue_page(session, self.spec, before=self._rows[0].key, limit=PAGE)

@@ -211,3 +211,33 @@ def test_an_empty_queue(sample: Sample) -> None:
     assert queue.current is None and queue.total == 0
     assert not queue.move(1) and not queue.move(-1)
     assert queue.window(3, 3) == ([], 0)
+
+
+def test_going_back_past_clips_deleted_since_they_were_walked(
+    sample: Sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clips dropped from the window and deleted since (a whole page of them, read back at
+    once) are passed over: going back still reaches the first clip, at index 0."""
+    from sqlalchemy import delete
+
+    with sample.db.session() as session:
+        session.add_all(Clip(film_id=sample.moved_film_id, start_ms=10_000 + 10 * i,
+                             end_ms=12_000 + 10 * i, proposed_label="Sad", score=0.5)
+                        for i in range(40))
+    monkeypatch.setattr(queues, "PAGE", 4)
+    monkeypatch.setattr(queues, "MAX_ROWS", 12)
+    spec = QueueSpec(queue="all", annotator="ann")
+    with sample.db.session() as session:
+        expected = [row.id for row in queue_page(session, spec, limit=100)]
+    queue = ReviewQueue(sample.db, spec)
+    queue.open()
+    while queue.move(1):
+        pass
+    gone = expected[10:19]  # nine in a row: a whole page of the window whatever its bounds
+    with sample.db.session() as session:
+        session.execute(delete(Clip).where(Clip.id.in_(gone)))
+    back = [queue.current.id]
+    while queue.move(-1):
+        back.append(queue.current.id)
+    assert back == [i for i in expected if i not in gone][::-1]
+    assert queue.index == 0
