@@ -80,7 +80,7 @@ LANGUAGE_ALPHABETS: dict[str, str] = {
 
 
 # Non-ASCII punctuation found between letters of real words.
-_JOINERS = frozenset("’‘´ʼ′…–—‐‑·•\u00ad\u200b\u200c\u200d")
+_JOINERS = frozenset("’‘´ʼ′…–—‐‑·\u00ad\u200b\u200c\u200d")
 # Symbols written against a word: `30°C`, `Coca-Cola®`, `don´t`.
 _WORD_SYMBOLS = frozenset("°©®™´")
 # Punctuation that is a sign, not part of a sentence's flow: never against a letter.

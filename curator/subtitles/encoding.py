@@ -194,6 +194,13 @@ def _decode_legacy(data: bytes, lang: str | None = None) -> Decoded:
     warnings: tuple[str, ...] = ()
     if best is None:
         best, warnings = _any_code_page(sample)
+    elif _any_fit(sample, best) < 1.0:
+        # A wrong hint whose alphabet takes in another code page's misreading (Czech `è`,
+        # `ì`, `ù` fit Italian, and `Movie.It.srt` says Italian): a reading of any code page
+        # that fits some language better wins over the hint.
+        other, other_warnings = _any_code_page(sample)
+        if other is not None and _any_fit(sample, other) > _any_fit(sample, best):
+            best, warnings = other, other_warnings
     if best is None:
         text = data.decode("utf-8", errors="replace")
         warning = "encoding not recognised; " + _replaced_warning(text, "utf-8")
@@ -215,6 +222,11 @@ def _in_language(sample: bytes, lang: str) -> CharsetMatch | None:
     near = [m for m in matches if m.chaos <= best.chaos + _NEAR_TIE_HINTED][:_TIE_CANDIDATES]
     best, fit = _best_letter_fit(sample, near, lang)
     return best if fit >= _HINT_FIT else None
+
+
+def _any_fit(sample: bytes, match: CharsetMatch) -> float:
+    """How well `match`'s reading of the words with non-ASCII bytes fits any one language."""
+    return _best_letter_fit(sample, [match], None)[1]
 
 
 def _any_code_page(sample: bytes) -> tuple[CharsetMatch | None, tuple[str, ...]]:

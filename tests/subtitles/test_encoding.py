@@ -204,3 +204,31 @@ def test_iso2022_jp_is_not_taken_for_utf8() -> None:
     text = SRT.format(line="（泣く）彼女はいつもここにいた。")
     decoded = decode_bytes(text.encode("iso2022_jp"))
     assert (decoded.text, decoded.warnings) == (text, ())
+
+
+# A title word taken for a language code (`Stephen.Kings.It.srt`, `Film.en.srt` that is a
+# translation): the hinted code pages misread the text into letters the hinted alphabet
+# holds (Czech `č ě ů` as Italian `è ì ù`), or, for `en`, into letters of any alphabet.
+WRONG_HINTS = [
+    ("it", "cp1250", ["Nevím, co se stalo.", "Kde jsi? Hledal jsem tě všude.",
+                      "To byla moje žena.", "Děkuji moc, paní doktorko.",
+                      "Je mi špatně, musím jít."]),
+    ("en", "cp1250", ["Nem tudom, mi történt.", "Hol vagy? Mindenhol kerestelek.",
+                      "Ő volt a feleségem.", "Köszönöm szépen, doktornő.",
+                      "Rosszul érzem magam, mennem kell.", "Gyere ide, gyorsan!",
+                      "Reggel óta sír."]),
+]
+
+
+@pytest.mark.parametrize("lang, codec, lines", WRONG_HINTS)
+def test_a_wrong_hint_whose_alphabet_fits_the_misreading_is_not_trusted(
+    lang: str, codec: str, lines: list[str]
+) -> None:
+    text = "".join(f"{i}\n00:00:0{i},000 --> 00:00:0{i},500\n{line}\n\n"
+                   for i, line in enumerate(lines, 1))
+    assert decode_bytes(text.encode(codec)).text == text  # read right without the hint
+    assert decode_bytes(text.encode(codec), lang=lang).text == text
+
+
+def test_a_bullet_inside_a_word_is_a_misreading() -> None:
+    assert letter_fit("Se•or pi•ata") < 1.0  # Mac Roman `Señor piñata` read as Mac Greek
