@@ -57,7 +57,7 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from curator.errors import ConflictError, DatabaseError, InputFileError, XMLValidationError
-    from curator.store.xml_import import import_film_xml
+    from curator.store.xml_import import import_film_xml, load_validated
 
     out = console()
     err = console(stderr=True)
@@ -70,8 +70,12 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
             continue
         # One transaction per file: whatever goes wrong, the file is rolled back whole.
         try:
-            with state().database().session() as session:
-                report = import_film_xml(session, path)
+            database = state().database()
+            root = load_validated(path)  # before the write lock: a big file holds up no one
+            # In turns (the write lock before reading): a second import of a new film waits,
+            # then finds it and merges, rather than adding it again and failing.
+            with database.writing() as session:
+                report = import_film_xml(session, path, root)
         except XMLValidationError as exc:
             failed += 1
             err.print(f"Error: {exc.path}: invalid", markup=False)

@@ -319,9 +319,15 @@ def _check_uids_are_this_films(session: Session, root: etree._Element, path: Pat
         raise XMLValidationError(path, sorted(problems))
 
 
-def import_film_xml(session: Session, path: Path) -> ImportReport:
-    """Import one film file; raises `XMLValidationError` before writing anything."""
-    root = load_validated(path)
+def import_film_xml(session: Session, path: Path,
+                    root: etree._Element | None = None) -> ImportReport:
+    """Import one film file; raises `XMLValidationError` before writing anything.
+
+    `root` is the file as `load_validated` returned it, for a caller that validates
+    before it takes the write lock (`Database.writing`): what to add is decided from what
+    is read here, so two imports of one new film must take turns, or both add it.
+    """
+    root = load_validated(path) if root is None else root
     film = session.scalars(select(Film).where(Film.sha256 == root.get("sha256"))).first()
     film_created = film is None
     _check_uids_are_this_films(session, root, path, None if film is None else film.id)

@@ -236,10 +236,10 @@ def test_a_clip_changed_meanwhile_fails_its_file_only(
 
     import_file = xml_import.import_film_xml
 
-    def rival_first(session, path):  # type: ignore[no-untyped-def]
+    def rival_first(session, path, root=None):  # type: ignore[no-untyped-def]
         if path.name == "first.xml":
             raise ConflictError("clip 1 was changed by someone else since you opened it")
-        return import_file(session, path)
+        return import_file(session, path, root)
 
     monkeypatch.setattr(xml_import, "import_film_xml", rival_first)
     first, second = _film(tmp_path, "first.xml"), _film(tmp_path, "second.xml", sha="b" * 64)
@@ -247,3 +247,56 @@ def test_a_clip_changed_meanwhile_fails_its_file_only(
     assert result.exit_code == 1
     assert f"Error: {first}: not imported: clip 1 was changed" in _no_traceback(result)
     assert _films(curator.db_path) == [("Tiny", "b" * 64)]
+
+
+# Two imports at once, each a process of its own: the film lookup of each is held open
+# for a moment, so both look before either adds (as two teammates' files, imported at once).
+_SLOW_IMPORT = """
+import sys, time
+import curator.store.xml_import as xml_import
+from curator.cli import main
+check = xml_import._check_uids_are_this_films
+def slow(*args):
+    check(*args)
+    time.sleep(0.5)
+xml_import._check_uids_are_this_films = slow
+print(flush=True)
+sys.stdin.readline()
+sys.argv = ["curator", "--db", *sys.argv[1:]]
+main()
+"""
+
+
+def test_two_imports_of_a_new_film_at_once_both_succeed(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The second waits for the first, then finds the film and merges into it, rather
+    than adding it again and failing on the film's uniqueness ("not imported")."""
+    import subprocess
+    import sys
+
+    from curator.store.db import open_database
+    from curator.store.models import Clip, Film
+
+    path = _film(tmp_path, "film.xml")
+    open_database(database_url).close()  # migrated before: the imports race on data only
+    importers = [subprocess.Popen([sys.executable, "-c", _SLOW_IMPORT, database_url,
+                                   "import-xml", str(path)], text=True, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(2)]
+    for importer in importers:  # both have imported curator: now go at once
+        assert importer.stdout is not None and importer.stdout.readline() == "\n"
+    for importer in importers:
+        assert importer.stdin is not None
+        importer.stdin.write("go\n")
+        importer.stdin.flush()
+    outputs = [importer.communicate(timeout=60) for importer in importers]
+    assert [importer.returncode for importer in importers] == [0, 0], outputs
+    said = sorted("new film" if "(new film)" in out else "known film" for out, _ in outputs)
+    assert said == ["known film", "new film"]
+    db = open_database(database_url)
+    try:
+        with db.session() as session:
+            assert session.query(Film).count() == 1 and session.query(Clip).count() == 1
+    finally:
+        db.close()
