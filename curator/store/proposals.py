@@ -138,12 +138,15 @@ def save_windows(
 ) -> ProposeResult:
     """Store each window as a proposed clip, unless it is one already (module docstring)."""
     result = ProposeResult()
+    # FOR UPDATE (PostgreSQL; SQLite's write lock is held from the start already): a
+    # reviewer moving a clip onto a window's times waits for this transaction and is then
+    # refused, rather than moving it between this read and the insert, failing propose.
     known = {
         clip_id: _Known(clip_id, start, end, label, score, {})
         for clip_id, start, end, label, score in session.execute(
-            select(Clip.id, Clip.start_ms, Clip.end_ms, Clip.proposed_label, Clip.score).where(
-                Clip.film_id == film.id
-            )
+            select(Clip.id, Clip.start_ms, Clip.end_ms, Clip.proposed_label, Clip.score)
+            .where(Clip.film_id == film.id)
+            .with_for_update()
         )
     }
     for clip_id, cue_id, role in session.execute(
