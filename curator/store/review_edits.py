@@ -65,6 +65,9 @@ def move_clip(
         raise BoundaryError(clip.id, start_ms, end_ms, "outside the film")
     if end_ms - start_ms < MIN_CLIP_MS:
         raise BoundaryError(clip.id, start_ms, end_ms, f"shorter than {MIN_CLIP_MS} ms")
+    # The claim first: it waits for a writer holding the clip (propose, SQLite's write lock),
+    # so the look for a twin sees a clip that writer added at these times.
+    claim_clip_version(session, clip, expected_version)
     twin = session.scalar(
         select(Clip.id).where(
             Clip.film_id == clip.film_id,
@@ -75,7 +78,6 @@ def move_clip(
     )
     if twin is not None:
         raise BoundaryError(clip.id, start_ms, end_ms, f"clip {twin} already has these times")
-    claim_clip_version(session, clip, expected_version)
     set_field(session, clip, "start_ms", start_ms, who=who)
     set_field(session, clip, "end_ms", end_ms, who=who)
     # A model's opinion was of the frames inside the old boundaries: `score-clips` again.

@@ -14,7 +14,7 @@ from curator.store.db import Database, open_database
 from curator.store.films import add_subtitle_track
 from curator.store.models import Clip, Film
 from curator.store.proposals import ProposeResult, film_timeline, save_windows
-from curator.store.review_edits import move_clip
+from curator.store.review_edits import BoundaryError, move_clip
 from curator.subtitles.emotion import analyze
 from curator.subtitles.lexicon import load_lexicon
 from curator.subtitles.loading import load_subtitles
@@ -99,7 +99,9 @@ def test_a_clip_moved_onto_a_new_window_meanwhile_does_not_fail_propose(
     for thread in threads:
         thread.join(timeout=30)
     assert len(result.created) == 1 and result.created[0].proposed_label == "Sad"
-    assert moved and moved[0] is not None  # the reviewer's move came second: refused
+    # The reviewer's move came second: refused, saying why (not a uniqueness error).
+    assert moved and isinstance(moved[0], BoundaryError), moved
+    assert "already has these times" in str(moved[0])
     with database.session() as session:
         clips = {(c.proposed_label, c.start_ms, c.end_ms) for c in session.query(Clip)}
         sob = next(times for times in windows if times != laugh_times)
