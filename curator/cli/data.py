@@ -259,6 +259,12 @@ def ingest_command(
         )
         if registered.moved_from:
             lines.append(f"  moved: {registered.moved_from} → {record.path}")
+        if (old := registered.replaces) is not None:
+            warnings.append(
+                f"{film}: film {old.id} ({old.title}, {len(old.clips)} clip(s)) was registered "
+                "at this path with other content; this is a new film, and film "
+                f"{old.id}'s clips still point at this file (ingest its own file again "
+                "to record where it is now)")
         if info.container_ms is not None:
             lines.append(f"  note: the pictures end at {info.duration_ms / 1000:.1f} s, the file "
                          f"(its sound) at {info.container_ms / 1000:.1f} s; clips stay within "

@@ -21,6 +21,7 @@ class Registered:
     created: bool
     moved_from: str | None = None  # the old path, when a known film turned up elsewhere
     offset_was_ms: int | None = None  # the subtitle offset before this call changed it
+    replaces: Film | None = None  # a film registered at this path with other content
 
 
 def get_film(session: Session, film_id: int) -> Film:
@@ -66,6 +67,9 @@ def register_film(
             offset_was, existing.subs_offset_ms = existing.subs_offset_ms, subs_offset_ms
         return Registered(existing, created=False, moved_from=moved_from,
                           offset_was_ms=offset_was)
+    # Another content at a known film's path (re-encoded, re-downloaded, another film):
+    # that film's clips now point at frames that are not theirs, so the caller says so.
+    replaces = session.scalars(select(Film).where(Film.path == resolved)).first()
     film = Film(
         sha256=sha256,
         path=resolved,
@@ -80,7 +84,7 @@ def register_film(
     )
     session.add(film)
     session.flush()
-    return Registered(film, created=True)
+    return Registered(film, created=True, replaces=replaces)
 
 
 @dataclass(frozen=True)

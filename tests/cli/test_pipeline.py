@@ -381,3 +381,17 @@ def test_the_language_in_a_file_name_or_lang_helps_read_its_code_page(
     assert json.loads(curator("cues", named, "--json").stdout)[0]["text"] == line
     # (stdout: there is no Hebrew lexicon, and stderr says so)
     assert json.loads(curator("cues", plain, "--json", "--lang", "he").stdout)[0]["text"] == line
+
+
+def test_other_content_at_a_known_films_path_is_said(curator: Curator, demo_film) -> None:
+    """A film file replaced at its path (re-encoded, another film) is a new film: the one
+    registered there before, whose clips now point at another file's frames, is named."""
+    film, srt, _ = demo_film
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    with film.open("ab") as handle:
+        handle.write(b"\0")  # other bytes: another hash
+    again = curator("ingest", film, "--subs", srt, "--no-check-offset")
+    assert again.exit_code == 0 and "film 2 registered" in again.output
+    assert (f"warning: {film}: film 1 (demo_film, 6 clip(s)) was registered at this path "
+            "with other content") in " ".join(again.output.split())
