@@ -39,6 +39,8 @@ _NEAR_TIE = 0.05
 _NEAR_TIE_HINTED = 0.1
 # A hinted reading whose letters fit the language less than this is not that language.
 _HINT_FIT = 0.8
+# When no near tie fits one language: how far past the best mess to look.
+_DOUBT_TIE = 0.15
 _TIE_CANDIDATES = 12
 _FIT_WORDS = 5000  # words with non-ASCII bytes read per candidate: plenty to tell them apart
 # The detector's mess threshold for a second try (its default is 0.2); a cp1250 Polish
@@ -68,6 +70,13 @@ _CODE_PAGES: dict[str, tuple[str, ...]] = {
     "ja": ("cp932", "euc_jp", "euc_jis_2004", "shift_jis_2004"),
     "ko": ("cp949",),
 }
+# The Windows code pages most legacy subtitle files were written in, in that order: read
+# when the detector's own answers leave a doubt.
+_COMMON_CODE_PAGES = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256",
+                      "cp1257", "cp874")
+# Latin-script Windows code pages, the commonest in subtitle files first (Western European
+# languages outnumber Central European ones, and those the Turkish and Baltic ones).
+_LATIN_BY_USE = ("cp1252", "cp1250", "cp1254", "cp1257")
 # C0 control bytes that never occur in subtitle text (TAB, LF, FF, CR and ESC excluded).
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
@@ -245,26 +254,53 @@ def _any_code_page(sample: bytes) -> tuple[CharsetMatch | None, tuple[str, ...]]
     # Near ties in the detector's mess measure are settled by which reading's letters
     # fit one language (French cp1252 also reads as cp1257 with no mess at all).
     near = [m for m in matches if m.chaos <= best.chaos + _NEAR_TIE][:_TIE_CANDIDATES]
-    if len(near) > 1:
-        best, _ = _best_letter_fit(sample, near, None)
+    if len(near) > 1 or _any_fit(sample, best) < 1.0:
+        best, fit = _best_letter_fit(sample, near, None)
+        if fit < 1.0:
+            # No near reading fits one language. The mess of a few short cues is a noisy
+            # measure (French cp1252 at 0.095, cp1257 at 0.0), and the detector stops at the
+            # first reading with none, so the right one may not even be among its answers:
+            # the common code pages are read too, and a wider window is searched.
+            most = matches.best().chaos + _DOUBT_TIE
+            wider = [m for m in matches if m.chaos <= most][:_TIE_CANDIDATES]
+            best, _ = _best_letter_fit(sample, wider + _common_readings(sample, most, wider),
+                                       None)
     return best, warnings
+
+
+def _latin_rank(match: CharsetMatch) -> int:
+    """Where `match`'s code page stands among the Latin-script ones, commonest first; the
+    same (last) for every other code page, which commonness does not tell apart."""
+    name = codecs.lookup(match.encoding).name
+    return _LATIN_BY_USE.index(name) if name in _LATIN_BY_USE else len(_LATIN_BY_USE)
+
+
+def _common_readings(sample: bytes, most_mess: float,
+                     have: list[CharsetMatch]) -> list[CharsetMatch]:
+    """Readings of the common code pages no messier than `most_mess`, but those in `have`."""
+    from charset_normalizer import from_bytes
+
+    known = {codecs.lookup(m.encoding).name for m in have}
+    wanted = [name for name in _COMMON_CODE_PAGES if codecs.lookup(name).name not in known]
+    return [m for m in from_bytes(sample, cp_isolation=wanted) if m.chaos <= most_mess]
 
 
 def _best_letter_fit(
     sample: bytes, near: list[CharsetMatch], lang: str | None
 ) -> tuple[CharsetMatch, float]:
-    """The first of `near` (the detector's order) whose reading fits one language (`lang`,
-    if given) best, and that fit. Only the words with non-ASCII bytes are read: the rest
-    reads the same in all of them."""
+    """The reading in `near` whose letters fit one language (`lang`, if given) best, and
+    that fit. Only the words with non-ASCII bytes are read: the rest reads the same in all.
+
+    Of readings that fit equally well: the less messy; then, of Latin-script code pages,
+    the commoner (`Déjà` in cp1252 is `Déjŕ` in cp1250, Slovak letters both, and a few
+    accented words in English text give the detector nothing else to go on); then the
+    more coherent (the detector's letter-frequency measure: Hebrew read as Cyrillic is
+    Cyrillic letters too, but not Russian ones); then the detector's order."""
     words = [w for w in sample.split() if max(w) >= 0x80][:_FIT_WORDS]
     if not words:
         return near[0], 1.0
     joined = b" ".join(words)
-    best, best_fit = near[0], -1.0
-    for match in near:
-        fit = letter_fit(joined.decode(match.encoding, errors="replace"), lang)
-        if fit > best_fit:
-            best, best_fit = match, fit
-        if fit == 1.0:
-            break  # nothing later can do better
-    return best, best_fit
+    fits = [letter_fit(joined.decode(m.encoding, errors="replace"), lang) for m in near]
+    order = min(range(len(near)), key=lambda i: (-fits[i], near[i].chaos, _latin_rank(near[i]),
+                                                  -near[i].coherence, i))
+    return near[order], fits[order]
