@@ -42,7 +42,10 @@ _HINT_FIT = 0.8
 # When no near tie fits one language: how far past the best mess to look.
 _DOUBT_TIE = 0.15
 _TIE_CANDIDATES = 12
-_FIT_WORDS = 5000  # words with non-ASCII bytes read per candidate: plenty to tell them apart
+_FIT_WORDS = 500  # words with non-ASCII bytes read per candidate: plenty to tell them apart
+# A reading that fits one language this well fits it: a stray symbol in a long file (one word
+# in a thousand) is no misreading, and a misreading leaves far more than that.
+_FITS = 0.99
 # The detector's mess threshold for a second try (its default is 0.2); a cp1250 Polish
 # file of 75 kB measured 0.22.
 _LAST_RESORT_MESS = 0.5
@@ -203,7 +206,7 @@ def _decode_legacy(data: bytes, lang: str | None = None) -> Decoded:
     warnings: tuple[str, ...] = ()
     if best is None:
         best, warnings = _any_code_page(sample)
-    elif _any_fit(sample, best) < 1.0:
+    elif _any_fit(sample, best) < _FITS:
         # A wrong hint whose alphabet takes in another code page's misreading (Czech `è`,
         # `ì`, `ù` fit Italian, and `Movie.It.srt` says Italian): a reading of any code page
         # that fits some language better wins over the hint.
@@ -254,9 +257,9 @@ def _any_code_page(sample: bytes) -> tuple[CharsetMatch | None, tuple[str, ...]]
     # Near ties in the detector's mess measure are settled by which reading's letters
     # fit one language (French cp1252 also reads as cp1257 with no mess at all).
     near = [m for m in matches if m.chaos <= best.chaos + _NEAR_TIE][:_TIE_CANDIDATES]
-    if len(near) > 1 or _any_fit(sample, best) < 1.0:
+    if len(near) > 1 or _any_fit(sample, best) < _FITS:
         best, fit = _best_letter_fit(sample, near, None)
-        if fit < 1.0:
+        if fit < _FITS:
             # No near reading fits one language. The mess of a few short cues is a noisy
             # measure (French cp1252 at 0.095, cp1257 at 0.0), and the detector stops at the
             # first reading with none, so the right one may not even be among its answers:
@@ -300,7 +303,13 @@ def _best_letter_fit(
     if not words:
         return near[0], 1.0
     joined = b" ".join(words)
-    fits = [letter_fit(joined.decode(m.encoding, errors="replace"), lang) for m in near]
-    order = min(range(len(near)), key=lambda i: (-fits[i], near[i].chaos, _latin_rank(near[i]),
-                                                  -near[i].coherence, i))
-    return near[order], fits[order]
+    ranked = sorted(range(len(near)), key=lambda i: (near[i].chaos, _latin_rank(near[i]),
+                                                      -near[i].coherence, i))
+    best, best_fit = near[ranked[0]], -1.0
+    for i in ranked:
+        fit = letter_fit(joined.decode(near[i].encoding, errors="replace"), lang)
+        if fit > best_fit:
+            best, best_fit = near[i], fit
+        if fit == 1.0:
+            break  # nothing later fits better, and ties go to the earlier
+    return best, best_fit
