@@ -241,7 +241,10 @@ def ingest_command(
 
     lines: list[str] = []  # printed once the transaction is committed
     warnings: list[str] = []
-    with state().database().session() as session:
+    # In turns (the write lock before reading): a second ingest of a new film waits, then
+    # finds it, rather than adding it again and failing on its uniqueness. Everything slow
+    # (hashing, reading the subtitles, the offset check) is done by now.
+    with state().database().writing() as session:
         registered = register_film(
             session,
             path=film,

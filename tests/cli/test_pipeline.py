@@ -395,3 +395,57 @@ def test_other_content_at_a_known_films_path_is_said(curator: Curator, demo_film
     assert again.exit_code == 0 and "film 2 registered" in again.output
     assert (f"warning: {film}: film 1 (demo_film, 6 clip(s)) was registered at this path "
             "with other content") in " ".join(again.output.split())
+
+
+# Two ingests at once, each a process of its own: the film lookup of each is held open for
+# a moment, so both look before either adds the film.
+_SLOW_INGEST = """
+import sys, time
+import curator.store.films as films
+from curator.cli import main
+lookup = films.film_by_hash
+def slow(*args):
+    found = lookup(*args)
+    time.sleep(0.5)
+    return found
+films.film_by_hash = slow
+print(flush=True)
+sys.stdin.readline()
+sys.argv = ["curator", "--db", *sys.argv[1:]]
+main()
+"""
+
+
+def test_two_ingests_of_a_new_film_at_once_both_succeed(database_url: str, demo_film) -> None:
+    """The second waits for the first, then finds the film it added ("already known"),
+    rather than adding it again and failing on the film's uniqueness."""
+    import subprocess
+    import sys
+
+    from curator.store.db import open_database
+    from curator.store.models import Film, SubtitleTrack
+
+    film, srt, _ = demo_film
+    open_database(database_url).close()  # migrated before: the ingests race on data only
+    runs = [subprocess.Popen([sys.executable, "-c", _SLOW_INGEST, database_url, "ingest",
+                              str(film), "--subs", str(srt), "--no-check-offset"], text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+            for _ in range(2)]
+    for run in runs:  # both have imported curator and read the film: now go at once
+        assert run.stdout is not None and run.stdout.readline() == "\n"
+    for run in runs:
+        assert run.stdin is not None
+        run.stdin.write("go\n")
+        run.stdin.flush()
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    said = sorted("registered" if "film 1 registered" in out else "known" for out, _ in outputs)
+    assert said == ["known", "registered"]
+    db = open_database(database_url)
+    try:
+        with db.session() as session:
+            assert session.query(Film).count() == 1
+            assert session.query(SubtitleTrack).count() == 1
+    finally:
+        db.close()
