@@ -94,10 +94,13 @@ def report_offset(out: Console, estimate: OffsetEstimate, *, applied_ms: int) ->
     if not estimate.cues or not estimate.onsets:
         out.print("  subtitle timing: not enough speech or cues to check")
         return
+    # A few cues line up with some onset at some lag in any film: say when that is all it is.
+    doubt = ("; too uncertain to act on" if estimate.confidence < OFFSET_HINT_CONFIDENCE
+             else "")
     out.print(
         f"  subtitle timing: speech onsets suggest an offset of "
         f"{estimate.offset_ms / 1000:+.3f} s (confidence {estimate.confidence:.2f}, "
-        f"{estimate.matched}/{estimate.cues} cue starts meet an onset)"
+        f"{estimate.matched}/{estimate.cues} cue starts meet an onset{doubt})"
     )
     if abs(estimate.offset_ms - applied_ms) >= OFFSET_HINT_MS and (
         estimate.confidence >= OFFSET_HINT_CONFIDENCE
