@@ -41,3 +41,24 @@ def demo_film(tmp_path: Path) -> tuple[Path, Path, Path]:
         shutil.copy(SAMPLE / name, folder / name)
         paths.append(folder / name)
     return paths[0], paths[1], paths[2]
+
+
+def at_once(script: str, argvs: list[list[str]], timeout: float = 120) -> list[tuple[int, str]]:
+    """Run `python -c script ARGV…` once per argv, all released at the same moment; each
+    script prints an empty line when ready, then waits for one on stdin. (returncode,
+    stdout + stderr) of each, in order."""
+    import subprocess
+    import sys
+
+    runs = [subprocess.Popen([sys.executable, "-c", script, *argv], text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+            for argv in argvs]
+    for run in runs:  # every one has started and imported what it needs
+        assert run.stdout is not None and run.stdout.readline() == "\n"
+    for run in runs:
+        assert run.stdin is not None
+        run.stdin.write("go\n")
+        run.stdin.flush()
+    outputs = [run.communicate(timeout=timeout) for run in runs]
+    return [(run.returncode, out + err) for run, (out, err) in zip(runs, outputs, strict=True)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Curator
+from .conftest import Curator, at_once
 
 FILM = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -272,27 +272,14 @@ def test_two_imports_of_a_new_film_at_once_both_succeed(
 ) -> None:
     """The second waits for the first, then finds the film and merges into it, rather
     than adding it again and failing on the film's uniqueness ("not imported")."""
-    import subprocess
-    import sys
-
     from curator.store.db import open_database
     from curator.store.models import Clip, Film
 
     path = _film(tmp_path, "film.xml")
     open_database(database_url).close()  # migrated before: the imports race on data only
-    importers = [subprocess.Popen([sys.executable, "-c", _SLOW_IMPORT, database_url,
-                                   "import-xml", str(path)], text=True, stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                 for _ in range(2)]
-    for importer in importers:  # both have imported curator: now go at once
-        assert importer.stdout is not None and importer.stdout.readline() == "\n"
-    for importer in importers:
-        assert importer.stdin is not None
-        importer.stdin.write("go\n")
-        importer.stdin.flush()
-    outputs = [importer.communicate(timeout=60) for importer in importers]
-    assert [importer.returncode for importer in importers] == [0, 0], outputs
-    said = sorted("new film" if "(new film)" in out else "known film" for out, _ in outputs)
+    results = at_once(_SLOW_IMPORT, [[database_url, "import-xml", str(path)]] * 2, timeout=60)
+    assert [code for code, _ in results] == [0, 0], results
+    said = sorted("new film" if "(new film)" in out else "known film" for _, out in results)
     assert said == ["known film", "new film"]
     db = open_database(database_url)
     try:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from .conftest import SAMPLE, Curator
+from .conftest import SAMPLE, Curator, at_once
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:
@@ -419,28 +419,15 @@ main()
 def test_two_ingests_of_a_new_film_at_once_both_succeed(database_url: str, demo_film) -> None:
     """The second waits for the first, then finds the film it added ("already known"),
     rather than adding it again and failing on the film's uniqueness."""
-    import subprocess
-    import sys
-
     from curator.store.db import open_database
     from curator.store.models import Film, SubtitleTrack
 
     film, srt, _ = demo_film
     open_database(database_url).close()  # migrated before: the ingests race on data only
-    runs = [subprocess.Popen([sys.executable, "-c", _SLOW_INGEST, database_url, "ingest",
-                              str(film), "--subs", str(srt), "--no-check-offset"], text=True,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
-            for _ in range(2)]
-    for run in runs:  # both have imported curator and read the film: now go at once
-        assert run.stdout is not None and run.stdout.readline() == "\n"
-    for run in runs:
-        assert run.stdin is not None
-        run.stdin.write("go\n")
-        run.stdin.flush()
-    outputs = [run.communicate(timeout=120) for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], outputs
-    said = sorted("registered" if "film 1 registered" in out else "known" for out, _ in outputs)
+    argv = [database_url, "ingest", str(film), "--subs", str(srt), "--no-check-offset"]
+    results = at_once(_SLOW_INGEST, [argv] * 2)
+    assert [code for code, _ in results] == [0, 0], results
+    said = sorted("registered" if "film 1 registered" in out else "known" for _, out in results)
     assert said == ["known", "registered"]
     db = open_database(database_url)
     try:
