@@ -179,3 +179,17 @@ def text_of(widget: Static) -> str:
     console = Console(width=160, record=True, file=io.StringIO(), color_system=None)
     console.print(widget.content)
     return console.export_text()
+
+
+def more_clips_small_window(sample: Sample, monkeypatch: pytest.MonkeyPatch, count: int,
+                            step_ms: int = 10) -> None:
+    """`count` more proposed clips, and a queue window of 12 rows read 4 at a time, so that
+    walking them drops rows from the window and reads pages again."""
+    from curator.review import queues
+
+    with sample.db.session() as session:
+        session.add_all(Clip(film_id=sample.moved_film_id, start_ms=10_000 + step_ms * i,
+                             end_ms=12_000 + step_ms * i, proposed_label="Sad", score=0.5)
+                        for i in range(count))
+    monkeypatch.setattr(queues, "PAGE", 4)
+    monkeypatch.setattr(queues, "MAX_ROWS", 12)

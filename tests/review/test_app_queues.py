@@ -14,7 +14,7 @@ from curator.review.history_screen import HistoryScreen
 from curator.review.main_screen import ReviewScreen
 from curator.store.models import ChangeLog
 
-from .conftest import SIZE, Sample, clip_row, make_app, text_of, votes
+from .conftest import SIZE, Sample, clip_row, make_app, more_clips_small_window, text_of, votes
 from .test_app_labelling import settle
 
 
@@ -176,26 +176,13 @@ async def test_agreement_screen_shows_hand_checked_kappa(sample: Sample) -> None
         assert isinstance(app.screen, ReviewScreen) and app.is_running
 
 
-def _thirty_more_proposed(sample: Sample, monkeypatch: pytest.MonkeyPatch) -> None:
-    """37 proposed clips, walked with a window of 12 rows read 4 at a time."""
-    from curator.review import queues
-    from curator.store.models import Clip
-
-    with sample.db.session() as session:
-        session.add_all(Clip(film_id=sample.moved_film_id, start_ms=10_000 + 100 * i,
-                             end_ms=12_000 + 100 * i, proposed_label="Sad", score=0.5)
-                        for i in range(30))
-    monkeypatch.setattr(queues, "PAGE", 4)
-    monkeypatch.setattr(queues, "MAX_ROWS", 12)
-
-
 async def test_going_back_past_the_rows_kept_in_memory_finds_every_decided_clip(
     sample: Sample, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Deciding clips takes them out of the proposed queue but not out of the walk: once
     the window has dropped the first ones, `p` still goes back through every one of them,
     in order, with its position, down to "clip 1"."""
-    _thirty_more_proposed(sample, monkeypatch)
+    more_clips_small_window(sample, monkeypatch, 30, step_ms=100)  # 37 proposed in all
     app = make_app(sample.db)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
@@ -220,7 +207,7 @@ async def test_undoing_back_past_the_rows_kept_in_memory_keeps_the_walk(
 ) -> None:
     """An undo that goes back to a clip the window has dropped shows it where it was in the
     walk, not as the start of a new walk without the clips decided before it."""
-    _thirty_more_proposed(sample, monkeypatch)
+    more_clips_small_window(sample, monkeypatch, 30, step_ms=100)  # 37 proposed in all
     app = make_app(sample.db)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen

@@ -18,7 +18,7 @@ from curator.store.review_queries import (
     queue_position,
 )
 
-from .conftest import Sample
+from .conftest import Sample, more_clips_small_window
 
 BASE = QueueSpec(queue="proposed", annotator="ann")
 
@@ -152,12 +152,7 @@ def test_walking_past_the_rows_kept_in_memory_skips_no_clip(
 ) -> None:
     # Once the window is full, reading the next page drops rows from the front; the
     # step must land on the next clip, not on the one `drop` rows further on.
-    with sample.db.session() as session:
-        session.add_all(Clip(film_id=sample.moved_film_id, start_ms=10_000 + 10 * i,
-                             end_ms=12_000 + 10 * i, proposed_label="Sad", score=0.5)
-                        for i in range(40))
-    monkeypatch.setattr(queues, "PAGE", 4)
-    monkeypatch.setattr(queues, "MAX_ROWS", 12)
+    more_clips_small_window(sample, monkeypatch, 40)
     spec = QueueSpec(queue="all", annotator="ann")
     with sample.db.session() as session:
         expected = [row.id for row in queue_page(session, spec, limit=100)]
@@ -220,12 +215,7 @@ def test_going_back_past_clips_deleted_since_they_were_walked(
     once) are passed over: going back still reaches the first clip, at index 0."""
     from sqlalchemy import delete
 
-    with sample.db.session() as session:
-        session.add_all(Clip(film_id=sample.moved_film_id, start_ms=10_000 + 10 * i,
-                             end_ms=12_000 + 10 * i, proposed_label="Sad", score=0.5)
-                        for i in range(40))
-    monkeypatch.setattr(queues, "PAGE", 4)
-    monkeypatch.setattr(queues, "MAX_ROWS", 12)
+    more_clips_small_window(sample, monkeypatch, 40)
     spec = QueueSpec(queue="all", annotator="ann")
     with sample.db.session() as session:
         expected = [row.id for row in queue_page(session, spec, limit=100)]
