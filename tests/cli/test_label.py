@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .conftest import Curator
+
+if TYPE_CHECKING:
+    from curator.store.db import Database
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:
@@ -251,15 +255,11 @@ def test_accept_proposed_leaves_a_clip_voted_on_meanwhile_to_its_voter(
     from curator.cli import cli
     from curator.review.controller import ReviewController
     from curator.store.db import open_database
-    from curator.store.models import Clip, Film
+    from curator.store.models import Clip
 
     db = open_database(database_url)
     try:
-        with db.session() as session:
-            film = Film(sha256="a" * 64, path="/films/x.mkv", title="X", duration_ms=60_000,
-                        fps=25.0, width=640, height=360)
-            session.add_all(Clip(film=film, start_ms=1000 * i, end_ms=1000 * i + 800,
-                                 proposed_label="Happy", score=0.5) for i in range(3))
+        _proposed_happy_clips(db, 3)
         listed = label_store.proposed_clips
 
         def ann_votes_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -297,16 +297,12 @@ def test_a_second_vote_cast_while_a_named_clip_is_read_again_does_not_undo_the_c
     from curator.cli import cli
     from curator.review.controller import ReviewController
     from curator.store.db import open_database
-    from curator.store.models import Clip, Film
+    from curator.store.models import Clip
 
     db = open_database(database_url)
     rival = open_database(database_url, lock_timeout_s=0.5)
     try:
-        with db.session() as session:
-            film = Film(sha256="a" * 64, path="/films/x.mkv", title="X", duration_ms=60_000,
-                        fps=25.0, width=640, height=360)
-            session.add_all(Clip(film=film, start_ms=1000 * i, end_ms=1000 * i + 800,
-                                 proposed_label="Happy", score=0.5) for i in range(2))
+        _proposed_happy_clips(db, 2)
         claim = annotations.claim_clip_version
         claims: list[int] = []
         outcomes: list[bool] = []
@@ -332,3 +328,14 @@ def test_a_second_vote_cast_while_a_named_clip_is_read_again_does_not_undo_the_c
     finally:
         rival.close()
         db.close()
+
+
+def _proposed_happy_clips(db: Database, count: int) -> None:
+    """A film with `count` proposed Happy clips, one a second."""
+    from curator.store.models import Clip, Film
+
+    with db.session() as session:
+        film = Film(sha256="a" * 64, path="/films/x.mkv", title="X", duration_ms=60_000,
+                    fps=25.0, width=640, height=360)
+        session.add_all(Clip(film=film, start_ms=1000 * i, end_ms=1000 * i + 800,
+                             proposed_label="Happy", score=0.5) for i in range(count))
