@@ -90,8 +90,9 @@ def _lexicon(lang: str, lexicon_path: Path | None):  # type: ignore[no-untyped-d
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (the stable interface).")
 @click.option("--lang", callback=lambda ctx, param, value: _language_codes(value, param),
-              help="Lexicon language (en, es); default: from the file name "
-              "(film.es.srt), else guessed from the words, else en.")
+              help="Language of the file (en, es, pl, …): picks the lexicon (en and es are "
+              "built in; others use en's, with a warning) and narrows the encoding detection; "
+              "default: from the file name (film.es.srt), else guessed from the words, else en.")
 @click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path),
               help="A TOML lexicon file to use instead of the built-in one.")
 @click.option("--all", "show_all", is_flag=True, help="List cues without evidence too.")
