@@ -37,7 +37,7 @@ def lang_from_name(path: Path) -> str | None:
 # Language codes written in file names (`film.pl.srt`, `Film.2010.pol.HI.srt`) that tell
 # the encoding detector which code pages to try first; tags after the code are skipped.
 _NAME_TAGS = frozenset({"hi", "sdh", "cc", "forced", "full", "orig"})
-_THREE_LETTER = {
+_THREE_LETTER: dict[str, str] = {
     "pol": "pl", "cze": "cs", "ces": "cs", "slo": "sk", "slk": "sk", "hun": "hu", "rum": "ro",
     "ron": "ro", "hrv": "hr", "scc": "sr", "srp": "sr", "slv": "sl", "bos": "bs", "tur": "tr",
     "rus": "ru", "ukr": "uk", "bul": "bg", "gre": "el", "ell": "el", "heb": "he", "ara": "ar",
@@ -46,6 +46,10 @@ _THREE_LETTER = {
     "deu": "de", "ita": "it", "por": "pt", "pob": "pt", "dut": "nl", "nld": "nl", "swe": "sv",
     "fin": "fi", "dan": "da", "nor": "no", "ice": "is", "isl": "is", "cat": "ca",
 }
+
+
+# The ISO 639-2 tags films give their subtitle streams (`eng`, `spa`, `fre`) → our codes.
+LANGUAGE_TAGS = {**_THREE_LETTER, "eng": "en", "spa": "es"}
 
 
 def name_language(path: Path) -> str | None:
@@ -157,8 +161,13 @@ def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[i
 
 @click.command("ingest")
 @click.argument("film", type=click.Path(path_type=Path))
-@click.option("--subs", "subs", multiple=True, required=True, type=click.Path(path_type=Path),
+@click.option("--subs", "subs", multiple=True, type=click.Path(path_type=Path),
               help="Subtitle file for the film (repeat for several tracks).")
+@click.option("--subs-stream", "subs_streams", multiple=True, type=click.IntRange(min=0),
+              metavar="N",
+              help="A subtitle stream inside FILM, by the number `ffmpeg -i FILM` shows "
+                   "(Stream #0:N); repeat for several. With neither this nor --subs, the "
+                   "film's own text streams are used: those marked SDH if any are.")
 @click.option("--lang", "langs", multiple=True,
               callback=lambda ctx, param, value: _language_codes(value, param),
               help="Language of the tracks: once for all, or once per --subs "
@@ -176,6 +185,7 @@ def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[i
 def ingest_command(
     film: Path,
     subs: tuple[Path, ...],
+    subs_streams: tuple[int, ...],
     langs: tuple[str, ...],
     title: str | None,
     subs_offset: float | None,
@@ -186,7 +196,8 @@ def ingest_command(
     """Register FILM and its subtitle tracks (idempotent).
 
     Probes the video (duration, frame rate, size, rotation, variable frame rate),
-    reads and analyses each subtitle file, and stores everything in one
+    reads and analyses each subtitle file (--subs) or stream inside FILM
+    (--subs-stream; with neither, FILM's own text streams), and stores everything in one
     transaction: if any input is bad, nothing is written. Ingesting the same film
     again (found by content hash, even after a rename) adds only tracks not seen
     before (a copy with the same cues is not stored twice), reads a stored track
@@ -210,7 +221,7 @@ def ingest_command(
     encoding_of = _per_track("--encoding", encodings, len(subs))
 
     def explicit(i: int) -> bool:
-        """Track i was asked to be read a certain way: a stored one is read again."""
+        """--subs i was asked to be read a certain way: a stored track is read again."""
         return bool(lang_of(i) or encoding_of(i) or lexicon_path)
     info = probe_video(film)
     tracks = []
@@ -230,7 +241,19 @@ def ingest_command(
         read_as[digest] = (sub_path, lang, document.encoding)
         _say_loading_warnings(document)
         analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
-        tracks.append((document, analyzed, lang, digest))
+        tracks.append((document, analyzed, lang, digest, explicit(i)))
+    if subs_streams or not subs:
+        # Streams take --lang only when it is given once, for every track; their own tag else.
+        for document, digest, tag in _embedded_tracks(film, subs_streams, info.fps):
+            lang = (lang_of(0) if len(langs) == 1 else None) or tag or track_language(
+                document.path, document)
+            if digest in read_as:
+                continue  # the same text twice (two streams, or a stream and a --subs file)
+            read_as[digest] = (document.path, lang, document.encoding)
+            _say_loading_warnings(document)
+            analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
+            tracks.append((document, analyzed, lang, digest,
+                           bool(len(langs) == 1 or lexicon_path)))
     film_hash = _hash_with_progress(film, sha256_file)
     estimate = None
     if check_offset and info.has_audio:
@@ -273,9 +296,9 @@ def ingest_command(
             lines.append(f"  note: the pictures end at {info.duration_ms / 1000:.1f} s, the file "
                          f"(its sound) at {info.container_ms / 1000:.1f} s; clips stay within "
                          "the pictures")
-        for i, (document, analyzed, lang, sub_hash) in enumerate(tracks):
+        for document, analyzed, lang, sub_hash, again in tracks:
             stored = add_subtitle_track(session, record, document, analyzed, sha256=sub_hash,
-                                        lang=lang, read_again=explicit(i))
+                                        lang=lang, read_again=again)
             track = stored.track
             emotional = sum(1 for a in analyzed if a.emotion)
             skipped = f", {document.skipped_lines} lines skipped" if document.skipped_lines else ""
@@ -355,6 +378,50 @@ def _language_codes(value: Any, param: click.Parameter) -> Any:
             raise click.BadParameter(f"{code!r} is not a language code (such as en, es, pt-br)",
                                      param=param)
     return tuple(codes) if isinstance(value, tuple) else codes[0]
+
+
+def _embedded_tracks(film: Path, numbers: tuple[int, ...],
+                     fps: float) -> list[tuple[SubtitleDocument, str, str | None]]:
+    """(document, hash of its text, language code from the file's tag) of each subtitle
+    stream of FILM to ingest: those `numbers` name, or when none, `choose_streams`' pick
+    (its choice said on stderr). The document's path reads `film.mkv#0:N`."""
+    import dataclasses
+    import hashlib
+
+    from curator.errors import InputFileError
+    from curator.media.embedded_subtitles import choose_streams, stream_text, subtitle_streams
+    from curator.subtitles.lexicon import builtin_languages
+    from curator.subtitles.loading import parse_subtitles
+
+    streams = subtitle_streams(film)
+    if numbers:
+        by_index = {s.index: s for s in streams}
+        missing = [n for n in numbers if n not in by_index]
+        if missing:
+            have = ", ".join(s.describe() for s in streams) or "none"
+            raise click.UsageError(f"--subs-stream {missing[0]}: {film} has no subtitle stream "
+                                   f"#0:{missing[0]} (its subtitle streams: {have})")
+        chosen = [by_index[n] for n in dict.fromkeys(numbers)]
+    else:
+        chosen, left = choose_streams(streams, builtin_languages(), LANGUAGE_TAGS)
+        err = console(stderr=True)
+        for stream, why in left:
+            err.print(f"note: {film}: subtitle stream {stream.describe()} left out: {why} "
+                      f"(--subs-stream {stream.index} takes it)", markup=False)
+        if not chosen:
+            found = "; it has none" if not streams else " among its subtitle streams"
+            raise InputFileError(film, "no --subs given, and no text subtitle stream to use"
+                                       f"{found} (give a subtitle file with --subs)")
+    tracks = []
+    for stream in chosen:
+        name = f"{film.name}#0:{stream.index}"
+        text = stream_text(film, stream)
+        document = parse_subtitles(text, name=film.with_name(name), format="srt", fps=fps)
+        document = dataclasses.replace(document, encoding="utf-8")
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        tag = stream.language
+        tracks.append((document, digest, LANGUAGE_TAGS.get(tag, tag) if tag else None))
+    return tracks
 
 
 def _say_loading_warnings(document: SubtitleDocument) -> None:

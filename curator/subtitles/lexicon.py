@@ -143,10 +143,15 @@ def _builtin(lang: str) -> Lexicon:
     return _build(_read(file), file)
 
 
+def builtin_languages() -> frozenset[str]:
+    """The language codes that have a built-in lexicon (`en`, `es`)."""
+    return frozenset(p.stem for p in LEXICON_DIR.glob("*.toml"))
+
+
 def _builtin_path(lang: str, referrer: Path | None = None) -> Path:
     file = LEXICON_DIR / f"{lang}.toml"
     if not file.is_file():
-        known = ", ".join(sorted(p.stem for p in LEXICON_DIR.glob("*.toml")))
+        known = ", ".join(sorted(builtin_languages()))
         raise LexiconError(referrer or file, f"no built-in lexicon for {lang!r} (have: {known})")
     return file
 

@@ -436,3 +436,54 @@ def test_two_ingests_of_a_new_film_at_once_both_succeed(database_url: str, demo_
             assert session.query(SubtitleTrack).count() == 1
     finally:
         db.close()
+
+
+def _with_streams(film: Path, srt: Path, *options: str) -> Path:
+    """The film with the SubRip file inside, as stream #0:2, tagged by `options`."""
+    import subprocess
+
+    from curator.media.probe import ffmpeg_exe
+
+    out = film.with_suffix(".mkv")
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(film),
+                    "-i", str(srt), "-map", "0", "-map", "1", "-c", "copy", "-c:s", "srt",
+                    *options, str(out)], check=True)
+    return out
+
+
+def test_a_films_own_sdh_stream_is_ingested_without_subs(curator: Curator, demo_film) -> None:
+    """A film with its subtitles inside needs no --subs: the stream is read as the file it
+    was made from, named `film.mkv#0:2`, and proposes the same clips."""
+    film, srt, _ = demo_film
+    mkv = _with_streams(film, srt, "-metadata:s:s:0", "language=eng",
+                        "-disposition:s:0", "hearing_impaired")
+    result = curator("ingest", mkv, "--no-check-offset")
+    assert result.exit_code == 0, result.output
+    assert "track 1 (en, srt, utf-8): 8 cues, 6 with an emotion" in result.output
+    assert _rows(curator.db_path, "SELECT path FROM subtitle_tracks") == [
+        (f"{mkv.resolve()}#0:2",)]
+    assert curator("propose", "--no-faces").exit_code == 0
+    assert _rows(curator.db_path, "SELECT COUNT(*) FROM clips") == [(6,)]
+    # Named by number, it is the same text: the track is already stored.
+    again = curator("ingest", mkv, "--subs-stream", "2", "--no-check-offset")
+    assert again.exit_code == 0 and f"track 1 ({mkv.name}#0:2) already stored" in again.output
+
+
+def test_a_film_without_usable_subtitle_streams_needs_subs(curator: Curator, demo_film) -> None:
+    film, srt, _ = demo_film
+    result = curator("ingest", film, "--no-check-offset")
+    assert result.exit_code == 1
+    assert (f"{film}: no --subs given, and no text subtitle stream to use; it has none "
+            "(give a subtitle file with --subs)") in " ".join(result.output.split())
+    assert not curator.db_path.exists() or _rows(
+        curator.db_path, "SELECT COUNT(*) FROM films") == [(0,)]
+    mkv = _with_streams(film, srt, "-metadata:s:s:0", "language=fre")
+    missing = curator("ingest", mkv, "--subs-stream", "5", "--no-check-offset")
+    assert missing.exit_code == 2
+    assert "has no subtitle stream #0:5 (its subtitle streams: #0:2 (fre, srt))" in " ".join(
+        missing.output.split())
+    # French has no lexicon: left out, and said so, with how to take it anyway.
+    left = curator("ingest", mkv, "--no-check-offset")
+    assert left.exit_code == 1
+    assert ("subtitle stream #0:2 (fre, srt) left out: no lexicon for fre (--subs-stream 2 "
+            "takes it)") in " ".join(left.output.split())

@@ -1,0 +1,137 @@
+"""Subtitle streams inside a film file (Matroska, MP4, MPEG-TS, …).
+
+Films are often shipped with their subtitles inside: an SDH track among them spares the
+user finding one. Text streams (SubRip, ASS/SSA, WebVTT, MP4's mov_text) are read with the
+bundled ffmpeg, which converts each to SubRip text; picture-based ones (Blu-ray PGS, DVD
+VobSub, DVB) hold images of the words and would need OCR, so they are only listed.
+
+Which streams `ingest` takes when none are named (`choose_streams`, pure): the ones marked
+for the deaf and hard of hearing (the file's `hearing_impaired` flag, or a title such as
+"English SDH"), else every text stream in a language with a lexicon or with no language
+tag.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from curator.errors import MediaError
+
+# ffmpeg's decoder names of text subtitle formats (PyAV reports `srt` for SubRip).
+TEXT_CODECS = frozenset({
+    "srt", "subrip", "ass", "ssa", "mov_text", "webvtt", "text", "microdvd", "subviewer",
+    "subviewer1", "mpl2", "sami", "realtext", "jacosub", "pjs", "vplayer", "stl",
+})
+_SDH_TITLE = re.compile(
+    r"\b(sdh|hi|cc|hoh|hearing[ -]?impaired|closed[ -]?captions?|deaf)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class SubtitleStream:
+    index: int  # the stream's number in the file, as `ffmpeg -i` shows it (#0:N)
+    codec: str
+    language: str | None  # the file's tag (ISO 639-2, `eng`), if any
+    title: str | None
+    hearing_impaired: bool  # flagged so by the file
+
+    @property
+    def is_text(self) -> bool:
+        return self.codec in TEXT_CODECS
+
+    @property
+    def sdh(self) -> bool:
+        """Marked for the deaf and hard of hearing: by the file's flag or the title."""
+        return self.hearing_impaired or bool(self.title and _SDH_TITLE.search(self.title))
+
+    def describe(self) -> str:
+        """`#0:3 (eng, subrip, "English SDH")`: how the ingest output names it."""
+        parts = [self.language or "no language tag", self.codec]
+        if self.title:
+            parts.append(f'"{self.title}"')
+        if self.hearing_impaired:
+            parts.append("hearing impaired")
+        return f"#0:{self.index} ({', '.join(parts)})"
+
+
+def subtitle_streams(path: Path) -> list[SubtitleStream]:
+    """The film's subtitle streams, in file order (none for a file that has none)."""
+    import av
+
+    try:
+        container = av.open(str(path))
+    except av.error.FFmpegError as exc:
+        from curator.media.reader import plain_reason
+
+        raise MediaError(path, plain_reason(exc)) from None
+    try:
+        return [_stream(s) for s in container.streams.subtitles]
+    finally:
+        container.close()
+
+
+def _stream(stream) -> SubtitleStream:  # type: ignore[no-untyped-def]
+    from av.stream import Disposition
+
+    metadata = {key.lower(): value for key, value in (stream.metadata or {}).items()}
+    language = metadata.get("language")
+    return SubtitleStream(
+        index=stream.index,
+        codec=stream.codec_context.name,
+        language=None if language in (None, "", "und") else language.lower(),
+        title=metadata.get("title") or None,
+        hearing_impaired=bool(int(stream.disposition) & int(Disposition.hearing_impaired)),
+    )
+
+
+def choose_streams(
+    streams: Sequence[SubtitleStream], with_lexicon: Collection[str],
+    language_of: dict[str, str],
+) -> tuple[list[SubtitleStream], list[tuple[SubtitleStream, str]]]:
+    """The streams to ingest when none are named, and each one left with why.
+
+    `with_lexicon`: the two-letter codes that have a lexicon; `language_of` maps the
+    file's tags (`eng`, `spa`) to those codes."""
+    text = [s for s in streams if s.is_text]
+    sdh = [s for s in text if s.sdh]
+
+    def has_lexicon(stream: SubtitleStream) -> bool:
+        tag = stream.language
+        return tag is None or language_of.get(tag, tag) in with_lexicon
+
+    chosen = sdh or [s for s in text if has_lexicon(s)]
+    left = []
+    for stream in streams:
+        if stream in chosen:
+            continue
+        if not stream.is_text:
+            why = "pictures of the words, not text (it would need OCR)"
+        elif sdh:
+            why = "not marked SDH, and one that is was taken"
+        else:
+            why = f"no lexicon for {stream.language}"
+        left.append((stream, why))
+    return chosen, left
+
+
+def stream_text(film: Path, stream: SubtitleStream) -> str:
+    """The stream's cues as SubRip text (ffmpeg converts any text format to it)."""
+    from curator.media.probe import ffmpeg_exe
+
+    if not stream.is_text:
+        raise MediaError(film, f"subtitle stream #0:{stream.index} is {stream.codec}, pictures "
+                               "of the words, not text (it would need OCR)")
+    result = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(film),
+         "-map", f"0:{stream.index}", "-c:s", "srt", "-f", "srt", "-"],
+        capture_output=True, check=False,
+    )
+    if result.returncode != 0:
+        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = lines[-1] if lines else f"ffmpeg exited with {result.returncode}"
+        raise MediaError(film, f"subtitle stream #0:{stream.index} could not be read: {reason}")
+    # Matroska and MP4 store subtitle text as UTF-8, and ffmpeg writes what it read.
+    return result.stdout.decode("utf-8", "replace")
