@@ -14,7 +14,11 @@ import click
 from curator.cli.common import DB_ID, FiniteRange, clock, console, state
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from curator.proposals.windows import WindowParams
+    from curator.store.models import Film, SubtitleTrack
+    from curator.store.replacing import Touched
     from curator.subtitles.model import SubtitleDocument
 
 # Padding and lengths in seconds: not negative, not absurd, not nan.
@@ -174,7 +178,13 @@ def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[i
                    "(default: from each file name, else guessed from its words, else en).")
 @click.option("--title", help="Film title (default: the file name).")
 @click.option("--subs-offset", type=FiniteRange(-86400, 86400), metavar="SECONDS",
-              help="Shift all subtitles of this film by SECONDS (positive = later).")
+              help="Shift all subtitles of this film by SECONDS (positive = later). A "
+                   "changed offset withdraws the clips no one has touched, for `propose` to "
+                   "place again; clips people voted on or edited stay, and are listed.")
+@click.option("--replace-subs", is_flag=True,
+              help="Each --subs file replaces the film's stored tracks in its language (a "
+                   "corrected or re-synced file): their cues propose nothing from now on, "
+                   "and the clips only they proposed that no one has touched are withdrawn.")
 @click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path),
               help="A TOML lexicon file to use instead of the built-in one.")
 @click.option("--check-offset/--no-check-offset", default=True, show_default=True,
@@ -189,6 +199,7 @@ def ingest_command(
     langs: tuple[str, ...],
     title: str | None,
     subs_offset: float | None,
+    replace_subs: bool,
     lexicon_path: Path | None,
     check_offset: bool,
     encodings: tuple[str, ...],
@@ -204,6 +215,14 @@ def ingest_command(
     again when --lang, --encoding or --lexicon is given, records the film's new
     path, and stores --subs-offset when given; --title counts only when the film is
     first registered.
+
+    Clips are placed from the subtitles as they are timed when proposed. When
+    --subs-offset changes, or --replace-subs replaces a track, the clips no person
+    has touched (no vote, not even a skip; no boundary moved or person edited) are
+    withdrawn, and the next `curator propose` places them again and checks their
+    faces; a clip also proposed by a track still in use only loses the replaced
+    track's cues. Clips people have touched are never moved or deleted: they keep
+    their times and cues, and are listed for a look.
 
     The subtitle timing is checked against the audio: speech onsets are matched
     with cue starts over ±10 s and the best offset is reported with a confidence;
@@ -266,8 +285,9 @@ def ingest_command(
     lines: list[str] = []  # printed once the transaction is committed
     warnings: list[str] = []
     # In turns (the write lock before reading): a second ingest of a new film waits, then
-    # finds it, rather than adding it again and failing on its uniqueness. Everything slow
-    # (hashing, reading the subtitles, the offset check) is done by now.
+    # finds it, rather than adding it again and failing on its uniqueness; and clips are
+    # withdrawn on what is read here. Everything slow (hashing, reading the subtitles, the
+    # offset check) is done by now.
     with state().database().writing() as session:
         registered = register_film(
             session,
@@ -296,10 +316,13 @@ def ingest_command(
             lines.append(f"  note: the pictures end at {info.duration_ms / 1000:.1f} s, the file "
                          f"(its sound) at {info.container_ms / 1000:.1f} s; clips stay within "
                          "the pictures")
+        given: list[SubtitleTrack] = []
         for document, analyzed, lang, sub_hash, again in tracks:
             stored = add_subtitle_track(session, record, document, analyzed, sha256=sub_hash,
                                         lang=lang, read_again=again)
             track = stored.track
+            if track not in given:
+                given.append(track)
             emotional = sum(1 for a in analyzed if a.emotion)
             skipped = f", {document.skipped_lines} lines skipped" if document.skipped_lines else ""
             if stored.outcome == "added":
@@ -319,6 +342,9 @@ def ingest_command(
                              f"({Path(track.path).name}); not stored twice")
             else:
                 lines.append(f"  track {track.id} ({document.path.name}) already stored")
+            if track.replaced_by_id is not None and not replace_subs:
+                lines.append(f"  track {track.id} was replaced by track {track.replaced_by_id}"
+                             " and proposes nothing (--replace-subs puts it back in use)")
             if stored.outcome == "kept":
                 warnings.append(
                     f"{document.path}: read this way its cues have other times than stored "
@@ -342,14 +368,14 @@ def ingest_command(
                     f"film starts with the offset of {record.subs_offset_ms / 1000:+.3f} s: "
                     "is the offset's sign right? Those cues propose nothing"
                 )
+        if replace_subs:
+            _replace_tracks(session, record, given, lines, warnings)
+        else:
+            lines += _same_language_hints(record, given)
         if record.subs_offset_ms or subs_offset is not None:  # a 0 given is said too
             lines.append(f"  subtitle offset: {record.subs_offset_ms / 1000:+.3f} s")
-        if registered.offset_was_ms is not None and (clips := len(record.clips)):
-            warnings.append(
-                f"film {record.id}: its {clips} clip(s) were proposed with the earlier offset "
-                f"({registered.offset_was_ms / 1000:+.3f} s) and keep their times; the new "
-                "offset places only clips proposed from now on"
-            )
+        if registered.offset_was_ms is not None:
+            _settle_offset(session, record, registered.offset_was_ms, lines, warnings)
         applied_ms = record.subs_offset_ms
     out = console()
     for line in lines:
@@ -362,6 +388,75 @@ def ingest_command(
         from curator.cli.faces import report_offset
 
         report_offset(out, estimate, applied_ms=applied_ms)
+
+
+def _replace_tracks(session: Session, film: Film, given: list[SubtitleTrack],
+                    lines: list[str], warnings: list[str]) -> None:
+    """`--replace-subs`: the given tracks are the film's tracks of their languages."""
+    from curator.store.replacing import Settled, replace_tracks
+
+    settled = Settled()
+    given_ids = {t.id for t in given}
+    for track in given:
+        if track.replaced_by_id is not None:  # an older file given back: in use again
+            track.replaced_by_id = None
+            lines.append(f"  track {track.id} ({Path(track.path).name}) is in use again")
+    for lang in dict.fromkeys(t.lang for t in given):
+        by = next(t for t in given if t.lang == lang)
+        old = [t for t in film.tracks
+               if t.lang == lang and t.id not in given_ids and t.replaced_by_id is None]
+        if not old:
+            lines.append(f"  --replace-subs: no other {lang} track to replace")
+            continue
+        lines += [f"  track {t.id} ({Path(t.path).name}) replaced by track {by.id}: its cues "
+                  "propose nothing from now on" for t in old]
+        settled.add(replace_tracks(session, film, old, by))
+    if settled.withdrawn or settled.trimmed:
+        lines.append(f"  {settled.withdrawn} untouched clip(s) only the replaced tracks "
+                     f"proposed withdrawn, {settled.trimmed} lost their cues; "
+                     "`curator propose` proposes from the tracks in use")
+    if settled.touched:
+        warnings.append(
+            f"film {film.id}: {_listed(settled.touched)} cite the replaced tracks and have been "
+            "decided on or edited: they keep their times and cues; look at them "
+            f"(`curator review --film {film.id} --queue all`)")
+
+
+def _same_language_hints(film: Film, given: list[SubtitleTrack]) -> list[str]:
+    """A second track in a language the film has: a correction is meant to replace it."""
+    hints = []
+    for track in given:
+        others = [t.id for t in film.tracks if t.lang == track.lang and t.id != track.id
+                  and t.replaced_by_id is None and track.replaced_by_id is None]
+        if others and track.id > max(others):  # said of the newer one only
+            listed = ("track " if len(others) == 1 else "tracks ") + ", ".join(map(str, others))
+            hints.append(f"  note: the film has another {track.lang} track ({listed}); both "
+                         "propose clips. If this file corrects it, ingest it with --replace-subs")
+    return hints
+
+
+def _settle_offset(session: Session, film: Film, offset_was_ms: int, lines: list[str],
+                   warnings: list[str]) -> None:
+    """The offset changed: untouched clips go, to be placed again; touched ones are listed."""
+    from curator.store.replacing import settle_offset_change
+
+    settled = settle_offset_change(session, film)
+    was = f"{offset_was_ms / 1000:+.3f} s"
+    if settled.withdrawn:
+        lines.append(f"  {settled.withdrawn} untouched clip(s) placed with the earlier offset "
+                     f"({was}) withdrawn; `curator propose` places them again")
+    if settled.touched:
+        warnings.append(
+            f"film {film.id}: {_listed(settled.touched)} were placed with the earlier offset "
+            f"({was}) and have been decided on or edited: they keep their times; look at "
+            f"them (`curator review --film {film.id} --queue all`)")
+
+
+def _listed(touched: list[Touched], most: int = 20) -> str:
+    """`clip 3 (voted on), clip 7 (boundaries moved)`, the first `most` of them."""
+    shown = ", ".join(f"clip {t.clip_id} ({t.why})" for t in touched[:most])
+    more = f" and {len(touched) - most} more" if len(touched) > most else ""
+    return f"{len(touched)} clip(s) — {shown}{more} —"
 
 
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")

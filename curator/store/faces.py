@@ -97,11 +97,11 @@ def clear_faceless_check(session: Session, clip: Clip) -> bool:
                                           FaceTrack.person_id.is_not(None))))
     session.execute(delete(FaceTrack).where(FaceTrack.clip_id == clip.id))
     session.execute(delete(FaceCheck).where(FaceCheck.clip_id == clip.id))
-    _drop_people_left_with_nothing(session, people)
+    drop_people_left_with_nothing(session, people)
     return True
 
 
-def _drop_people_left_with_nothing(session: Session, person_ids: set[int]) -> None:
+def drop_people_left_with_nothing(session: Session, person_ids: set[int]) -> None:
     """Remove the unnamed people among these that no track or subject refers to any more
     (clustering made them; nothing would ever show them again)."""
     for person_id in sorted(person_ids):

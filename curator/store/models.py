@@ -81,6 +81,11 @@ class SubtitleTrack(Base):
     encoding: Mapped[str] = mapped_column(String(32))
     skipped_lines: Mapped[int] = mapped_column(Integer, default=0)
     cue_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The track that replaced this one (`ingest --replace-subs`): its cues propose nothing
+    # any more, but stay, so the clips people decided on keep the evidence they cite.
+    replaced_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subtitle_tracks.id", ondelete="SET NULL"), nullable=True
+    )
 
     film: Mapped[Film] = relationship(back_populates="tracks")
     cues: Mapped[list[Cue]] = relationship(
@@ -132,6 +137,9 @@ class Clip(Base):
         CheckConstraint(
             "status in ('proposed', 'confirmed', 'rejected')", name="clip_status_known"
         ),
+        # Withdrawn proposals are deleted: SQLite must not give their ids to new clips (a
+        # review session still holding "clip 3" would vote on another clip).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

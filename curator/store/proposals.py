@@ -1,16 +1,17 @@
 """Turning stored cues into stored clip proposals, idempotently.
 
-All subtitle tracks of a film are read as one time line (cues from an English and a
-Spanish track of the same moment merge into one window), shifted by the film's
-subtitle offset. A window that is already a clip is not created again: one with the
-same times, or same-label clips it overlaps that hold its evidence (a cue linked as
-evidence, or with its middle inside the clip): a re-run with other padding, or a track
-added later saying the same moment. Those clips gain the cues they lacked (and the
-window's score, when one clip holds it all). Evidence no clip holds is a new moment:
-it gets a clip of its own, cut back to the same-label clips beside it, so no frame is
-under one label twice. A clip is one per time span: when windows of two labels have
-the same times, a clip made in this run takes the label with the higher score (so the
-order of the windows does not decide); a clip from an earlier run keeps its label.
+All subtitle tracks of a film in use (a replaced track proposes nothing) are read as one
+time line (cues from an English and a Spanish track of the same moment merge into one
+window), shifted by the film's subtitle offset. A window that is already a clip is not
+created again: one with the same times, or same-label clips it overlaps that hold its
+evidence (a cue linked as evidence, or with its middle inside the clip): a re-run with
+other padding, or a track added later saying the same moment. Those clips gain the cues
+they lacked (and the window's score, when one clip holds it all). Evidence no clip holds
+is a new moment: it gets a clip of its own, cut back to the same-label clips beside it,
+so no frame is under one label twice. A clip is one per time span: when windows of two
+labels have the same times, a clip made in this run takes the label with the higher
+score (so the order of the windows does not decide); a clip from an earlier run keeps
+its label.
 """
 
 from __future__ import annotations
@@ -106,11 +107,12 @@ class _Known:
 
 
 def film_timeline(session: Session, film: Film) -> FilmTimeline:
-    """Every cue of every track of `film`, time-ordered and shifted by the subtitle offset."""
+    """Every cue of every track of `film` in use (not replaced by a corrected one),
+    time-ordered and shifted by the subtitle offset."""
     rows = session.scalars(
         select(Cue)
         .join(SubtitleTrack)
-        .where(SubtitleTrack.film_id == film.id)
+        .where(SubtitleTrack.film_id == film.id, SubtitleTrack.replaced_by_id.is_(None))
         .options(selectinload(Cue.evidence))
         .order_by(Cue.start_ms, Cue.track_id, Cue.idx)
     ).all()

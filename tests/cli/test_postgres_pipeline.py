@@ -81,3 +81,24 @@ def test_two_proposes_at_once_on_postgres_neither_fails_nor_adds_twice(
     assert _rows(postgres_url, "SELECT count(*) FROM clips") == [(6,)]
     assert _rows(postgres_url, "SELECT count(*) FROM face_checks") == [(6,)]
     assert _rows(postgres_url, "SELECT count(*) FROM people") == [(1,)]
+
+
+def test_a_changed_offset_and_a_replaced_track_on_postgres(
+    postgres_url: str, demo_film: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """Untouched clips are withdrawn under the rows' locks; a decided one stays."""
+    film, srt, _vtt = demo_film
+    curator = Curator(postgres_url)
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    assert curator("label", "2", "--expression", "Sad", "--annotator", "t").exit_code == 0
+    shifted = curator("ingest", film, "--subs", srt, "--subs-offset", "0.5", "--no-check-offset")
+    assert "5 untouched clip(s)" in shifted.output and "clip 2 (voted on)" in shifted.stderr
+    fixed = tmp_path / "fixed.en.srt"
+    fixed.write_text(Path(srt).read_text().replace("00:00:03,000", "00:00:03,200"))
+    replaced = curator("ingest", film, "--subs", fixed, "--replace-subs", "--no-check-offset")
+    assert "track 1 (demo_film.en.srt) replaced by track 2" in replaced.output
+    assert "6 new clips" not in curator("propose", "--no-faces").output
+    assert _rows(postgres_url, "SELECT count(*) FROM clips") == [(6,)]
+    assert _rows(postgres_url, "SELECT id, replaced_by_id FROM subtitle_tracks ORDER BY id") == [
+        (1, 2), (2, None)]

@@ -131,6 +131,36 @@ def test_clips_and_people_gain_uids_and_keep_every_row_that_hangs_off_them(
     assert all(len(uid) == 32 and int(uid, 16) >= 0 for uid in uids)
 
 
+def test_0006_keeps_clips_and_tracks_and_stops_clip_ids_coming_back(tmp_path: Path) -> None:
+    """0006 rebuilds `clips` on SQLite with AUTOINCREMENT: a withdrawn proposal's id is not
+    given to the next clip (a review session holding it would vote on another clip)."""
+    path = tmp_path / "v5.db"
+    _database_at(path, "0005_stable_uids")
+    with sqlite3.connect(path) as conn:
+        _insert_film(conn)
+        conn.execute("INSERT INTO subtitle_tracks (id, film_id, sha256, path, lang, format, "
+                     "encoding, skipped_lines, cue_count) VALUES (1, 1, 's', '/s.srt', 'en', "
+                     "'srt', 'utf-8', 0, 0)")
+        for clip_id in (1, 2):
+            conn.execute("INSERT INTO clips (id, uid, film_id, start_ms, end_ms, status, score, "
+                         "version, created_at, updated_at) VALUES (?, ?, 1, ?, ?, 'proposed', "
+                         "0.5, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+                         (clip_id, f"u{clip_id}", clip_id * 1000, clip_id * 1000 + 900))
+        conn.execute("INSERT INTO annotations (clip_id, annotator, decision, created_at, "
+                     "retracted, adjudication) VALUES (1, 'ann', 'skip', "
+                     "'2026-01-01 00:00:00', 0, 0)")
+    open_database(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT replaced_by_id FROM subtitle_tracks").fetchall() == [(None,)]
+        assert conn.execute("SELECT count(*) FROM annotations").fetchone() == (1,)
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.execute("DELETE FROM clips WHERE id = 2")
+        conn.execute("INSERT INTO clips (uid, film_id, start_ms, end_ms, status, score, version, "
+                     "created_at, updated_at) VALUES ('u3', 1, 5000, 6000, 'proposed', 0.5, 1, "
+                     "'2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+        assert conn.execute("SELECT id FROM clips WHERE uid = 'u3'").fetchone() == (3,)
+
+
 def test_a_reference_broken_before_the_upgrade_does_not_stop_it(tmp_path: Path) -> None:
     """A vote whose clip was deleted by hand (the sqlite3 shell enforces no foreign keys)
     is not the migration's doing: the upgrade goes on and leaves that row as it was."""
