@@ -136,12 +136,15 @@ def _context(session: Session, clip: Clip, film: Film) -> tuple[CueLine, ...]:
         .join(SubtitleTrack, SubtitleTrack.id == Cue.track_id)
         .where(SubtitleTrack.film_id == film.id)
     )
+    # The lines around come from the tracks in use: a replaced one's would show each line
+    # twice, once at its old time. The cues the clip cites are shown whatever their track.
+    in_use = base.where(SubtitleTrack.replaced_by_id.is_(None))
     queries = [
-        base.where(Cue.end_ms >= start, Cue.start_ms <= end)
+        in_use.where(Cue.end_ms >= start, Cue.start_ms <= end)
         .order_by(Cue.start_ms, Cue.id).limit(MAX_INSIDE),
-        base.where(Cue.end_ms < start)
+        in_use.where(Cue.end_ms < start)
         .order_by(Cue.start_ms.desc(), Cue.id.desc()).limit(CONTEXT_LINES),
-        base.where(Cue.start_ms > end).order_by(Cue.start_ms, Cue.id).limit(CONTEXT_LINES),
+        in_use.where(Cue.start_ms > end).order_by(Cue.start_ms, Cue.id).limit(CONTEXT_LINES),
     ]
     if roles:
         queries.append(base.where(Cue.id.in_(list(roles))))

@@ -245,3 +245,30 @@ def test_undo_keeps_an_added_person_someone_else_filled_in(sample: Sample) -> No
     with sample.db.session() as session:
         subject = session.get(ClipSubject, subject_id)
         assert subject is not None and (subject.gender, subject.pose) == (None, "profile")
+
+
+def test_a_replaced_tracks_lines_are_not_shown_beside_the_track_that_replaced_it(
+    sample: Sample,
+) -> None:
+    """A corrected track replaces the demo's (`ingest --replace-subs`): the clip's subtitle
+    lines come from the new one only, but a cue the clip cites keeps being shown, replaced
+    or not (it is why the clip was proposed)."""
+    from curator.store.models import Clip, Cue, SubtitleTrack
+    from curator.store.review_views import clip_view
+
+    with sample.db.session() as session:
+        film_id = sample.film_id
+        old = session.scalars(select(SubtitleTrack).where(SubtitleTrack.film_id == film_id)).one()
+        new = SubtitleTrack(film_id=film_id, sha256="9" * 64, path="fixed.en.srt", lang="en",
+                            format="srt", encoding="utf-8", cue_count=1)
+        new.cues = [Cue(idx=0, start_ms=3200, end_ms=5200, text="[laughs] We made it!!",
+                        emotion="Happy", score=0.8)]
+        session.add(new)
+        session.flush()
+        old.replaced_by_id = new.id
+        first = session.get(Clip, sample.clip_ids[0])  # cites the old track's [laughs]
+        assert first is not None
+        texts = [line.text for line in clip_view(session, first.id, annotator="ann").cues]
+    assert "[laughs] We made it!!" in texts  # the track in use
+    assert "[laughs] We made it!" in texts  # the cue the clip cites, from the old track
+    assert "MISSION CONTROL: Shuttle, you are go for launch." not in texts  # old, not cited
