@@ -106,9 +106,18 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
             f"{report.clips_existing} already present"
             + _merged(report.votes_added, report.votes_retracted)
             + _moved(report.clips_moved)
+            + _left(report.clips_left)
         )
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _left(left: int) -> str:
+    if not left:
+        return ""
+    return (f"; {left} untouched proposal(s) placed from subtitles timed otherwise than here "
+            "(another --subs-offset, or a replaced track) left out: `curator propose` "
+            "places them here")
 
 
 def _moved(moved: int) -> str:

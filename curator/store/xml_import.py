@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from curator.errors import ConflictError, CuratorError, XMLValidationError
 from curator.store.annotations import check_annotator_name
 from curator.store.consensus import Vote, consensus
+from curator.store.faces import FACE_CHECK, NO_FACE
 from curator.store.models import (
     Annotation,
     ChangeLog,
@@ -55,6 +56,9 @@ class ImportReport:
     votes_added: int = 0  # annotations new to clips already present (a teammate's votes)
     votes_retracted: int = 0  # votes live here that the file has retracted
     clips_moved: int = 0  # known by uid, at other times in the file: these times kept
+    # Untouched proposals the file placed from subtitles timed otherwise than here (another
+    # --subs-offset, or tracks replaced here): not added, `propose` places them here.
+    clips_left: int = 0
 
 
 _DATETIME = re.compile(
@@ -352,11 +356,15 @@ def import_film_xml(session: Session, path: Path,
 
     tracks = _import_tracks(session, film, root)
     people = _actors_known_by_uid(session, root, film)
-    added = existing = votes = retracted = moved = 0
+    added = existing = votes = retracted = moved = left = 0
     _people_of_known_clips(root, known, people)
     _remember_actor_uids(session, root, people)
+    stale = None if film_created else _stale_placement(session, film, root)
     for node in root.iterfind("clip"):
         clip = known.find(node)
+        if clip is None and stale is not None and stale(node):
+            left += 1  # withdrawn here (or never placed so): not brought back
+            continue
         if clip is not None:
             existing += 1
             moved += (clip.start_ms, clip.end_ms) != _times(node)
@@ -369,7 +377,39 @@ def import_film_xml(session: Session, path: Path,
         known.add(_import_clip(session, film, node, tracks, people))
         added += 1
     session.flush()
-    return ImportReport(film.title, film_created, added, existing, votes, retracted, moved)
+    return ImportReport(film.title, film_created, added, existing, votes, retracted, moved,
+                        left)
+
+
+def _stale_placement(session: Session, film: Film, root: etree._Element):  # type: ignore[no-untyped-def]
+    """A test for the file's clips not known here that no person touched in the file (as
+    `replacing.touched_clips` counts it) and whose evidence was timed otherwise than the
+    subtitles here are: the file's `subsOffset` is not this film's offset, or every
+    evidence cue is of a track replaced here. `ingest` withdrew such clips here (or would
+    have), for `propose` to place again: importing them would bring every moment back
+    twice, at the old times beside the new ones."""
+    offset_differs = ms(root.get("subsOffset", "0")) != film.subs_offset_ms
+    replaced = set(session.scalars(select(SubtitleTrack.sha256).where(
+        SubtitleTrack.film_id == film.id, SubtitleTrack.replaced_by_id.is_not(None))))
+    sha_of = {_token(n, "key", ""): n.get("sha256") for n in root.iterfind("subtitleTrack")}
+
+    def stale(node: etree._Element) -> bool:
+        status = _token(node, "status")
+        if not (status == "proposed" or (status == "rejected"
+                                         and node.get("rejectReason") == NO_FACE)):
+            return False
+        review = node.find("review")
+        if review is not None and (
+                review.find("annotation") is not None
+                or any(c.get("who") != FACE_CHECK for c in review.iterfind("change"))):
+            return False
+        evidence = [sha_of.get(_token(c, "track", "")) for c in node.iterfind("cue")
+                    if _token(c, "role") == "evidence"]
+        if not evidence:
+            return False  # not placed from subtitles
+        return offset_differs or all(sha in replaced for sha in evidence)
+
+    return stale
 
 
 def _actors_known_by_uid(session: Session, root: etree._Element,

@@ -176,3 +176,42 @@ def test_a_replaced_track_given_again_without_the_flag_stays_replaced(
     nothing = curator("ingest", film, "--subs", fixed, "--replace-subs", "--lang", "de",
                       "--no-check-offset")
     assert "--replace-subs: no other de track to replace" in nothing.output
+
+
+def test_an_export_from_before_a_withdrawal_does_not_bring_the_withdrawn_clips_back(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """A file written before the offset changed (this database's own, or a teammate's still
+    at the old offset) holds the withdrawn proposals at their old times: importing it must
+    not put every moment back twice. A clip someone voted on in the file still comes in."""
+    film, srt, _ = demo_film
+    assert curator("ingest", film, "--subs", srt, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    out = tmp_path / "xml"
+    assert curator("export", "--xml", str(out)).exit_code == 0
+    (old_file,) = out.glob("*.xml")
+    assert curator("ingest", film, "--subs", srt, "--subs-offset", "0.5",
+                   "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    placed = _spans(_clips(curator))
+    assert len(placed) == 6
+
+    imported = curator("import-xml", str(old_file))
+    assert imported.exit_code == 0, imported.output
+    assert "0 clips added" in imported.output, imported.output
+    assert "6 untouched proposal(s)" in _one_line(imported.output)
+    assert _spans(_clips(curator)) == placed
+
+    # A vote in the file is a person's work: that clip is imported, at its times.
+    text = old_file.read_text(encoding="utf-8")
+    first = text.index("<clip ")
+    close = text.index("</clip>", first)
+    head = text[:close].replace('status="proposed"', 'status="confirmed" expression="Happy"', 1)
+    assert head != text[:close]
+    voted = (head + '<review><annotation annotator="bob" decision="confirm" '
+             'expression="Happy" at="2026-01-01T00:00:00Z"/></review>' + text[close:])
+    old_file.write_text(voted, encoding="utf-8")
+    again = curator("import-xml", str(old_file))
+    assert again.exit_code == 0, again.output
+    assert "1 clips added" in again.output, again.output
+    assert (2.0, 6.5, "Happy") in _spans(_clips(curator))
