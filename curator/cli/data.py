@@ -261,7 +261,18 @@ def ingest_command(
         _say_loading_warnings(document)
         analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
         tracks.append((document, analyzed, lang, digest, explicit(i)))
-    if subs_streams or not subs:
+    film_hash = known = None
+    if not subs and not subs_streams:
+        # The film's own streams are the default for a film being registered. A known film
+        # with tracks, ingested again without --subs (to change --subs-offset, say), must
+        # not gain its streams as new tracks of the languages it has: both would propose.
+        film_hash = _hash_with_progress(film, sha256_file)
+        known = _stored_tracks(film_hash)
+        if known:
+            console(stderr=True).print(
+                f"note: {film}: film {known[0]} has {known[1]} subtitle track(s) already; its "
+                "own subtitle streams are not read (--subs-stream N adds one)", markup=False)
+    if subs_streams or (not subs and not known):
         # Streams take --lang only when it is given once, for every track; their own tag else.
         for document, digest, tag in _embedded_tracks(film, subs_streams, info.fps):
             lang = (lang_of(0) if len(langs) == 1 else None) or tag or track_language(
@@ -273,7 +284,8 @@ def ingest_command(
             analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
             tracks.append((document, analyzed, lang, digest,
                            bool(len(langs) == 1 or lexicon_path)))
-    film_hash = _hash_with_progress(film, sha256_file)
+    if film_hash is None:
+        film_hash = _hash_with_progress(film, sha256_file)
     estimate = None
     if check_offset and info.has_audio:
         from curator.cli.faces import estimate_offset_quietly
@@ -473,6 +485,21 @@ def _language_codes(value: Any, param: click.Parameter) -> Any:
             raise click.BadParameter(f"{code!r} is not a language code (such as en, es, pt-br)",
                                      param=param)
     return tuple(codes) if isinstance(value, tuple) else codes[0]
+
+
+def _stored_tracks(film_hash: str) -> tuple[int, int] | None:
+    """(film id, number of tracks) of the film with this content hash, if it has tracks."""
+    from sqlalchemy import func, select
+
+    from curator.store.models import Film, SubtitleTrack
+
+    with state().database().session() as session:
+        row = session.execute(
+            select(Film.id, func.count(SubtitleTrack.id))
+            .join(SubtitleTrack, SubtitleTrack.film_id == Film.id)
+            .where(Film.sha256 == film_hash).group_by(Film.id)
+        ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def _embedded_tracks(film: Path, numbers: tuple[int, ...],

@@ -487,3 +487,27 @@ def test_a_film_without_usable_subtitle_streams_needs_subs(curator: Curator, dem
     assert left.exit_code == 1
     assert ("subtitle stream #0:2 (fre, srt) left out: no lexicon for fre (--subs-stream 2 "
             "takes it)") in " ".join(left.output.split())
+
+
+def test_a_known_film_ingested_again_without_subs_does_not_gain_its_streams(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """`ingest FILM --subs-offset S` changes a registered film's offset. Its own streams are
+    for a film being registered: read here, the SDH stream became a second English track
+    beside the --subs file, both proposing clips; a film with no stream failed."""
+    film, srt, _ = demo_film
+    mkv = _with_streams(film, srt, "-metadata:s:s:0", "language=eng",
+                        "-disposition:s:0", "hearing_impaired")
+    own = tmp_path / "own.en.srt"
+    own.write_text(srt.read_text(encoding="utf-8").replace("[laughs]", "[giggles]"),
+                   encoding="utf-8")
+    for path in (mkv, film):
+        assert curator("ingest", path, "--subs", own, "--no-check-offset").exit_code == 0
+        shifted = curator("ingest", path, "--subs-offset", "0.5", "--no-check-offset")
+        assert shifted.exit_code == 0, shifted.output
+        assert "subtitle offset: +0.500 s" in shifted.output
+    assert _rows(curator.db_path, "SELECT film_id, COUNT(*) FROM subtitle_tracks "
+                 "GROUP BY film_id") == [(1, 1), (2, 1)]
+    # Named, a stream is still taken.
+    named = curator("ingest", mkv, "--subs-stream", "2", "--no-check-offset")
+    assert named.exit_code == 0 and "track 3 (en, srt, utf-8)" in named.output, named.output
