@@ -109,7 +109,10 @@ def label_command(
                     missing += 1
                     continue
                 work.append((clip, label))
-        for clip, name in work:
+        # In id order: the clips are claimed one by one, and `propose` or the face check,
+        # locking a film's clips at once on PostgreSQL, take them in id order too (two
+        # transactions taking locks in one order cannot deadlock).
+        for clip, name in sorted(work, key=lambda item: item[0].id):
             try:
                 recorded = record_decision(session, clip, annotator=who, decision="confirm",
                                            expression=name, adjudication=adjudicate)

@@ -212,6 +212,7 @@ def _store(
             select(Clip)
             .where(Clip.id.in_([r.key for r in results]))
             .options(selectinload(Clip.subjects).selectinload(ClipSubject.track))
+            .order_by(Clip.id)  # rows locked in id order, as every locker takes them
             .with_for_update(of=Clip)
         )
         clips = {c.id: c for c in session.scalars(query)}

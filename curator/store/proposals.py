@@ -148,6 +148,7 @@ def save_windows(
         for clip_id, start, end, label, score in session.execute(
             select(Clip.id, Clip.start_ms, Clip.end_ms, Clip.proposed_label, Clip.score)
             .where(Clip.film_id == film.id)
+            .order_by(Clip.id)  # rows locked in id order, as every locker takes them
             .with_for_update()
         )
     }

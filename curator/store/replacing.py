@@ -81,7 +81,9 @@ def touched_clips(session: Session, film: Film) -> dict[int, str]:
     statuses = session.execute(
         select(Clip.id, Clip.status, Clip.reject_reason).where(Clip.film_id == film.id)
         # FOR UPDATE (PostgreSQL; SQLite's write lock is held already): a vote on one of
-        # these clips waits for this transaction, or came first and is seen below.
+        # these clips waits for this transaction, or came first and is seen below. In id
+        # order, as every locker takes them: two of them cannot wait for each other.
+        .order_by(Clip.id)
         .with_for_update()
     ).all()
     for clip_id, status, reason in statuses:
