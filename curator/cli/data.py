@@ -511,7 +511,7 @@ def _embedded_tracks(film: Path, numbers: tuple[int, ...],
     import hashlib
 
     from curator.errors import InputFileError
-    from curator.media.embedded_subtitles import choose_streams, stream_text, subtitle_streams
+    from curator.media.embedded_subtitles import choose_streams, streams_text, subtitle_streams
     from curator.subtitles.lexicon import builtin_languages
     from curator.subtitles.loading import parse_subtitles
 
@@ -535,9 +535,8 @@ def _embedded_tracks(film: Path, numbers: tuple[int, ...],
             raise InputFileError(film, "no --subs given, and no text subtitle stream to use"
                                        f"{found} (give a subtitle file with --subs)")
     tracks = []
-    for stream in chosen:
+    for stream, text in zip(chosen, streams_text(film, chosen), strict=True):
         name = f"{film.name}#0:{stream.index}"
-        text = stream_text(film, stream)
         document = parse_subtitles(text, name=film.with_name(name), format="srt", fps=fps)
         document = dataclasses.replace(document, encoding="utf-8")
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

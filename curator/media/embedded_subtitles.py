@@ -117,21 +117,35 @@ def choose_streams(
     return chosen, left
 
 
-def stream_text(film: Path, stream: SubtitleStream) -> str:
-    """The stream's cues as SubRip text (ffmpeg converts any text format to it)."""
+def streams_text(film: Path, streams: Sequence[SubtitleStream]) -> list[str]:
+    """Each stream's cues as SubRip text (ffmpeg converts any text format to it), in one
+    pass over the film: a stream's packets are spread over the whole file, so each pass
+    reads all of it."""
+    import tempfile
+
     from curator.media.probe import ffmpeg_exe
 
-    if not stream.is_text:
-        raise MediaError(film, f"subtitle stream #0:{stream.index} is {stream.codec}, pictures "
-                               "of the words, not text (it would need OCR)")
-    result = subprocess.run(
-        [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(film),
-         "-map", f"0:{stream.index}", "-c:s", "srt", "-f", "srt", "-"],
-        capture_output=True, check=False,
-    )
-    if result.returncode != 0:
-        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        reason = lines[-1] if lines else f"ffmpeg exited with {result.returncode}"
-        raise MediaError(film, f"subtitle stream #0:{stream.index} could not be read: {reason}")
-    # Matroska and MP4 store subtitle text as UTF-8, and ffmpeg writes what it read.
-    return result.stdout.decode("utf-8", "replace")
+    for stream in streams:
+        if not stream.is_text:
+            raise MediaError(film, f"subtitle stream #0:{stream.index} is {stream.codec}, "
+                                   "pictures of the words, not text (it would need OCR)")
+    if not streams:
+        return []
+    with tempfile.TemporaryDirectory(prefix="curator-subs-") as folder:
+        outputs = [Path(folder) / f"{stream.index}.srt" for stream in streams]
+        command = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(film)]
+        for stream, output in zip(streams, outputs, strict=True):
+            command += ["-map", f"0:{stream.index}", "-c:s", "srt", "-f", "srt", str(output)]
+        result = subprocess.run(command, capture_output=True, check=False)
+        if result.returncode != 0:
+            lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            reason = lines[-1] if lines else f"ffmpeg exited with {result.returncode}"
+            which = ", ".join(f"#0:{stream.index}" for stream in streams)
+            raise MediaError(film, f"subtitle stream(s) {which} could not be read: {reason}")
+        # Matroska and MP4 store subtitle text as UTF-8, and ffmpeg writes what it read.
+        return [output.read_bytes().decode("utf-8", "replace") for output in outputs]
+
+
+def stream_text(film: Path, stream: SubtitleStream) -> str:
+    """One stream's cues as SubRip text."""
+    return streams_text(film, [stream])[0]

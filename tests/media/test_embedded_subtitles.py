@@ -11,6 +11,7 @@ from curator.media.embedded_subtitles import (
     SubtitleStream,
     choose_streams,
     stream_text,
+    streams_text,
     subtitle_streams,
 )
 
@@ -91,3 +92,23 @@ def test_without_sdh_every_text_stream_with_a_lexicon_is_chosen() -> None:
 def test_a_picture_stream_is_refused_in_plain_words(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match=r"#0:3 is dvd_subtitle, pictures of the words"):
         stream_text(tmp_path / "film.mkv", _stream(3, codec="dvd_subtitle"))
+
+
+def test_several_streams_are_read_in_one_pass_over_the_film(
+    film_with_subtitles: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Subtitle packets are spread over the whole file: each ffmpeg run reads all of it."""
+    import subprocess
+
+    runs = []
+    real_run = subprocess.run
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(args[0])
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting)
+    english, french = subtitle_streams(film_with_subtitles)
+    texts = streams_text(film_with_subtitles, [english, french])
+    assert len(runs) == 1
+    assert texts[0] == texts[1] == stream_text(film_with_subtitles, english)
