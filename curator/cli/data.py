@@ -537,11 +537,20 @@ def _embedded_tracks(film: Path, numbers: tuple[int, ...],
     tracks = []
     for stream, text in zip(chosen, streams_text(film, chosen), strict=True):
         name = f"{film.name}#0:{stream.index}"
+        if not numbers and not text.strip():
+            # Picked, not named: a stream with no cues is no reason to refuse the others.
+            console(stderr=True).print(
+                f"note: {film}: subtitle stream {stream.describe()} left out: it has no cues",
+                markup=False)
+            continue
         document = parse_subtitles(text, name=film.with_name(name), format="srt", fps=fps)
         document = dataclasses.replace(document, encoding="utf-8")
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         tag = stream.language
         tracks.append((document, digest, LANGUAGE_TAGS.get(tag, tag) if tag else None))
+    if not tracks:
+        raise InputFileError(film, "no --subs given, and its subtitle streams have no cues "
+                                   "(give a subtitle file with --subs)")
     return tracks
 
 

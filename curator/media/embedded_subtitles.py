@@ -8,7 +8,8 @@ VobSub, DVB) hold images of the words and would need OCR, so they are only liste
 Which streams `ingest` takes when none are named (`choose_streams`, pure): the ones marked
 for the deaf and hard of hearing (the file's `hearing_impaired` flag, or a title such as
 "English SDH"), else every text stream in a language with a lexicon or with no language
-tag.
+tag. A stream flagged *forced* holds only the lines a viewer needs anyway (foreign-language
+dialogue, signs), often none: it is never picked on its own.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class SubtitleStream:
     language: str | None  # the file's tag (ISO 639-2, `eng`), if any
     title: str | None
     hearing_impaired: bool  # flagged so by the file
+    forced: bool = False  # flagged forced: only the lines shown to every viewer
 
     @property
     def is_text(self) -> bool:
@@ -54,6 +56,8 @@ class SubtitleStream:
             parts.append(f'"{self.title}"')
         if self.hearing_impaired:
             parts.append("hearing impaired")
+        if self.forced:
+            parts.append("forced")
         return f"#0:{self.index} ({', '.join(parts)})"
 
 
@@ -84,6 +88,7 @@ def _stream(stream) -> SubtitleStream:  # type: ignore[no-untyped-def]
         language=None if language in (None, "", "und") else language.lower(),
         title=metadata.get("title") or None,
         hearing_impaired=bool(int(stream.disposition) & int(Disposition.hearing_impaired)),
+        forced=bool(int(stream.disposition) & int(Disposition.forced)),
     )
 
 
@@ -95,7 +100,7 @@ def choose_streams(
 
     `with_lexicon`: the two-letter codes that have a lexicon; `language_of` maps the
     file's tags (`eng`, `spa`) to those codes."""
-    text = [s for s in streams if s.is_text]
+    text = [s for s in streams if s.is_text and not s.forced]
     sdh = [s for s in text if s.sdh]
 
     def has_lexicon(stream: SubtitleStream) -> bool:
@@ -109,6 +114,8 @@ def choose_streams(
             continue
         if not stream.is_text:
             why = "pictures of the words, not text (it would need OCR)"
+        elif stream.forced:
+            why = "forced: only the lines every viewer is shown, not the whole dialogue"
         elif sdh:
             why = "not marked SDH, and one that is was taken"
         else:

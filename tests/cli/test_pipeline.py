@@ -489,6 +489,33 @@ def test_a_film_without_usable_subtitle_streams_needs_subs(curator: Curator, dem
             "takes it)") in " ".join(left.output.split())
 
 
+def test_a_forced_or_empty_stream_does_not_stop_the_films_own_subtitles(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """Ripped films often carry an English stream flagged forced (the few foreign lines,
+    often none) beside the full one: the ingest failed with `#0:3: no cues found`."""
+    import subprocess
+
+    from curator.media.probe import ffmpeg_exe
+
+    film, srt, _ = demo_film
+    empty = tmp_path / "empty.ass"
+    empty.write_text("[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, Start, "
+                     "End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n",
+                     encoding="utf-8")
+    mkv = tmp_path / "forced.mkv"
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(film),
+                    "-i", str(srt), "-i", str(empty), "-map", "0", "-map", "1", "-map", "2",
+                    "-c", "copy", "-metadata:s:s:0", "language=eng",
+                    "-metadata:s:s:1", "language=eng", str(mkv)], check=True)
+    result = curator("ingest", mkv, "--no-check-offset")  # not flagged: picked, and empty
+    assert result.exit_code == 0, result.output
+    assert "track 1 (en, srt, utf-8): 8 cues, 6 with an emotion" in result.output
+    assert "subtitle stream #0:3 (eng, ssa) left out: it has no cues" in " ".join(
+        result.output.split())
+    assert _rows(curator.db_path, "SELECT COUNT(*) FROM subtitle_tracks") == [(1,)]
+
+
 def test_a_known_film_ingested_again_without_subs_does_not_gain_its_streams(
     curator: Curator, demo_film, tmp_path: Path
 ) -> None:

@@ -112,3 +112,24 @@ def test_several_streams_are_read_in_one_pass_over_the_film(
     texts = streams_text(film_with_subtitles, [english, french])
     assert len(runs) == 1
     assert texts[0] == texts[1] == stream_text(film_with_subtitles, english)
+
+
+def test_a_forced_stream_is_not_picked() -> None:
+    """A forced stream holds only the lines every viewer sees (often none): picked beside
+    the full English one it made a second English track, or failed the ingest when empty."""
+    full = _stream(2)
+    forced = SubtitleStream(3, "ass", "eng", "Forced", False, forced=True)
+    chosen, left = choose_streams([full, forced], {"en", "es"}, LANGUAGES)
+    assert chosen == [full]
+    assert left == [(forced, "forced: only the lines every viewer is shown, not the whole "
+                             "dialogue")]
+    assert forced.describe() == '#0:3 (eng, ass, "Forced", forced)'
+
+
+def test_the_forced_flag_is_read_from_the_file(media_dir: Path) -> None:
+    path = media_dir / "with_forced.mkv"
+    ffmpeg("-i", str(DEMO), "-i", str(SRT), "-map", "0", "-map", "1", "-c", "copy",
+           "-c:s", "srt", "-metadata:s:s:0", "language=eng", "-disposition:s:0", "forced",
+           str(path))
+    (stream,) = subtitle_streams(path)
+    assert stream.forced and not stream.hearing_impaired
