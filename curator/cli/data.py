@@ -175,7 +175,8 @@ def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[i
 @click.option("--lang", "langs", multiple=True,
               callback=lambda ctx, param, value: _language_codes(value, param),
               help="Language of the tracks: once for all, or once per --subs "
-                   "(default: from each file name, else guessed from its words, else en).")
+                   "(default: from each file name, else guessed from its words, else en). "
+                   "A stream inside FILM keeps its language tag when --subs files are given.")
 @click.option("--title", help="Film title (default: the file name).")
 @click.option("--subs-offset", type=FiniteRange(-86400, 86400), metavar="SECONDS",
               help="Shift all subtitles of this film by SECONDS (positive = later). A "
@@ -273,17 +274,19 @@ def ingest_command(
                 f"note: {film}: film {known[0]} has {known[1]} subtitle track(s) already; its "
                 "own subtitle streams are not read (--subs-stream N adds one)", markup=False)
     if subs_streams or (not subs and not known):
-        # Streams take --lang only when it is given once, for every track; their own tag else.
+        # Streams take --lang only when it is given once and no --subs file is: beside --subs
+        # files it is theirs ("once for all, or once per --subs"), and a stream tagged `spa`
+        # read as English proposes nothing. Their own tag else.
+        stream_lang = lang_of(0) if len(langs) == 1 and not subs else None
         for document, digest, tag in _embedded_tracks(film, subs_streams, info.fps):
-            lang = (lang_of(0) if len(langs) == 1 else None) or tag or track_language(
-                document.path, document)
+            lang = stream_lang or tag or track_language(document.path, document)
             if digest in read_as:
                 continue  # the same text twice (two streams, or a stream and a --subs file)
             read_as[digest] = (document.path, lang, document.encoding)
             _say_loading_warnings(document)
             analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
             tracks.append((document, analyzed, lang, digest,
-                           bool(len(langs) == 1 or lexicon_path)))
+                           bool(stream_lang or lexicon_path)))
     if film_hash is None:
         film_hash = _hash_with_progress(film, sha256_file)
     estimate = None

@@ -516,6 +516,31 @@ def test_a_forced_or_empty_stream_does_not_stop_the_films_own_subtitles(
     assert _rows(curator.db_path, "SELECT COUNT(*) FROM subtitle_tracks") == [(1,)]
 
 
+def test_lang_given_for_a_subs_file_does_not_relabel_a_tagged_stream(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """`--subs extra.srt --lang en --subs-stream 2` (the stream tagged spa): the one --lang
+    named the file's language, and the Spanish stream was stored as English, read with the
+    English lexicon (no emotion found). Alone with streams, --lang still relabels them."""
+    film, srt, _ = demo_film
+    spanish = tmp_path / "es.srt"
+    spanish.write_text("1\n00:00:03,000 --> 00:00:05,000\n[ríe] ¡Lo logramos!\n\n"
+                       "2\n00:00:06,200 --> 00:00:08,200\n(sollozando) Nunca pensé volver.\n",
+                       encoding="utf-8")
+    mkv = _with_streams(film, spanish, "-metadata:s:s:0", "language=spa")
+    result = curator("ingest", mkv, "--subs", srt, "--lang", "en", "--subs-stream", "2",
+                     "--no-check-offset")
+    assert result.exit_code == 0, result.output
+    assert "track 2 (es, srt, utf-8): 2 cues, 2 with an emotion" in result.output
+    assert _rows(curator.db_path, "SELECT lang FROM subtitle_tracks ORDER BY id") == [
+        ("en",), ("es",)]
+    # Without --subs files, a single --lang is the streams' (a mis-tagged stream).
+    again = curator("ingest", mkv, "--subs-stream", "2", "--lang", "pt", "--no-check-offset")
+    assert again.exit_code == 0, again.output
+    assert _rows(curator.db_path, "SELECT lang FROM subtitle_tracks ORDER BY id") == [
+        ("en",), ("pt",)]
+
+
 def test_a_known_film_ingested_again_without_subs_does_not_gain_its_streams(
     curator: Curator, demo_film, tmp_path: Path
 ) -> None:
