@@ -513,7 +513,7 @@ def _embedded_tracks(film: Path, numbers: tuple[int, ...],
     import dataclasses
     import hashlib
 
-    from curator.errors import InputFileError
+    from curator.errors import InputFileError, SubtitleError
     from curator.media.embedded_subtitles import choose_streams, streams_text, subtitle_streams
     from curator.subtitles.lexicon import builtin_languages
     from curator.subtitles.loading import parse_subtitles
@@ -540,13 +540,17 @@ def _embedded_tracks(film: Path, numbers: tuple[int, ...],
     tracks = []
     for stream, text in zip(chosen, streams_text(film, chosen), strict=True):
         name = f"{film.name}#0:{stream.index}"
-        if not numbers and not text.strip():
+        try:
+            document = parse_subtitles(text, name=film.with_name(name),
+                                       format=stream.text_format, fps=fps)
+        except SubtitleError as exc:
+            if numbers or not exc.reason.startswith("no cues found"):
+                raise
             # Picked, not named: a stream with no cues is no reason to refuse the others.
             console(stderr=True).print(
                 f"note: {film}: subtitle stream {stream.describe()} left out: it has no cues",
                 markup=False)
             continue
-        document = parse_subtitles(text, name=film.with_name(name), format="srt", fps=fps)
         document = dataclasses.replace(document, encoding="utf-8")
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         tag = stream.language

@@ -2,7 +2,8 @@
 
 Films are often shipped with their subtitles inside: an SDH track among them spares the
 user finding one. Text streams (SubRip, ASS/SSA, WebVTT, MP4's mov_text) are read with the
-bundled ffmpeg, which converts each to SubRip text; picture-based ones (Blu-ray PGS, DVD
+bundled ffmpeg, which converts each to SubRip text (ASS/SSA stay ASS: as SubRip, their
+drawing events became text cues, `m 0 0 l 100 0 …`); picture-based ones (Blu-ray PGS, DVD
 VobSub, DVB) hold images of the words and would need OCR, so they are only listed.
 
 Which streams `ingest` takes when none are named (`choose_streams`, pure): the ones marked
@@ -43,6 +44,11 @@ class SubtitleStream:
     @property
     def is_text(self) -> bool:
         return self.codec in TEXT_CODECS
+
+    @property
+    def text_format(self) -> str:
+        """The format `streams_text` gives this stream's cues in: `ass` or `srt`."""
+        return "ass" if self.codec in ("ass", "ssa") else "srt"
 
     @property
     def sdh(self) -> bool:
@@ -125,7 +131,8 @@ def choose_streams(
 
 
 def streams_text(film: Path, streams: Sequence[SubtitleStream]) -> list[str]:
-    """Each stream's cues as SubRip text (ffmpeg converts any text format to it), in one
+    """Each stream's cues as text in its `text_format` (ffmpeg converts any text format to
+    SubRip; ASS/SSA stays ASS, whose comment and drawing events the reader leaves out), in one
     pass over the film: a stream's packets are spread over the whole file, so each pass
     reads all of it."""
     import tempfile
@@ -139,10 +146,11 @@ def streams_text(film: Path, streams: Sequence[SubtitleStream]) -> list[str]:
     if not streams:
         return []
     with tempfile.TemporaryDirectory(prefix="curator-subs-") as folder:
-        outputs = [Path(folder) / f"{stream.index}.srt" for stream in streams]
+        outputs = [Path(folder) / f"{stream.index}.{stream.text_format}" for stream in streams]
         command = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(film)]
         for stream, output in zip(streams, outputs, strict=True):
-            command += ["-map", f"0:{stream.index}", "-c:s", "srt", "-f", "srt", str(output)]
+            kind = stream.text_format
+            command += ["-map", f"0:{stream.index}", "-c:s", kind, "-f", kind, str(output)]
         result = subprocess.run(command, capture_output=True, check=False)
         if result.returncode != 0:
             lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -154,5 +162,5 @@ def streams_text(film: Path, streams: Sequence[SubtitleStream]) -> list[str]:
 
 
 def stream_text(film: Path, stream: SubtitleStream) -> str:
-    """One stream's cues as SubRip text."""
+    """One stream's cues as text in its `text_format`."""
     return streams_text(film, [stream])[0]

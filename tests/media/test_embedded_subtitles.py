@@ -133,3 +133,31 @@ def test_the_forced_flag_is_read_from_the_file(media_dir: Path) -> None:
            str(path))
     (stream,) = subtitle_streams(path)
     assert stream.forced and not stream.hearing_impaired
+
+
+def test_an_ass_stream_reads_as_the_ass_file_it_was_made_from(
+    media_dir: Path, tmp_path: Path
+) -> None:
+    """Converted to SubRip, an ASS stream's drawing event (`{\\p1}m 0 0 l …`) became a cue
+    of text `m 0 0 l 100 0 100 100 0 100`, which the ASS file itself never had."""
+    from curator.subtitles.loading import load_subtitles, parse_subtitles
+
+    ass = tmp_path / "styled.ass"
+    ass.write_text(
+        "[Script Info]\nScriptType: v4.00+\n\n[V4+ Styles]\nFormat: Name, Fontname, "
+        "Fontsize\nStyle: Default,Arial,20\n\n[Events]\nFormat: Layer, Start, End, Style, "
+        "Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        "Dialogue: 0,0:00:03.00,0:00:05.00,Default,,0,0,0,,{\\an8\\i1}[laughs]{\\i0}\\NWe "
+        "made it!\n"
+        "Comment: 0,0:00:04.00,0:00:05.00,Default,,0,0,0,,[screams] a note\n"
+        "Dialogue: 0,0:00:19.00,0:00:19.50,Default,,0,0,0,,{\\p1}m 0 0 l 100 0 100 100 0 100"
+        "{\\p0}\n", encoding="utf-8")
+    path = media_dir / "with_ass.mkv"
+    ffmpeg("-i", str(DEMO), "-i", str(ass), "-map", "0", "-map", "1", "-c", "copy",
+           "-metadata:s:s:0", "language=eng", str(path))
+    (stream,) = subtitle_streams(path)
+    read = parse_subtitles(stream_text(path, stream), name="stream")  # format by content
+    original = load_subtitles(ass)
+    assert [(c.start_ms, c.end_ms, c.text) for c in read.cues] == [
+        (c.start_ms, c.end_ms, c.text) for c in original.cues] == [
+        (3000, 5000, "[laughs]\nWe made it!")]
