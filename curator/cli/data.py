@@ -295,6 +295,8 @@ def ingest_command(
 
         # Only cues with spoken words meet speech onsets ("[music]" starts no speech).
         starts = [c.start_ms for d, *_ in tracks for c in d.cues if has_speech(c.text)]
+        if not tracks:  # a known film again (a new --subs-offset): check the stored tracks
+            starts = [start for start, text in _stored_cues(film_hash) if has_speech(text)]
         estimate = estimate_offset_quietly(film, starts)
 
     lines: list[str] = []  # printed once the transaction is committed
@@ -503,6 +505,20 @@ def _stored_tracks(film_hash: str) -> tuple[int, int] | None:
             .where(Film.sha256 == film_hash).group_by(Film.id)
         ).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def _stored_cues(film_hash: str) -> list[tuple[int, str]]:
+    """(start, text) of every cue of the tracks in use of the film with this hash."""
+    from sqlalchemy import select
+
+    from curator.store.models import Cue, Film, SubtitleTrack
+
+    with state().database().session() as session:
+        return [(start, text) for start, text in session.execute(
+            select(Cue.start_ms, Cue.text)
+            .join(SubtitleTrack, Cue.track_id == SubtitleTrack.id)
+            .join(Film, SubtitleTrack.film_id == Film.id)
+            .where(Film.sha256 == film_hash, SubtitleTrack.replaced_by_id.is_(None)))]
 
 
 def _embedded_tracks(film: Path, numbers: tuple[int, ...],

@@ -541,6 +541,19 @@ def test_lang_given_for_a_subs_file_does_not_relabel_a_tagged_stream(
         ("en",), ("pt",)]
 
 
+def test_a_new_offset_alone_is_checked_against_the_audio(curator: Curator, demo_film) -> None:
+    """`ingest FILM --subs-offset S` reads no track, and the timing check said "not enough
+    speech or cues to check" just when the user wanted to know if S was right: the stored
+    tracks are checked."""
+    film, srt, _ = demo_film
+    assert curator("ingest", film, "--subs", srt).exit_code == 0
+    shifted = curator("ingest", film, "--subs-offset", "0.5")
+    assert shifted.exit_code == 0, shifted.output
+    assert "not enough speech or cues" not in shifted.output
+    assert "subtitle timing: speech onsets suggest an offset of +0.0" in shifted.output
+    assert "to apply it, ingest again with --subs-offset 0.0" in shifted.output
+
+
 def test_a_known_film_ingested_again_without_subs_does_not_gain_its_streams(
     curator: Curator, demo_film, tmp_path: Path
 ) -> None:
