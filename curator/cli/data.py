@@ -269,7 +269,7 @@ def ingest_command(
         # not gain its streams as new tracks of the languages it has: both would propose.
         film_hash = _hash_with_progress(film, sha256_file)
         known = _stored_tracks(film_hash)
-        if known:
+        if known and _has_subtitle_streams(film):
             console(stderr=True).print(
                 f"note: {film}: film {known[0]} has {known[1]} subtitle track(s) already; its "
                 "own subtitle streams are not read (--subs-stream N adds one)", markup=False)
@@ -490,6 +490,12 @@ def _language_codes(value: Any, param: click.Parameter) -> Any:
             raise click.BadParameter(f"{code!r} is not a language code (such as en, es, pt-br)",
                                      param=param)
     return tuple(codes) if isinstance(value, tuple) else codes[0]
+
+
+def _has_subtitle_streams(film: Path) -> bool:
+    from curator.media.embedded_subtitles import subtitle_streams
+
+    return bool(subtitle_streams(film))
 
 
 def _stored_tracks(film_hash: str) -> tuple[int, int] | None:

@@ -88,7 +88,7 @@ def locate_film(film: Film) -> tuple[Path, str | None]:
     raise MediaError(
         path,
         "film file not found (moved or renamed since ingest?); "
-        "run `curator ingest NEW_PATH --subs …` to record where it is now",
+        "run `curator ingest NEW_PATH` to record where it is now",
     )
 
 
