@@ -25,7 +25,7 @@ import csv
 import io
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -321,6 +321,43 @@ def stratified_holdout(labels: np.ndarray, fraction: float,
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
 
 
+def grouped_holdout(labels: np.ndarray, groups: np.ndarray, fraction: float,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(train, val) indices holding out whole groups (an export's clips): about `fraction`
+    of every class, never one group on both sides (its frames are near copies of each
+    other, so validation would score memory). A class with one group stays in train."""
+    val_groups: set[object] = set()
+    for c in np.unique(labels):
+        in_class = labels == c
+        names = list(dict.fromkeys(groups[in_class].tolist()))
+        if len(names) < 2:
+            continue
+        sizes = Counter(groups[in_class].tolist())
+        wanted, taken = fraction * int(in_class.sum()), 0
+        for name in (names[i] for i in rng.permutation(len(names))[:-1]):  # keep one in train
+            if taken and taken + sizes[name] / 2 > wanted:
+                break
+            val_groups.add(name)
+            taken += sizes[name]
+    held = np.array([g in val_groups for g in groups.tolist()], dtype=bool)
+    return np.flatnonzero(~held), np.flatnonzero(held)
+
+
+def export_clips(root: Path, files: Sequence[Path]) -> np.ndarray | None:
+    """The clip of each of `files` by the SFEW export's `manifest.csv` at `root`, or None
+    when there is no manifest or it does not name every file (another kind of folder)."""
+    manifest = root / "manifest.csv"
+    if not manifest.is_file():
+        return None
+    try:
+        with manifest.open(newline="", encoding="utf-8") as handle:
+            clip_of = {row["image"]: row["clip"] for row in csv.DictReader(handle)}
+    except (OSError, UnicodeDecodeError, KeyError, csv.Error):
+        return None
+    clips = [clip_of.get(f.relative_to(root).as_posix()) for f in files]
+    return None if None in clips else np.array(clips, dtype=object)
+
+
 def common_side(shapes: Iterable[tuple[int, ...]]) -> int:
     """The most common side (an image's longer one) among these image shapes, the larger on a
     tie: one stray thumbnail must not set the size every face is stored at."""
@@ -331,9 +368,11 @@ def common_side(shapes: Iterable[tuple[int, ...]]) -> int:
 def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list[str]]],
              skipped: list[str], notes: list[str], max_side: int, val_fraction: float,
              limit: int | None, seed: int,
-             shapes: dict[str, list[tuple[int, int]]] | None = None) -> Dataset:
+             shapes: dict[str, list[tuple[int, int]]] | None = None,
+             train_groups: np.ndarray | None = None) -> Dataset:
     """Turn {split: (images, class names)} into a `Dataset` (sizes, label ids, validation).
-    `shapes` are the sizes the images were stored at, where they were shrunk on reading."""
+    `shapes` are the sizes the images were stored at, where they were shrunk on reading;
+    `train_groups` the clip of each training image, for a hold-out of whole clips."""
     if shapes is None:
         shapes = {split: [im.shape for im in images] for split, (images, _) in raw.items()}
     if not raw.get("train") or not raw["train"][0]:
@@ -364,6 +403,8 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
         labels = np.array([classes.index(n) for n in names], dtype=np.int64)
         keep = _subsample(labels, limit, rng)
         splits[split] = Split(_stack([images[i] for i in keep], side), labels[keep])
+        if split == "train" and train_groups is not None:
+            train_groups = train_groups[keep]
     # A --limit below the number of classes leaves some without a training image: a head
     # trained on nothing for them (the check above ran before subsampling).
     missing = [c for c, n in zip(classes, splits["train"].counts(len(classes)), strict=True)
@@ -380,13 +421,29 @@ def assemble(source: Path, fmt: str, raw: dict[str, tuple[list[np.ndarray], list
     elif test is not None:
         val, val_source = test, "test split (no separate validation split)"
     else:
-        tr, va = stratified_holdout(train.labels, val_fraction, rng)
+        by_clip = train_groups is not None
+        if by_clip:  # an export's frames: whole clips, or validation scores memory
+            tr, va = grouped_holdout(train.labels, train_groups, val_fraction, rng)
+            if not len(va):  # every class is one clip: frames it must be, and said so
+                by_clip = False
+                notes.append("no class has two clips to hold one out: validation holds frames "
+                             "of the training clips, so its accuracy overstates; export more "
+                             "clips (or give a Val split)")
+        if not by_clip:
+            tr, va = stratified_holdout(train.labels, val_fraction, rng)
         if not len(va):  # one image per class: nothing to choose the best epoch by
             raise DatasetError(source, "too few images to hold any out for validation (each "
                                        "class has one); add images or a Val split")
         val = Split(train.images[va], train.labels[va])
+        train_labels = train.labels
         train = Split(train.images[tr], train.labels[tr])
         val_source = holdout_source(len(va), len(tr) + len(va), val_fraction)
+        if by_clip:
+            val_source = val_source.replace("stratified hold-out", "hold-out of whole clips", 1)
+            alone = [classes[c] for c in np.unique(train_labels) if not np.any(val.labels == c)]
+            if alone:
+                notes.append(f"validation has no {', '.join(alone)}: every frame of those "
+                             "classes is of one clip, kept for training")
     return Dataset(source, fmt, classes, train, val, test, val_source, skipped, notes)
 
 
@@ -454,6 +511,7 @@ def _load_folders(path: Path, max_side: int, val_fraction: float, limit: int | N
     raw: dict[str, tuple[list[np.ndarray], list[str]]] = {}
     shapes: dict[str, list[tuple[int, int]]] = {}
     skipped: list[str] = []
+    train_files: list[Path] = []
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         for split, classes in tree.items():
             items = [(f, name) for name, files in classes.items() for f in files]
@@ -466,12 +524,14 @@ def _load_folders(path: Path, max_side: int, val_fraction: float, limit: int | N
                     images.append(result[0])
                     sizes.append(result[1])
                     names.append(name)
+                    if split == "train":
+                        train_files.append(f)
             raw[split] = (images, names)
             shapes[split] = sizes
             if not classes:
                 notes.append(f"{split} split has no images")
     return assemble(path, "folders", raw, skipped, notes, max_side, val_fraction, limit, seed,
-                    shapes)
+                    shapes, export_clips(path, train_files))
 
 
 def _load_npz(path: Path, max_side: int, val_fraction: float, limit: int | None,

@@ -517,3 +517,47 @@ def test_large_photos_are_shrunk_as_they_are_read(tmp_path: Path) -> None:
     assert any("1 image(s) not square (e.g. 3000x1500)" in note for note in d.notes)
     happy = np.concatenate([d.train.images[d.train.labels == 0], d.val.images[d.val.labels == 0]])
     assert abs(int(happy[0, 10, 5]) - 200) <= 2  # the left half, shrunk, not shifted
+
+
+def _export_of_clips(root: Path, clips: dict[str, int], frames: int = 3) -> None:
+    """An SFEW export's Train split (with its manifest): `clips[label]` clips per class, each
+    of `frames` frames filled with the clip's number, so a frame tells its clip."""
+    import csv
+
+    import cv2
+
+    rows, clip = [], 0
+    for label, count in clips.items():
+        (root / "Train" / label).mkdir(parents=True)
+        for _ in range(count):
+            clip += 1
+            for frame in range(frames):
+                name = f"Train/{label}/0001_{clip:06d}_{frame * 250:08d}.png"
+                cv2.imwrite(str(root / name), np.full((16, 16), clip, np.uint8))
+                rows.append({"image": name, "clip": clip, "label": label, "split": "Train"})
+    with (root / "manifest.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["image", "clip", "label", "split"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_an_exports_hold_out_is_of_whole_clips(tmp_path: Path) -> None:
+    """Without a Val split, validation must not hold frames of a training clip: they are near
+    copies of each other, and validation would score memory."""
+    _export_of_clips(tmp_path, {"Happy": 5, "Sad": 4})
+    data = load_dataset(tmp_path, val_fraction=0.25, seed=3)
+    train_clips = {int(im.flat[0]) for im in data.train.images}
+    val_clips = {int(im.flat[0]) for im in data.val.images}
+    assert val_clips and not train_clips & val_clips
+    assert len(train_clips | val_clips) == 9
+    assert set(data.val.labels.tolist()) == {0, 1}  # both classes validated
+    assert data.val_source.startswith("hold-out of whole clips")
+
+
+def test_an_export_whose_classes_are_one_clip_each_says_validation_overstates(
+    tmp_path: Path,
+) -> None:
+    _export_of_clips(tmp_path, {"Happy": 1, "Sad": 1}, frames=4)
+    data = load_dataset(tmp_path, val_fraction=0.25)
+    assert data.val_source.startswith("stratified hold-out")
+    assert any("accuracy overstates" in note for note in data.notes)
