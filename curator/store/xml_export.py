@@ -1,4 +1,4 @@
-"""Writing a film's clips as AFEW-style XML (schemas/curator-clips-1.1.xsd).
+"""Writing a film's clips as AFEW-style XML (schemas/curator-clips-1.2.xsd).
 
 The document holds no database ids, only content keys (hashes, times, ordinals) and the
 random `uid`s a clip and an actor keep wherever they go, so exporting, importing into a
@@ -98,6 +98,8 @@ def film_to_xml(session: Session, film: Film) -> bytes:
         node.set("encoding", _text(track.encoding))
         node.set("skippedLines", str(track.skipped_lines))
         node.set("cueCount", str(track.cue_count))
+        if track.replaced_by_id in track_keys:
+            node.set("replacedBy", track_keys[track.replaced_by_id])
 
     clips = session.scalars(
         select(Clip)

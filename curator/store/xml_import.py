@@ -138,6 +138,7 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
             problems.append((annotation.sourceline or 0,
                              f"annotator {annotation.get('annotator')!r}: {exc}"))
     problems += _actor_uid_problems(root)
+    problems += _replacement_problems(root)
     tracks = {(t.get("key") or "").strip() for t in root.iterfind("subtitleTrack")}
     cues: dict[tuple[str, int], tuple[tuple, int]] = {}  # (track, index) → (what, line)
     actors = {(p.get("actor") or "").strip() for p in root.iter("person")} - {""}
@@ -182,6 +183,23 @@ def _check_meaning(root: etree._Element, path: Path) -> None:
                      if (p := _label_against_votes(clip)) is not None]
     if problems:
         raise XMLValidationError(path, sorted(problems))
+
+
+def _replacement_problems(root: etree._Element) -> list[tuple[int, str]]:
+    """Each track's `replacedBy` chain ends at a track in use (not at itself, in a loop)."""
+    by = {_token(t, "key", ""): (_token(t, "replacedBy"), t.sourceline or 0)
+          for t in root.iterfind("subtitleTrack")}
+    problems = []
+    for key, (_, line) in by.items():
+        seen, at = {key}, by[key][0]
+        while at is not None and at in by:
+            if at in seen:
+                problems.append((line, f"subtitle track {key!r} is replaced in a loop "
+                                       "(replacedBy leads back to it)"))
+                break
+            seen.add(at)
+            at = by[at][0]
+    return problems
 
 
 def _actor_uid_problems(root: etree._Element) -> list[tuple[int, str]]:
@@ -591,6 +609,7 @@ def _annotation(item: etree._Element) -> Annotation:
 
 def _import_tracks(session: Session, film: Film, root: etree._Element) -> dict[str, SubtitleTrack]:
     tracks: dict[str, SubtitleTrack] = {}
+    created: set[int] = set()
     for node in root.iterfind("subtitleTrack"):
         track = session.scalars(
             select(SubtitleTrack).where(
@@ -610,7 +629,15 @@ def _import_tracks(session: Session, film: Film, root: etree._Element) -> dict[s
             )
             session.add(track)
             session.flush()
+            created.add(track.id)
         tracks[_token(node, "key", "")] = track
+    # A replacement comes with the track that is new here; one this database has already
+    # keeps its own standing (replacing a track here is `ingest --replace-subs`'s to do,
+    # with what it does to the clips).
+    for node in root.iterfind("subtitleTrack"):
+        track, by = tracks[_token(node, "key", "")], _token(node, "replacedBy")
+        if track.id in created and by is not None and by in tracks:
+            track.replaced_by_id = tracks[by].id
     return tracks
 
 

@@ -16,7 +16,7 @@ from lxml import etree
 
 from curator.errors import InputFileError, XMLValidationError
 
-SCHEMA_VERSION = "1.1"  # written; 1.0 files are read too
+SCHEMA_VERSION = "1.2"  # written; 1.1 and 1.0 files are read too
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "_data" / "schemas"
 SCHEMA_FILE = SCHEMA_DIR / f"curator-clips-{SCHEMA_VERSION}.xsd"
 

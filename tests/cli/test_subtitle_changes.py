@@ -215,3 +215,41 @@ def test_an_export_from_before_a_withdrawal_does_not_bring_the_withdrawn_clips_b
     assert again.exit_code == 0, again.output
     assert "1 clips added" in again.output, again.output
     assert (2.0, 6.5, "Happy") in _spans(_clips(curator))
+
+
+def test_a_replacement_travels_with_the_xml(curator: Curator, demo_film, tmp_path: Path) -> None:
+    """Exported and imported into a new database, the replaced track is replaced there too
+    (it used to be in use again, and `propose` there gave its old cues to clips); a file whose
+    replacements go round in a loop is refused with its line."""
+    from .conftest import Curator as Other
+
+    film, _, _ = demo_film
+    old = write_srt(tmp_path / "old.en.srt", ("00:00:03,000", "00:00:05,000", "[laughs]"))
+    fixed = write_srt(tmp_path / "fixed.en.srt", ("00:00:05,200", "00:00:07,200", "[laughs]"))
+    assert curator("ingest", film, "--subs", old, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    assert curator("label", "1", "--expression", "Happy", "--annotator", "ann").exit_code == 0
+    assert curator("ingest", film, "--subs", fixed, "--replace-subs",
+                   "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    out = tmp_path / "xml"
+    assert curator("export", "--xml", out).exit_code == 0
+    (file,) = out.glob("*.xml")
+    text = file.read_text(encoding="utf-8")
+    assert 'schemaVersion="1.2"' in text and 'replacedBy="t2"' in text
+
+    other = Other(tmp_path / "other.db")
+    imported = other("import-xml", file)
+    assert imported.exit_code == 0, imported.output
+    assert _rows(other.db_path, "SELECT id, replaced_by_id FROM subtitle_tracks ORDER BY id") == [
+        (1, 2), (2, None)]
+    proposed = other("propose", "--no-faces").output
+    assert "0 new clips" in proposed and "given new cues" not in proposed
+
+    looped = tmp_path / "looped.xml"  # t1 is replaced by t2: now t2 by t1 as well
+    assert 'cueCount="1"/>' in text
+    looped.write_text(text.replace('cueCount="1"/>', 'cueCount="1" replacedBy="t1"/>', 1),
+                      encoding="utf-8")
+    refused = Other(tmp_path / "third.db")("import-xml", looped)
+    assert refused.exit_code == 1
+    assert "subtitle track 't1' is replaced in a loop" in _one_line(refused.output)

@@ -735,7 +735,7 @@ def test_a_file_of_version_1_0_without_uids_is_matched_by_times(
     import re
 
     populate(database)
-    text = _export(database).decode().replace('schemaVersion="1.1"', 'schemaVersion="1.0"')
+    text = _export(database).decode().replace('schemaVersion="1.2"', 'schemaVersion="1.0"')
     old = _write(tmp_path, re.sub(r' (actorU|u)id="\w+"', "", text))
     with database.session() as session:
         report = import_film_xml(session, old)
@@ -854,7 +854,7 @@ def test_a_change_of_who_a_person_is_names_the_actor_not_a_database_id(
     try:
         with old.session() as session:
             import_film_xml(session, _write(tmp_path, text.replace(
-                'schemaVersion="1.1"', 'schemaVersion="1.0"')))
+                'schemaVersion="1.2"', 'schemaVersion="1.0"')))
         with old.session() as session:
             logged = session.scalars(select(ChangeLog).where(
                 ChangeLog.field == "person_id")).one()
