@@ -8,7 +8,8 @@
     metrics      validation summary (evaluate.summarize) of these weights
     epoch, stage, data, config (the full TrainConfig as a dict)
     train_state  last.pt only: raw weights, EMA weights, optimizer, loss scaler, history,
-                 best accuracy and epoch, done flag — what --resume needs
+                 best accuracy and epoch, done flag, whole_clips (an export's hold-out
+                 is of whole clips; absent: of frames) — what --resume needs
 """
 
 from __future__ import annotations

@@ -487,8 +487,10 @@ def folder_classes(path: Path) -> tuple[str, ...] | None:
 
 
 def load_dataset(path: str | Path, max_side: int = 128, val_fraction: float = 0.1,
-                 limit: int | None = None, seed: int = 0) -> Dataset:
-    """Read any supported dataset at `path` (see the module docstring)."""
+                 limit: int | None = None, seed: int = 0, whole_clips: bool = True) -> Dataset:
+    """Read any supported dataset at `path` (see the module docstring). `whole_clips`: an
+    export's hold-out is of whole clips (False: of frames, as for a run resumed that began
+    before hold-outs were of clips, whose validation split must not change under it)."""
     path = Path(path)
     fmt = check_dataset_path(path)
     if fmt == "npz":
@@ -502,11 +504,11 @@ def load_dataset(path: str | Path, max_side: int = 128, val_fraction: float = 0.
             raise DatasetError(path, f"not a FER-2013 CSV ({e})") from e
         skipped = [f"{path}: line {line}" for line in bad]
         return assemble(path, fmt, raw, skipped, [], max_side, val_fraction, limit, seed)
-    return _load_folders(path, max_side, val_fraction, limit, seed)
+    return _load_folders(path, max_side, val_fraction, limit, seed, whole_clips)
 
 
 def _load_folders(path: Path, max_side: int, val_fraction: float, limit: int | None,
-                  seed: int) -> Dataset:
+                  seed: int, whole_clips: bool = True) -> Dataset:
     tree, notes = scan_folders(path)
     raw: dict[str, tuple[list[np.ndarray], list[str]]] = {}
     shapes: dict[str, list[tuple[int, int]]] = {}
@@ -531,7 +533,7 @@ def _load_folders(path: Path, max_side: int, val_fraction: float, limit: int | N
             if not classes:
                 notes.append(f"{split} split has no images")
     return assemble(path, "folders", raw, skipped, notes, max_side, val_fraction, limit, seed,
-                    shapes, export_clips(path, train_files))
+                    shapes, export_clips(path, train_files) if whole_clips else None)
 
 
 def _load_npz(path: Path, max_side: int, val_fraction: float, limit: int | None,

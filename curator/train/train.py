@@ -388,8 +388,11 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
 
     trained[0] = True
     # ---- data
+    # The validation split is drawn again on resume: it must be the one the run began with.
+    # A run from before hold-outs of whole clips (no mark in its last.pt) keeps its frames'.
+    whole_clips = last is None or bool(last["train_state"].get("whole_clips", False))
     data = load_dataset(path, max_side=cfg.img_size, val_fraction=cfg.val_fraction,
-                        limit=cfg.limit, seed=cfg.seed)
+                        limit=cfg.limit, seed=cfg.seed, whole_clips=whole_clips)
     classes, num_classes = data.classes, len(data.classes)
     face_crop = crop_rule_of(path)  # how its faces were cropped: predict crops the same way
     if last is not None and tuple(last["classes"]) != classes:
@@ -612,6 +615,7 @@ def run_stage(cfg: TrainConfig, k: int, init: str, d: ddp.Dist, log: Reporter,
                     "optimizer": opt.state_dict(), "scaler": scaler.state_dict(),
                     "history": history, "best_accuracy": best_acc, "best_epoch": best_epoch,
                     "done": epoch + 1 == epochs, "epochs": epochs, "most_epochs": most_epochs,
+                    "whole_clips": whole_clips,
                 }})
             ddp.barrier(d)
             h = history[-1]

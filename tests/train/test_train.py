@@ -566,3 +566,48 @@ def test_a_run_started_with_surplus_epoch_values_still_resumes(toy_sfew: Path, t
     (out / "config.json").write_text(json.dumps({**config, "epochs": [3, 3]}))
     result = train(TrainConfig(data=[str(toy_sfew)], out=str(out), resume=True), quiet)
     assert result["complete"] and ckpt.load(out / "last.pt")["epoch"] == 3
+
+
+def _export_with_manifest(root: Path, clips_per_class: int = 4, frames: int = 3) -> Path:
+    """An SFEW export's Train split only (no Val: validation is a hold-out) with its
+    manifest.csv, `frames` learnable toy frames per clip."""
+    import csv
+
+    import cv2
+
+    from .conftest import CLASSES, toy_images
+
+    rows, clip = [], 0
+    for label, name in enumerate(CLASSES):
+        (root / "Train" / name).mkdir(parents=True)
+        images = toy_images(label, clips_per_class * frames)
+        for c in range(clips_per_class):
+            clip += 1
+            for f in range(frames):
+                rel = f"Train/{name}/0001_{clip:06d}_{f * 250:08d}.png"
+                cv2.imwrite(str(root / rel), images[c * frames + f])
+                rows.append({"image": rel, "clip": clip, "label": name, "split": "Train"})
+    with (root / "manifest.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["image", "clip", "label", "split"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return root
+
+
+def test_a_resumed_run_keeps_the_validation_split_it_began_with(tmp_path: Path, small_cfg,
+                                                                quiet) -> None:
+    """The split is drawn again on resume. A run begun before an export's hold-out was of whole
+    clips (its last.pt has no mark of it) trained on frames the clip hold-out would now
+    validate on, and its best accuracy was of another split: it keeps the frame hold-out."""
+    data = _export_with_manifest(tmp_path / "export")
+    old, new = tmp_path / "old", tmp_path / "new"
+    for out in (old, new):
+        first = train(small_cfg([data], out, stop_after_epochs=1, val_fraction=0.25), quiet)
+        assert not first["complete"]
+    last = ckpt.load(old / "last.pt")
+    last["train_state"].pop("whole_clips", None)  # as written before hold-outs were of clips
+    ckpt.save(old / "last.pt", last)
+    resumed = train(TrainConfig(out=str(old), resume=True), quiet)["stages"][0]
+    assert resumed["val_source"].startswith("stratified hold-out")
+    resumed = train(TrainConfig(out=str(new), resume=True), quiet)["stages"][0]
+    assert resumed["val_source"].startswith("hold-out of whole clips")
