@@ -333,12 +333,17 @@ def grouped_holdout(labels: np.ndarray, groups: np.ndarray, fraction: float,
         if len(names) < 2:
             continue
         sizes = Counter(groups[in_class].tolist())
-        wanted, taken = fraction * int(in_class.sum()), 0
-        for name in (names[i] for i in rng.permutation(len(names))[:-1]):  # keep one in train
-            if taken and taken + sizes[name] / 2 > wanted:
+        wanted, taken, chosen = fraction * int(in_class.sum()), 0, []
+        order = [names[i] for i in rng.permutation(len(names))]
+        for name in order:  # a clip that would overshoot is passed over, not the end
+            if len(chosen) == len(names) - 1:  # keep one in train
                 break
-            val_groups.add(name)
-            taken += sizes[name]
+            if taken + sizes[name] / 2 <= wanted:
+                chosen.append(name)
+                taken += sizes[name]
+        if not chosen:  # every clip overshoots: the smallest (a big one could be most frames)
+            chosen = [min(order, key=lambda name: sizes[name])]
+        val_groups.update(chosen)
     held = np.array([g in val_groups for g in groups.tolist()], dtype=bool)
     return np.flatnonzero(~held), np.flatnonzero(held)
 

@@ -561,3 +561,17 @@ def test_an_export_whose_classes_are_one_clip_each_says_validation_overstates(
     data = load_dataset(tmp_path, val_fraction=0.25)
     assert data.val_source.startswith("stratified hold-out")
     assert any("accuracy overstates" in note for note in data.notes)
+
+
+def test_a_hold_out_of_clips_does_not_take_most_of_a_class() -> None:
+    """A class of one long clip (6 frames: two people) and one short one (1 frame) at 20%:
+    the short clip is held out, never the long one that would leave training one frame."""
+    from curator.train.data import grouped_holdout
+
+    labels = np.array([0] * 7 + [1] * 15)
+    groups = np.array(["a"] * 6 + ["b"] + [f"c{i // 3}" for i in range(15)], dtype=object)
+    for seed in range(8):
+        train, val = grouped_holdout(labels, groups, 0.2, np.random.default_rng(seed))
+        assert set(groups[val][labels[val] == 0]) == {"b"}, seed
+        assert not set(groups[train]) & set(groups[val])
+        assert (labels[val] == 1).sum() == 3  # one of five clips of three: 20%
