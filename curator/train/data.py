@@ -537,8 +537,12 @@ def _load_folders(path: Path, max_side: int, val_fraction: float, limit: int | N
             shapes[split] = sizes
             if not classes:
                 notes.append(f"{split} split has no images")
+    clips = export_clips(path, train_files) if whole_clips else None
+    if whole_clips and clips is None and (path / "manifest.csv").is_file():
+        notes.append("manifest.csv does not name every training image (images added by "
+                     "hand?): a hold-out, if one is needed, is of frames, not whole clips")
     return assemble(path, "folders", raw, skipped, notes, max_side, val_fraction, limit, seed,
-                    shapes, export_clips(path, train_files) if whole_clips else None)
+                    shapes, clips)
 
 
 def _load_npz(path: Path, max_side: int, val_fraction: float, limit: int | None,

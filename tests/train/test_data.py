@@ -575,3 +575,15 @@ def test_a_hold_out_of_clips_does_not_take_most_of_a_class() -> None:
         assert set(groups[val][labels[val] == 0]) == {"b"}, seed
         assert not set(groups[train]) & set(groups[val])
         assert (labels[val] == 1).sum() == 3  # one of five clips of three: 20%
+
+
+def test_an_image_the_manifest_does_not_name_is_said_to_change_the_hold_out(
+    tmp_path: Path,
+) -> None:
+    import cv2
+
+    _export_of_clips(tmp_path, {"Happy": 4, "Sad": 4})
+    cv2.imwrite(str(tmp_path / "Train" / "Sad" / "added.png"), np.zeros((16, 16), np.uint8))
+    data = load_dataset(tmp_path, val_fraction=0.25)
+    assert data.val_source.startswith("stratified hold-out")
+    assert any("manifest.csv does not name every training image" in n for n in data.notes)
