@@ -152,12 +152,7 @@ def test_walking_past_the_rows_kept_in_memory_skips_no_clip(
 ) -> None:
     # Once the window is full, reading the next page drops rows from the front; the
     # step must land on the next clip, not on the one `drop` rows further on.
-    more_clips_small_window(sample, monkeypatch, 40)
-    spec = QueueSpec(queue="all", annotator="ann")
-    with sample.db.session() as session:
-        expected = [row.id for row in queue_page(session, spec, limit=100)]
-    queue = ReviewQueue(sample.db, spec)
-    queue.open()
+    expected, queue = _open_all_with_a_small_window(sample, monkeypatch)
     seen, indexes = [queue.current.id], [queue.index]
     while queue.move(1):
         seen.append(queue.current.id)
@@ -215,12 +210,7 @@ def test_going_back_past_clips_deleted_since_they_were_walked(
     once) are passed over: going back still reaches the first clip, at index 0."""
     from sqlalchemy import delete
 
-    more_clips_small_window(sample, monkeypatch, 40)
-    spec = QueueSpec(queue="all", annotator="ann")
-    with sample.db.session() as session:
-        expected = [row.id for row in queue_page(session, spec, limit=100)]
-    queue = ReviewQueue(sample.db, spec)
-    queue.open()
+    expected, queue = _open_all_with_a_small_window(sample, monkeypatch)
     while queue.move(1):
         pass
     gone = expected[10:19]  # nine in a row: a whole page of the window whatever its bounds
@@ -231,3 +221,16 @@ def test_going_back_past_clips_deleted_since_they_were_walked(
         back.append(queue.current.id)
     assert back == [i for i in expected if i not in gone][::-1]
     assert queue.index == 0
+
+
+def _open_all_with_a_small_window(
+    sample: Sample, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[int], ReviewQueue]:
+    """40 more clips, the `all` queue open on a small window, and its clip ids in order."""
+    more_clips_small_window(sample, monkeypatch, 40)
+    spec = QueueSpec(queue="all", annotator="ann")
+    with sample.db.session() as session:
+        expected = [row.id for row in queue_page(session, spec, limit=100)]
+    queue = ReviewQueue(sample.db, spec)
+    queue.open()
+    return expected, queue
