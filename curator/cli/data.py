@@ -183,7 +183,8 @@ def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[i
                    "changed offset withdraws the clips no one has touched, for `propose` to "
                    "place again; clips people voted on or edited stay, and are listed.")
 @click.option("--replace-subs", is_flag=True,
-              help="Each --subs file replaces the film's stored tracks in its language (a "
+              help="Each track given (--subs, --subs-stream) replaces the film's stored "
+                   "tracks in its language (a "
                    "corrected or re-synced file): their cues propose nothing from now on, "
                    "and the clips only they proposed that no one has touched are withdrawn.")
 @click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path),
