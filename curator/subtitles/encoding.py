@@ -205,13 +205,13 @@ def _decode_legacy(data: bytes, lang: str | None = None) -> Decoded:
     best = _in_language(sample, lang) if lang else None
     warnings: tuple[str, ...] = ()
     if best is None:
-        best, warnings = _any_code_page(sample)
-    elif _any_fit(sample, best) < _FITS:
+        best, _, warnings = _any_code_page(sample)
+    elif (hinted_fit := _any_fit(sample, best)) < _FITS:
         # A wrong hint whose alphabet takes in another code page's misreading (Czech `è`,
         # `ì`, `ù` fit Italian, and `Movie.It.srt` says Italian): a reading of any code page
         # that fits some language better wins over the hint.
-        other, other_warnings = _any_code_page(sample)
-        if other is not None and _any_fit(sample, other) > _any_fit(sample, best):
+        other, other_fit, other_warnings = _any_code_page(sample)
+        if other is not None and other_fit > hinted_fit:
             best, warnings = other, other_warnings
     if best is None:
         text = data.decode("utf-8", errors="replace")
@@ -241,8 +241,9 @@ def _any_fit(sample: bytes, match: CharsetMatch) -> float:
     return _best_letter_fit(sample, [match], None)[1]
 
 
-def _any_code_page(sample: bytes) -> tuple[CharsetMatch | None, tuple[str, ...]]:
-    """The detector's best reading over every code page, near ties settled by letters."""
+def _any_code_page(sample: bytes) -> tuple[CharsetMatch | None, float, tuple[str, ...]]:
+    """The detector's best reading over every code page, near ties settled by letters; how
+    well its letters fit one language; and any warning."""
     from charset_normalizer import from_bytes  # imported lazily: only legacy files need it
 
     matches = from_bytes(sample)
@@ -251,24 +252,23 @@ def _any_code_page(sample: bytes) -> tuple[CharsetMatch | None, tuple[str, ...]]
         matches = from_bytes(sample, threshold=_LAST_RESORT_MESS)
         warnings = ("the text reads poorly in every encoding tried; check it, or name the "
                     "encoding (--encoding)",)
-    best = matches.best()
-    if best is None:
-        return None, warnings
+    first = matches.best()
+    if first is None:
+        return None, 0.0, warnings
     # Near ties in the detector's mess measure are settled by which reading's letters
     # fit one language (French cp1252 also reads as cp1257 with no mess at all).
-    near = [m for m in matches if m.chaos <= best.chaos + _NEAR_TIE][:_TIE_CANDIDATES]
-    if len(near) > 1 or _any_fit(sample, best) < _FITS:
-        best, fit = _best_letter_fit(sample, near, None)
-        if fit < _FITS:
-            # No near reading fits one language. The mess of a few short cues is a noisy
-            # measure (French cp1252 at 0.095, cp1257 at 0.0), and the detector stops at the
-            # first reading with none, so the right one may not even be among its answers:
-            # the common code pages are read too, and a wider window is searched.
-            most = matches.best().chaos + _DOUBT_TIE
-            wider = [m for m in matches if m.chaos <= most][:_TIE_CANDIDATES]
-            best, _ = _best_letter_fit(sample, wider + _common_readings(sample, most, wider),
-                                       None)
-    return best, warnings
+    near = [m for m in matches if m.chaos <= first.chaos + _NEAR_TIE][:_TIE_CANDIDATES]
+    best, fit = _best_letter_fit(sample, near, None)
+    if fit < _FITS:
+        # No near reading fits one language. The mess of a few short cues is a noisy
+        # measure (French cp1252 at 0.095, cp1257 at 0.0), and the detector stops at the
+        # first reading with none, so the right one may not even be among its answers:
+        # the common code pages are read too, and a wider window is searched.
+        most = first.chaos + _DOUBT_TIE
+        wider = [m for m in matches if m.chaos <= most][:_TIE_CANDIDATES]
+        best, fit = _best_letter_fit(sample, wider + _common_readings(sample, most, wider),
+                                     None)
+    return best, fit, warnings
 
 
 def _latin_rank(match: CharsetMatch) -> int:
