@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -269,11 +270,12 @@ def ingest_command(
         # with tracks, ingested again without --subs (to change --subs-offset, say), must
         # not gain its streams as new tracks of the languages it has: both would propose.
         film_hash = _hash_with_progress(film, sha256_file)
-        known = _stored_tracks(film_hash)
+        known = _stored_film(film_hash)
         if known and _has_subtitle_streams(film):
             console(stderr=True).print(
-                f"note: {film}: film {known[0]} has {known[1]} subtitle track(s) already; its "
-                "own subtitle streams are not read (--subs-stream N adds one)", markup=False)
+                f"note: {film}: film {known.film_id} has {known.tracks} subtitle track(s) "
+                "already; its own subtitle streams are not read (--subs-stream N adds one)",
+                markup=False)
     if subs_streams or (not subs and not known):
         # Streams take --lang only when it is given once and no --subs file is: beside --subs
         # files it is theirs ("once for all, or once per --subs"), and a stream tagged `spa`
@@ -296,8 +298,8 @@ def ingest_command(
 
         # Only cues with spoken words meet speech onsets ("[music]" starts no speech).
         starts = [c.start_ms for d, *_ in tracks for c in d.cues if has_speech(c.text)]
-        if not tracks:  # a known film again (a new --subs-offset): check the stored tracks
-            starts = [start for start, text in _stored_cues(film_hash) if has_speech(text)]
+        if not tracks and known:  # a known film again (a new --subs-offset): its stored cues
+            starts = [start for start, text in known.cues if has_speech(text)]
         estimate = estimate_offset_quietly(film, starts)
 
     lines: list[str] = []  # printed once the transaction is committed
@@ -499,33 +501,26 @@ def _has_subtitle_streams(film: Path) -> bool:
     return bool(subtitle_streams(film))
 
 
-def _stored_tracks(film_hash: str) -> tuple[int, int] | None:
-    """(film id, number of tracks) of the film with this content hash, if it has tracks."""
-    from sqlalchemy import func, select
+@dataclass(frozen=True)
+class _StoredFilm:
+    """A film this database has, by content hash: what a run without --subs needs of it."""
 
-    from curator.store.models import Film, SubtitleTrack
-
-    with state().database().session() as session:
-        row = session.execute(
-            select(Film.id, func.count(SubtitleTrack.id))
-            .join(SubtitleTrack, SubtitleTrack.film_id == Film.id)
-            .where(Film.sha256 == film_hash).group_by(Film.id)
-        ).first()
-    return (row[0], row[1]) if row is not None else None
+    film_id: int
+    tracks: int
+    cues: list[tuple[int, str]]  # (start, text) of its tracks in use, for the timing check
 
 
-def _stored_cues(film_hash: str) -> list[tuple[int, str]]:
-    """(start, text) of every cue of the tracks in use of the film with this hash."""
-    from sqlalchemy import select
-
-    from curator.store.models import Cue, Film, SubtitleTrack
+def _stored_film(film_hash: str) -> _StoredFilm | None:
+    """The film with this content hash, if it has subtitle tracks."""
+    from curator.store.films import film_by_hash
 
     with state().database().session() as session:
-        return [(start, text) for start, text in session.execute(
-            select(Cue.start_ms, Cue.text)
-            .join(SubtitleTrack, Cue.track_id == SubtitleTrack.id)
-            .join(Film, SubtitleTrack.film_id == Film.id)
-            .where(Film.sha256 == film_hash, SubtitleTrack.replaced_by_id.is_(None)))]
+        film = film_by_hash(session, film_hash)
+        if film is None or not film.tracks:
+            return None
+        cues = [(cue.start_ms, cue.text) for track in film.tracks
+                if track.replaced_by_id is None for cue in track.cues]
+        return _StoredFilm(film.id, len(film.tracks), cues)
 
 
 def _embedded_tracks(film: Path, numbers: tuple[int, ...],
