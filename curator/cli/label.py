@@ -6,14 +6,9 @@ annotations, the consensus and the change log are the same either way.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from curator.cli.common import ANNOTATOR_NAME, DB_ID, console, state
-
-if TYPE_CHECKING:
-    from curator.store.models import Clip
 
 
 @click.command("label")
@@ -65,7 +60,7 @@ def label_command(
     from curator.store.annotations import record_decision, votes_of
     from curator.store.consensus import consensus, overruled
     from curator.store.films import get_film
-    from curator.store.label import proposed_clips
+    from curator.store.label import awaits_bulk_confirm, proposed_clips
     from curator.store.models import Clip
 
     if accept_proposed == bool(clip_ids):
@@ -123,7 +118,7 @@ def label_command(
                 # fail too. A bulk confirm leaves it to that vote; a clip named on the
                 # command line gets this vote on top of it.
                 session.refresh(clip, with_for_update=True)
-                if accept_proposed and not _awaiting(clip):
+                if accept_proposed and not awaits_bulk_confirm(clip):
                     meanwhile += 1
                     continue
                 recorded = record_decision(session, clip, annotator=who, decision="confirm",
@@ -160,13 +155,6 @@ def label_command(
                   markup=False)
     if missing:
         raise click.exceptions.Exit(1)
-
-
-def _awaiting(clip: Clip) -> bool:
-    """Whether --accept-proposed would still list the clip (proposed, nobody's vote)."""
-    from curator.store.annotations import votes_of
-
-    return clip.status == "proposed" and all(v.decision == "skip" for v in votes_of(clip))
 
 
 def _tally(votes: dict[str, int]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from curator.store.annotations import votes_of
 from curator.store.models import Annotation, Clip, FaceCheck
 
 
@@ -33,3 +34,9 @@ def proposed_clips(session: Session, film_id: int | None = None, *,
         checked = exists().where(FaceCheck.clip_id == Clip.id)
         query = query.where(checked if face_checked else ~checked)
     return list(session.scalars(query))
+
+
+def awaits_bulk_confirm(clip: Clip) -> bool:
+    """`proposed_clips`' rule for one clip read again (someone may have voted since it was
+    listed): still proposed, with no live vote but skips."""
+    return clip.status == "proposed" and all(v.decision == "skip" for v in votes_of(clip))
