@@ -15,6 +15,7 @@ converted to UTC (`24:00:00` is midnight at the end of the day).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -399,7 +400,8 @@ def import_film_xml(session: Session, path: Path,
                         left)
 
 
-def _stale_placement(session: Session, film: Film, root: etree._Element):  # type: ignore[no-untyped-def]
+def _stale_placement(session: Session, film: Film,
+                     root: etree._Element) -> Callable[[etree._Element], bool]:
     """A test for the file's clips not known here that no person touched in the file (as
     `replacing.touched_clips` counts it) and whose evidence was timed otherwise than the
     subtitles here are: the file's `subsOffset` is not this film's offset, or every
