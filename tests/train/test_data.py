@@ -14,11 +14,11 @@ from curator.train.data import (
     image_files,
     load_dataset,
     order_classes,
-    pack_npz,
     scan_folders,
     stratified_holdout,
 )
 from curator.train.errors import DatasetError
+from curator.train.packing import med_residuals, med_restore, pack_npz
 
 
 def test_sfew_layout_uses_its_own_splits(toy_sfew: Path) -> None:
@@ -398,14 +398,40 @@ def test_limit_is_never_exceeded_and_keeps_every_class_it_can(limit: int) -> Non
         assert np.abs(share - np.bincount(labels) / len(labels)).max() < 2.5 / limit + 0.01
 
 
-def test_npz_round_trip(toy_sfew: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("compact", [False, True])
+def test_npz_round_trip(toy_sfew: Path, tmp_path: Path, compact: bool) -> None:
     d = load_dataset(toy_sfew)
     path = pack_npz(tmp_path / "toy.npz", {"train": d.train, "val": d.val, "test": d.test},
-                    d.classes)
+                    d.classes, compact=compact)
     back = load_dataset(path)
     assert back.format == "npz" and back.classes == d.classes
     for a, b in ((d.train, back.train), (d.val, back.val), (d.test, back.test)):
         assert np.array_equal(a.images, b.images) and np.array_equal(a.labels, b.labels)
+
+
+def test_median_edge_residuals_restore_every_image_exactly() -> None:
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (5, 9, 7), dtype=np.uint8)
+    ramps = np.add.outer(np.arange(9), np.arange(7)).astype(np.uint8)[None] * 30  # wraps
+    extremes = np.array([[[0, 255] * 3 + [0]] * 9], dtype=np.uint8)
+    x = np.concatenate([noise, ramps, extremes])
+    residuals = med_residuals(x)
+    assert np.array_equal(med_restore(residuals), x)
+    # On smooth pictures the residuals are small, which is what makes them compress.
+    smooth = np.add.outer(np.arange(9), np.arange(7)).astype(np.uint8)[None] * 3
+    assert set(np.unique(med_residuals(smooth)[:, 1:, 1:])) <= {0, 3, 253}
+
+
+@pytest.mark.shared_data
+def test_compact_npz_is_smaller_on_real_faces(shared_data: Path, tmp_path: Path) -> None:
+    d = load_dataset(shared_data / "fer2013", limit=600)
+    splits = {"train": d.train, "val": d.val}
+    plain = pack_npz(tmp_path / "plain.npz", splits, d.classes)
+    compact = pack_npz(tmp_path / "compact.npz", splits, d.classes, compact=True)
+    assert compact.stat().st_size < 0.95 * plain.stat().st_size
+    back = load_dataset(compact)
+    assert np.array_equal(back.train.images, d.train.images)
+    assert np.array_equal(back.val.images, d.val.images)
 
 
 @pytest.mark.parametrize("name", ["missing", "notes.txt"])

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from curator.train.errors import CheckpointError
 from curator.train.model import (
     GRAY_MEAN,
     GRAY_STD,
@@ -74,6 +75,23 @@ def test_load_imagenet_leaves_only_the_head_fresh() -> None:
     load_imagenet(model)
     assert torch.equal(model._fc.weight, head)
     assert model._conv_stem.weight.shape == (32, 1, 3, 3)
+
+
+def test_imagenet_weights_from_a_file_without_the_head(
+        tmp_path: Path, imagenet_state: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A machine without the weights' package (a lent GPU box) reads them from a file;
+    # the 1000-class head, replaced anyway, may be left out to carry less.
+    headless = {k: v for k, v in imagenet_state.items() if not k.startswith("_fc.")}
+    path = tmp_path / "lite0.pth"
+    torch.save(headless, path)
+    monkeypatch.setenv("CURATOR_IMAGENET_WEIGHTS", str(path))
+    model = EfficientNetLite0(7)
+    load_imagenet(model)
+    stem = imagenet_state["_conv_stem.weight"].sum(dim=1, keepdim=True)
+    assert torch.equal(model._conv_stem.weight.detach(), stem)
+    monkeypatch.setenv("CURATOR_IMAGENET_WEIGHTS", str(tmp_path / "gone.pth"))
+    with pytest.raises(CheckpointError, match=r"gone\.pth: no such file"):
+        load_imagenet(model)
 
 
 @pytest.mark.parametrize("side", [48, 63, 112])
