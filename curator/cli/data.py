@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from curator.cli.common import DB_ID, FiniteRange, clock, console, state
+from curator.cli.languages import language_codes, name_language, track_language
+from curator.cli.streams import embedded_tracks, has_subtitle_streams
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -24,62 +25,6 @@ if TYPE_CHECKING:
 
 # Padding and lengths in seconds: not negative, not absurd, not nan.
 SECONDS = FiniteRange(min=0.0, max=3600.0)
-
-LANG_HINTS = {
-    "en": "en", "eng": "en", "english": "en",
-    "es": "es", "spa": "es", "spanish": "es", "español": "es", "esp": "es",
-}
-
-
-def lang_from_name(path: Path) -> str | None:
-    """Language from file-name tokens such as `film.es.srt` or `Film.English.HI.srt`."""
-    for token in reversed(path.name.lower().split(".")[:-1]):
-        if token in LANG_HINTS:
-            return LANG_HINTS[token]
-    return None
-
-
-# Language codes written in file names (`film.pl.srt`, `Film.2010.pol.HI.srt`) that tell
-# the encoding detector which code pages to try first; tags after the code are skipped.
-_NAME_TAGS = frozenset({"hi", "sdh", "cc", "forced", "full", "orig"})
-_THREE_LETTER: dict[str, str] = {
-    "pol": "pl", "cze": "cs", "ces": "cs", "slo": "sk", "slk": "sk", "hun": "hu", "rum": "ro",
-    "ron": "ro", "hrv": "hr", "scc": "sr", "srp": "sr", "slv": "sl", "bos": "bs", "tur": "tr",
-    "rus": "ru", "ukr": "uk", "bul": "bg", "gre": "el", "ell": "el", "heb": "he", "ara": "ar",
-    "per": "fa", "fas": "fa", "tha": "th", "vie": "vi", "chi": "zh", "zho": "zh", "jpn": "ja",
-    "kor": "ko", "lit": "lt", "lav": "lv", "est": "et", "fre": "fr", "fra": "fr", "ger": "de",
-    "deu": "de", "ita": "it", "por": "pt", "pob": "pt", "dut": "nl", "nld": "nl", "swe": "sv",
-    "fin": "fi", "dan": "da", "nor": "no", "ice": "is", "isl": "is", "cat": "ca",
-}
-
-
-# The ISO 639-2 tags films give their subtitle streams (`eng`, `spa`, `fre`) → our codes.
-LANGUAGE_TAGS = {**_THREE_LETTER, "eng": "en", "spa": "es"}
-
-
-def name_language(path: Path) -> str | None:
-    """A language code in the file name: `film.pl.srt`, `Film.pt-BR.HI.srt`, `x.rus.srt`."""
-    from curator.subtitles.encoding import known_language
-
-    tokens = path.name.lower().split(".")[1:-1]  # not the title's first word or the extension
-    while tokens and tokens[-1] in _NAME_TAGS:
-        tokens.pop()
-    if not tokens:
-        return None
-    code = _THREE_LETTER.get(tokens[-1], tokens[-1].replace("_", "-"))
-    return code if known_language(code) else lang_from_name(path)
-
-
-def track_language(path: Path, document: SubtitleDocument, explicit: str | None = None) -> str:
-    """`--lang` if given, else the file name's hint, else a guess from the words, else en."""
-    from curator.subtitles.language import guess_language
-
-    return (
-        explicit
-        or lang_from_name(path)
-        or guess_language(cue.text for cue in document.cues)
-        or "en"
-    )
 
 
 def _lexicon(lang: str, lexicon_path: Path | None):  # type: ignore[no-untyped-def]
@@ -98,7 +43,7 @@ def _lexicon(lang: str, lexicon_path: Path | None):  # type: ignore[no-untyped-d
 @click.command("cues")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (the stable interface).")
-@click.option("--lang", callback=lambda ctx, param, value: _language_codes(value, param),
+@click.option("--lang", callback=lambda ctx, param, value: language_codes(value, param),
               help="Language of the file (en, es, pl, …): picks the lexicon (en and es are "
               "built in; others use en's, with a warning) and narrows the encoding detection; "
               "default: from the file name (film.es.srt), else guessed from the words, else en.")
@@ -174,7 +119,7 @@ def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[i
                    "(Stream #0:N); repeat for several. With neither this nor --subs, the "
                    "film's own text streams are used: those marked SDH if any are.")
 @click.option("--lang", "langs", multiple=True,
-              callback=lambda ctx, param, value: _language_codes(value, param),
+              callback=lambda ctx, param, value: language_codes(value, param),
               help="Language of the tracks: once for all, or once per --subs "
                    "(default: from each file name, else guessed from its words, else en). "
                    "A stream inside FILM keeps its language tag when --subs files are given.")
@@ -271,7 +216,7 @@ def ingest_command(
         # not gain its streams as new tracks of the languages it has: both would propose.
         film_hash = _hash_with_progress(film, sha256_file)
         known = _stored_film(film_hash)
-        if known and _has_subtitle_streams(film):
+        if known and has_subtitle_streams(film):
             console(stderr=True).print(
                 f"note: {film}: film {known.film_id} has {known.tracks} subtitle track(s) "
                 "already; its own subtitle streams are not read (--subs-stream N adds one)",
@@ -281,7 +226,7 @@ def ingest_command(
         # files it is theirs ("once for all, or once per --subs"), and a stream tagged `spa`
         # read as English proposes nothing. Their own tag else.
         stream_lang = lang_of(0) if len(langs) == 1 and not subs else None
-        for document, digest, tag in _embedded_tracks(film, subs_streams, info.fps):
+        for document, digest, tag in embedded_tracks(film, subs_streams, info.fps):
             lang = stream_lang or tag or track_language(document.path, document)
             if digest in read_as:
                 continue  # the same text twice (two streams, or a stream and a --subs file)
@@ -479,27 +424,6 @@ def _listed(touched: list[Touched], most: int = 20) -> str:
     return f"{len(touched)} clip(s) — {shown}{more} —"
 
 
-_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
-
-
-def _language_codes(value: Any, param: click.Parameter) -> Any:
-    """--lang values as stored: lower case, and shaped like a language code (en, pt-br)."""
-    if value is None:
-        return None
-    values = value if isinstance(value, tuple) else (value,)
-    codes = [v.strip().lower().replace("_", "-") for v in values]  # pt_BR → pt-br
-    for code in codes:
-        if not _LANGUAGE_CODE.fullmatch(code):
-            raise click.BadParameter(f"{code!r} is not a language code (such as en, es, pt-br)",
-                                     param=param)
-    return tuple(codes) if isinstance(value, tuple) else codes[0]
-
-
-def _has_subtitle_streams(film: Path) -> bool:
-    from curator.media.embedded_subtitles import subtitle_streams
-
-    return bool(subtitle_streams(film))
-
 
 @dataclass(frozen=True)
 class _StoredFilm:
@@ -521,62 +445,6 @@ def _stored_film(film_hash: str) -> _StoredFilm | None:
         cues = [(cue.start_ms, cue.text) for track in film.tracks
                 if track.replaced_by_id is None for cue in track.cues]
         return _StoredFilm(film.id, len(film.tracks), cues)
-
-
-def _embedded_tracks(film: Path, numbers: tuple[int, ...],
-                     fps: float) -> list[tuple[SubtitleDocument, str, str | None]]:
-    """(document, hash of its text, language code from the file's tag) of each subtitle
-    stream of FILM to ingest: those `numbers` name, or when none, `choose_streams`' pick
-    (its choice said on stderr). The document's path reads `film.mkv#0:N`."""
-    import dataclasses
-    import hashlib
-
-    from curator.errors import InputFileError, SubtitleError
-    from curator.media.embedded_subtitles import choose_streams, streams_text, subtitle_streams
-    from curator.subtitles.lexicon import builtin_languages
-    from curator.subtitles.loading import parse_subtitles
-
-    streams = subtitle_streams(film)
-    if numbers:
-        by_index = {s.index: s for s in streams}
-        missing = [n for n in numbers if n not in by_index]
-        if missing:
-            have = ", ".join(s.describe() for s in streams) or "none"
-            raise click.UsageError(f"--subs-stream {missing[0]}: {film} has no subtitle stream "
-                                   f"#0:{missing[0]} (its subtitle streams: {have})")
-        chosen = [by_index[n] for n in dict.fromkeys(numbers)]
-    else:
-        chosen, left = choose_streams(streams, builtin_languages(), LANGUAGE_TAGS)
-        err = console(stderr=True)
-        for stream, why in left:
-            err.print(f"note: {film}: subtitle stream {stream.describe()} left out: {why} "
-                      f"(--subs-stream {stream.index} takes it)", markup=False)
-        if not chosen:
-            found = "; it has none" if not streams else " among its subtitle streams"
-            raise InputFileError(film, "no --subs given, and no text subtitle stream to use"
-                                       f"{found} (give a subtitle file with --subs)")
-    tracks = []
-    for stream, text in zip(chosen, streams_text(film, chosen), strict=True):
-        name = f"{film.name}#0:{stream.index}"
-        try:
-            document = parse_subtitles(text, name=film.with_name(name),
-                                       format=stream.text_format, fps=fps)
-        except SubtitleError as exc:
-            if numbers or not exc.reason.startswith("no cues found"):
-                raise
-            # Picked, not named: a stream with no cues is no reason to refuse the others.
-            console(stderr=True).print(
-                f"note: {film}: subtitle stream {stream.describe()} left out: it has no cues",
-                markup=False)
-            continue
-        document = dataclasses.replace(document, encoding="utf-8")
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        tag = stream.language
-        tracks.append((document, digest, LANGUAGE_TAGS.get(tag, tag) if tag else None))
-    if not tracks:
-        raise InputFileError(film, "no --subs given, and its subtitle streams have no cues "
-                                   "(give a subtitle file with --subs)")
-    return tracks
 
 
 def _say_loading_warnings(document: SubtitleDocument) -> None:
