@@ -13,7 +13,13 @@ import click
 
 from curator.cli.common import DB_ID, FiniteRange, clock, console, state
 from curator.cli.languages import language_codes, name_language, track_language
-from curator.cli.streams import embedded_tracks, has_subtitle_streams
+from curator.cli.streams import (
+    embedded_tracks,
+    has_subtitle_streams,
+    named_stream,
+    read_stream,
+    streams_listed,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -60,14 +66,16 @@ def cues_command(
 
     Reads FILE (SubRip, WebVTT, ASS/SSA, TTML, SAMI, TMP, SubViewer, MPL2 or
     MicroDVD, told by its content; the encoding is detected) and touches no
-    database. With --json, prints every cue as an object with start and end
-    (seconds), text, evidence (text, kind, emotion, weight), emotion and score.
+    database. FILM#0:N reads the text subtitle stream N inside a film (the
+    number `ffmpeg -i FILM` shows; `ingest` stores that stream's track under
+    this name); its language is the stream's tag unless --lang names it.
+    With --json, prints every cue as an object with start and end (seconds),
+    text, evidence (text, kind, emotion, weight), emotion and score.
     """
     from curator.subtitles.emotion import analyze
-    from curator.subtitles.loading import load_subtitles
 
-    document = load_subtitles(file, encoding=encoding, lang=lang or name_language(file))
-    analyzed = analyze(document.cues, _lexicon(track_language(file, document, lang), lexicon_path))
+    document, language = _cues_of(file, encoding, lang)
+    analyzed = analyze(document.cues, _lexicon(language, lexicon_path))
     _say_loading_warnings(document)  # on stderr: --json output stays clean
     if as_json:
         click.echo(json.dumps([a.to_json() for a in analyzed], ensure_ascii=False, indent=1))
@@ -100,6 +108,40 @@ def cues_command(
         f"{len(analyzed)} cues, {shown} shown, {emotional} with an emotion"
         + (f", {document.skipped_lines} lines skipped" if document.skipped_lines else "")
     )
+
+
+def _cues_of(file: Path, encoding: str | None,
+             lang: str | None) -> tuple[SubtitleDocument, str]:
+    """`cues`' FILE read (a subtitle file, or a stream inside a film named `film.mkv#0:N`),
+    and the language to analyse it in."""
+    from curator.errors import SubtitleError
+    from curator.subtitles.loading import load_subtitles
+
+    if (stream := named_stream(file)) is not None:
+        if encoding is not None:
+            raise click.BadParameter("a stream inside a film is UTF-8 text; --encoding is "
+                                     "for subtitle files", param_hint="--encoding")
+        document, tag = read_stream(*stream, option="FILE")
+        return document, lang or tag or track_language(file, document)
+    try:
+        document = load_subtitles(file, encoding=encoding, lang=lang or name_language(file))
+    except SubtitleError:
+        _refuse_a_film(file)
+        raise
+    return document, track_language(file, document, lang)
+
+
+def _refuse_a_film(file: Path) -> None:
+    """FILE is a film (it did not read as subtitles): say how to name one of its streams."""
+    from curator.media.embedded_subtitles import film_subtitle_streams
+
+    streams = film_subtitle_streams(file)
+    if streams:
+        raise click.BadParameter(f"{file} is a film: name one of its subtitle streams, "
+                                 f"{file}#0:N ({streams_listed(streams)})", param_hint="FILE")
+    if streams is not None:
+        raise click.BadParameter(f"{file} is a film, and has no subtitle streams",
+                                 param_hint="FILE")
 
 
 def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[int], str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,70 @@ from curator.cli.common import console
 from curator.cli.languages import LANGUAGE_TAGS
 
 if TYPE_CHECKING:
+    from curator.media.embedded_subtitles import SubtitleStream
     from curator.subtitles.model import SubtitleDocument
+
+# How a stream's track is named (and stored): the film's path, then ffmpeg's `#0:N`.
+_STREAM_NAME = re.compile(r"(?P<film>.+)#0:(?P<index>[0-9]+)")
+
+
+def stream_name(film: Path, index: int) -> Path:
+    """`film.mkv#0:N`: the path a track read from stream N of `film` is stored under."""
+    return film.with_name(f"{film.name}#0:{index}")
+
+
+def named_stream(path: Path) -> tuple[Path, int] | None:
+    """(film, N) when `path` names a stream inside a film, `film.mkv#0:N`; None for any
+    other path, and for a file that exists, whatever its name."""
+    match = _STREAM_NAME.fullmatch(str(path))
+    if match is None or path.exists():
+        return None
+    return Path(match["film"]), int(match["index"])
+
+
+def no_such_stream(film: Path, streams: list[SubtitleStream], index: int) -> str:
+    """`film.mkv has no subtitle stream #0:7 (its subtitle streams: #0:2 (eng, srt))`."""
+    return f"{film} has no subtitle stream #0:{index} ({streams_listed(streams)})"
+
+
+def streams_listed(streams: list[SubtitleStream]) -> str:
+    have = ", ".join(s.describe() for s in streams) or "none"
+    return f"its subtitle streams: {have}"
+
+
+def read_stream(film: Path, index: int, option: str) -> tuple[SubtitleDocument, str | None]:
+    """Stream N of `film` as a document named `film.mkv#0:N`, and the language code of its
+    tag. A film without that stream is a usage error of `option`; a picture stream fails
+    (`MediaError`)."""
+    from curator.errors import InputFileError
+    from curator.media.embedded_subtitles import stream_text, subtitle_streams
+
+    if not film.is_file():
+        raise InputFileError(stream_name(film, index), "no such file")
+    streams = subtitle_streams(film)
+    stream = next((s for s in streams if s.index == index), None)
+    if stream is None:
+        raise click.BadParameter(no_such_stream(film, streams, index), param_hint=option)
+    return _document(film, stream, stream_text(film, stream), None), _language(stream)
+
+
+def _document(film: Path, stream: SubtitleStream, text: str,
+              fps: float | None) -> SubtitleDocument:
+    """A stream's text as a document named `film.mkv#0:N`: UTF-8, as Matroska and MP4
+    store it and ffmpeg writes it."""
+    import dataclasses
+
+    from curator.subtitles.loading import parse_subtitles
+
+    document = parse_subtitles(text, name=stream_name(film, stream.index),
+                               format=stream.text_format, fps=fps)
+    return dataclasses.replace(document, encoding="utf-8")
+
+
+def _language(stream: SubtitleStream) -> str | None:
+    """Our code for the stream's language tag (`eng` → `en`), if it has one."""
+    tag = stream.language
+    return LANGUAGE_TAGS.get(tag, tag) if tag else None
 
 
 def has_subtitle_streams(film: Path) -> bool:
@@ -25,22 +89,19 @@ def embedded_tracks(film: Path, numbers: tuple[int, ...],
     """(document, hash of its text, language code from the file's tag) of each subtitle
     stream of FILM to ingest: those `numbers` name, or when none, `choose_streams`' pick
     (its choice said on stderr). The document's path reads `film.mkv#0:N`."""
-    import dataclasses
     import hashlib
 
     from curator.errors import InputFileError, SubtitleError
     from curator.media.embedded_subtitles import choose_streams, streams_text, subtitle_streams
     from curator.subtitles.lexicon import builtin_languages
-    from curator.subtitles.loading import parse_subtitles
 
     streams = subtitle_streams(film)
     if numbers:
         by_index = {s.index: s for s in streams}
         missing = [n for n in numbers if n not in by_index]
         if missing:
-            have = ", ".join(s.describe() for s in streams) or "none"
-            raise click.UsageError(f"--subs-stream {missing[0]}: {film} has no subtitle stream "
-                                   f"#0:{missing[0]} (its subtitle streams: {have})")
+            raise click.UsageError(
+                f"--subs-stream {missing[0]}: {no_such_stream(film, streams, missing[0])}")
         chosen = [by_index[n] for n in dict.fromkeys(numbers)]
     else:
         chosen, left = choose_streams(streams, builtin_languages(), LANGUAGE_TAGS)
@@ -54,10 +115,8 @@ def embedded_tracks(film: Path, numbers: tuple[int, ...],
                                        f"{found} (give a subtitle file with --subs)")
     tracks = []
     for stream, text in zip(chosen, streams_text(film, chosen), strict=True):
-        name = f"{film.name}#0:{stream.index}"
         try:
-            document = parse_subtitles(text, name=film.with_name(name),
-                                       format=stream.text_format, fps=fps)
+            document = _document(film, stream, text, fps)
         except SubtitleError as exc:
             if numbers or not exc.reason.startswith("no cues found"):
                 raise
@@ -66,10 +125,8 @@ def embedded_tracks(film: Path, numbers: tuple[int, ...],
                 f"note: {film}: subtitle stream {stream.describe()} left out: it has no cues",
                 markup=False)
             continue
-        document = dataclasses.replace(document, encoding="utf-8")
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        tag = stream.language
-        tracks.append((document, digest, LANGUAGE_TAGS.get(tag, tag) if tag else None))
+        tracks.append((document, digest, _language(stream)))
     if not tracks:
         raise InputFileError(film, "no --subs given, and its subtitle streams have no cues "
                                    "(give a subtitle file with --subs)")

@@ -83,6 +83,23 @@ def subtitle_streams(path: Path) -> list[SubtitleStream]:
         container.close()
 
 
+def film_subtitle_streams(path: Path) -> list[SubtitleStream] | None:
+    """The subtitle streams of a video file; None when `path` is none (no picture stream,
+    or nothing ffmpeg can open: a subtitle file, say, which ffmpeg may read as a stream)."""
+    import av
+
+    try:
+        container = av.open(str(path))
+    except av.error.FFmpegError:
+        return None
+    try:
+        if not container.streams.video:
+            return None
+        return [_stream(s) for s in container.streams.subtitles]
+    finally:
+        container.close()
+
+
 def _stream(stream) -> SubtitleStream:  # type: ignore[no-untyped-def]
     from av.stream import Disposition
 

@@ -1,0 +1,95 @@
+"""Subtitle streams inside a film, named `film.mkv#0:N`: shown by `cues`, stored by
+`ingest`, following the film when it moves, and given a language per stream."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import Curator
+
+# Spanish SDH with too few words for the language to be guessed from them.
+SPANISH = ("1\n00:00:03,000 --> 00:00:05,000\n[ríe]\n\n"
+           "2\n00:00:06,200 --> 00:00:08,200\n(sollozando)\n")
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def _pictures(path: Path) -> Path:
+    """A Blu-ray (PGS) subtitle stream: two empty display sets, enough to be muxed."""
+    def segment(pts: int, kind: int, payload: bytes) -> bytes:
+        return b"PG" + struct.pack(">IIBH", pts, 0, kind, len(payload)) + payload
+
+    composition = struct.pack(">HHBHBBBB", 640, 360, 0x10, 0, 0x80, 0, 0, 0)
+    path.write_bytes(segment(90_000, 0x16, composition) + segment(90_000, 0x80, b""))
+    return path
+
+
+def _film(demo_film, *, sdh: bool = True) -> Path:
+    """The demo film as Matroska with its SubRip as stream #0:2 (eng, flagged SDH when
+    `sdh`), an untagged Spanish stream #0:3 and a picture stream #0:4."""
+    from curator.media.probe import ffmpeg_exe
+
+    film, srt, _ = demo_film
+    spanish = film.with_name("es.srt")
+    spanish.write_text(SPANISH, encoding="utf-8")
+    out = film.with_name("film.mkv")
+    flags = ["-disposition:s:0", "hearing_impaired"] if sdh else []
+    pictures = _pictures(film.with_name("pictures.sup"))
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(film),
+                    "-i", str(srt), "-i", str(spanish), "-i", str(pictures),
+                    "-map", "0", "-map", "1", "-map", "2", "-map", "3", "-c", "copy",
+                    "-c:s:0", "srt", "-c:s:1", "srt", "-metadata:s:s:0", "language=eng",
+                    *flags, str(out)], check=True)
+    return out
+
+
+@pytest.fixture
+def mkv(demo_film) -> Path:
+    return _film(demo_film)
+
+
+def test_cues_shows_a_stream_inside_a_film(curator: Curator, mkv: Path, demo_film) -> None:
+    """`cues film.mkv#0:2`, the name `ingest` stores the stream's track under, shows the
+    cues of the file the stream was made from."""
+    _, srt, _ = demo_film
+    stream = curator("cues", f"{mkv}#0:2", "--json")
+    assert stream.exit_code == 0, stream.output
+    assert json.loads(stream.output) == json.loads(curator("cues", srt, "--json").output)
+    table = curator("cues", f"{mkv}#0:2")
+    assert "film.mkv#0:2 (srt, utf-8)" in table.output
+    assert "8 cues, 8 shown, 6 with an emotion" in table.output
+    # An untagged stream: --lang names its language, as for a file.
+    spanish = curator("cues", f"{mkv}#0:3", "--lang", "es", "--json")
+    assert [item["emotion"] for item in json.loads(spanish.output)] == ["Happy", "Sad"]
+    assert not curator.db_path.exists()
+
+
+def test_cues_says_which_streams_a_film_has(curator: Curator, mkv: Path) -> None:
+    listed = ("its subtitle streams: #0:2 (eng, srt, hearing impaired), #0:3 (no language "
+              "tag, srt), #0:4 (no language tag, pgssub)")
+    missing = curator("cues", f"{mkv}#0:7")
+    assert missing.exit_code == 2
+    assert f"{mkv} has no subtitle stream #0:7 ({listed})" in " ".join(missing.output.split())
+    video = curator("cues", f"{mkv}#0:0")  # the video stream
+    assert video.exit_code == 2 and "has no subtitle stream #0:0" in video.output
+    pictures = curator("cues", f"{mkv}#0:4")
+    assert pictures.exit_code == 1
+    assert pictures.output.strip() == (f"Error: {mkv}: subtitle stream #0:4 is pgssub, pictures "
+                                       "of the words, not text (it would need OCR)")
+    whole = curator("cues", mkv)  # the film itself: which of its streams?
+    assert whole.exit_code == 2
+    assert f"{mkv} is a film: name one of its subtitle streams, {mkv}#0:N ({listed})" in " ".join(
+        whole.output.split())
+    gone = curator("cues", mkv.with_name("gone.mkv#0:2"))
+    assert gone.exit_code == 1 and "gone.mkv#0:2: no such file" in gone.output
+    encoded = curator("cues", f"{mkv}#0:2", "--encoding", "cp1252")
+    assert encoded.exit_code == 2 and "a stream inside a film is UTF-8 text" in encoded.output
