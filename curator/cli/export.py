@@ -296,7 +296,7 @@ def plan_confirmed(
     from curator.errors import DatabaseError, MediaError
     from curator.export.plan import confirmed_clips
     from curator.store.face_check import locate_film
-    from curator.store.films import get_film
+    from curator.store.films import get_film, move_film, stream_tracks_moved
     from curator.store.models import Film
     from curator.store.xml_export import film_to_xml
 
@@ -322,6 +322,8 @@ def plan_confirmed(
                     paths[film.id] = str(path.resolve())
                     if paths[film.id] != film.path:  # the XML names where it is now
                         moved[film.id] = paths[film.id]
+                        for track, new_path in stream_tracks_moved(film, paths[film.id]):
+                            set_committed_value(track, "path", new_path)
                         set_committed_value(film, "path", paths[film.id])
                 except MediaError as exc:
                     problems.append(f"film {film.id}: {exc}{left_out}")
@@ -338,7 +340,7 @@ def plan_confirmed(
         try:
             with database.session() as session:
                 for moved_id, new_path in moved.items():
-                    session.get_one(Film, moved_id).path = new_path
+                    move_film(session.get_one(Film, moved_id), new_path)
         except DatabaseError as exc:  # a note for next time; the export goes on
             problems.append(f"film(s) {', '.join(map(str, sorted(moved)))}: where they are "
                             f"now is not recorded ({exc.reason})")

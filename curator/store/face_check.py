@@ -27,6 +27,7 @@ from curator.store.faces import (
     save_window,
     unchecked_clips,
 )
+from curator.store.films import move_film
 from curator.store.models import Clip, ClipSubject, FaceCheck, Film
 
 COMMIT_EVERY_S = 2.0
@@ -138,7 +139,7 @@ def _jobs(
                 report.waiting_on_films += len(clips)
                 continue
             if note is not None:
-                film.path = str(path.resolve())
+                move_film(film, str(path.resolve()))
                 report.relocated.append(note)
             size = display_size(film)
             jobs += [WindowJob(c.id, str(path), c.start_ms, c.end_ms, size) for c in clips]

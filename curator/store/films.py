@@ -55,9 +55,7 @@ def register_film(
     existing = film_by_hash(session, sha256)
     resolved = str(path.resolve())
     if existing is not None:
-        moved_from = None
-        if existing.path != resolved:
-            moved_from, existing.path = existing.path, resolved
+        moved_from = move_film(existing, resolved)
         if info.container_ms is not None and existing.duration_ms == info.container_ms:
             # Recorded by a curator that took the file's length: the film ends with its
             # pictures (clips proposed from now on stay within them).
@@ -85,6 +83,26 @@ def register_film(
     session.add(film)
     session.flush()
     return Registered(film, created=True, replaces=replaces)
+
+
+def move_film(film: Film, path: str) -> str | None:
+    """Record `film` at `path` (resolved), with the tracks read from its own subtitle
+    streams (named after the film: `old.mkv#0:N` becomes `new.mkv#0:N`); a subtitle file's
+    track stays where it is. The old path, or None when the film was there already."""
+    if film.path == path:
+        return None
+    for track, new_path in stream_tracks_moved(film, path):
+        track.path = new_path
+    old, film.path = film.path, path
+    return old
+
+
+def stream_tracks_moved(film: Film, path: str) -> list[tuple[SubtitleTrack, str]]:
+    """The film's tracks read from its own streams, each with its path once the film is
+    at `path` (for a caller that must set them its own way: a read-only snapshot)."""
+    prefix = f"{film.path}#0:"
+    return [(track, f"{path}#0:{track.path[len(prefix):]}") for track in film.tracks
+            if track.path.startswith(prefix) and track.path[len(prefix):].isdigit()]
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,46 @@ def test_cues_says_which_streams_a_film_has(curator: Curator, mkv: Path) -> None
     assert gone.exit_code == 1 and "gone.mkv#0:2: no such file" in gone.output
     encoded = curator("cues", f"{mkv}#0:2", "--encoding", "cp1252")
     assert encoded.exit_code == 2 and "a stream inside a film is UTF-8 text" in encoded.output
+
+
+def _track_paths(curator: Curator) -> list[str]:
+    return [path for (path,) in _rows(curator.db_path, "SELECT path FROM subtitle_tracks")]
+
+
+def _xml_track_paths(folder: Path) -> list[str]:
+    from lxml import etree
+
+    (xml,) = folder.glob("*.xml")
+    return [node.get("path") for node in etree.parse(str(xml)).iterfind("subtitleTrack")]
+
+
+def test_a_streams_track_follows_its_film_when_it_moves(
+    curator: Curator, mkv: Path, demo_film, tmp_path: Path
+) -> None:
+    """A track read from the film's own stream is named `film.mkv#0:N`: when the film moved,
+    its record followed and the track kept the old path, which the XML then gave as the
+    track's file (beside the film's new one). A --subs file's track stays where it is."""
+    _, _, vtt = demo_film
+    assert curator("ingest", mkv, "--no-check-offset").exit_code == 0
+    assert curator("ingest", mkv, "--subs", vtt, "--no-check-offset").exit_code == 0
+    assert curator("propose", "--no-faces").exit_code == 0
+    (tmp_path / "films").mkdir()
+    moved = mkv.rename(tmp_path / "films" / "moved.mkv")
+    again = curator("ingest", moved, "--no-check-offset")  # recorded where it is now
+    assert again.exit_code == 0 and f"moved: {mkv.resolve()} → {moved.resolve()}" in again.output
+    assert _track_paths(curator) == [f"{moved.resolve()}#0:2", str(vtt.resolve())]
+    assert curator("export", "--xml", tmp_path / "xml").exit_code == 0
+    assert _xml_track_paths(tmp_path / "xml")[0] == f"{moved.resolve()}#0:2"
+    # Found by its hash beside where it was: the face check and the export record it too.
+    renamed = moved.rename(moved.with_name("renamed.mkv"))
+    checked = curator("propose", "--workers", "1")
+    assert checked.exit_code == 0 and "found by content hash" in checked.output, checked.output
+    assert _track_paths(curator)[0] == f"{renamed.resolve()}#0:2"
+    final = renamed.rename(renamed.with_name("final.mkv"))
+    assert curator("label", "--accept-proposed", "--annotator", "ann").exit_code == 0
+    exported = curator("export", "--afew", tmp_path / "afew", "--xml", tmp_path / "xml2")
+    assert exported.exit_code == 0, exported.output
+    assert _xml_track_paths(tmp_path / "xml2")[0] == f"{final.resolve()}#0:2"
+    assert _track_paths(curator)[0] == f"{final.resolve()}#0:2"
+    # The stored name still reads the stream.
+    assert curator("cues", _track_paths(curator)[0], "--json").exit_code == 0
