@@ -12,8 +12,15 @@ from typing import TYPE_CHECKING
 import click
 
 from curator.cli.common import DB_ID, FiniteRange, clock, console, state
-from curator.cli.languages import language_codes, name_language, track_language
+from curator.cli.languages import (
+    IngestLanguages,
+    ingest_languages,
+    language_codes,
+    name_language,
+    track_language,
+)
 from curator.cli.streams import (
+    StreamTrack,
     embedded_tracks,
     has_subtitle_streams,
     named_stream,
@@ -144,6 +151,15 @@ def _refuse_a_film(file: Path) -> None:
                                  param_hint="FILE")
 
 
+def _refuse_unread_stream_languages(langs: IngestLanguages, read: list[StreamTrack]) -> None:
+    """`--lang N=CODE` for a stream this run does not read: a typo, or it needs naming."""
+    unread = sorted(set(langs.streams) - {stream.index for stream in read})
+    if unread:
+        n = unread[0]
+        raise click.UsageError(f"--lang {n}={langs.streams[n]}: subtitle stream #0:{n} is not "
+                               f"read (name it with --subs-stream {n})")
+
+
 def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[int], str | None]:
     """An option given once (for every --subs) or once per --subs: track i's value."""
     if values and len(values) not in (1, tracks):
@@ -160,11 +176,13 @@ def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[i
               help="A subtitle stream inside FILM, by the number `ffmpeg -i FILM` shows "
                    "(Stream #0:N); repeat for several. With neither this nor --subs, the "
                    "film's own text streams are used: those marked SDH if any are.")
-@click.option("--lang", "langs", multiple=True,
-              callback=lambda ctx, param, value: language_codes(value, param),
+@click.option("--lang", "langs", multiple=True, metavar="[N=]CODE",
+              callback=lambda ctx, param, value: ingest_languages(value, param),
               help="Language of the tracks: once for all, or once per --subs "
                    "(default: from each file name, else guessed from its words, else en). "
-                   "A stream inside FILM keeps its language tag when --subs files are given.")
+                   "A stream inside FILM keeps its language tag when --subs files are given; "
+                   "N=CODE names stream #0:N's language (one untagged, or tagged wrongly): "
+                   "--lang 3=fr.")
 @click.option("--title", help="Film title (default: the file name).")
 @click.option("--subs-offset", type=FiniteRange(-86400, 86400), metavar="SECONDS",
               help="Shift all subtitles of this film by SECONDS (positive = later). A "
@@ -186,7 +204,7 @@ def ingest_command(
     film: Path,
     subs: tuple[Path, ...],
     subs_streams: tuple[int, ...],
-    langs: tuple[str, ...],
+    langs: IngestLanguages,
     title: str | None,
     subs_offset: float | None,
     replace_subs: bool,
@@ -226,7 +244,7 @@ def ingest_command(
     from curator.subtitles.loading import load_subtitles
     from curator.subtitles.sdh import has_speech
 
-    lang_of = _per_track("--lang", langs, len(subs))
+    lang_of = _per_track("--lang", langs.files, len(subs))
     encoding_of = _per_track("--encoding", encodings, len(subs))
 
     def explicit(i: int) -> bool:
@@ -263,20 +281,23 @@ def ingest_command(
                 f"note: {film}: film {known.film_id} has {known.tracks} subtitle track(s) "
                 "already; its own subtitle streams are not read (--subs-stream N adds one)",
                 markup=False)
-    if subs_streams or (not subs and not known):
-        # Streams take --lang only when it is given once and no --subs file is: beside --subs
-        # files it is theirs ("once for all, or once per --subs"), and a stream tagged `spa`
-        # read as English proposes nothing. Their own tag else.
-        stream_lang = lang_of(0) if len(langs) == 1 and not subs else None
-        for document, digest, tag in embedded_tracks(film, subs_streams, info.fps):
-            lang = stream_lang or tag or track_language(document.path, document)
-            if digest in read_as:
-                continue  # the same text twice (two streams, or a stream and a --subs file)
-            read_as[digest] = (document.path, lang, document.encoding)
-            _say_loading_warnings(document)
-            analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
-            tracks.append((document, analyzed, lang, digest,
-                           bool(stream_lang or lexicon_path)))
+    streams = embedded_tracks(film, subs_streams, info.fps) if subs_streams or (
+        not subs and not known) else []
+    _refuse_unread_stream_languages(langs, streams)
+    # Streams take a plain --lang only when it is given once and no --subs file is: beside
+    # --subs files it is theirs ("once for all, or once per --subs"), and a stream tagged
+    # `spa` read as English proposes nothing. N=CODE names one stream's; their own tag else.
+    plain = lang_of(0) if len(langs.files) == 1 and not subs else None
+    for stream in streams:
+        document, digest = stream.document, stream.sha256
+        named = langs.streams.get(stream.index) or plain
+        lang = named or stream.language or track_language(document.path, document)
+        if digest in read_as:
+            continue  # the same text twice (two streams, or a stream and a --subs file)
+        read_as[digest] = (document.path, lang, document.encoding)
+        _say_loading_warnings(document)
+        analyzed = analyze(document.cues, _lexicon(lang, lexicon_path))
+        tracks.append((document, analyzed, lang, digest, bool(named or lexicon_path)))
     if film_hash is None:
         film_hash = _hash_with_progress(film, sha256_file)
     estimate = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,3 +84,32 @@ def language_codes(value: Any, param: click.Parameter) -> Any:
             raise click.BadParameter(f"{code!r} is not a language code (such as en, es, pt-br)",
                                      param=param)
     return tuple(codes) if isinstance(value, tuple) else codes[0]
+
+
+@dataclass(frozen=True)
+class IngestLanguages:
+    """`ingest --lang` values: codes for the --subs files (once for all, or once per file),
+    and `N=CODE` ones, each the language of stream #0:N inside the film (an untagged one,
+    whose words may be too few to tell, or a mis-tagged one)."""
+
+    files: tuple[str, ...] = ()
+    streams: dict[int, str] = field(default_factory=dict)
+
+
+def ingest_languages(values: tuple[str, ...], param: click.Parameter) -> IngestLanguages:
+    """`ingest --lang` values parsed: `es` for files, `3=es` for stream #0:3."""
+    files: list[str] = []
+    streams: dict[int, str] = {}
+    for value in values:
+        number, equals, code = value.partition("=")
+        if not equals:
+            files.append(language_codes(value, param))
+            continue
+        if not number.strip().isdigit():
+            raise click.BadParameter(f"{value!r}: N=CODE takes a stream number, such as 3=fr",
+                                     param=param)
+        index, code = int(number), language_codes(code, param)
+        if streams.setdefault(index, code) != code:
+            raise click.BadParameter(f"stream #0:{index} is given two languages "
+                                     f"({streams[index]}, {code})", param=param)
+    return IngestLanguages(tuple(files), streams)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,11 +85,19 @@ def has_subtitle_streams(film: Path) -> bool:
     return bool(subtitle_streams(film))
 
 
-def embedded_tracks(film: Path, numbers: tuple[int, ...],
-                     fps: float) -> list[tuple[SubtitleDocument, str, str | None]]:
-    """(document, hash of its text, language code from the file's tag) of each subtitle
-    stream of FILM to ingest: those `numbers` name, or when none, `choose_streams`' pick
-    (its choice said on stderr). The document's path reads `film.mkv#0:N`."""
+@dataclass(frozen=True)
+class StreamTrack:
+    """A subtitle stream of the film, read to be ingested."""
+
+    index: int  # #0:N
+    document: SubtitleDocument  # its path reads `film.mkv#0:N`
+    sha256: str  # of its text
+    language: str | None  # our code for the stream's tag, if it has one
+
+
+def embedded_tracks(film: Path, numbers: tuple[int, ...], fps: float) -> list[StreamTrack]:
+    """Each subtitle stream of FILM to ingest: those `numbers` name, or when none,
+    `choose_streams`' pick (its choice said on stderr)."""
     import hashlib
 
     from curator.errors import InputFileError, SubtitleError
@@ -126,7 +135,7 @@ def embedded_tracks(film: Path, numbers: tuple[int, ...],
                 markup=False)
             continue
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        tracks.append((document, digest, _language(stream)))
+        tracks.append(StreamTrack(stream.index, document, digest, _language(stream)))
     if not tracks:
         raise InputFileError(film, "no --subs given, and its subtitle streams have no cues "
                                    "(give a subtitle file with --subs)")

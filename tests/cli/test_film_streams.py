@@ -136,3 +136,51 @@ def test_a_streams_track_follows_its_film_when_it_moves(
     assert _track_paths(curator)[0] == f"{final.resolve()}#0:2"
     # The stored name still reads the stream.
     assert curator("cues", _track_paths(curator)[0], "--json").exit_code == 0
+
+
+def test_lang_names_the_language_of_one_untagged_stream(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """An untagged stream's language is guessed from its words; too few words, and it is
+    read as English. `--lang es` would relabel the tagged English stream too, and beside a
+    --subs file it is the file's: `--lang 3=es` names stream #0:3's alone."""
+    mkv = _film(demo_film, sdh=False)
+    extra = tmp_path / "extra.srt"
+    extra.write_text("1\n00:00:11,200 --> 00:00:12,800\n[screams]\n", encoding="utf-8")
+    result = curator("ingest", mkv, "--subs", extra, "--lang", "en", "--subs-stream", "3",
+                     "--lang", "3=es", "--no-check-offset")
+    assert result.exit_code == 0, result.output
+    assert "track 2 (es, srt, utf-8): 2 cues, 2 with an emotion" in result.output
+    # Picked without --subs-stream: the tagged stream keeps its tag.
+    other = Curator(tmp_path / "other.db")
+    picked = other("ingest", mkv, "--lang", "3=es", "--no-check-offset")
+    assert picked.exit_code == 0, picked.output
+    assert _rows(other.db_path, "SELECT path, lang FROM subtitle_tracks ORDER BY id") == [
+        (f"{mkv.resolve()}#0:2", "en"), (f"{mkv.resolve()}#0:3", "es")]
+
+
+def test_a_stored_stream_is_read_again_in_the_language_named(
+    curator: Curator, demo_film
+) -> None:
+    mkv = _film(demo_film, sdh=False)
+    first = curator("ingest", mkv, "--subs-stream", "3", "--no-check-offset")
+    assert "track 1 (en, srt, utf-8): 2 cues, 0 with an emotion" in first.output, first.output
+    again = curator("ingest", mkv, "--subs-stream", "3", "--lang", "3=es", "--no-check-offset")
+    assert again.exit_code == 0, again.output
+    assert "read again (es, utf-8): 2 cues, 2 with an emotion (were 0)" in again.output
+
+
+@pytest.mark.parametrize(("values", "said"), [
+    (["5=es"], "--lang 5=es: subtitle stream #0:5 is not read (name it with --subs-stream 5)"),
+    (["x=es"], "'x=es': N=CODE takes a stream number, such as 3=fr"),
+    (["3=e5"], "'e5' is not a language code"),
+    (["3=es", "3=fr"], "stream #0:3 is given two languages (es, fr)"),
+])
+def test_a_streams_language_that_cannot_apply_is_refused(
+    curator: Curator, mkv: Path, values: list[str], said: str
+) -> None:
+    options = [item for value in values for item in ("--lang", value)]
+    result = curator("ingest", mkv, *options, "--no-check-offset")
+    assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+    assert not curator.db_path.exists() or _rows(
+        curator.db_path, "SELECT COUNT(*) FROM films") == [(0,)]
