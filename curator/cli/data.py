@@ -445,8 +445,8 @@ def _replace_tracks(session: Session, film: Film, given: list[SubtitleTrack],
                      "`curator propose` proposes from the tracks in use")
     if settled.touched:
         warnings.append(
-            f"film {film.id}: {_listed(settled.touched)} cite the replaced tracks and have been "
-            "decided on or edited: they keep their times and cues; look at them "
+            f"film {film.id}: {listed_touched(settled.touched)} cite the replaced tracks and have "
+            "been decided on or edited: they keep their times and cues; look at them "
             f"(`curator review --film {film.id} --queue all`)")
 
 
@@ -475,12 +475,12 @@ def _settle_offset(session: Session, film: Film, offset_was_ms: int, lines: list
                      f"({was}) withdrawn; `curator propose` places them again")
     if settled.touched:
         warnings.append(
-            f"film {film.id}: {_listed(settled.touched)} were placed with the earlier offset "
-            f"({was}) and have been decided on or edited: they keep their times; look at "
+            f"film {film.id}: {listed_touched(settled.touched)} were placed with the earlier "
+            f"offset ({was}) and have been decided on or edited: they keep their times; look at "
             f"them (`curator review --film {film.id} --queue all`)")
 
 
-def _listed(touched: list[Touched], most: int = 20) -> str:
+def listed_touched(touched: list[Touched], most: int = 20) -> str:
     """`clip 3 (voted on), clip 7 (boundaries moved)`, the first `most` of them."""
     shown = ", ".join(f"clip {t.clip_id} ({t.why})" for t in touched[:most])
     more = f" and {len(touched) - most} more" if len(touched) > most else ""

@@ -13,6 +13,8 @@ from curator.cli.common import console, state
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from curator.store.replacing import Adopted
+
 
 def film_file_name(film_id: int, title: str) -> str:
     """`0003-the-film-title.xml`: unique by id, readable by title."""
@@ -108,8 +110,36 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
             + _moved(report.clips_moved)
             + _left(report.clips_left)
         )
+        _report_replacements(report.film_id, report.replacements)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _report_replacements(film_id: int, adopted: Adopted) -> None:
+    """The file's replacements of tracks known here: adopted (clips settled as by
+    `ingest --replace-subs`), or, where this database's standing differs, kept and said."""
+    from curator.cli.data import listed_touched
+
+    out, err = console(), console(stderr=True)
+    for track_id, by_id in adopted.replaced:
+        out.print(f"  track {track_id} replaced by track {by_id}, as in the file: its cues "
+                  "propose nothing from now on", markup=False)
+    settled = adopted.settled
+    if settled.withdrawn or settled.trimmed:
+        out.print(f"  {settled.withdrawn} untouched clip(s) only the replaced tracks proposed "
+                  f"withdrawn, {settled.trimmed} lost their cues; `curator propose` proposes "
+                  "from the tracks in use", markup=False)
+    if settled.touched:
+        err.print(f"warning: film {film_id}: {listed_touched(settled.touched)} cite the "
+                  "replaced tracks and have been decided on or edited: they keep their times "
+                  f"and cues; look at them (`curator review --film {film_id} --queue all`)",
+                  markup=False)
+    for kept in adopted.kept:
+        here = (f"by track {kept.here_by_id} here" if kept.here_by_id is not None
+                else f"not here, where track {kept.file_by_id} is replaced in its stead")
+        err.print(f"note: film {film_id}: track {kept.track_id} is replaced by track "
+                  f"{kept.file_by_id} in the file, {here}: this database's standing is kept",
+                  markup=False)
 
 
 def _left(left: int) -> str:

@@ -166,6 +166,59 @@ def withdraw_clips(session: Session, film: Film, clip_ids: Collection[int]) -> N
     drop_people_left_with_nothing(session, {p for p in people if p is not None})
 
 
+@dataclass(frozen=True)
+class KeptStanding:
+    """A track an imported file says is replaced (by `file_by_id`, its id here) that keeps
+    this database's standing: it is replaced here by another track (`here_by_id`), or
+    the file's replacing track is replaced here, in a chain that leads back to it."""
+
+    track_id: int
+    file_by_id: int
+    here_by_id: int | None
+
+
+@dataclass
+class Adopted:
+    """What `adopt_replacements` did: pairs (track, by) replaced as the file says, the clips
+    that settled, and the tracks whose standing here differs from the file's, kept."""
+
+    replaced: list[tuple[int, int]] = field(default_factory=list)
+    settled: Settled = field(default_factory=Settled)
+    kept: list[KeptStanding] = field(default_factory=list)
+
+
+def adopt_replacements(
+    session: Session, film: Film, pairs: Iterable[tuple[SubtitleTrack, SubtitleTrack]]
+) -> Adopted:
+    """Replacements another database made (an imported file's `replacedBy`) of tracks this
+    database has: a track not replaced here is replaced as there, and its clips settle as
+    with `ingest --replace-subs` (`replace_tracks`). One replaced here by another track,
+    or whose replacement would close a loop here, keeps this database's standing."""
+    adopted = Adopted()
+    for track, by in pairs:
+        if track.replaced_by_id == by.id:
+            continue
+        if track.replaced_by_id is not None or _replaced_back(session, by, track):
+            adopted.kept.append(KeptStanding(track.id, by.id, track.replaced_by_id))
+            continue
+        adopted.replaced.append((track.id, by.id))
+        adopted.settled.add(replace_tracks(session, film, [track], by))
+    return adopted
+
+
+def _replaced_back(session: Session, by: SubtitleTrack, track: SubtitleTrack) -> bool:
+    """`by` is replaced here, in a chain that reaches `track` (or goes round in a loop)."""
+    seen: set[int] = set()
+    at: int | None = by.replaced_by_id
+    while at is not None and at not in seen:
+        if at == track.id:
+            return True
+        seen.add(at)
+        following = session.get(SubtitleTrack, at)
+        at = None if following is None else following.replaced_by_id
+    return at is not None
+
+
 def _links(session: Session, film: Film) -> list[_Link]:
     rows = session.execute(
         select(ClipCue.clip_id, ClipCue.cue_id, ClipCue.role, Cue.track_id, Cue.start_ms,

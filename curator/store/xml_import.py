@@ -5,7 +5,9 @@ by content hash, cues by (track, index), clips by their `uid`, else (in files of
 version 1.0, or clips proposed in two databases apart) by (film, start, end), and
 actors by their `uid`: what already exists is kept as it is and counted, the rest
 is added. A clip known here whose boundaries differ in the file keeps this
-database's boundaries (and is counted as moved).
+database's boundaries (and is counted as moved). A track known here that the file says
+is replaced (`replacedBy`) is replaced here too, its clips settled as by `ingest
+--replace-subs`, unless this database's own standing differs (`adopt_replacements`).
 
 Values are read as XSD means them: booleans are `true`/`1` or `false`/`0`, tokens
 (enumerations, keys) have their surrounding blanks dropped, and times of day are
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +47,7 @@ from curator.store.models import (
     SubtitleTrack,
     new_uid,
 )
+from curator.store.replacing import Adopted, adopt_replacements
 from curator.store.xml_safety import parse_untrusted, validate
 
 
@@ -60,6 +63,9 @@ class ImportReport:
     # Untouched proposals the file placed from subtitles timed otherwise than here (another
     # --subs-offset, or tracks replaced here): not added, `propose` places them here.
     clips_left: int = 0
+    # The file's replacements of tracks this database had already: adopted, or kept apart.
+    replacements: Adopted = field(default_factory=Adopted)
+    film_id: int = 0
 
 
 _DATETIME = re.compile(
@@ -373,7 +379,10 @@ def import_film_xml(session: Session, path: Path,
     if not film_created:
         _check_new_clips_fit(root, path, film, known)
 
-    tracks = _import_tracks(session, film, root)
+    tracks, replacing = _import_tracks(session, film, root)
+    replacements = adopt_replacements(session, film, replacing)
+    if replacements.settled.withdrawn:  # some of the clips read above are gone
+        known = _KnownClips(session, film.id)
     people = _actors_known_by_uid(session, root, film)
     added = existing = votes = retracted = moved = left = 0
     _people_of_known_clips(root, known, people)
@@ -397,7 +406,7 @@ def import_film_xml(session: Session, path: Path,
         added += 1
     session.flush()
     return ImportReport(film.title, film_created, added, existing, votes, retracted, moved,
-                        left)
+                        left, replacements, film.id)
 
 
 def _stale_placement(session: Session, film: Film,
@@ -609,7 +618,11 @@ def _annotation(item: etree._Element) -> Annotation:
     )
 
 
-def _import_tracks(session: Session, film: Film, root: etree._Element) -> dict[str, SubtitleTrack]:
+def _import_tracks(
+    session: Session, film: Film, root: etree._Element
+) -> tuple[dict[str, SubtitleTrack], list[tuple[SubtitleTrack, SubtitleTrack]]]:
+    """The file's tracks by key, those new here added; and the pairs (track, by) of the
+    file's replacements of tracks this database already has."""
     tracks: dict[str, SubtitleTrack] = {}
     created: set[int] = set()
     for node in root.iterfind("subtitleTrack"):
@@ -633,14 +646,18 @@ def _import_tracks(session: Session, film: Film, root: etree._Element) -> dict[s
             session.flush()
             created.add(track.id)
         tracks[_token(node, "key", "")] = track
-    # A replacement comes with the track that is new here; one this database has already
-    # keeps its own standing (replacing a track here is `ingest --replace-subs`'s to do,
-    # with what it does to the clips).
+    # A track new here is replaced as in the file (no clip cites it yet); one this
+    # database has already is replaced as `ingest --replace-subs` does it, clips settled.
+    known: list[tuple[SubtitleTrack, SubtitleTrack]] = []
     for node in root.iterfind("subtitleTrack"):
         track, by = tracks[_token(node, "key", "")], _token(node, "replacedBy")
-        if track.id in created and by is not None and by in tracks:
+        if by is None or by not in tracks:
+            continue
+        if track.id in created:
             track.replaced_by_id = tracks[by].id
-    return tracks
+        else:
+            known.append((track, tracks[by]))
+    return tracks, known
 
 
 def _cue_for(session: Session, track: SubtitleTrack, node: etree._Element) -> Cue:

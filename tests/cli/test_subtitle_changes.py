@@ -253,3 +253,38 @@ def test_a_replacement_travels_with_the_xml(curator: Curator, demo_film, tmp_pat
     refused = Other(tmp_path / "third.db")("import-xml", looped)
     assert refused.exit_code == 1
     assert "subtitle track 't1' is replaced in a loop" in _one_line(refused.output)
+
+
+def test_a_replacement_made_by_a_teammate_is_made_here_on_import(
+    curator: Curator, demo_film, tmp_path: Path
+) -> None:
+    """Both databases proposed from the old track; the teammate replaced it and exported.
+    Importing that file replaces the track here too and settles the clips as `ingest
+    --replace-subs` would have; the clip voted on here is listed and kept."""
+    from .conftest import Curator as Other
+
+    film, _, _ = demo_film
+    old = write_srt(tmp_path / "old.en.srt", ("00:00:03,000", "00:00:05,000", "[laughs]"),
+                    ("00:00:11,200", "00:00:12,800", "SHE SCREAMS"))
+    fixed = write_srt(tmp_path / "fixed.en.srt", ("00:00:05,200", "00:00:07,200", "[laughs]"),
+                      ("00:00:13,400", "00:00:15,000", "SHE SCREAMS"))
+    mate = Other(tmp_path / "mate.db")
+    for side in (curator, mate):
+        assert side("ingest", film, "--subs", old, "--no-check-offset").exit_code == 0
+        assert side("propose", "--no-faces").exit_code == 0
+    assert curator("label", "2", "--expression", "Fear", "--annotator", "ann").exit_code == 0
+    assert mate("ingest", film, "--subs", fixed, "--replace-subs",
+                "--no-check-offset").exit_code == 0
+    out = tmp_path / "xml"
+    assert mate("export", "--xml", out).exit_code == 0
+    (file,) = out.glob("*.xml")
+
+    imported = curator("import-xml", file)
+    assert imported.exit_code == 0, imported.output
+    text = _one_line(imported.output)
+    assert "track 1 replaced by track 2, as in the file" in text
+    assert "1 untouched clip(s) only the replaced tracks proposed withdrawn" in text
+    assert "clip 2 (voted on) — cite the replaced tracks" in _one_line(imported.stderr)
+    assert _rows(curator.db_path, "SELECT id, replaced_by_id FROM subtitle_tracks "
+                                  "ORDER BY id") == [(1, 2), (2, None)]
+    assert sorted(c["status"] for c in _clips(curator)) == ["confirmed"]
