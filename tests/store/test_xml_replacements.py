@@ -3,6 +3,7 @@ database's import of its XML: replaced there too, unless that database says othe
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,52 @@ def test_a_replacement_that_would_close_a_loop_here_is_not_made(
     with lead.session() as session:
         old, fixed = _track(session, OLD).id, _track(session, FIXED).id
     assert report.replacements.kept == [KeptStanding(old, fixed, None)]
+
+
+def _others_uids(text: str) -> str:
+    """The same records under the uids another database would give its clips and actors."""
+    import uuid
+
+    fresh: dict[str, str] = {}
+    return re.sub(r'((?:actorU|u)id)="(\w+)"',
+                  lambda m: f'{m[1]}="{fresh.setdefault(m[2], uuid.uuid4().hex)}"', text)
+
+
+def test_an_actor_withdrawn_with_its_clip_takes_its_aliases_along_and_comes_back_by_uid(
+    lead: Database, tmp_path: Path
+) -> None:
+    """The face check made an unnamed actor for the untouched laugh; a teammate's file
+    taught this database the teammate's uid for it. Replacing the track withdraws the
+    clip and the actor, and the alias with it (nothing here is that actor any more). The
+    teammate's later file, with the laugh voted on, brings it back under the teammate's uid:
+    one actor, no uid left pointing at a row that is gone."""
+    from curator.store.models import ClipSubject, FaceTrack, Person, PersonAlias
+
+    with lead.session() as session:
+        laugh = session.scalars(select(Clip).where(Clip.proposed_label == "Happy")).one()
+        actor = Person(film_id=laugh.film_id)
+        face = FaceTrack(clip=laugh, person=actor, start_ms=2000, end_ms=5000, is_main=True)
+        laugh.subjects.append(ClipSubject(person=actor, track=face))
+    bobs = _others_uids(_export(lead, tmp_path / "lead.xml").read_text(encoding="utf-8"))
+    (bob_uid,) = set(re.findall(r'actorUid="(\w+)"', bobs))
+    (tmp_path / "bob.xml").write_text(bobs, encoding="utf-8")
+    _import(lead, tmp_path / "bob.xml")
+    with lead.session() as session:
+        assert session.scalars(select(PersonAlias.uid)).all() == [bob_uid]
+
+    _add_track(lead, FIXED, "fixed.en.srt")
+    _replace(lead, OLD, FIXED)
+    with lead.session() as session:
+        assert session.scalars(select(Person)).all() == []
+        assert session.scalars(select(PersonAlias)).all() == []
+
+    voted = bobs.replace('status="proposed" proposedLabel="Happy"',
+                         'status="confirmed" proposedLabel="Happy" expression="Happy"', 1)
+    close = voted.index("</clip>")
+    voted = (voted[:close] + '<review><annotation annotator="bob" decision="confirm" '
+             'expression="Happy" at="2026-01-01T00:00:00Z"/></review>' + voted[close:])
+    (tmp_path / "bob.xml").write_text(voted, encoding="utf-8")
+    assert _import(lead, tmp_path / "bob.xml").clips_added == 1
+    with lead.session() as session:
+        assert session.scalars(select(Person.uid)).all() == [bob_uid]
+        assert session.scalars(select(PersonAlias)).all() == []
