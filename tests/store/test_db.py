@@ -229,6 +229,33 @@ def test_models_match_migrations(database_url: str) -> None:
         db.close()
 
 
+def test_every_reference_is_enforced_and_deletes_as_the_models_say(database_url: str) -> None:
+    """What a delete takes along (CASCADE) or lets go of (SET NULL) is the same in a migrated
+    database as in the models, on both back ends; and SQLite enforces it (its foreign keys
+    are off unless each connection turns them on), so no row is left naming one that is
+    gone."""
+
+    def references(rows: list[tuple[tuple[str, ...], str, str | None]]) -> set[tuple]:
+        return {(columns, table, (ondelete or "NO ACTION").upper())
+                for columns, table, ondelete in rows}
+
+    db = open_database(database_url)
+    try:
+        found = inspect(db.engine)
+        for table in Base.metadata.sorted_tables:
+            wanted = references([(tuple(c.name for c in fk.columns), fk.referred_table.name,
+                                  fk.ondelete) for fk in table.foreign_key_constraints])
+            stored = references([(tuple(fk["constrained_columns"]), fk["referred_table"],
+                                  fk["options"].get("ondelete"))
+                                 for fk in found.get_foreign_keys(table.name)])
+            assert stored == wanted, table.name
+        if db.engine.dialect.name == "sqlite":
+            with db.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        db.close()
+
+
 def test_another_applications_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     with sqlite3.connect(path) as conn:
