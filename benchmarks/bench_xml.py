@@ -1,0 +1,203 @@
+"""Benchmark `curator import-xml` on a large film record: file size, time and peak memory.
+
+    .venv/bin/python benchmarks/bench_xml.py [--clips 20000] [--repeat 1] [--keep DIR]
+
+Builds (with bulk inserts) a database of one film with `--clips` clips: each with an
+evidence cue and its SDH evidence, a person (one actor per ten clips) with a face
+track, and for every third clip a confirming vote and a logged change. The film is
+exported with `curator export --xml`, then imported with `curator import-xml`:
+
+- into a fresh database (every clip added);
+- again into that database (every clip already present: the merge path).
+
+Each import runs in its own process, so the peak resident memory reported (the
+child's `ru_maxrss`) is the import's own: interpreter, imports and all. A bare
+`curator --help` process gives the baseline that the import adds to. Prints a table
+and writes benchmarks/results/bench_xml.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import insert
+
+from curator.store.db import open_database
+from curator.store.models import (
+    Annotation,
+    ChangeLog,
+    Clip,
+    ClipCue,
+    ClipSubject,
+    Cue,
+    CueEvidence,
+    FaceTrack,
+    Film,
+    Person,
+    SubtitleTrack,
+    utcnow,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "bench_xml.json"
+LABELS = ("Angry", "Disgust", "Fear", "Happy", "Neutral", "Sad", "Surprise")
+STEP_MS = 20  # clips overlap: unique (start, end), many per second
+
+
+def _clip_rows(n: int, now: object) -> dict[str, dict]:
+    """The rows of clip `n` (ids are n + 1), one per table."""
+    i, label = n + 1, LABELS[n % 7]
+    start = n * STEP_MS
+    voted = n % 3 == 0
+    return {
+        "clip": dict(id=i, uid=f"{i:032x}", film_id=1, start_ms=start, end_ms=start + 1500,
+                     status="confirmed" if voted else "proposed",
+                     expression=label if voted else None, proposed_label=label,
+                     score=0.5 + n % 50 / 100, version=1, created_at=now, updated_at=now),
+        "cue": dict(id=i, track_id=1, idx=n, start_ms=start + 200, end_ms=start + 1200,
+                    text=f"[laughs] I can't believe you did that, line {n}", emotion=label,
+                    score=0.8),
+        "evidence": dict(id=i, cue_id=i, position=0, text="laughs", kind="sound",
+                         emotion=label, weight=0.9),
+        "link": dict(clip_id=i, cue_id=i, role="evidence"),
+        "track": dict(id=i, clip_id=i, person_id=n // 10 + 1, start_ms=start + 100,
+                      end_ms=start + 1400, detection_count=30, is_main=True),
+        "subject": dict(id=i, clip_id=i, person_id=n // 10 + 1, is_main=True, gender="female",
+                        pose="frontal", actor_age=30 + n % 40, character_name=f"Role {n // 10}",
+                        track_id=i),
+        "vote": dict(clip_id=i, annotator="alice", decision="confirm", expression=label,
+                     created_at=now, retracted=False),
+        "change": dict(at=now, who="alice", entity="clip", entity_id=i, clip_id=i,
+                       field="status", old="proposed", new="confirmed"),
+    }
+
+
+def build(path: Path, clips: int) -> None:
+    """A database of one film with `clips` clips, written with executemany (no ORM objects)."""
+    db = open_database(f"sqlite:///{path}")
+    now = utcnow().replace(microsecond=0) - timedelta(days=1)
+    rows: dict[str, list[dict]] = {}
+    for n in range(clips):
+        for table, row in _clip_rows(n, now).items():
+            if table not in ("vote", "change") or n % 3 == 0:
+                rows.setdefault(table, []).append(row)
+    with db.engine.begin() as conn:
+        conn.execute(insert(Film), [dict(
+            id=1, sha256="f" * 64, path="/films/bench.mkv", title="Bench Film",
+            duration_ms=clips * STEP_MS + 10_000, fps=25.0, width=1280, height=720, rotation=0,
+            variable_fps=False, subs_offset_ms=0, ingested_at=now)])
+        conn.execute(insert(SubtitleTrack), [dict(
+            id=1, film_id=1, sha256="e" * 64, path="/films/bench.srt", lang="en", format="srt",
+            encoding="utf-8", skipped_lines=0, cue_count=clips)])
+        conn.execute(insert(Person), [dict(id=p + 1, uid=f"a{p + 1:031x}", film_id=1,
+                                           name=f"Actor {p + 1}", version=1)
+                                      for p in range(-(-clips // 10))])
+        for table, model in (("clip", Clip), ("cue", Cue), ("evidence", CueEvidence),
+                             ("link", ClipCue), ("track", FaceTrack), ("subject", ClipSubject),
+                             ("vote", Annotation), ("change", ChangeLog)):
+            if rows.get(table):
+                conn.execute(insert(model), rows[table])
+    db.close()
+
+
+def curator(db: Path, *args: str) -> dict[str, float]:
+    """Run `curator --db DB ARGS` in a fresh process: its wall time and peak RSS (MiB)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", _CHILD, "--db", str(db), *args], env=env,
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"curator {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    line = next(x for x in done.stderr.splitlines() if x.startswith("BENCH "))
+    seconds, peak_kib = line.split()[1:]
+    return {"time_s": float(seconds), "peak_rss_mib": int(peak_kib) / 1024}
+
+
+# The child reports its own peak from /proc (VmHWM, this process's memory since exec):
+# `ru_maxrss` would also count the parent's pages at the fork, before exec.
+_CHILD = """
+import resource, sys, time
+t = time.perf_counter()
+from curator.cli import main
+sys.argv[0] = "curator"
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+try:
+    with open("/proc/self/status") as status:
+        peak = next(int(x.split()[1]) for x in status if x.startswith("VmHWM:"))
+except OSError:  # not Linux: the rusage peak, which may count the parent's too
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("BENCH", time.perf_counter() - t, peak, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def best(db: Path, repeat: int, *args: str, fresh: bool = False) -> dict[str, float]:
+    """The fastest of `repeat` runs (and its peak); `fresh` runs each into a new database."""
+    runs = []
+    for n in range(repeat):
+        target = db.with_name(f"{db.stem}-{n}{db.suffix}") if fresh else db
+        runs.append(curator(target, *args))
+    return min(runs, key=lambda r: r["time_s"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clips", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each import (best kept)")
+    parser.add_argument("--keep", type=Path, help="build and keep the files in this folder")
+    args = parser.parse_args()
+    out = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        source = work / "source.db"
+        source.unlink(missing_ok=True)
+        t = time.perf_counter()
+        build(source, args.clips)
+        built = time.perf_counter() - t
+        export = curator(source, "export", "--xml", str(work / "xml"))
+        xml = next((work / "xml").glob("*.xml"))
+        target = work / "target.db"
+        baseline = curator(target, "--help")
+        fresh = best(target, args.repeat, "import-xml", str(xml), fresh=True)
+        again = best(target.with_name(f"{target.stem}-0{target.suffix}"), args.repeat,
+                     "import-xml", str(xml))
+        size_mib = xml.stat().st_size / 2**20
+    result = {
+        "clips": args.clips, "file_mib": size_mib, "build_s": built, "export": export,
+        "baseline_process": baseline, "import_fresh": fresh, "import_again": again,
+        "cpus": os.cpu_count(), "load_average": os.getloadavg(),
+        "python": platform.python_version(), "machine": platform.machine(),
+    }
+    table = Table(title=f"curator import-xml, {args.clips:,} clips, {size_mib:.1f} MiB file")
+    for column in ("run", "time", "peak RSS", "peak RSS / file size"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    for label, run in (("curator --help (baseline process)", baseline),
+                       ("export --xml", export), ("import-xml, fresh database", fresh),
+                       ("import-xml, again (all present)", again)):
+        table.add_row(label, f"{run['time_s']:.2f} s", f"{run['peak_rss_mib']:.0f} MiB",
+                      f"{run['peak_rss_mib'] / size_mib:.1f}x")
+    out.print(table)
+    out.print(f"{os.cpu_count()} CPUs, load average {result['load_average'][0]:.1f}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    out.print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
