@@ -3,12 +3,17 @@
 The parser never loads DTDs, never resolves entities and never touches the network;
 a document that declares a DTD at all is refused (no XXE, no billion laughs).
 Schema errors come back with line numbers.
+
+A large file is read as a stream (`stream_film`): the root, then each of its children
+once complete, freed once handled, so memory stays that of one clip, not of the file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -33,15 +38,13 @@ def xml_text(value: str) -> str:
     return _NOT_XML_CHAR.sub("", value)
 
 
+_SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+             huge_tree=False, remove_blank_text=True)
+CHUNK_BYTES = 1 << 20
+
+
 def safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_blank_text=True,
-    )
+    return etree.XMLParser(**_SAFE)
 
 
 @cache
@@ -52,14 +55,13 @@ def schema() -> etree.XMLSchema:
 
 def parse_untrusted(path: Path) -> etree._ElementTree:
     """Parse a file, refusing DTDs; syntax errors raise `XMLValidationError` with a line."""
-    if path.stat().st_size > MAX_XML_BYTES:
-        raise XMLValidationError(path, [(0, f"file larger than {MAX_XML_BYTES} bytes")])
+    _check_size(path)
     # Fed in chunks rather than parsed from the path: given a path, libxml2 reports bytes
     # that break the declared encoding, and read errors, as an OSError without a line.
     parser = safe_parser()
     try:
         with path.open("rb") as file:
-            for chunk in iter(lambda: file.read(1 << 20), b""):
+            for chunk in iter(lambda: file.read(CHUNK_BYTES), b""):
                 parser.feed(chunk)
         tree = parser.close().getroottree()
     except etree.XMLSyntaxError as exc:
@@ -71,6 +73,74 @@ def parse_untrusted(path: Path) -> etree._ElementTree:
         raise XMLValidationError(path, [(_doctype_line(path, tree),
                                          "DTDs and entity declarations are not allowed")])
     return tree
+
+
+def _check_size(path: Path) -> None:
+    if path.stat().st_size > MAX_XML_BYTES:
+        raise XMLValidationError(path, [(0, f"file larger than {MAX_XML_BYTES} bytes")])
+
+
+def stream_film(path: Path, digest: hashlib._Hash, *,
+                validating: bool = True) -> Iterator[etree._Element]:
+    """The root element (its attributes; children come later), then each child of the
+    root once parsed whole, read in chunks that also go into `digest`. A child is cleared
+    and dropped once the caller asks for the next one: keep what you need of it.
+
+    With `validating`, the schema is checked as the file streams by (unlike
+    `parse_untrusted` and `validate`, which hold the whole tree). A file that breaks it,
+    or the syntax, or declares a DTD, is then read again whole by those two, whose errors
+    carry line numbers (the streaming validator gives none): only a bad file costs the
+    memory of its tree.
+    """
+    _check_size(path)
+    kwargs = dict(_SAFE, schema=schema()) if validating else _SAFE
+    parser = etree.XMLPullParser(events=("start", "end"), **kwargs)
+    try:
+        yield from _children(path, parser, digest)
+    except (etree.XMLSyntaxError, _DoctypeFound) as exc:
+        if not validating:
+            raise XMLValidationError(path, [(getattr(exc, "lineno", 0) or 0, str(exc))]) from exc
+        _raise_with_lines(path, exc)
+    except OSError as exc:
+        raise InputFileError(path, (exc.strerror or str(exc)).lower()) from exc
+
+
+class _DoctypeFound(Exception):
+    """The document declares a DTD (told with its line by `parse_untrusted`)."""
+
+
+def _children(path: Path, parser: etree.XMLPullParser,
+              digest: hashlib._Hash) -> Iterator[etree._Element]:
+    depth = 0
+    root = None
+    with path.open("rb") as file:
+        for chunk in itertools.chain(iter(lambda: file.read(CHUNK_BYTES), b""), [None]):
+            if chunk is None:
+                parser.close()  # raises for a truncated file, and for schema errors
+            else:
+                digest.update(chunk)
+                parser.feed(chunk)
+            for event, element in parser.read_events():
+                depth += 1 if event == "start" else -1
+                if root is None:
+                    docinfo = element.getroottree().docinfo
+                    if docinfo.doctype or docinfo.internalDTD is not None:
+                        raise _DoctypeFound
+                    root = element
+                    yield root
+                elif event == "end" and depth == 1:
+                    yield element
+                    element.clear()
+                    root.remove(element)
+
+
+def _raise_with_lines(path: Path, exc: Exception) -> None:
+    """Read a file the stream refused again whole, for its errors with line numbers."""
+    validate(parse_untrusted(path), path)
+    # Not found so (it changed meanwhile?): the stream's own complaint, without lines.
+    log = getattr(exc, "error_log", None) or []
+    problems = [(error.line, error.message) for error in log]
+    raise XMLValidationError(path, problems or [(0, str(exc) or "invalid")]) from exc
 
 
 def _doctype_line(path: Path, tree: etree._ElementTree) -> int:
