@@ -73,11 +73,11 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
         # One transaction per file: whatever goes wrong, the file is rolled back whole.
         try:
             database = state().database()
-            root = load_validated(path)  # before the write lock: a big file holds up no one
+            checked = load_validated(path)  # before the write lock: a big file holds up no one
             # In turns (the write lock before reading): a second import of a new film waits,
             # then finds it and merges, rather than adding it again and failing.
             with database.writing() as session:
-                report = import_film_xml(session, path, root)
+                report = import_film_xml(session, path, checked)
         except XMLValidationError as exc:
             failed += 1
             err.print(f"Error: {exc.path}: invalid", markup=False)

@@ -16,20 +16,17 @@ converted to UTC (`24:00:00` is midnight at the end of the day).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from curator.errors import ConflictError, CuratorError, XMLValidationError
+from curator.errors import ConflictError, InputFileError, XMLValidationError
 from curator.store.annotations import check_annotator_name
-from curator.store.consensus import Vote, consensus
 from curator.store.faces import FACE_CHECK, NO_FACE
 from curator.store.models import (
     Annotation,
@@ -48,7 +45,13 @@ from curator.store.models import (
     new_uid,
 )
 from curator.store.replacing import Adopted, adopt_replacements
-from curator.store.xml_safety import parse_untrusted, validate
+from curator.store.xml_checks import ClipKey, ValidatedFile, load_validated, ms, when
+from curator.store.xml_checks import flag as _flag
+from curator.store.xml_checks import opt_int as _opt_int
+from curator.store.xml_checks import token as _token
+from curator.store.xml_safety import stream_film
+
+__all__ = ["ImportReport", "import_film_xml", "load_validated"]
 
 
 @dataclass
@@ -68,270 +71,79 @@ class ImportReport:
     film_id: int = 0
 
 
-_DATETIME = re.compile(
-    r"(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?",
-    re.ASCII,
-)
-# Attributes of type xs:dateTime, by element.
-_DATETIME_ATTRIBUTES = {"clip": ("created", "updated"), "annotation": ("at",), "change": ("at",)}
-
-
-def ms(value: str) -> int:
-    return int(Decimal(value) * 1000)
-
-
-def when(value: str) -> datetime:
-    """An xs:dateTime as a naive UTC datetime (no zone is taken as UTC).
-
-    Raises `ValueError` for what Python's datetime cannot hold (years outside 1-9999).
-    """
-    match = _DATETIME.fullmatch(value.strip())
-    if match is None:
-        raise ValueError(f"{value!r} is not a date and time")
-    # A fraction of a second is read and dropped: curator keeps times to the second (as it
-    # writes them), and a vote's time is how a re-import finds it already here.
-    year, month, day, hour, minute, second, _fraction, zone = match.groups()
-    try:
-        moment = datetime(int(year), int(month), int(day), int(hour) % 24, int(minute),
-                          int(second))
-        if hour == "24":  # xs:dateTime allows 24:00:00, the end of the day
-            moment += timedelta(days=1)
-        if zone not in (None, "Z"):
-            offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
-            moment = moment - offset if zone[0] == "+" else moment + offset
-    except (ValueError, OverflowError) as exc:
-        raise ValueError(f"{value!r} is out of range (years 1 to 9999, in UTC)") from exc
-    return moment
-
-
-def _opt_int(node: etree._Element, name: str) -> int | None:
-    value = node.get(name)
-    return None if value is None else int(value)
-
-
-def _flag(node: etree._Element, name: str, default: bool) -> bool:
-    """An xs:boolean attribute: `true` or `1` is true, `false` or `0` false."""
-    value = node.get(name)
-    return default if value is None else value.strip() in ("true", "1")
-
-
-def _token(node: etree._Element, name: str, default: str | None = None) -> str | None:
-    """An xs:token (or ID, IDREF) attribute with its blanks collapsed, as the XSD compares it."""
-    value = node.get(name)
-    return default if value is None else " ".join(value.split())
-
-
-def _check_meaning(root: etree._Element, path: Path) -> None:
-    """Rules the XSD cannot say: clips end after they start, inside the film; cues name a
-    listed subtitle track; times fit."""
-    duration = ms(root.get("duration", "0"))
-    problems = []
-    seen: dict[tuple[int, int], int] = {}  # a clip is known by its times: one of each
-    for clip in root.iter("clip"):
-        start, end = ms(clip.get("start", "0")), ms(clip.get("end", "0"))
-        line = clip.sourceline or 0
-        if end <= start:
-            problems.append((line, "clip ends before it starts"))
-        elif end > duration:
-            problems.append((line, "clip ends after the film"))
-        if (start, end) in seen:
-            problems.append((line, f"a second clip at {clip.get('start')}–{clip.get('end')} "
-                                   f"(the first is on line {seen[start, end]})"))
-        seen.setdefault((start, end), line)
-    for annotation in root.iter("annotation"):
-        try:
-            check_annotator_name(annotation.get("annotator") or "")
-        except CuratorError as exc:
-            problems.append((annotation.sourceline or 0,
-                             f"annotator {annotation.get('annotator')!r}: {exc}"))
-    problems += _actor_uid_problems(root)
-    problems += _replacement_problems(root)
-    tracks = {(t.get("key") or "").strip() for t in root.iterfind("subtitleTrack")}
-    cues: dict[tuple[str, int], tuple[tuple, int]] = {}  # (track, index) → (what, line)
-    actors = {(p.get("actor") or "").strip() for p in root.iter("person")} - {""}
-    for clip in root.iterfind("clip"):
-        for cue in clip.iterfind("cue"):
-            track = (cue.get("track") or "").strip()
-            if track not in tracks:
-                problems.append((cue.sourceline or 0,
-                                 f"cue refers to subtitle track {track!r}, which the file "
-                                 "does not list"))
-            # A cue is stored once: a second, different copy would be dropped unseen.
-            what = (ms(cue.get("start", "0")), ms(cue.get("end", "0")),
-                    cue.findtext("text") or "")
-            first = cues.setdefault((track, int(cue.get("index", "0"))),
-                                    (what, cue.sourceline or 0))
-            if first[0] != what:
-                problems.append((cue.sourceline or 0, f"cue {cue.get('index')} of track "
-                                 f"{track!r} differs from its copy on line {first[1]}"))
-        for face in clip.iter("faceTrack"):
-            if ms(face.get("end", "0")) < ms(face.get("start", "0")):
-                problems.append((face.sourceline or 0, "face track ends before it starts"))
-        people = len(clip.findall("person"))
-        for change in clip.iter("change"):
-            entity, ref = _token(change, "entity", "clip"), (change.get("ref") or "").strip()
-            if entity == "subject" and ref and not (ref.isdigit() and 1 <= int(ref) <= people):
-                problems.append((change.sourceline or 0,
-                                 f"change refers to person {ref} of a clip with {people}"))
-            elif entity == "person" and ref and ref not in actors:
-                problems.append((change.sourceline or 0,
-                                 f"change refers to actor {ref}, whom the file does not list"))
-    for node in root.iter(*_DATETIME_ATTRIBUTES):
-        for name in _DATETIME_ATTRIBUTES[node.tag]:
-            value = node.get(name)
-            if value is None:
-                continue
-            try:
-                when(value)
-            except ValueError as exc:
-                problems.append((node.sourceline or 0, f"attribute {name!r}: {exc}"))
-    if not problems:  # the votes' times are readable now
-        problems += [(clip.sourceline or 0, p) for clip in root.iterfind("clip")
-                     if (p := _label_against_votes(clip)) is not None]
-    if problems:
-        raise XMLValidationError(path, sorted(problems))
-
-
-def _replacement_problems(root: etree._Element) -> list[tuple[int, str]]:
-    """Each track's `replacedBy` chain ends at a track in use (not at itself, in a loop)."""
-    by = {_token(t, "key", ""): (_token(t, "replacedBy"), t.sourceline or 0)
-          for t in root.iterfind("subtitleTrack")}
-    problems = []
-    for key, (_, line) in by.items():
-        seen, at = {key}, by[key][0]
-        while at is not None and at in by:
-            if at in seen:
-                problems.append((line, f"subtitle track {key!r} is replaced in a loop "
-                                       "(replacedBy leads back to it)"))
-                break
-            seen.add(at)
-            at = by[at][0]
-    return problems
-
-
-def _actor_uid_problems(root: etree._Element) -> list[tuple[int, str]]:
-    """An actor number and an actor uid name one person: each goes with one of the other."""
-    problems = []
-    uid_of: dict[int, tuple[str, int]] = {}  # actor → (uid, line)
-    actor_of: dict[str, tuple[int, int]] = {}  # uid → (actor, line)
-    for node in root.iter("person"):
-        uid, actor, line = _token(node, "actorUid"), _opt_int(node, "actor"), node.sourceline or 0
-        if uid is None:
-            continue
-        if actor is None:
-            problems.append((line, "actorUid without an actor number"))
-            continue
-        first_uid, first_line = uid_of.setdefault(actor, (uid, line))
-        first_actor, other_line = actor_of.setdefault(uid, (actor, line))
-        if first_uid != uid:
-            problems.append((line, f"actor {actor} has another actorUid on line {first_line}"))
-        elif first_actor != actor:
-            problems.append((line, f"actorUid {uid} is actor {first_actor} on line {other_line}"))
-    return problems
-
-
-def _label_against_votes(clip: etree._Element) -> str | None:
-    """Why a clip's status cannot stand, or None. Exports take confirmed clips by their
-    expression: one without an expression, or with one its own votes do not give, would
-    be exported unlabelled or under a label nobody chose. A proposed clip its votes
-    decide would sit in no queue: not waiting for votes, nor disputed, nor exported; a
-    rejected one they confirm would lose the label they chose. (The face check rejects only
-    clips without votes.)"""
-    status = _token(clip, "status")
-    expression = _token(clip, "expression")
-    if status == "confirmed" and expression is None:
-        return "a confirmed clip without an expression"
-    review = clip.find("review")
-    items = [] if review is None else review.findall("annotation")
-    votes = [(when(i.get("at", "")), n, i) for n, i in enumerate(items)
-             if not _flag(i, "retracted", False)]
-    live = [Vote((i.get("annotator") or "").strip(), _token(i, "decision") or "",
-                 _token(i, "expression"), i.get("reason"), _flag(i, "adjudication", False))
-            for _, _, i in sorted(votes, key=lambda v: (v[0], v[1]))]
-    if not any(v.decision != "skip" for v in live):
-        return None  # labelled without votes (an imported or older record): taken as it is
-    verdict = consensus(live)
-    said = ", ".join(f"{k} {n}" for k, n in sorted(verdict.votes.items()))
-    outcome = f"{verdict.status}{' as ' + verdict.expression if verdict.expression else ''}"
-    if status in ("proposed", "rejected"):
-        return None if verdict.status == status else (
-            f"{status}, but its votes ({said}) leave it {outcome}")
-    if (verdict.status, verdict.expression) == ("confirmed", expression):
-        return None
-    return f"confirmed as {expression}, but its votes ({said}) leave it {outcome}"
-
-
-def load_validated(path: Path) -> etree._Element:
-    """Parse safely, validate against the XSD and the extra rules; return the root."""
-    tree = parse_untrusted(path)
-    validate(tree, path)
-    root = tree.getroot()
-    _check_meaning(root, path)
-    return root
-
-
 def _times(node: etree._Element) -> tuple[int, int]:
     return ms(node.get("start", "0")), ms(node.get("end", "0"))
 
 
 class _KnownClips:
-    """A film's clips here, found for a `<clip>` by its uid (or another database's uid for
-    it, a `ClipAlias`), else by its times."""
+    """A film's clips here, found for a `<clip>` (or its `ClipKey`) by its uid (or another
+    database's uid for it, a `ClipAlias`), else by its times. Only ids are held: a clip is
+    read when the file's record of it comes (a whole film's rows at once would take the
+    memory that streaming the file saves)."""
 
     def __init__(self, session: Session, film_id: int) -> None:
-        clips = list(session.scalars(select(Clip).where(Clip.film_id == film_id)))
-        self.by_uid = {clip.uid: clip for clip in clips}
-        by_id = {clip.id: clip for clip in clips}
-        for alias in session.scalars(select(ClipAlias).join(Clip).where(Clip.film_id == film_id)):
-            self.by_uid[alias.uid] = by_id[alias.clip_id]
-        self.by_times = {(clip.start_ms, clip.end_ms): clip for clip in clips}
+        self.session = session
+        rows = session.execute(select(Clip.id, Clip.uid, Clip.start_ms, Clip.end_ms)
+                               .where(Clip.film_id == film_id)).all()
+        self.by_uid = {uid: clip_id for clip_id, uid, _, _ in rows}
+        for uid, clip_id in session.execute(
+                select(ClipAlias.uid, ClipAlias.clip_id).join(Clip)
+                .where(Clip.film_id == film_id)):
+            self.by_uid[uid] = clip_id
+        self.by_times = {(start, end): clip_id for clip_id, _, start, end in rows}
+
+    def find_key(self, key: ClipKey) -> Clip | None:
+        clip_id = self._id(key.uid, (key.start_ms, key.end_ms))
+        return None if clip_id is None else self.session.get(Clip, clip_id)
 
     def find(self, node: etree._Element) -> Clip | None:
-        uid = _token(node, "uid")
-        clip = self.by_uid.get(uid) if uid is not None else None
-        return clip if clip is not None else self.by_times.get(_times(node))
+        clip_id = self._id(_token(node, "uid"), _times(node))
+        return None if clip_id is None else self.session.get(Clip, clip_id)
+
+    def _id(self, uid: str | None, times: tuple[int, int]) -> int | None:
+        clip_id = self.by_uid.get(uid) if uid is not None else None
+        return clip_id if clip_id is not None else self.by_times.get(times)
 
     def add(self, clip: Clip) -> None:
-        self.by_uid[clip.uid] = clip
-        self.by_times[clip.start_ms, clip.end_ms] = clip
+        self.by_uid[clip.uid] = clip.id
+        self.by_times[clip.start_ms, clip.end_ms] = clip.id
 
     def remember(self, session: Session, node: etree._Element, clip: Clip) -> None:
         """`clip`, met by its times, is known by the file's uid too from now on."""
         uid = _token(node, "uid")
         if uid is not None and uid not in self.by_uid:
             session.add(ClipAlias(uid=uid, clip_id=clip.id))
-            self.by_uid[uid] = clip
+            self.by_uid[uid] = clip.id
 
 
-def _check_new_clips_fit(root: etree._Element, path: Path, film: Film,
-                         known: _KnownClips) -> None:
+def _check_new_clips_fit(checked: ValidatedFile, film: Film, known: _KnownClips) -> None:
     """A known film keeps the length stored here: a file that says it is longer must not
     bring in clips past its end (no frames to export, and an export that will not import)."""
     why = (f"clip ends after the film, which is {film.duration_ms / 1000:.3f} s long in this "
-           f"database (the file says {root.get('duration')} s)")
+           f"database (the file says {checked.root.get('duration')} s)")
     problems = [
-        (node.sourceline or 0, why)
-        for node in root.iterfind("clip")
-        if known.find(node) is None and _times(node)[1] > film.duration_ms
+        (key.line, why)
+        for key in checked.clips
+        if key.end_ms > film.duration_ms and known._id(key.uid, (key.start_ms, key.end_ms)) is None
     ]
     if problems:
-        raise XMLValidationError(path, problems)
+        raise XMLValidationError(checked.path, problems)
 
 
-def _check_uids_are_this_films(session: Session, root: etree._Element, path: Path,
+def _check_uids_are_this_films(session: Session, checked: ValidatedFile,
                                film_id: int | None) -> None:
     """A uid names one clip or actor wherever it goes: the file's must not be another
     film's here (a hand-edited file, or two films' records mixed up)."""
+    clip_lines: dict[str, int] = {}
+    for key in checked.clips:
+        if key.uid is not None:
+            clip_lines.setdefault(key.uid, key.line)
+    actor_lines = {uid: line for uid, (_, line) in checked.actor_uids.items()}
     problems = []
-    for entity, model, alias, owner, tag, attribute in (
-        ("clip", Clip, ClipAlias, ClipAlias.clip_id, "clip", "uid"),
-        ("actor", Person, PersonAlias, PersonAlias.person_id, "person", "actorUid"),
+    for entity, model, alias, owner, lines in (
+        ("clip", Clip, ClipAlias, ClipAlias.clip_id, clip_lines),
+        ("actor", Person, PersonAlias, PersonAlias.person_id, actor_lines),
     ):
-        lines: dict[str, int] = {}
-        for node in root.iter(tag):
-            uid = _token(node, attribute)
-            if uid is not None:
-                lines.setdefault(uid, node.sourceline or 0)
         uids = sorted(lines)
         for start in range(0, len(uids), 500):  # bounded statements, any file size
             chunk = uids[start:start + 500]
@@ -345,82 +157,124 @@ def _check_uids_are_this_films(session: Session, root: etree._Element, path: Pat
                                       "database")
                          for query in (own, aliased_here) for uid in session.scalars(query)]
     if problems:
-        raise XMLValidationError(path, sorted(problems))
+        raise XMLValidationError(checked.path, sorted(problems))
 
 
 def import_film_xml(session: Session, path: Path,
-                    root: etree._Element | None = None) -> ImportReport:
+                    checked: ValidatedFile | None = None) -> ImportReport:
     """Import one film file; raises `XMLValidationError` before writing anything.
 
-    `root` is the file as `load_validated` returned it, for a caller that validates
+    `checked` is the file as `load_validated` returned it, for a caller that validates
     before it takes the write lock (`Database.writing`): what to add is decided from what
-    is read here, so two imports of one new film must take turns, or both add it.
+    is read here, so two imports of one new film must take turns, or both add it. The
+    clips are then read again from the file, one at a time; a file whose bytes changed
+    since it was checked is refused (`InputFileError`), and the caller rolls back.
     """
-    root = load_validated(path) if root is None else root
+    checked = load_validated(path) if checked is None else checked
+    root = checked.root
     film = session.scalars(select(Film).where(Film.sha256 == root.get("sha256"))).first()
     film_created = film is None
-    _check_uids_are_this_films(session, root, path, None if film is None else film.id)
+    _check_uids_are_this_films(session, checked, None if film is None else film.id)
     if film is None:
-        film = Film(
-            sha256=root.get("sha256"),
-            path=root.get("path"),
-            title=root.get("title"),
-            duration_ms=ms(root.get("duration", "0")),
-            fps=float(root.get("fps", "0")),
-            width=int(root.get("width", "0")),
-            height=int(root.get("height", "0")),
-            rotation=int(root.get("rotation", "0")),
-            variable_fps=_flag(root, "variableFps", False),
-            subs_offset_ms=ms(root.get("subsOffset", "0")),
-        )
+        film = _new_film(root)
         session.add(film)
         session.flush()
     known = _KnownClips(session, film.id)
     if not film_created:
-        _check_new_clips_fit(root, path, film, known)
+        _check_new_clips_fit(checked, film, known)
 
-    tracks, replacing = _import_tracks(session, film, root)
+    tracks, replacing = _import_tracks(session, film, checked.tracks)
     replacements = adopt_replacements(session, film, replacing)
     if replacements.settled.withdrawn:  # some of the clips read above are gone
         known = _KnownClips(session, film.id)
-    people = _actors_known_by_uid(session, root, film)
-    added = existing = votes = retracted = moved = left = 0
-    _people_of_known_clips(root, known, people)
-    _remember_actor_uids(session, root, people)
-    stale = None if film_created else _stale_placement(session, film, root)
-    for node in root.iterfind("clip"):
-        clip = known.find(node)
-        if clip is None and stale is not None and stale(node):
-            left += 1  # withdrawn here (or never placed so): not brought back
-            continue
-        if clip is not None:
-            existing += 1
-            moved += (clip.start_ms, clip.end_ms) != _times(node)
-            known.remember(session, node, clip)
-            review = node.find("review")
-            if review is not None:
-                more, fewer = _merge_votes(session, clip, review)
-                votes, retracted = votes + more, retracted + fewer
-            continue
-        known.add(_import_clip(session, film, node, tracks, people))
-        added += 1
+    people = _actors_known_by_uid(session, checked, film)
+    _people_of_known_clips(checked, known, people)
+    _remember_actor_uids(session, checked, people)
+    stale = None if film_created else _stale_placement(session, film, checked)
+    counts = _Counts()
+    digest = hashlib.sha256()
+    for node in _clips_again(path, digest):
+        _import_or_merge(session, film, node, known, stale, tracks, people, counts)
+    if digest.digest() != checked.sha256:
+        raise InputFileError(path, "changed while it was being imported (nothing of it was "
+                                   "imported): run the import again")
     session.flush()
-    return ImportReport(film.title, film_created, added, existing, votes, retracted, moved,
-                        left, replacements, film.id)
+    # New rows went in by id, not through these collections: read them again if asked.
+    session.expire(film, ["clips"])
+    for track in tracks.values():
+        session.expire(track, ["cues"])
+    return ImportReport(film.title, film_created, counts.added, counts.existing, counts.votes,
+                        counts.retracted, counts.moved, counts.left, replacements, film.id)
+
+
+@dataclass
+class _Counts:
+    added: int = 0
+    existing: int = 0
+    votes: int = 0
+    retracted: int = 0
+    moved: int = 0
+    left: int = 0
+
+
+def _new_film(root: etree._Element) -> Film:
+    return Film(
+        sha256=root.get("sha256"),
+        path=root.get("path"),
+        title=root.get("title"),
+        duration_ms=ms(root.get("duration", "0")),
+        fps=float(root.get("fps", "0")),
+        width=int(root.get("width", "0")),
+        height=int(root.get("height", "0")),
+        rotation=int(root.get("rotation", "0")),
+        variable_fps=_flag(root, "variableFps", False),
+        subs_offset_ms=ms(root.get("subsOffset", "0")),
+    )
+
+
+def _clips_again(path: Path, digest: hashlib._Hash) -> Iterator[etree._Element]:
+    """The file's `<clip>` elements, read again one at a time (checked before: the schema
+    is not checked twice; the digest tells whether these are the bytes checked)."""
+    stream = stream_film(path, digest, validating=False)
+    next(stream)  # the root: its attributes were kept
+    yield from (node for node in stream if node.tag == "clip")
+
+
+def _import_or_merge(session: Session, film: Film, node: etree._Element, known: _KnownClips,
+                     stale: Callable[[etree._Element], bool] | None,
+                     tracks: dict[str, SubtitleTrack], people: dict[int, Person],
+                     counts: _Counts) -> None:
+    """One `<clip>`: added, or merged into the clip here it is (its votes), or left out."""
+    clip = known.find(node)
+    if clip is None and stale is not None and stale(node):
+        counts.left += 1  # withdrawn here (or never placed so): not brought back
+        return
+    if clip is None:
+        known.add(_import_clip(session, film, node, tracks, people))
+        counts.added += 1
+        return
+    counts.existing += 1
+    counts.moved += (clip.start_ms, clip.end_ms) != _times(node)
+    known.remember(session, node, clip)
+    review = node.find("review")
+    if review is not None:
+        more, fewer = _merge_votes(session, clip, review)
+        counts.votes += more
+        counts.retracted += fewer
 
 
 def _stale_placement(session: Session, film: Film,
-                     root: etree._Element) -> Callable[[etree._Element], bool]:
+                     checked: ValidatedFile) -> Callable[[etree._Element], bool]:
     """A test for the file's clips not known here that no person touched in the file (as
     `replacing.touched_clips` counts it) and whose evidence was timed otherwise than the
     subtitles here are: the file's `subsOffset` is not this film's offset, or every
     evidence cue is of a track replaced here. `ingest` withdrew such clips here (or would
     have), for `propose` to place again: importing them would bring every moment back
     twice, at the old times beside the new ones."""
-    offset_differs = ms(root.get("subsOffset", "0")) != film.subs_offset_ms
+    offset_differs = ms(checked.root.get("subsOffset", "0")) != film.subs_offset_ms
     replaced = set(session.scalars(select(SubtitleTrack.sha256).where(
         SubtitleTrack.film_id == film.id, SubtitleTrack.replaced_by_id.is_not(None))))
-    sha_of = {_token(n, "key", ""): n.get("sha256") for n in root.iterfind("subtitleTrack")}
+    sha_of = {_token(n, "key", ""): n.get("sha256") for n in checked.tracks}
 
     def stale(node: etree._Element) -> bool:
         status = _token(node, "status")
@@ -441,15 +295,11 @@ def _stale_placement(session: Session, film: Film,
     return stale
 
 
-def _actors_known_by_uid(session: Session, root: etree._Element,
+def _actors_known_by_uid(session: Session, checked: ValidatedFile,
                          film: Film) -> dict[int, Person]:
     """The file's actor numbers whose uid is an actor of this film here: the same person,
     also when the file brings only clips that are new here (one clip's record at a time)."""
-    numbers: dict[str, int] = {}
-    for node in root.iter("person"):
-        uid, actor = _token(node, "actorUid"), _opt_int(node, "actor")
-        if uid is not None and actor is not None:
-            numbers.setdefault(uid, actor)
+    numbers = {uid: actor for uid, (actor, _) in checked.actor_uids.items()}
     if not numbers:
         return {}
     wanted = list(numbers)
@@ -463,17 +313,16 @@ def _actors_known_by_uid(session: Session, root: etree._Element,
     return found
 
 
-def _remember_actor_uids(session: Session, root: etree._Element,
+def _remember_actor_uids(session: Session, checked: ValidatedFile,
                          people: dict[int, Person]) -> None:
     """An actor of the file met here through a known clip, under another uid: that uid is
     this actor's too from now on (`PersonAlias`), so a later file that brings only new
     clips of the actor still finds them."""
     session.flush()  # the actors found so far have their ids
     other_uids: dict[str, Person] = {}
-    for node in root.iter("person"):
-        uid, actor = _token(node, "actorUid"), _opt_int(node, "actor")
-        person = people.get(actor) if actor is not None else None
-        if uid is not None and person is not None and person.uid != uid:
+    for uid, (actor, _) in checked.actor_uids.items():
+        person = people.get(actor)
+        if person is not None and person.uid != uid:
             other_uids.setdefault(uid, person)
     if not other_uids:
         return
@@ -484,20 +333,18 @@ def _remember_actor_uids(session: Session, root: etree._Element,
 
 
 def _people_of_known_clips(
-    root: etree._Element, known: _KnownClips, people: dict[int, Person]
+    checked: ValidatedFile, known: _KnownClips, people: dict[int, Person]
 ) -> None:
     """The file's actor numbers that clips already here say who they are: a clip the file
     adds with actor 1 is then that person, not a new one (who could land in another
     split than the same actor's other clips). Subjects pair up in order, as exported;
     a clip whose people were added or removed here since says nothing. An actor known
     by uid is that actor already."""
-    for node in root.iterfind("clip"):
-        clip = known.find(node)
-        persons = node.findall("person")
-        if clip is None or len(persons) != len(clip.subjects):
+    for key in checked.clips:
+        clip = known.find_key(key)
+        if clip is None or len(key.actors) != len(clip.subjects):
             continue
-        for person_node, subject in zip(persons, clip.subjects, strict=True):
-            actor = _opt_int(person_node, "actor")
+        for actor, subject in zip(key.actors, clip.subjects, strict=True):
             if actor is not None and subject.person is not None:
                 people.setdefault(actor, subject.person)
 
@@ -619,13 +466,13 @@ def _annotation(item: etree._Element) -> Annotation:
 
 
 def _import_tracks(
-    session: Session, film: Film, root: etree._Element
+    session: Session, film: Film, nodes: list[etree._Element]
 ) -> tuple[dict[str, SubtitleTrack], list[tuple[SubtitleTrack, SubtitleTrack]]]:
     """The file's tracks by key, those new here added; and the pairs (track, by) of the
     file's replacements of tracks this database already has."""
     tracks: dict[str, SubtitleTrack] = {}
     created: set[int] = set()
-    for node in root.iterfind("subtitleTrack"):
+    for node in nodes:
         track = session.scalars(
             select(SubtitleTrack).where(
                 SubtitleTrack.film_id == film.id, SubtitleTrack.sha256 == node.get("sha256")
@@ -649,7 +496,7 @@ def _import_tracks(
     # A track new here is replaced as in the file (no clip cites it yet); one this
     # database has already is replaced as `ingest --replace-subs` does it, clips settled.
     known: list[tuple[SubtitleTrack, SubtitleTrack]] = []
-    for node in root.iterfind("subtitleTrack"):
+    for node in nodes:
         track, by = tracks[_token(node, "key", "")], _token(node, "replacedBy")
         if by is None or by not in tracks:
             continue
@@ -666,7 +513,7 @@ def _cue_for(session: Session, track: SubtitleTrack, node: etree._Element) -> Cu
     if cue is not None:
         return cue
     cue = Cue(
-        track=track,
+        track_id=track.id,  # not through `track.cues`, which would hold every cue added
         idx=index,
         start_ms=ms(node.get("start", "0")),
         end_ms=ms(node.get("end", "0")),
@@ -699,7 +546,7 @@ def _import_clip(
 ) -> Clip:
     clip = Clip(
         uid=_token(node, "uid") or new_uid(),
-        film=film,
+        film_id=film.id,  # not through `film.clips`, which would hold every clip added
         start_ms=ms(node.get("start", "0")),
         end_ms=ms(node.get("end", "0")),
         status=_token(node, "status"),

@@ -12,14 +12,14 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from curator.errors import XMLValidationError
+from curator.errors import InputFileError, XMLValidationError
 from curator.store.annotations import record_decision, votes_of
 from curator.store.changes import set_field
 from curator.store.consensus import consensus
 from curator.store.db import Database, open_database
 from curator.store.models import Annotation, Clip, Film, Person
 from curator.store.xml_export import film_to_xml
-from curator.store.xml_import import import_film_xml
+from curator.store.xml_import import import_film_xml, load_validated
 from curator.store.xml_safety import parse_untrusted, schema, xml_text
 
 from .conftest import populate
@@ -394,6 +394,39 @@ def test_schema_errors_come_with_line_numbers(database: Database, tmp_path: Path
     problems = _problems(database, path)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if 'status="maybe"' in row)
     assert any(problem_line == line for problem_line, _ in problems)
+
+
+def test_a_value_the_schema_refuses_is_told_with_its_line(
+    database: Database, tmp_path: Path
+) -> None:
+    """A time that is no number: the schema's complaint with its line, not a crash of the
+    checks the file streams through before the schema has had its say."""
+    populate(database)
+    text = _export(database).decode().replace('start="2.000"', 'start="soon"', 1)
+    problems = _problems(database, _write(tmp_path, text))
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if 'start="soon"' in row)
+    assert [problem_line for problem_line, _ in problems] == [line]
+
+
+def test_a_file_changed_after_its_check_is_not_imported(
+    database: Database, tmp_path: Path
+) -> None:
+    """The import reads the file again after checking it (holding only one clip at a
+    time): bytes that are not the ones checked are refused, and nothing is written."""
+    populate(database)
+    text = _export(database).decode()
+    path = _write(tmp_path, text)
+    checked = load_validated(path)
+    path.write_text(text.replace('score="', 'score="0', 1), encoding="utf-8")
+    fresh = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        with pytest.raises(InputFileError) as info, fresh.session() as session:
+            import_film_xml(session, path, checked)
+        assert info.value.path == path and "changed" in info.value.reason
+        with fresh.session() as session:
+            assert session.scalars(select(Film)).all() == []
+    finally:
+        fresh.close()
 
 
 def test_invalid_file_changes_nothing(database: Database, tmp_path: Path) -> None:
