@@ -16,6 +16,8 @@ picture for time T:
   `HOLD_MS` after T: then the picture on screen at T is the frame before it, held (a
   slideshow, a screen recording, sparse variable-rate video), and that one is given
   (at 10 frames a second and more, frames are never that far apart but in a hold);
+- the last frame is on screen for its own duration, as the container states it (a
+  recording that ends on a still holds one frame for seconds), and nothing after;
 - a stretch that does not decode (damaged packets) is never filled with a picture
   from after it: a time inside it raises `MediaError`, as a damaged window should;
 - a display matrix (rotation) is applied, so frames come out as displayed.
@@ -131,7 +133,8 @@ class VideoReader:
 
         `size` is (width, height) as displayed; or `width` alone, the height following
         the display aspect (even, as ffmpeg's `scale=W:-2`); or neither, for the display
-        size. Times past the end of the video give nothing (and end the iteration).
+        size. The last frame is shown for its own duration (a still that ends a
+        recording lasts to the end); times after that give nothing (and end the iteration).
         """
         import av
 
@@ -143,11 +146,11 @@ class VideoReader:
                 self._floor_ms = time_ms - _EPSILON_MS
                 while self._head is not None and self._head_ms < self._floor_ms:
                     self._advance()
-                if self._head is None:
-                    return
                 frame = self._head
-                if self._head_ms - time_ms > HOLD_MS:
+                if frame is None or self._head_ms - time_ms > HOLD_MS:
                     frame = self._shown_before(time_ms) or frame
+                if frame is None:
+                    return
                 yield position, self._rgb(frame, size, width)
         except av.error.FFmpegError as exc:
             self._frames = None
@@ -182,8 +185,9 @@ class VideoReader:
 
     def _shown_before(self, time_ms: int) -> Any | None:
         """The frame on screen at `time_ms` when the head starts well after it: the one
-        before the head, held; None before the first frame. Raises `MediaError` when
-        packets between the two did not decode."""
+        before the head, held; None before the first frame. Past the last frame (no
+        head), that frame while its own duration lasts, else None. Raises `MediaError`
+        when packets between the two did not decode."""
         self._raise_if_damaged(time_ms)
         if self._prev is not None and self._early_max_ms > self._prev_ms + _EPSILON_MS:
             # A frame after `_prev` was demuxed but not decoded (skipped): decode again
@@ -195,14 +199,28 @@ class VideoReader:
                     self._advance()
             finally:
                 self._may_skip = True
-            if self._head is None or self._head_ms - time_ms <= HOLD_MS:
+            if self._head is not None and self._head_ms - time_ms <= HOLD_MS:
                 return self._head
             self._raise_if_damaged(time_ms)
         if self._prev is None or self._prev_ms > time_ms + _EPSILON_MS:
             return None
+        if self._head is None and time_ms >= self._last_end_ms() - _EPSILON_MS:
+            return None  # after the end of the video
         return self._prev
 
+    def _last_end_ms(self) -> float:
+        """Where the last frame decoded (`_prev`, at the end of the stream) stops being
+        shown: its own duration (a recording that ends on a still holds it to the end),
+        or one frame period where it states none; cut short by packets after it that
+        did not decode."""
+        duration = getattr(self._prev, "duration", None)
+        period_ms = 1000 / float(self._stream.average_rate or self._stream.guessed_rate or 25)
+        end = self._prev_ms + (duration * self._tick * 1000 if duration else period_ms)
+        return min([end, *self._damaged_ms])
+
     def _raise_if_damaged(self, time_ms: int) -> None:
+        if self._head is None:
+            return  # past the last frame: damage after it ends the video (`_last_end_ms`)
         after = self._prev_ms if self._prev is not None else float("-inf")
         if any(after < damaged < self._head_ms for damaged in self._damaged_ms):
             raise MediaError(self.path, f"damaged at {time_ms / 1000:.3f} s: the next picture "

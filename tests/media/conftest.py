@@ -184,3 +184,37 @@ def odd_size(media_dir: Path) -> Path:
     ffmpeg("-i", str(DEMO), "-t", "2", "-vf", "scale=641:359", "-c:v", "libx264",
            "-preset", "ultrafast", "-pix_fmt", "yuv444p", "-an", str(path))  # fmt: skip
     return path
+
+
+@pytest.fixture(scope="session", params=["mp4", "mkv"])
+def held_to_the_end(media_dir: Path, request: pytest.FixtureRequest) -> Path:
+    """Four seconds of the demo film at 25 fps whose last frame (at 3.96 s) is shown until
+    10 s, the file's end: a recording that ends on a still, one frame with a long duration."""
+    return _last_frame_held(media_dir / f"held_to_the_end.{request.param}", last_ms=6040)
+
+
+def _last_frame_held(path: Path, *, last_ms: int) -> Path:
+    """100 frames 40 ms apart (time base 1 ms), the last one lasting `last_ms`."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(DEMO)) as source:
+        pictures = [frame.to_ndarray(format="yuv420p")
+                    for _, frame in zip(range(100), source.decode(video=0), strict=False)]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        packets = []
+        for index, picture in enumerate(pictures):
+            frame = av.VideoFrame.from_ndarray(picture, format="yuv420p")
+            frame.pts, frame.time_base = index * 40, Fraction(1, 1000)
+            packets += stream.encode(frame)
+        packets += stream.encode(None)
+        for packet in packets:
+            # The muxer takes the last frame's duration from its packet.
+            if packet.pts == 99 * 40:
+                packet.duration = round(last_ms / 1000 / packet.time_base)
+            out.mux(packet)
+    return path

@@ -109,3 +109,13 @@ def test_samples_sit_on_the_films_grid(analyser: WindowAnalyser) -> None:
     assert result.start_ms == 2250 and result.frames == 16  # 2250 … 6000, not 17 from 2130
     (track, *_) = result.tracks
     assert all(s.time_ms % 250 == 0 for s in track.samples)
+
+
+def test_a_window_on_a_still_that_ends_the_film_sees_its_face(
+    analyser: WindowAnalyser, held_to_the_end: Path,
+) -> None:
+    """The last picture starts at 3.96 s and lasts until 10 s: a clip proposed there
+    shows the face in it (it had no frames at all)."""
+    result = analyser.analyse(WindowJob(10, str(held_to_the_end), 6000, 9000, (640, 360)))
+    assert result.error is None and result.frames == 12
+    assert main_tracks(result.tracks, result.frames, 360) == [0]

@@ -150,3 +150,25 @@ def test_a_damaged_stretch_is_an_error_not_the_picture_after_it(damaged_stretch:
                 got.append(position)
     assert got == [0, 1]
     assert len(frames_at(damaged_stretch, [1000, 7000, 9000])) == 3  # around it: fine
+
+
+def test_a_last_picture_held_to_the_end_is_on_screen_until_then(held_to_the_end: Path) -> None:
+    """The last frame starts at 3.96 s and lasts until 10 s: the picture a viewer sees
+    there, so a window in that span has frames (a face) to check, up to the end."""
+    assert probe_video(held_to_the_end).duration_ms == 10_000
+    last = frame_at(held_to_the_end, 3960)
+    for time_ms in (3970, 5000, 9999):
+        assert (frame_at(held_to_the_end, time_ms) == last).all()
+    with pytest.raises(MediaError, match=r"no frame at 10\.000 s"):
+        frame_at(held_to_the_end, 10_000)
+    samples = list(sample_frames(held_to_the_end, start_ms=3000, duration_ms=8000, fps=1,
+                                 size=(640, 360)))
+    assert [i for i, _ in samples] == [0, 1, 2, 3, 4, 5, 6]  # 3 s to 9 s; none at 10 s
+    assert all((frame == last).all() for _, frame in samples[1:])
+
+
+def test_the_last_frame_is_shown_for_its_own_duration(one_frame_a_second: Path) -> None:
+    # 20 frames at 1 fps: the last starts at 19 s and is on screen until 20 s.
+    assert (frame_at(one_frame_a_second, 19_500) == frame_at(one_frame_a_second, 19_000)).all()
+    with pytest.raises(MediaError):
+        frame_at(one_frame_a_second, 20_000)
