@@ -8,6 +8,7 @@ its index, at the front, describes the whole film.
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from dataclasses import dataclass, replace
@@ -51,6 +52,7 @@ _TBR = re.compile(r"([\d.]+)(k?) tbr")
 _DISPLAYMATRIX = re.compile(r"rotation of (-?[\d.]+) degrees")
 _ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
 _STILL = "(attached pic)"
+_MATROSKA = ", matroska,webm, from"
 
 
 def _rate(match: re.Match[str] | None) -> float | None:
@@ -99,8 +101,11 @@ def parse_ffmpeg_header(text: str, path: Path) -> VideoInfo:
     elif (tag := _ROTATE_TAG.search(text)) is not None:
         rotation = int(tag.group(1)) % 360
     # ffmpeg prints the average rate as `fps` and the base rate as `tbr`: they differ
-    # when frames are not evenly spaced.
-    variable = bool(fps and tbr and abs(fps - tbr) > 0.01 * tbr)
+    # when frames are not evenly spaced. Matroska's `fps` is a rate it states, not an
+    # average, and `tbr` a guess from the first frames' times (1 fps: "1 fps, 2 tbr"):
+    # there the frames' own times decide (`probe_video`).
+    matroska = _MATROSKA in text
+    variable = bool(fps and tbr and abs(fps - tbr) > 0.01 * tbr) and not matroska
     width = int(size.group(1))
     if (sar := _SAR.search(rest)) is not None and int(sar.group(1)) and int(sar.group(2)):
         width = round(width * int(sar.group(1)) / int(sar.group(2)))
@@ -149,7 +154,79 @@ def probe_video(path: Path) -> VideoInfo:
         # The sound (or subtitles) go on after the last picture: the film, as far as
         # curator is concerned, ends with its pictures.
         info = replace(info, duration_ms=video_end_ms, container_ms=info.duration_ms)
+    if not info.variable_fps and _unevenly_spaced(path, info.duration_ms):
+        info = replace(info, variable_fps=True)
     return info
+
+
+# Places through the film where the spacing of frames is looked at, and how many frames
+# from each place's time on.
+SPACING_PLACES = 5
+SPACING_FRAMES = 48
+# Frames may be stored up to this many ahead of their display (B-frames): the last ones
+# read are not followed by all the frames shown between them.
+_REORDER = 16
+# Frames this much longer or shorter apart than usual make the rate variable (jitter of
+# a phone's clock, or timestamps rounded to the container's tick, do not).
+_UNEVEN = 0.1
+
+
+def _unevenly_spaced(path: Path, duration_ms: int) -> bool:
+    """Whether the video's frames come at uneven intervals at a few places through it.
+
+    ffmpeg's header tells variable rates apart only where the container counts its
+    frames (MP4: the average rate differs from the base rate). Matroska states one rate
+    (the first frames', or an average) in a 1 ms time base, MPEG-TS none: there only the
+    frames' own timestamps tell. Packets are read, not decoded: a few milliseconds.
+    """
+    import av
+
+    from curator.media.reader import film_video_stream
+
+    try:
+        with av.open(str(path)) as container:
+            stream = film_video_stream(container)
+            if stream is None:
+                return False
+            start = container.start_time or 0
+            steps: list[int] = []
+            for place in range(SPACING_PLACES):
+                target = start + duration_ms * 1000 * place // (SPACING_PLACES - 1)
+                container.seek(target, any_frame=False, backward=True)
+                steps += _frame_steps(container, stream, target)
+    except (av.error.FFmpegError, OSError):
+        return False  # the end check read this file: a seek that fails here tells nothing
+    if len(steps) < 2:
+        return False
+    usual = sorted(steps)[len(steps) // 2]
+    slack = max(_UNEVEN * usual, 1.5)  # at least a tick either way: rounded timestamps
+    return any(abs(step - usual) > slack for step in steps)
+
+
+def _frame_steps(container: Any, stream: Any, target_us: int) -> list[int]:
+    """Intervals (in the stream's ticks) between the frames shown one after another,
+    from the seek point to `SPACING_FRAMES` frames after `target_us`; at the end of the
+    file, the last frame's own duration when it is held longer than the others."""
+    tick_us = float(stream.time_base) * 1_000_000
+    shown: list[int] = []
+    after = 0
+    last = None
+    for packet in container.demux(stream):
+        if packet.pts is None or not (shown or packet.is_keyframe):
+            # Before a key frame (a seek by bytes lands anywhere: MPEG-TS), frames shown
+            # between those read were stored before the first one read.
+            continue
+        shown.append(packet.pts)
+        last = packet
+        after += packet.pts * tick_us >= target_us
+        if after >= SPACING_FRAMES + _REORDER:
+            shown = sorted(shown)[:-_REORDER]  # later frames may fall between the last ones
+            return [b - a for a, b in itertools.pairwise(shown)]
+    # The end of the file: every frame is read, and the last one lasts as long as it says.
+    shown.sort()
+    steps = [b - a for a, b in itertools.pairwise(shown)]
+    held = 0 if last is None or last.pts != shown[-1] else last.duration or 0
+    return [*steps, held] if held > max(steps, default=0) else steps
 
 
 # How far before the probed end the last frame is looked for.

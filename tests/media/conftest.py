@@ -218,3 +218,38 @@ def _last_frame_held(path: Path, *, last_ms: int) -> Path:
                 packet.duration = round(last_ms / 1000 / packet.time_base)
             out.mux(packet)
     return path
+
+
+@pytest.fixture(scope="session")
+def two_rates_matroska(media_dir: Path) -> Path:
+    """Three seconds at 25 fps, then three at 10 fps, in Matroska: ffmpeg's header says
+    "25 fps, 25 tbr" (the rate Matroska states), only the frames' times differ."""
+    path = media_dir / "two_rates.mkv"
+    ffmpeg("-i", str(DEMO), "-filter_complex",
+           "[0:v]trim=0:3,setpts=PTS-STARTPTS[a];[0:v]trim=3:6,fps=10,setpts=PTS-STARTPTS[b];"
+           "[a][b]concat=n=2:v=1[v]", "-map", "[v]", "-fps_mode", "vfr", "-c:v", "libx264",
+           "-preset", "ultrafast", str(path))  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="session")
+def held_frames_matroska(media_dir: Path, held_frames: Path) -> Path:
+    """`held_frames` (every frame for 4 s, then one every 2 s) copied into Matroska."""
+    path = media_dir / "held_frames.mkv"
+    ffmpeg("-i", str(held_frames), "-c", "copy", str(path))
+    return path
+
+
+@pytest.fixture(scope="session", params=["demo.mkv", "ntsc_bframes.mkv", "ntsc_bframes.ts",
+                                         "one_fps.mkv"])
+def constant_rate(media_dir: Path, request: pytest.FixtureRequest) -> Path:
+    """Evenly spaced frames whose times may not look so: rounded to Matroska's 1 ms tick
+    (30000/1001 fps: 33 and 34 ms apart), stored out of order (B-frames), read from the
+    middle of a group of pictures (MPEG-TS seeks by bytes), or far apart."""
+    path = media_dir / f"constant_{request.param}"
+    rate = {"demo.mkv": [], "one_fps.mkv": ["-vf", "fps=1"]}.get(
+        request.param, ["-vf", "fps=30000/1001", "-bf", "3", "-g", "60"])
+    encode = ["-c", "copy"] if request.param == "demo.mkv" else ["-c:v", "libx264", "-preset",
+                                                                 "veryfast", "-t", "4"]
+    ffmpeg("-i", str(DEMO), *rate, *encode, str(path))
+    return path

@@ -34,6 +34,22 @@ def test_variable_frame_rate_is_flagged() -> None:
     assert info.variable_fps and info.fps == 23.5
 
 
+@pytest.mark.parametrize("fixture", ["two_rates_matroska", "held_frames_matroska"])
+def test_variable_frame_rate_is_read_from_the_frames_times(
+    request: pytest.FixtureRequest, fixture: str,
+) -> None:
+    """Matroska states one rate ("25 fps, 25 tbr"): the frames' own times tell."""
+    assert probe_video(request.getfixturevalue(fixture)).variable_fps
+
+
+def test_a_last_frame_held_for_seconds_is_a_variable_rate(held_to_the_end: Path) -> None:
+    assert probe_video(held_to_the_end).variable_fps
+
+
+def test_evenly_spaced_frames_are_a_constant_rate(constant_rate: Path) -> None:
+    assert not probe_video(constant_rate).variable_fps
+
+
 @pytest.mark.parametrize(
     "fixture, reason",
     [("audio_only", "no video stream"), ("truncated", "corrupt or truncated"),
