@@ -60,6 +60,9 @@ def register_film(
             # Recorded by a curator that took the file's length: the film ends with its
             # pictures (clips proposed from now on stay within them).
             existing.duration_ms = info.duration_ms
+        # Recorded by a curator that read only the header, blind to Matroska's variable
+        # rates; the frames' times are the same file's, so they are taken as they are now.
+        existing.variable_fps = info.variable_fps
         offset_was = None
         if subs_offset_ms is not None and subs_offset_ms != existing.subs_offset_ms:
             offset_was, existing.subs_offset_ms = existing.subs_offset_ms, subs_offset_ms

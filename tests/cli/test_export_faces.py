@@ -722,6 +722,25 @@ def test_a_film_whose_sound_outlasts_its_pictures_ends_with_them(
     assert _rows(curator.db_path, "SELECT duration_ms FROM films") == [(10000,)]
 
 
+def test_a_variable_rate_matroska_film_is_recorded_so(curator: Curator, tmp_path: Path) -> None:
+    """Its header states 25 fps; the frames' times (3 s at 25 fps, then 10 fps) do not. A
+    film recorded as constant-rate before curator read the times is set right."""
+    film = tmp_path / "two_rates.mkv"
+    _ffmpeg("-i", SAMPLE / "demo_film.mp4", "-filter_complex",
+            "[0:v]trim=0:3,setpts=PTS-STARTPTS[a];[0:v]trim=3:6,fps=10,setpts=PTS-STARTPTS[b];"
+            "[a][b]concat=n=2:v=1[v]", "-map", "[v]", "-fps_mode", "vfr", "-c:v", "libx264",
+            "-preset", "ultrafast", film)  # fmt: skip
+    subs = tmp_path / "two_rates.en.srt"
+    subs.write_text("1\n00:00:01,000 --> 00:00:02,000\n[laughs]\n", encoding="utf-8")
+    first = curator("ingest", film, "--subs", subs, "--no-check-offset")
+    assert first.exit_code == 0, first.output
+    assert _rows(curator.db_path, "SELECT fps, variable_fps FROM films") == [(25.0, 1)]
+    with sqlite3.connect(curator.db_path) as conn:
+        conn.execute("UPDATE films SET variable_fps = 0")
+    assert curator("ingest", film, "--subs", subs, "--no-check-offset").exit_code == 0
+    assert _rows(curator.db_path, "SELECT variable_fps FROM films") == [(1,)]
+
+
 def test_two_proposes_at_once_neither_fails_nor_adds_twice(
     curator: Curator, demo_film, tmp_path: Path
 ) -> None:
