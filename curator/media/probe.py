@@ -169,6 +169,7 @@ _REORDER = 16
 # Frames this much longer or shorter apart than usual make the rate variable (jitter of
 # a phone's clock, or timestamps rounded to the container's tick, do not).
 _UNEVEN = 0.1
+_HELD_S = 1.0
 
 
 def _unevenly_spaced(path: Path, duration_ms: int) -> bool:
@@ -189,24 +190,30 @@ def _unevenly_spaced(path: Path, duration_ms: int) -> bool:
             if stream is None:
                 return False
             start = container.start_time or 0
-            steps: list[int] = []
+            pairs: set[tuple[int, int]] = set()  # places a group of pictures apart overlap
             for place in range(SPACING_PLACES):
                 target = start + duration_ms * 1000 * place // (SPACING_PLACES - 1)
                 container.seek(target, any_frame=False, backward=True)
-                steps += _frame_steps(container, stream, target)
+                pairs.update(_frame_pairs(container, stream, target))
+        tick_s = float(stream.time_base)
     except (av.error.FFmpegError, OSError):
         return False  # the end check read this file: a seek that fails here tells nothing
+    steps = [shown - before for before, shown in pairs]
     if len(steps) < 2:
         return False
     usual = sorted(steps)[len(steps) // 2]
     slack = max(_UNEVEN * usual, 1.5)  # at least a tick either way: rounded timestamps
-    return any(abs(step - usual) > slack for step in steps)
+    off = [abs(step - usual) * tick_s for step in steps if abs(step - usual) > slack]
+    # A lone gap is a frame or two lost where a file was cut (`-c copy`), not a rate;
+    # a lone hold of a second or more is a still.
+    return len(off) > 1 or any(seconds >= _HELD_S for seconds in off)
 
 
-def _frame_steps(container: Any, stream: Any, target_us: int) -> list[int]:
-    """Intervals (in the stream's ticks) between the frames shown one after another,
-    from the seek point to `SPACING_FRAMES` frames after `target_us`; at the end of the
-    file, the last frame's own duration when it is held longer than the others."""
+def _frame_pairs(container: Any, stream: Any, target_us: int) -> list[tuple[int, int]]:
+    """(time, time of the next frame) of the frames shown one after another (in the
+    stream's ticks), from the seek point to `SPACING_FRAMES` frames after `target_us`;
+    at the end of the file, the last frame until the end of its own duration when it is
+    held longer than the others."""
     tick_us = float(stream.time_base) * 1_000_000
     shown: list[int] = []
     after = 0
@@ -221,12 +228,14 @@ def _frame_steps(container: Any, stream: Any, target_us: int) -> list[int]:
         after += packet.pts * tick_us >= target_us
         if after >= SPACING_FRAMES + _REORDER:
             shown = sorted(shown)[:-_REORDER]  # later frames may fall between the last ones
-            return [b - a for a, b in itertools.pairwise(shown)]
+            return list(itertools.pairwise(shown))
     # The end of the file: every frame is read, and the last one lasts as long as it says.
     shown.sort()
-    steps = [b - a for a, b in itertools.pairwise(shown)]
+    pairs = list(itertools.pairwise(shown))
     held = 0 if last is None or last.pts != shown[-1] else last.duration or 0
-    return [*steps, held] if held > max(steps, default=0) else steps
+    if held > max((b - a for a, b in pairs), default=0):
+        pairs.append((shown[-1], shown[-1] + held))
+    return pairs
 
 
 # How far before the probed end the last frame is looked for.

@@ -132,3 +132,16 @@ def test_a_stream_dump_without_a_duration_says_how_to_mend_it(tmp_path: Path) ->
         probe_video(path)
     assert "states no duration" in caught.value.reason
     assert "ffmpeg -i IN -c copy OUT.mkv" in caught.value.reason
+
+
+def test_a_frame_lost_where_a_file_was_cut_is_no_variable_rate(rotated: Path) -> None:
+    # `-c copy -t 2` of a film with B-frames: the last frames but one are gone, a lone gap.
+    import itertools
+
+    import av
+
+    with av.open(str(rotated)) as container:
+        shown = sorted(p.pts for p in container.demux(video=0) if p.pts is not None)
+    steps = {b - a for a, b in itertools.pairwise(shown)}
+    assert len(steps) > 1  # the gap is there
+    assert not probe_video(rotated).variable_fps
