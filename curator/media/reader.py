@@ -177,8 +177,11 @@ class VideoReader:
         back_ms = 0
         while True:
             self._seek(time_ms - back_ms)
-            early_enough = self._head is None or self._head_ms <= time_ms + _EPSILON_MS
-            at_stream_start = self._head_ms <= self._first_ms + _EPSILON_MS
+            # No frame at all: a seek by bytes (MPEG-TS) landed after the last key frame,
+            # and the decoder drops the frames that refer to one before it.
+            decoded = self._head is not None
+            early_enough = decoded and self._head_ms <= time_ms + _EPSILON_MS
+            at_stream_start = decoded and self._head_ms <= self._first_ms + _EPSILON_MS
             if early_enough or at_stream_start or time_ms - back_ms <= self._first_ms:
                 return
             back_ms = back_ms * 2 or SEEK_BACK_MS

@@ -172,3 +172,20 @@ def test_the_last_frame_is_shown_for_its_own_duration(one_frame_a_second: Path) 
     assert (frame_at(one_frame_a_second, 19_500) == frame_at(one_frame_a_second, 19_000)).all()
     with pytest.raises(MediaError):
         frame_at(one_frame_a_second, 20_000)
+
+
+def test_a_transport_stream_is_read_in_its_last_group_of_pictures(
+    transport_stream: Path,
+) -> None:
+    """MPEG-TS has no index: a seek by bytes after its last key frame (4 s) decodes
+    nothing, as the frames there refer to that key frame; it seeks back further. (The
+    command line, which decodes from where it lands, is no reference here.)"""
+    import av
+
+    with av.open(str(transport_stream)) as container:
+        start_s = container.start_time / 1_000_000
+        every = [(float(f.pts * f.time_base) - start_s, f.to_ndarray(format="rgb24"))
+                 for f in container.decode(video=0)]
+    for time_ms in (1000, 4500, 5500):
+        expected = next(rgb for shown_s, rgb in every if shown_s * 1000 >= time_ms - 0.5)
+        assert (frame_at(transport_stream, time_ms) == expected).all()
