@@ -44,6 +44,7 @@ class VideoInfo:
 
 
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
+_START = re.compile(r"Duration:.*?, start: (\d+(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #\S+.*?: Video: (?P<codec>[\w-]+)(?P<rest>.*)")
 _SIZE = re.compile(r"[ ,](\d{2,5})x(\d{2,5})[ ,\[]")
 _SAR = re.compile(r"\[SAR (\d+):(\d+) DAR \d+:\d+\]")
@@ -145,7 +146,17 @@ def probe_video(path: Path) -> VideoInfo:
         timeout=60,
     )
     info = parse_ffmpeg_header(result.stderr, path)
-    exact, video_end_ms = _check_end(path, info)
+    try:
+        exact, video_end_ms = _check_end(path, info)
+    except MediaError:
+        # ffmpeg writes a Matroska file's duration as its last time, not its length,
+        # so one whose times start late (copied with its times kept) looks too long.
+        start = _START.search(result.stderr)
+        start_ms = round(float(start.group(1)) * 1000) if start else 0
+        if _MATROSKA not in result.stderr or not 0 < start_ms < info.duration_ms:
+            raise
+        info = replace(info, duration_ms=info.duration_ms - start_ms)
+        exact, video_end_ms = _check_end(path, info)
     if exact is not None and abs(exact - info.fps) <= 0.006 and exact != info.fps:
         # ffmpeg prints rates to two decimals: 23.98 for 24000/1001 (NTSC film),
         # which drifts by a frame every 7 minutes; the stream's own ratio is exact.

@@ -253,3 +253,12 @@ def constant_rate(media_dir: Path, request: pytest.FixtureRequest) -> Path:
                                                                  "veryfast", "-t", "4"]
     ffmpeg("-i", str(DEMO), *rate, *encode, str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def late_matroska(media_dir: Path) -> Path:
+    """Six seconds of the demo film in Matroska whose times start at 5 s (copied with its
+    times kept): ffmpeg's header says "Duration: 00:00:11.20, start: 5.000000"."""
+    path = media_dir / "late.mkv"
+    ffmpeg("-i", str(DEMO), "-t", "6", "-c", "copy", "-output_ts_offset", "5", str(path))
+    return path

@@ -145,3 +145,10 @@ def test_a_frame_lost_where_a_file_was_cut_is_no_variable_rate(rotated: Path) ->
     steps = {b - a for a, b in itertools.pairwise(shown)}
     assert len(steps) > 1  # the gap is there
     assert not probe_video(rotated).variable_fps
+
+
+def test_a_matroska_film_whose_times_start_late_is_as_long_as_its_frames(
+    late_matroska: Path,
+) -> None:
+    """Its stated duration is its last time (11.2 s), not its length: not cut short."""
+    assert 6000 <= probe_video(late_matroska).duration_ms <= 6300
