@@ -21,7 +21,10 @@ _STREAM_NAME = re.compile(r"(?P<film>.+)#0:(?P<index>[0-9]+)")
 
 
 def stream_name(film: Path, index: int) -> Path:
-    """`film.mkv#0:N`: the path a track read from stream N of `film` is stored under."""
+    """`film.mkv#0:N`: the path a track read from stream N of `film` is stored under. The
+    film's path resolved, as the film's own record has it (a film given through a link is
+    recorded where the link leads): the track follows the film when it moves."""
+    film = film.resolve()
     return film.with_name(f"{film.name}#0:{index}")
 
 

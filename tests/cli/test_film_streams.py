@@ -184,3 +184,18 @@ def test_a_streams_language_that_cannot_apply_is_refused(
     assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
     assert not curator.db_path.exists() or _rows(
         curator.db_path, "SELECT COUNT(*) FROM films") == [(0,)]
+
+
+def test_a_streams_track_of_a_film_given_through_a_link_follows_the_film(
+    curator: Curator, mkv: Path, tmp_path: Path
+) -> None:
+    """The film is recorded where a link to it leads: its streams' tracks are named after
+    that path too, or they could not follow it when it moves."""
+    link = tmp_path / "link.mkv"
+    link.symlink_to(mkv)
+    assert curator("ingest", link, "--no-check-offset").exit_code == 0
+    assert _track_paths(curator) == [f"{mkv.resolve()}#0:2"]
+    (tmp_path / "films").mkdir()
+    moved = mkv.rename(tmp_path / "films" / "moved.mkv")
+    assert curator("ingest", moved, "--no-check-offset").exit_code == 0
+    assert _track_paths(curator) == [f"{moved.resolve()}#0:2"]
