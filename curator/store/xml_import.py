@@ -23,9 +23,11 @@ from pathlib import Path
 
 from lxml import etree
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from curator.errors import ConflictError, InputFileError, XMLValidationError
+from curator.errors import ConflictError, CuratorError, InputFileError, XMLValidationError
+from curator.fsutil import sha256_file
 from curator.store.annotations import check_annotator_name
 from curator.store.faces import FACE_CHECK, NO_FACE
 from curator.store.models import (
@@ -193,11 +195,17 @@ def import_film_xml(session: Session, path: Path,
     stale = None if film_created else _stale_placement(session, film, checked)
     counts = _Counts()
     digest = hashlib.sha256()
-    for node in _clips_again(path, digest):
-        _import_or_merge(session, film, node, known, stale, tracks, people, counts)
+    try:
+        for node in _clips_again(path, digest):
+            _import_or_merge(session, film, node, known, stale, tracks, people, counts)
+    except (CuratorError, SQLAlchemyError, ValueError, ArithmeticError, LookupError) as exc:
+        # Bytes the checks never saw may fail any way (a syntax error, a track not listed):
+        # that the file changed is what to say, not what broke in reading it.
+        if not _unchanged(path, checked):
+            raise _changed(path) from exc
+        raise
     if digest.digest() != checked.sha256:
-        raise InputFileError(path, "changed while it was being imported (nothing of it was "
-                                   "imported): run the import again")
+        raise _changed(path)
     session.flush()
     # New rows went in by id, not through these collections: read them again if asked.
     session.expire(film, ["clips"])
@@ -205,6 +213,18 @@ def import_film_xml(session: Session, path: Path,
         session.expire(track, ["cues"])
     return ImportReport(film.title, film_created, counts.added, counts.existing, counts.votes,
                         counts.retracted, counts.moved, counts.left, replacements, film.id)
+
+
+def _unchanged(path: Path, checked: ValidatedFile) -> bool:
+    try:
+        return bytes.fromhex(sha256_file(path)) == checked.sha256
+    except OSError:
+        return False
+
+
+def _changed(path: Path) -> InputFileError:
+    return InputFileError(path, "changed while it was being imported (nothing of it was "
+                                "imported): run the import again")
 
 
 @dataclass
