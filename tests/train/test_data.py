@@ -422,6 +422,15 @@ def test_median_edge_residuals_restore_every_image_exactly() -> None:
     assert set(np.unique(med_residuals(smooth)[:, 1:, 1:])) <= {0, 3, 253}
 
 
+def test_a_compact_npz_whose_images_do_not_unpack_is_a_dataset_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.npz"
+    np.savez(path, classes=np.array(["Happy", "Sad"]), train_y=np.array([0, 1]),
+             train_xm=np.frombuffer(b"not lzma at all", dtype=np.uint8),
+             train_xm_shape=np.array([2, 4, 4]))
+    with pytest.raises(DatasetError, match="not a dataset packed by curator"):
+        load_dataset(path)
+
+
 @pytest.mark.shared_data
 def test_compact_npz_is_smaller_on_real_faces(shared_data: Path, tmp_path: Path) -> None:
     d = load_dataset(shared_data / "fer2013", limit=600)
