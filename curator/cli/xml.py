@@ -52,9 +52,13 @@ def write_film_xml(session: Session, xml_dir: Path, film_id: int | None) -> None
 def import_xml_command(files: tuple[Path, ...]) -> None:
     """Import curator XML files (validated first; a bad file changes nothing).
 
-    Films and tracks are matched by content hash and clips by film and times:
-    what the database already has is kept, the rest is added. Validation errors
-    are listed with their line numbers.
+    Films and tracks are matched by content hash; clips by their uid, else by
+    film and times (a clip moved since keeps this database's times); actors by
+    their uid. What the database already has is kept, the rest is added, and
+    votes new to a clip are merged in. A track here that the file says was
+    replaced (a teammate's `ingest --replace-subs`) is replaced here too.
+    Validation errors are listed with their line numbers; each file is one
+    transaction, and a failed file does not stop the others.
     """
     from sqlalchemy.exc import SQLAlchemyError
 
