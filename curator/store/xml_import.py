@@ -181,14 +181,13 @@ def import_film_xml(session: Session, path: Path,
         film = _new_film(root)
         session.add(film)
         session.flush()
+    tracks, replacing = _import_tracks(session, film, checked.tracks)
+    # Before the clips here are read: the replacements may withdraw some of them (all of
+    # it is rolled back if the file is refused below).
+    replacements = adopt_replacements(session, film, replacing)
     known = _KnownClips(session, film.id)
     if not film_created:
         _check_new_clips_fit(checked, film, known)
-
-    tracks, replacing = _import_tracks(session, film, checked.tracks)
-    replacements = adopt_replacements(session, film, replacing)
-    if replacements.settled.withdrawn:  # some of the clips read above are gone
-        known = _KnownClips(session, film.id)
     people = _actors_known_by_uid(session, checked, film)
     _people_of_known_clips(checked, known, people)
     _remember_actor_uids(session, checked, people)
