@@ -91,11 +91,13 @@ async def test_e_before_an_added_person_is_saved_does_not_crash(sample: Sample) 
 
     from .test_app_edges import write_lock
 
-    db = open_database(sample.url(), lock_timeout_s=0.2)
+    # The add waits for the lock for as long as the test holds it (a short wait would let
+    # a slow machine fail the add before `e` is pressed, and test nothing).
+    db = open_database(sample.url(), lock_timeout_s=30)
     app = make_app(db)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            with write_lock(sample.path):  # the add waits for the lock, then is lost
+            with write_lock(sample.path):
                 await pilot.press("plus")
                 await _fill(pilot, "actor", "Bea Extra")
                 await pilot.press("enter")
@@ -103,8 +105,8 @@ async def test_e_before_an_added_person_is_saved_does_not_crash(sample: Sample) 
                 await pilot.pause()
                 assert isinstance(app.screen, ReviewScreen)
                 assert "not saved yet" in app.screen.last_message
-            await settle(app, pilot)
-            await pilot.press("e")  # the last person saved
+            await settle(app, pilot)  # the lock is let go: the add lands
+            await pilot.press("e")  # as told: the last person saved before it
             assert isinstance(app.screen, PersonForm)
             assert app.screen.query_one("#f-actor").value == "Eileen Collins"
     finally:
