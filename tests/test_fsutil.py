@@ -37,6 +37,21 @@ def test_a_failed_write_keeps_the_old_file_and_names_the_target(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 
 
+def test_a_file_written_in_pieces_appears_only_when_whole(tmp_path: Path) -> None:
+    target = tmp_path / "out.xml"
+    write_atomic(target, b"old")
+    with pytest.raises(KeyboardInterrupt), fsutil.open_atomic(target) as handle:
+        handle.write(b"half of the")
+        raise KeyboardInterrupt
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xml"]
+    with fsutil.open_atomic(target) as handle:
+        handle.write(b"new, ")
+        assert target.read_bytes() == b"old"  # not until the block ends
+        handle.write(b"whole")
+    assert target.read_bytes() == b"new, whole"
+
+
 def test_a_folder_that_refuses_new_files_is_named_as_the_target(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
