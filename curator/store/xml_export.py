@@ -9,7 +9,9 @@ characters XML 1.0 cannot hold (control characters other than tab, newline and C
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from typing import BinaryIO
 
 from lxml import etree
 from sqlalchemy import select
@@ -71,35 +73,8 @@ def _cue_element(parent: etree._Element, cue: Cue, role: str, track_key: str) ->
 
 def film_to_xml(session: Session, film: Film) -> bytes:
     """The film's XML document, UTF-8 encoded and pretty-printed."""
-    root = etree.Element("film")
-    root.set("schemaVersion", SCHEMA_VERSION)
-    root.set("sha256", film.sha256)
-    root.set("title", _text(film.title))
-    root.set("path", _text(film.path))
-    root.set("duration", seconds(film.duration_ms))
-    root.set("fps", number(film.fps, 6))
-    root.set("width", str(film.width))
-    root.set("height", str(film.height))
-    root.set("rotation", str(film.rotation))
-    root.set("variableFps", "true" if film.variable_fps else "false")
-    root.set("subsOffset", seconds(film.subs_offset_ms))
-
-    tracks = session.scalars(
-        select(SubtitleTrack).where(SubtitleTrack.film_id == film.id).order_by(SubtitleTrack.id)
-    ).all()
-    track_keys = {track.id: f"t{n}" for n, track in enumerate(tracks, start=1)}
-    for track in tracks:
-        node = etree.SubElement(root, "subtitleTrack")
-        node.set("key", track_keys[track.id])
-        node.set("sha256", track.sha256)
-        node.set("path", _text(track.path))
-        node.set("lang", _text(track.lang))
-        node.set("format", _text(track.format))
-        node.set("encoding", _text(track.encoding))
-        node.set("skippedLines", str(track.skipped_lines))
-        node.set("cueCount", str(track.cue_count))
-        if track.replaced_by_id in track_keys:
-            node.set("replacedBy", track_keys[track.replaced_by_id])
+    root = _film_element(film)
+    track_keys = _track_elements(session, film, root)
 
     clips = session.scalars(
         select(Clip)
@@ -129,6 +104,140 @@ def film_to_xml(session: Session, film: Film) -> bytes:
     for clip in clips:
         _clip_element(root, clip, film, track_keys, actor_numbers, changes_by_clip.get(clip.id, []))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def write_film_document(session: Session, film: Film, out: BinaryIO) -> int:
+    """Write the film's XML document (the bytes `film_to_xml` gives) to `out`, clips read
+    and written a batch at a time, so memory does not grow with the film; returns the
+    number of clips. Read in a snapshot (`Database.snapshot`): the batches must agree."""
+    root = _film_element(film)
+    track_keys = _track_elements(session, film, root)
+    clip_ids = list(session.scalars(
+        select(Clip.id).where(Clip.film_id == film.id).order_by(Clip.start_ms, Clip.end_ms)))
+    if not clip_ids:  # `<film …/>` or its tracks alone: small
+        out.write(_document(root))
+        return 0
+    actor_numbers = _actor_numbers(session, film.id)
+    head, tail = _around_clips(root)
+    out.write(head)
+    for start in range(0, len(clip_ids), BATCH):
+        batch = etree.Element("film")
+        for clip, changes in _clips_with_changes(session, clip_ids[start:start + BATCH]):
+            _clip_element(batch, clip, film, track_keys, actor_numbers, changes)
+        out.write(_first_level(batch))
+    out.write(tail)
+    return len(clip_ids)
+
+
+BATCH = 500  # clips read and serialized at once
+
+
+def _document(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# The document is written in pieces that are byte for byte the whole tree's serialization:
+# libxml2 indents an element by its depth alone, so a clip serialized as the only child of
+# a bare `<film>` is, between that wrapper's tags, what it is in the whole document.
+_WRAPPER_START, _WRAPPER_END = b"<film>\n", b"</film>\n"
+_PLACEHOLDER = b"  <clip/>\n"
+
+
+def _around_clips(root: etree._Element) -> tuple[bytes, bytes]:
+    """The document's bytes before its first clip and after its last one."""
+    placeholder = etree.SubElement(root, "clip")
+    text = _document(root)
+    root.remove(placeholder)
+    head, found, tail = text.rpartition(_PLACEHOLDER)
+    if not found:
+        raise AssertionError("a clip's place in the document was not found")
+    return head, tail
+
+
+def _first_level(wrapper: etree._Element) -> bytes:
+    """`wrapper`'s children as they are in the document, one level below the root."""
+    text = etree.tostring(wrapper, encoding="UTF-8", xml_declaration=False, pretty_print=True)
+    if not (text.startswith(_WRAPPER_START) and text.endswith(_WRAPPER_END)):
+        raise AssertionError("clips serialized in an unexpected form")
+    return text[len(_WRAPPER_START):-len(_WRAPPER_END)]
+
+
+def _film_element(film: Film) -> etree._Element:
+    root = etree.Element("film")
+    root.set("schemaVersion", SCHEMA_VERSION)
+    root.set("sha256", film.sha256)
+    root.set("title", _text(film.title))
+    root.set("path", _text(film.path))
+    root.set("duration", seconds(film.duration_ms))
+    root.set("fps", number(film.fps, 6))
+    root.set("width", str(film.width))
+    root.set("height", str(film.height))
+    root.set("rotation", str(film.rotation))
+    root.set("variableFps", "true" if film.variable_fps else "false")
+    root.set("subsOffset", seconds(film.subs_offset_ms))
+    return root
+
+
+def _track_elements(session: Session, film: Film, root: etree._Element) -> dict[int, str]:
+    """The film's `<subtitleTrack>`s added to `root`; returns their keys by track id."""
+    tracks = session.scalars(
+        select(SubtitleTrack).where(SubtitleTrack.film_id == film.id).order_by(SubtitleTrack.id)
+    ).all()
+    track_keys = {track.id: f"t{n}" for n, track in enumerate(tracks, start=1)}
+    for track in tracks:
+        node = etree.SubElement(root, "subtitleTrack")
+        node.set("key", track_keys[track.id])
+        node.set("sha256", track.sha256)
+        node.set("path", _text(track.path))
+        node.set("lang", _text(track.lang))
+        node.set("format", _text(track.format))
+        node.set("encoding", _text(track.encoding))
+        node.set("skippedLines", str(track.skipped_lines))
+        node.set("cueCount", str(track.cue_count))
+        if track.replaced_by_id in track_keys:
+            node.set("replacedBy", track_keys[track.replaced_by_id])
+    return track_keys
+
+
+def _actor_numbers(session: Session, film_id: int) -> dict[int, int]:
+    """Actors numbered in order of first appearance (clips by time, a clip's people in
+    order), so numbering is stable. Read whole before any clip is written: a change logged
+    on an early clip may name an actor who first appears later."""
+    numbers: dict[int, int] = {}
+    for person_id in session.scalars(
+        select(ClipSubject.person_id)
+        .join(Clip, Clip.id == ClipSubject.clip_id)
+        .where(Clip.film_id == film_id, ClipSubject.person_id.is_not(None))
+        .order_by(Clip.start_ms, Clip.end_ms, ClipSubject.id)
+    ):
+        numbers.setdefault(person_id, len(numbers) + 1)
+    return numbers
+
+
+def _clips_with_changes(
+    session: Session, clip_ids: list[int]
+) -> Iterator[tuple[Clip, list[ChangeLog]]]:
+    """The clips of `clip_ids` in time order, each with what it needs to be written."""
+    clips = session.scalars(
+        select(Clip)
+        .where(Clip.id.in_(clip_ids))
+        .order_by(Clip.start_ms, Clip.end_ms)
+        .options(
+            selectinload(Clip.cue_links).selectinload(ClipCue.cue).selectinload(Cue.evidence),
+            selectinload(Clip.subjects).selectinload(ClipSubject.track),
+            selectinload(Clip.subjects).selectinload(ClipSubject.person),
+            selectinload(Clip.annotations),
+        )
+    ).all()
+    changes_by_clip: dict[int, list[ChangeLog]] = {}
+    for change in session.scalars(
+        select(ChangeLog)
+        .where(ChangeLog.clip_id.in_(clip_ids))
+        .order_by(ChangeLog.at, ChangeLog.id)
+    ):
+        changes_by_clip.setdefault(change.clip_id or 0, []).append(change)
+    for clip in clips:
+        yield clip, changes_by_clip.get(clip.id, [])
 
 
 def _clip_element(

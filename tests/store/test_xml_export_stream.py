@@ -1,0 +1,176 @@
+"""The XML export written a batch of clips at a time gives the bytes of the whole document."""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from curator.store import xml_export
+from curator.store.db import Database
+from curator.store.models import (
+    Annotation,
+    ChangeLog,
+    Clip,
+    ClipCue,
+    ClipSubject,
+    Cue,
+    CueEvidence,
+    FaceTrack,
+    Film,
+    Person,
+    SubtitleTrack,
+)
+from curator.store.xml_export import film_to_xml, write_film_document
+
+TEXTS = ("[laughs]", "(sobbing)\nNo…\n", "A & B <say> \"quoted\" 'too'", "  spaced  ",
+         "tab\there\x01 and a control", "JOHN: Where — were — you?")
+LABELS = ("Angry", "Disgust", "Fear", "Happy", "Neutral", "Sad", "Surprise")
+
+
+def _film(session, n: int) -> Film:  # type: ignore[no-untyped-def]
+    film = Film(sha256=f"{n:064x}", path=f"/films/ä {n}.mkv", title=f"Film \"{n}\" & <co>",
+                duration_ms=3_600_000, fps=23.976, width=1920, height=800)
+    session.add(film)
+    session.flush()
+    return film
+
+
+def _tracks_and_cues(session, film: Film, rng: random.Random) -> list[Cue]:  # type: ignore[no-untyped-def]
+    old = SubtitleTrack(film=film, sha256="b" * 64, path="/films/old.srt", lang="en",
+                        format="srt", encoding="cp1252", skipped_lines=1, cue_count=60)
+    new = SubtitleTrack(film=film, sha256="c" * 64, path="/films/new\n.srt", lang="en",
+                        format="srt", encoding="utf-8", skipped_lines=0, cue_count=60)
+    session.add_all([old, new])
+    session.flush()
+    old.replaced_by_id = new.id
+    cues = []
+    for i in range(120):
+        evidence = [CueEvidence(position=p, text=rng.choice(TEXTS), kind="sound",
+                                emotion=rng.choice((None, *LABELS)), weight=rng.random())
+                    for p in range(rng.randrange(3))]
+        cues.append(Cue(track=(old, new)[i % 2], idx=i // 2, start_ms=i * 900,
+                        end_ms=i * 900 + rng.randrange(100, 2000), text=rng.choice(TEXTS),
+                        voice=rng.choice((None, "JOHN", "Ma\nry")),
+                        emotion=rng.choice((None, *LABELS)), score=rng.choice((0, rng.random())),
+                        evidence=evidence))
+    session.add_all(cues)
+    session.flush()
+    return cues
+
+
+def _clip(session, film: Film, n: int, cues: list[Cue], people: list[Person],  # type: ignore[no-untyped-def]
+          rng: random.Random) -> Clip:
+    start = rng.randrange(0, 100_000, 40)
+    at = datetime(2026, 1, 2, 3, 4, 5) + timedelta(seconds=rng.randrange(100_000))
+    clip = Clip(film=film, start_ms=start, end_ms=start + 500 + n, score=rng.random(),
+                status=rng.choice(("proposed", "confirmed", "rejected")),
+                proposed_label=rng.choice((None, *LABELS)), expression=rng.choice((None, *LABELS)),
+                reject_reason=rng.choice((None, "no face", "blurred\x02 & <dark>")),
+                created_at=at, updated_at=at + timedelta(hours=1))
+    clip.cue_links = [ClipCue(cue_id=cue.id, role=rng.choice(("evidence", "context")))
+                      for cue in rng.sample(cues, rng.randrange(4))]
+    for _ in range(rng.randrange(3)):
+        person = rng.choice((None, *people))
+        subject = ClipSubject(person=person, is_main=rng.random() < 0.7,
+                              character_name=rng.choice((None, "Eady", "Ö & <x>")),
+                              actor_age=rng.choice((None, 34)),
+                              gender=rng.choice((None, "male")),
+                              pose=rng.choice((None, "frontal")),
+                              expression=rng.choice((None, "Sad")))
+        if rng.random() < 0.5:
+            subject.track = FaceTrack(clip=clip, person=person, start_ms=start + 10,
+                                      end_ms=start + 400, detection_count=rng.randrange(50))
+        clip.subjects.append(subject)
+    clip.annotations = [
+        Annotation(annotator=rng.choice(("ann", "bob", "Zoë")),
+                   decision=rng.choice(("confirm", "reject", "skip")),
+                   expression=rng.choice((None, *LABELS)), reason=rng.choice((None, "a\nb")),
+                   created_at=at + timedelta(seconds=rng.randrange(3)),
+                   retracted=rng.random() < 0.2, adjudication=rng.random() < 0.1)
+        for _ in range(rng.randrange(4))]
+    session.add(clip)
+    session.flush()
+    return clip
+
+
+def _changes(session, clip: Clip, people: list[Person], rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    """Changes of the clip, its people and actors (some of whom first appear in later clips,
+    or in none), logged at times that interleave with other clips' changes."""
+    for _ in range(rng.randrange(4)):
+        at = clip.created_at + timedelta(seconds=rng.randrange(-50_000, 50_000))
+        kind = rng.choice(("clip", "subject", "person", "person_id"))
+        entity, entity_id, field, old, new = "clip", clip.id, "status", "proposed", "confirmed"
+        if kind == "subject" and clip.subjects:
+            entity, entity_id, field = "subject", rng.choice(clip.subjects).id, "pose"
+        elif kind == "person":
+            entity, entity_id, field = "person", rng.choice(people).id, "name"
+            old, new = "Jane\x03 Roe", None
+        elif kind == "person_id":
+            entity, field = "subject", "person_id"
+            old = str(rng.choice(people).id)
+            new = rng.choice((None, "x", str(rng.choice(people).id)))
+        session.add(ChangeLog(at=at, who=rng.choice(("ann", "face-check")), entity=entity,
+                              entity_id=entity_id, clip_id=clip.id, field=field, old=old, new=new))
+
+
+def _populate_large(database: Database, clips: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with database.session() as session:
+        film = _film(session, 1)
+        cues = _tracks_and_cues(session, film, rng)
+        people = [Person(film_id=film.id, name=rng.choice((None, f"Actor {p}", "Ann\x04 & <B>")))
+                  for p in range(25)]
+        session.add_all(people)
+        session.flush()
+        made: set[tuple[int, int]] = set()
+        for n in range(clips):  # ids in another order than times
+            clip = _clip(session, film, n, cues, people, rng)
+            if (clip.start_ms, clip.end_ms) in made:
+                raise AssertionError("clip times must be unique")
+            made.add((clip.start_ms, clip.end_ms))
+            _changes(session, clip, people, rng)
+
+
+def _streamed(database: Database) -> bytes:
+    out = io.BytesIO()
+    with database.snapshot() as session:
+        film = session.scalars(select(Film)).one()
+        write_film_document(session, film, out)
+    return out.getvalue()
+
+
+def _whole(database: Database) -> bytes:
+    with database.snapshot() as session:
+        return film_to_xml(session, session.scalars(select(Film)).one())
+
+
+@pytest.mark.parametrize("batch", [1, 7, 500])
+def test_a_large_film_streamed_in_batches_is_the_whole_documents_bytes(
+    database: Database, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    _populate_large(database, 400)
+    monkeypatch.setattr(xml_export, "BATCH", batch)
+    whole = _whole(database)
+    assert whole.count(b"<clip ") == 400
+    assert _streamed(database) == whole
+
+
+@pytest.mark.parametrize("tracks", [False, True])
+def test_a_film_without_clips_is_written_as_before(database: Database, tracks: bool) -> None:
+    with database.session() as session:
+        film = _film(session, 2)
+        if tracks:
+            _tracks_and_cues(session, film, random.Random(1))
+    assert _streamed(database) == _whole(database)
+
+
+def test_clips_without_tracks_are_written_as_before(database: Database, tmp_path: Path) -> None:
+    with database.session() as session:
+        film = _film(session, 3)
+        session.add(Clip(film=film, start_ms=0, end_ms=1000))
+    assert _streamed(database) == _whole(database)
