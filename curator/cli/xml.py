@@ -31,9 +31,9 @@ def export_xml(xml_dir: Path, film_id: int | None) -> None:
 def write_film_xml(session: Session, xml_dir: Path, film_id: int | None) -> None:
     """The XML files, read in `session` (a snapshot the caller may share with a dataset
     export, so the files and the dataset tell of the same moment)."""
-    from curator.fsutil import write_atomic
+    from curator.fsutil import open_atomic
     from curator.store.films import selected_films
-    from curator.store.xml_export import film_to_xml
+    from curator.store.xml_export import write_film_document
 
     if xml_dir.exists() and not xml_dir.is_dir():
         raise click.ClickException(f"{xml_dir}: exists and is not a directory")
@@ -41,8 +41,9 @@ def write_film_xml(session: Session, xml_dir: Path, film_id: int | None) -> None
     films = selected_films(session, film_id)
     for film in films:
         target = xml_dir / film_file_name(film.id, film.title)
-        write_atomic(target, film_to_xml(session, film))
-        out.print(f"film {film.id}: {len(film.clips)} clips → {target}")
+        with open_atomic(target) as handle:  # written as read: no film is held whole
+            clips = write_film_document(session, film, handle)
+        out.print(f"film {film.id}: {clips} clips → {target}")
     if not films:
         out.print("no films to export")
 

@@ -9,6 +9,7 @@ characters XML 1.0 cannot hold (control characters other than tab, newline and C
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import datetime
 from typing import BinaryIO
@@ -72,44 +73,18 @@ def _cue_element(parent: etree._Element, cue: Cue, role: str, track_key: str) ->
 
 
 def film_to_xml(session: Session, film: Film) -> bytes:
-    """The film's XML document, UTF-8 encoded and pretty-printed."""
-    root = _film_element(film)
-    track_keys = _track_elements(session, film, root)
-
-    clips = session.scalars(
-        select(Clip)
-        .where(Clip.film_id == film.id)
-        .order_by(Clip.start_ms, Clip.end_ms)
-        .options(
-            selectinload(Clip.cue_links).selectinload(ClipCue.cue).selectinload(Cue.evidence),
-            selectinload(Clip.subjects).selectinload(ClipSubject.track),
-            selectinload(Clip.annotations),
-        )
-    ).all()
-    changes_by_clip: dict[int, list[ChangeLog]] = {}
-    for change in session.scalars(
-        select(ChangeLog)
-        .where(ChangeLog.clip_id.in_([c.id for c in clips]))
-        .order_by(ChangeLog.at, ChangeLog.id)
-    ):
-        changes_by_clip.setdefault(change.clip_id or 0, []).append(change)
-
-    # Actors are numbered in order of first appearance, so numbering is stable.
-    actor_numbers: dict[int, int] = {}
-    for clip in clips:
-        for subject in clip.subjects:
-            if subject.person_id is not None:
-                actor_numbers.setdefault(subject.person_id, len(actor_numbers) + 1)
-
-    for clip in clips:
-        _clip_element(root, clip, film, track_keys, actor_numbers, changes_by_clip.get(clip.id, []))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    """The film's XML document, UTF-8 encoded and pretty-printed, whole in memory (for the
+    one-clip records of an AFEW export); a file is written with `write_film_document`."""
+    out = io.BytesIO()
+    write_film_document(session, film, out)
+    return out.getvalue()
 
 
 def write_film_document(session: Session, film: Film, out: BinaryIO) -> int:
-    """Write the film's XML document (the bytes `film_to_xml` gives) to `out`, clips read
-    and written a batch at a time, so memory does not grow with the film; returns the
-    number of clips. Read in a snapshot (`Database.snapshot`): the batches must agree."""
+    """Write the film's XML document to `out`, UTF-8 encoded and pretty-printed: the bytes
+    of the whole tree's serialization, but with clips read and written a batch at a time,
+    so memory does not grow with the film; returns the number of clips. Read in a snapshot
+    (`Database.snapshot`), so that the batches agree."""
     root = _film_element(film)
     track_keys = _track_elements(session, film, root)
     clip_ids = list(session.scalars(

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from sqlalchemy import select
 
 from curator.store import xml_export
@@ -25,7 +26,7 @@ from curator.store.models import (
     Person,
     SubtitleTrack,
 )
-from curator.store.xml_export import film_to_xml, write_film_document
+from curator.store.xml_export import write_film_document
 
 TEXTS = ("[laughs]", "(sobbing)\nNo…\n", "A & B <say> \"quoted\" 'too'", "  spaced  ",
          "tab\there\x01 and a control", "JOHN: Where — were — you?")
@@ -144,33 +145,52 @@ def _streamed(database: Database) -> bytes:
     return out.getvalue()
 
 
-def _whole(database: Database) -> bytes:
-    with database.snapshot() as session:
-        return film_to_xml(session, session.scalars(select(Film)).one())
+def _as_one_tree(document: bytes) -> bytes:
+    """`document` read whole and serialized again as one tree (as the export once wrote it)."""
+    tree = etree.fromstring(document, etree.XMLParser(remove_blank_text=True))
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-@pytest.mark.parametrize("batch", [1, 7, 500])
+@pytest.mark.parametrize("batch", [1, 7])
 def test_a_large_film_streamed_in_batches_is_the_whole_documents_bytes(
     database: Database, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     _populate_large(database, 400)
+    in_one_batch = _streamed(database)
+    assert in_one_batch.count(b"<clip ") == 400
+    assert _as_one_tree(in_one_batch) == in_one_batch
     monkeypatch.setattr(xml_export, "BATCH", batch)
-    whole = _whole(database)
-    assert whole.count(b"<clip ") == 400
-    assert _streamed(database) == whole
+    assert _streamed(database) == in_one_batch
 
 
 @pytest.mark.parametrize("tracks", [False, True])
-def test_a_film_without_clips_is_written_as_before(database: Database, tracks: bool) -> None:
+def test_a_film_without_clips_is_one_tree_too(database: Database, tracks: bool) -> None:
     with database.session() as session:
         film = _film(session, 2)
         if tracks:
             _tracks_and_cues(session, film, random.Random(1))
-    assert _streamed(database) == _whole(database)
+    document = _streamed(database)
+    assert document.endswith(b"/>\n" if not tracks else b"</film>\n")
+    assert _as_one_tree(document) == document
 
 
-def test_clips_without_tracks_are_written_as_before(database: Database, tmp_path: Path) -> None:
+def test_clips_without_tracks_are_one_tree_too(database: Database) -> None:
     with database.session() as session:
-        film = _film(session, 3)
-        session.add(Clip(film=film, start_ms=0, end_ms=1000))
-    assert _streamed(database) == _whole(database)
+        session.add(Clip(film=_film(session, 3), start_ms=0, end_ms=1000))
+    document = _streamed(database)
+    assert _as_one_tree(document) == document
+
+
+def test_the_files_are_written_as_they_are_read(database: Database, tmp_path: Path) -> None:
+    """`export --xml` writes what the store writes, into its file in place at once."""
+    from click.testing import CliRunner
+
+    from curator.cli import cli
+
+    _populate_large(database, 30)
+    result = CliRunner().invoke(cli, ["--db", database.url, "export", "--xml",
+                                       str(tmp_path / "xml")])
+    assert result.exit_code == 0, result.output
+    assert "30 clips" in result.output
+    assert [p.name for p in (tmp_path / "xml").iterdir()] == ["0001-film-1-co.xml"]
+    assert (tmp_path / "xml" / "0001-film-1-co.xml").read_bytes() == _streamed(database)
