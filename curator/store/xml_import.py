@@ -28,28 +28,20 @@ from sqlalchemy.orm import Session
 
 from curator.errors import ConflictError, CuratorError, InputFileError, XMLValidationError
 from curator.fsutil import sha256_file
-from curator.store.annotations import check_annotator_name
 from curator.store.faces import FACE_CHECK, NO_FACE
 from curator.store.models import (
     Annotation,
-    ChangeLog,
     Clip,
     ClipAlias,
-    ClipCue,
-    ClipSubject,
-    Cue,
-    CueEvidence,
-    FaceTrack,
     Film,
     Person,
     PersonAlias,
     SubtitleTrack,
-    new_uid,
 )
 from curator.store.replacing import Adopted, adopt_replacements
-from curator.store.xml_checks import ClipKey, ValidatedFile, load_validated, ms, when
+from curator.store.xml_adding import NewClips, annotation_from
+from curator.store.xml_checks import ClipKey, ValidatedFile, load_validated, ms
 from curator.store.xml_checks import flag as _flag
-from curator.store.xml_checks import opt_int as _opt_int
 from curator.store.xml_checks import token as _token
 from curator.store.xml_safety import stream_film
 
@@ -194,9 +186,13 @@ def import_film_xml(session: Session, path: Path,
     stale = None if film_created else _stale_placement(session, film, checked)
     counts = _Counts()
     digest = hashlib.sha256()
+    new = NewClips(session, film.id, tracks, people, known.add,
+                   schema_1_0=_token(root, "schemaVersion") == "1.0",
+                   file_actors={a for key in checked.clips for a in key.actors if a is not None})
     try:
         for node in _clips_again(path, digest):
-            _import_or_merge(session, film, node, known, stale, tracks, people, counts)
+            _import_or_merge(session, node, known, stale, new, counts)
+        new.finish()
     except (CuratorError, SQLAlchemyError, ValueError, ArithmeticError, LookupError) as exc:
         # Bytes the checks never saw may fail any way (a syntax error, a track not listed):
         # that the file changed is what to say, not what broke in reading it.
@@ -259,9 +255,8 @@ def _clips_again(path: Path, digest: hashlib._Hash) -> Iterator[etree._Element]:
     yield from (node for node in stream if node.tag == "clip")
 
 
-def _import_or_merge(session: Session, film: Film, node: etree._Element, known: _KnownClips,
-                     stale: Callable[[etree._Element], bool] | None,
-                     tracks: dict[str, SubtitleTrack], people: dict[int, Person],
+def _import_or_merge(session: Session, node: etree._Element, known: _KnownClips,
+                     stale: Callable[[etree._Element], bool] | None, new: NewClips,
                      counts: _Counts) -> None:
     """One `<clip>`: added, or merged into the clip here it is (its votes), or left out."""
     clip = known.find(node)
@@ -269,9 +264,10 @@ def _import_or_merge(session: Session, film: Film, node: etree._Element, known: 
         counts.left += 1  # withdrawn here (or never placed so): not brought back
         return
     if clip is None:
-        known.add(_import_clip(session, film, node, tracks, people))
+        new.add(node)
         counts.added += 1
         return
+    new.flush()  # the clips before this one are in, as when each went in on its own
     counts.existing += 1
     counts.moved += (clip.start_ms, clip.end_ms) != _times(node)
     known.remember(session, node, clip)
@@ -416,7 +412,7 @@ def _votes_to_merge(
         ours.setdefault(moment(annotation), []).append(annotation)
     theirs: dict[tuple, list[tuple[int, Annotation]]] = {}
     for position, item in enumerate(review.iterfind("annotation")):
-        vote = _annotation(item)
+        vote = annotation_from(item)
         theirs.setdefault(moment(vote), []).append((position, vote))
     new: list[tuple[int, Annotation]] = []
     retract: list[Annotation] = []
@@ -471,19 +467,6 @@ def _merge_as_multisets(
     return new, retract
 
 
-def _annotation(item: etree._Element) -> Annotation:
-    """An `<annotation>` as a row, not yet attached to a clip."""
-    return Annotation(
-        annotator=check_annotator_name(item.get("annotator") or ""),
-        decision=_token(item, "decision"),
-        expression=_token(item, "expression"),
-        reason=item.get("reason"),
-        created_at=when(item.get("at", "")),
-        retracted=_flag(item, "retracted", False),
-        adjudication=_flag(item, "adjudication", False),
-    )
-
-
 def _import_tracks(
     session: Session, film: Film, nodes: list[etree._Element]
 ) -> tuple[dict[str, SubtitleTrack], list[tuple[SubtitleTrack, SubtitleTrack]]]:
@@ -524,137 +507,3 @@ def _import_tracks(
         else:
             known.append((track, tracks[by]))
     return tracks, known
-
-
-def _cue_for(session: Session, track: SubtitleTrack, node: etree._Element) -> Cue:
-    index = int(node.get("index", "0"))
-    cue = session.scalars(select(Cue).where(Cue.track_id == track.id, Cue.idx == index)).first()
-    if cue is not None:
-        return cue
-    cue = Cue(
-        track_id=track.id,  # not through `track.cues`, which would hold every cue added
-        idx=index,
-        start_ms=ms(node.get("start", "0")),
-        end_ms=ms(node.get("end", "0")),
-        text=node.findtext("text") or "",
-        voice=node.get("voice"),
-        emotion=_token(node, "emotion"),
-        score=float(node.get("score", "0")),
-        evidence=[
-            CueEvidence(
-                position=i,
-                text=item.text or "",
-                kind=_token(item, "kind"),
-                emotion=_token(item, "emotion"),
-                weight=float(item.get("weight", "0")),
-            )
-            for i, item in enumerate(node.iterfind("evidence"))
-        ],
-    )
-    session.add(cue)
-    session.flush()
-    return cue
-
-
-def _import_clip(
-    session: Session,
-    film: Film,
-    node: etree._Element,
-    tracks: dict[str, SubtitleTrack],
-    people: dict[int, Person],
-) -> Clip:
-    clip = Clip(
-        uid=_token(node, "uid") or new_uid(),
-        film_id=film.id,  # not through `film.clips`, which would hold every clip added
-        start_ms=ms(node.get("start", "0")),
-        end_ms=ms(node.get("end", "0")),
-        status=_token(node, "status"),
-        proposed_label=_token(node, "proposedLabel"),
-        score=float(node.get("score", "0")),
-        expression=_token(node, "expression"),
-        reject_reason=node.get("rejectReason"),
-        created_at=when(node.get("created", "")),
-        updated_at=when(node.get("updated", "")),
-    )
-    session.add(clip)
-    linked: set[int] = set()
-    for cue_node in node.iterfind("cue"):
-        cue = _cue_for(session, tracks[_token(cue_node, "track", "")], cue_node)
-        if cue.id in linked:  # the XSD says each cue once; never link one twice
-            continue
-        linked.add(cue.id)
-        clip.cue_links.append(ClipCue(cue_id=cue.id, role=_token(cue_node, "role")))
-    subjects = []
-    for person_node in node.iterfind("person"):
-        actor_key = _opt_int(person_node, "actor")
-        person = None
-        if actor_key is not None:
-            person = people.get(actor_key)
-            if person is None:
-                person = Person(uid=_token(person_node, "actorUid") or new_uid(),
-                                film_id=film.id, name=person_node.get("actorName"))
-                session.add(person)
-                people[actor_key] = person
-        subject = ClipSubject(
-            person=person,
-            is_main=_flag(person_node, "main", True),
-            character_name=person_node.get("characterName"),
-            actor_age=_opt_int(person_node, "actorAge"),
-            character_age=_opt_int(person_node, "characterAge"),
-            gender=person_node.get("gender"),
-            pose=person_node.get("pose"),
-            expression=_token(person_node, "expression"),
-        )
-        face = person_node.find("faceTrack")
-        if face is not None:  # a summary: the detections themselves stay in the source database
-            subject.track = FaceTrack(
-                clip=clip, person=person, is_main=subject.is_main,
-                start_ms=ms(face.get("start", "0")), end_ms=ms(face.get("end", "0")),
-                detection_count=int(face.get("detections", "0")),
-            )
-        clip.subjects.append(subject)
-        subjects.append(subject)
-    session.flush()
-    review = node.find("review")
-    if review is None:
-        return clip
-    for item in review.iterfind("annotation"):
-        annotation = _annotation(item)
-        annotation.clip = clip
-        session.add(annotation)
-    for item in review.iterfind("change"):
-        entity = _token(item, "entity", "clip")
-        ref = _opt_int(item, "ref")
-        # A change of a person the file no longer lists (deleted since) has no ref: 0, an id
-        # no row has, rather than the clip's id, which may be some other subject's here.
-        entity_id = clip.id if entity == "clip" else 0
-        if entity == "subject" and ref is not None and ref <= len(subjects):
-            entity_id = subjects[ref - 1].id
-        elif entity == "person" and ref in people:
-            entity_id = people[ref].id
-        session.add(
-            ChangeLog(
-                at=when(item.get("at", "")),
-                who=item.get("who"),
-                entity=entity,
-                entity_id=entity_id,
-                clip_id=clip.id,
-                field=item.get("field"),
-                old=_person_id(item, "old", people),
-                new=_person_id(item, "new", people),
-            )
-        )
-    return clip
-
-
-def _person_id(item: etree._Element, name: str, people: dict[int, Person]) -> str | None:
-    """A change's value, where a change of who a person is (`person_id`) gives the file's
-    actor number: that actor's row id here. Files of schema 1.0 gave the row id of the
-    database they came from, which means no one here: nothing is stored."""
-    value = item.get(name)
-    if item.get("field") != "person_id" or value is None:
-        return value
-    if _token(item.getroottree().getroot(), "schemaVersion") == "1.0":
-        return None
-    person = people.get(int(value)) if value.strip().isdigit() else None
-    return None if person is None else str(person.id)

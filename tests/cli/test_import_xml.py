@@ -91,9 +91,9 @@ def test_an_unexpected_failure_is_one_line_and_rolls_the_file_back(
     curator: Curator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
     """Whatever slips past validation: one line naming the file, the next file still imported."""
-    import curator.store.xml_import as xml_import
+    from curator.store.xml_adding import NewClips
 
-    real = xml_import._import_clip
+    real = NewClips.add
     calls = []
 
     def broken_once(*args: object, **kwargs: object) -> object:
@@ -102,7 +102,7 @@ def test_an_unexpected_failure_is_one_line_and_rolls_the_file_back(
             raise error  # the film row is already flushed: it must be rolled back
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(xml_import, "_import_clip", broken_once)
+    monkeypatch.setattr(NewClips, "add", broken_once)
     bad = _film(tmp_path, "bad.xml")
     good = _film(tmp_path, "good.xml", sha="b" * 64)
     result = curator("import-xml", bad, good)

@@ -905,6 +905,31 @@ def test_a_change_of_who_a_person_is_names_the_actor_not_a_database_id(
         old.close()
 
 
+def test_a_change_naming_an_actor_of_a_later_clip_keeps_the_actor(
+    database: Database, tmp_path: Path
+) -> None:
+    """An actor renamed from one clip, or a face taken from one clip's person, may first
+    appear in a later clip of the file: the import names that actor, not no one."""
+    from curator.store.models import ChangeLog
+
+    populate(database)
+    with database.session() as session:
+        happy, sad = session.scalars(select(Clip).order_by(Clip.start_ms)).all()
+        al = Person(film_id=happy.film_id, name="Al Bit")
+        sad.subjects[1].person = al
+        session.flush()
+        at = datetime(2026, 1, 2, 3, 4, 6)
+        session.add_all([
+            ChangeLog(at=at, who="ann", entity="person", entity_id=al.id, clip_id=happy.id,
+                      field="name", old=None, new="Al Bit"),
+            ChangeLog(at=at, who="ann", entity="subject", entity_id=happy.subjects[0].id,
+                      clip_id=happy.id, field="person_id", old=str(al.id),
+                      new=str(happy.subjects[0].person_id)),
+        ])
+    text = _round_trips_identically(database, tmp_path).decode()
+    assert 'entity="person" ref="2"' in text and 'old="2" new="1"' in text
+
+
 def _other_databases_uids(text: str) -> str:
     """The same records as another database that proposed the same film would write
     them: every clip and actor under a uid of its own."""
