@@ -120,8 +120,15 @@ class _Change:
     def actors_named(self) -> set[int]:
         named = {self.ref} if self.entity == "person" and self.ref is not None else set()
         if self.actors:
-            named |= {int(v) for v in (self.old, self.new) if v is not None and v.strip().isdigit()}
+            named |= {n for v in (self.old, self.new) if (n := _actor_number(v)) is not None}
         return named
+
+
+def _actor_number(value: str | None) -> int | None:
+    """A `person_id` change's value as the file's actor number; None where it is not one.
+    Only decimal digits: `isdigit` also passes '²', which `int` refuses."""
+    text = (value or "").strip()
+    return int(text) if text.isdecimal() else None
 
 
 @dataclass(slots=True)
@@ -294,5 +301,6 @@ class NewClips:
         that actor's row id here (None when the actor has none)."""
         if not change.actors or value is None:
             return value
-        person = self.people.get(int(value)) if value.strip().isdigit() else None
+        number = _actor_number(value)
+        person = None if number is None else self.people.get(number)
         return None if person is None else str(person.id)

@@ -930,6 +930,27 @@ def test_a_change_naming_an_actor_of_a_later_clip_keeps_the_actor(
     assert 'entity="person" ref="2"' in text and 'old="2" new="1"' in text
 
 
+def test_a_change_of_who_a_person_is_to_a_value_not_an_actor_number_names_no_one(
+    database: Database, tmp_path: Path
+) -> None:
+    """The schema lets any text be a change's value: one that is no actor number ('²' is
+    a digit to `str.isdigit`, not to `int`) names no one here, like 'x'; the file imports."""
+    from curator.store.models import ChangeLog
+
+    said = '<change at="2026-01-02T03:04:06Z" who="ann" entity="subject" ref="1" '
+    path = _import_edited(database, tmp_path, ("</review>", said + 'field="person_id" '
+                                               'old="\u00b2" new="1"/>\n    </review>'))
+    fresh = _import_fresh(tmp_path, path)
+    try:
+        with fresh.session() as session:
+            logged = session.scalars(select(ChangeLog).where(
+                ChangeLog.field == "person_id")).one()
+            jane = session.scalars(select(Person).where(Person.name == "Jane Roe")).one()
+            assert (logged.old, logged.new) == (None, str(jane.id))
+    finally:
+        fresh.close()
+
+
 def _other_databases_uids(text: str) -> str:
     """The same records as another database that proposed the same film would write
     them: every clip and actor under a uid of its own."""
