@@ -34,6 +34,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import insert
 
+from curator.labels import EMOTIONS
 from curator.store.db import open_database
 from curator.store.models import (
     Annotation,
@@ -52,13 +53,12 @@ from curator.store.models import (
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "bench_xml.json"
-LABELS = ("Angry", "Disgust", "Fear", "Happy", "Neutral", "Sad", "Surprise")
 STEP_MS = 20  # clips overlap: unique (start, end), many per second
 
 
 def _clip_rows(n: int, now: object) -> dict[str, dict]:
     """The rows of clip `n` (ids are n + 1), one per table."""
-    i, label = n + 1, LABELS[n % 7]
+    i, label = n + 1, EMOTIONS[n % len(EMOTIONS)]
     start = n * STEP_MS
     voted = n % 3 == 0
     return {
