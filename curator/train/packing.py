@@ -76,13 +76,14 @@ def med_residuals(x: np.ndarray) -> np.ndarray:
 
 def med_restore(residuals: np.ndarray) -> np.ndarray:
     """Undo `med_residuals`: pixel by pixel, since each prediction needs its left neighbour
-    restored first; every image of the batch at once."""
+    restored first; every image of the batch at once (pixel-major, so that each step reads
+    one contiguous run of the batch)."""
     n, h, w = residuals.shape
-    out = np.zeros((n, h + 1, w + 1), dtype=np.int16)
-    r = residuals.astype(np.int16)
+    out = np.zeros((h + 1, w + 1, n), dtype=np.int16)
+    r = np.ascontiguousarray(residuals.transpose(1, 2, 0)).astype(np.int16)
     for i in range(1, h + 1):
-        up_row, row = out[:, i - 1], out[:, i]
+        up_row, row = out[i - 1], out[i]
         for j in range(1, w + 1):
-            guess = _med(row[:, j - 1], up_row[:, j], up_row[:, j - 1])
-            row[:, j] = (guess + r[:, i - 1, j - 1]) & 0xFF
-    return out[:, 1:, 1:].astype(np.uint8)
+            guess = _med(row[j - 1], up_row[j], up_row[j - 1])
+            row[j] = (guess + r[i - 1, j - 1]) & 0xFF
+    return np.ascontiguousarray(out[1:, 1:].transpose(2, 0, 1)).astype(np.uint8)
