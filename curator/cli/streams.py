@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,25 +15,24 @@ if TYPE_CHECKING:
     from curator.media.embedded_subtitles import SubtitleStream
     from curator.subtitles.model import SubtitleDocument
 
-# How a stream's track is named (and stored): the film's path, then ffmpeg's `#0:N`.
-_STREAM_NAME = re.compile(r"(?P<film>.+)#0:(?P<index>[0-9]+)")
-
-
 def stream_name(film: Path, index: int) -> Path:
     """`film.mkv#0:N`: the path a track read from stream N of `film` is stored under. The
     film's path resolved, as the film's own record has it (a film given through a link is
     recorded where the link leads): the track follows the film when it moves."""
-    film = film.resolve()
-    return film.with_name(f"{film.name}#0:{index}")
+    from curator.media.embedded_subtitles import stream_track_path
+
+    return Path(stream_track_path(str(film.resolve()), index))
 
 
 def named_stream(path: Path) -> tuple[Path, int] | None:
     """(film, N) when `path` names a stream inside a film, `film.mkv#0:N`; None for any
     other path, and for a file that exists, whatever its name."""
-    match = _STREAM_NAME.fullmatch(str(path))
-    if match is None or path.exists():
+    from curator.media.embedded_subtitles import film_and_stream
+
+    named = film_and_stream(str(path))
+    if named is None or path.exists():
         return None
-    return Path(match["film"]), int(match["index"])
+    return Path(named[0]), named[1]
 
 
 def no_such_stream(film: Path, streams: list[SubtitleStream], index: int) -> str:

@@ -32,6 +32,21 @@ _SDH_TITLE = re.compile(
     r"\b(sdh|hi|cc|hoh|hearing[ -]?impaired|closed[ -]?captions?|deaf)\b", re.IGNORECASE)
 
 
+# How a track read from a stream is named (and stored): the film's path, then ffmpeg's `#0:N`.
+_TRACK_PATH = re.compile(r"(?P<film>.+)#0:(?P<index>[0-9]+)")
+
+
+def stream_track_path(film: str, index: int) -> str:
+    """`/films/film.mkv#0:N`: the path of the track read from stream N of `film`."""
+    return f"{film}#0:{index}"
+
+
+def film_and_stream(track_path: str) -> tuple[str, int] | None:
+    """(film, N) of a track path `stream_track_path` made; None for any other path."""
+    match = _TRACK_PATH.fullmatch(track_path)
+    return None if match is None else (match["film"], int(match["index"]))
+
+
 @dataclass(frozen=True, slots=True)
 class SubtitleStream:
     index: int  # the stream's number in the file, as `ffmpeg -i` shows it (#0:N)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from curator.errors import NotFoundError
+from curator.media.embedded_subtitles import film_and_stream, stream_track_path
 from curator.media.probe import VideoInfo
 from curator.store.models import Cue, CueEvidence, Film, SubtitleTrack
 from curator.subtitles.model import AnalyzedCue, SubtitleDocument
@@ -103,9 +104,12 @@ def move_film(film: Film, path: str) -> str | None:
 def stream_tracks_moved(film: Film, path: str) -> list[tuple[SubtitleTrack, str]]:
     """The film's tracks read from its own streams, each with its path once the film is
     at `path` (for a caller that must set them its own way: a read-only snapshot)."""
-    prefix = f"{film.path}#0:"
-    return [(track, f"{path}#0:{track.path[len(prefix):]}") for track in film.tracks
-            if track.path.startswith(prefix) and track.path[len(prefix):].isdigit()]
+    moved = []
+    for track in film.tracks:
+        named = film_and_stream(track.path)
+        if named is not None and named[0] == film.path:
+            moved.append((track, stream_track_path(path, named[1])))
+    return moved
 
 
 @dataclass(frozen=True)
