@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     from curator.proposals.windows import WindowParams
     from curator.store.models import Film, SubtitleTrack
-    from curator.store.replacing import Touched
     from curator.subtitles.model import SubtitleDocument
 
 # Padding and lengths in seconds: not negative, not absurd, not nan.
@@ -421,6 +420,7 @@ def ingest_command(
 def _replace_tracks(session: Session, film: Film, given: list[SubtitleTrack],
                     lines: list[str], warnings: list[str]) -> None:
     """`--replace-subs`: the given tracks are the film's tracks of their languages."""
+    from curator.cli.settled import replacement_report
     from curator.store.replacing import Settled, replace_tracks
 
     settled = Settled()
@@ -439,15 +439,9 @@ def _replace_tracks(session: Session, film: Film, given: list[SubtitleTrack],
         lines += [f"  track {t.id} ({Path(t.path).name}) replaced by track {by.id}: its cues "
                   "propose nothing from now on" for t in old]
         settled.add(replace_tracks(session, film, old, by))
-    if settled.withdrawn or settled.trimmed:
-        lines.append(f"  {settled.withdrawn} untouched clip(s) only the replaced tracks "
-                     f"proposed withdrawn, {settled.trimmed} lost their cues; "
-                     "`curator propose` proposes from the tracks in use")
-    if settled.touched:
-        warnings.append(
-            f"film {film.id}: {listed_touched(settled.touched)} cite the replaced tracks and have "
-            "been decided on or edited: they keep their times and cues; look at them "
-            f"(`curator review --film {film.id} --queue all`)")
+    said, warned = replacement_report(film.id, settled)
+    lines += said
+    warnings += warned
 
 
 def _same_language_hints(film: Film, given: list[SubtitleTrack]) -> list[str]:
@@ -466,6 +460,7 @@ def _same_language_hints(film: Film, given: list[SubtitleTrack]) -> list[str]:
 def _settle_offset(session: Session, film: Film, offset_was_ms: int, lines: list[str],
                    warnings: list[str]) -> None:
     """The offset changed: untouched clips go, to be placed again; touched ones are listed."""
+    from curator.cli.settled import listed_touched
     from curator.store.replacing import settle_offset_change
 
     settled = settle_offset_change(session, film)
@@ -478,14 +473,6 @@ def _settle_offset(session: Session, film: Film, offset_was_ms: int, lines: list
             f"film {film.id}: {listed_touched(settled.touched)} were placed with the earlier "
             f"offset ({was}) and have been decided on or edited: they keep their times; look at "
             f"them (`curator review --film {film.id} --queue all`)")
-
-
-def listed_touched(touched: list[Touched], most: int = 20) -> str:
-    """`clip 3 (voted on), clip 7 (boundaries moved)`, the first `most` of them."""
-    shown = ", ".join(f"clip {t.clip_id} ({t.why})" for t in touched[:most])
-    more = f" and {len(touched) - most} more" if len(touched) > most else ""
-    return f"{len(touched)} clip(s) — {shown}{more} —"
-
 
 
 @dataclass(frozen=True)

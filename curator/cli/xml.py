@@ -123,22 +123,17 @@ def import_xml_command(files: tuple[Path, ...]) -> None:
 def _report_replacements(film_id: int, adopted: Adopted) -> None:
     """The file's replacements of tracks known here: adopted (clips settled as by
     `ingest --replace-subs`), or, where this database's standing differs, kept and said."""
-    from curator.cli.data import listed_touched
+    from curator.cli.settled import replacement_report
 
     out, err = console(), console(stderr=True)
     for track_id, by_id in adopted.replaced:
         out.print(f"  track {track_id} replaced by track {by_id}, as in the file: its cues "
                   "propose nothing from now on", markup=False)
-    settled = adopted.settled
-    if settled.withdrawn or settled.trimmed:
-        out.print(f"  {settled.withdrawn} untouched clip(s) only the replaced tracks proposed "
-                  f"withdrawn, {settled.trimmed} lost their cues; `curator propose` proposes "
-                  "from the tracks in use", markup=False)
-    if settled.touched:
-        err.print(f"warning: film {film_id}: {listed_touched(settled.touched)} cite the "
-                  "replaced tracks and have been decided on or edited: they keep their times "
-                  f"and cues; look at them (`curator review --film {film_id} --queue all`)",
-                  markup=False)
+    lines, warnings = replacement_report(film_id, adopted.settled)
+    for line in lines:
+        out.print(line, markup=False)
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)
     for kept in adopted.kept:
         here = (f"by track {kept.here_by_id} here" if kept.here_by_id is not None
                 else f"not here, where track {kept.file_by_id} is replaced in its stead")
