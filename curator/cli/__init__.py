@@ -10,7 +10,8 @@ import click
 
 from curator import __version__, interrupts
 from curator.cli.common import CuratorGroup, State
-from curator.cli.data import cues_command, ingest_command, propose_command
+from curator.cli.cues import cues_command
+from curator.cli.data import ingest_command, propose_command
 from curator.cli.db import db_group
 from curator.cli.export import export_command
 from curator.cli.label import label_command
