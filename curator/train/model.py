@@ -195,14 +195,21 @@ def imagenet_weights_path() -> Path:
 
 def load_imagenet(model: EfficientNetLite0) -> None:
     """Load the packaged ImageNet weights into `model` (stem summed to gray, head kept fresh)."""
-    state = torch.load(imagenet_weights_path(), map_location="cpu", weights_only=True)
-    state = {k: v for k, v in state.items() if not k.startswith("_fc.")}
-    stem = state["_conv_stem.weight"]
-    if model._conv_stem.in_channels == 1 and stem.shape[1] == 3:
-        state["_conv_stem.weight"] = stem.sum(dim=1, keepdim=True)
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    # Only the classifier may be left out; anything else means the architecture drifted.
-    assert not unexpected and set(missing) == {"_fc.weight", "_fc.bias"}, (missing, unexpected)
+    path = imagenet_weights_path()
+    not_weights = CheckpointError(path, "not EfficientNet-Lite0's ImageNet weights (a state "
+                                        "dict of its layers)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = {k: v for k, v in state.items() if not k.startswith("_fc.")}
+        stem = state["_conv_stem.weight"]
+        if model._conv_stem.in_channels == 1 and stem.shape[1] == 3:
+            state["_conv_stem.weight"] = stem.sum(dim=1, keepdim=True)
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except Exception as e:  # torch raises many kinds for a foreign or damaged file
+        raise not_weights from e
+    # Only the classifier may be left out; anything else is another network's weights.
+    if unexpected or set(missing) != {"_fc.weight", "_fc.bias"}:
+        raise not_weights
 
 
 def describe_head_change(old_classes: tuple[str, ...], new_classes: tuple[str, ...]) -> str | None:

@@ -92,6 +92,12 @@ def test_imagenet_weights_from_a_file_without_the_head(
     monkeypatch.setenv("CURATOR_IMAGENET_WEIGHTS", str(tmp_path / "gone.pth"))
     with pytest.raises(CheckpointError, match=r"gone\.pth: no such file"):
         load_imagenet(model)
+    (tmp_path / "notes.pth").write_text("hello")
+    torch.save({"conv.weight": torch.zeros(3)}, tmp_path / "other.pth")
+    for name in ("notes.pth", "other.pth"):
+        monkeypatch.setenv("CURATOR_IMAGENET_WEIGHTS", str(tmp_path / name))
+        with pytest.raises(CheckpointError, match="not EfficientNet-Lite0's ImageNet weights"):
+            load_imagenet(model)
 
 
 @pytest.mark.parametrize("side", [48, 63, 112])
