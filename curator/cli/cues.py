@@ -42,7 +42,9 @@ def lexicon_for(lang: str, lexicon_path: Path | None):  # type: ignore[no-untype
               help="A TOML lexicon file to use instead of the built-in one.")
 @click.option("--all", "show_all", is_flag=True, help="List cues without evidence too.")
 @click.option("--encoding", metavar="CODEC",
-              help="Read the file in this encoding (e.g. cp1252) instead of detecting it.")
+              help="Read the file in this encoding (e.g. cp1252) instead of detecting it (a "
+                   "SubRip or ASS stream inside a film, too: one found not to be UTF-8 has "
+                   "its encoding detected).")
 def cues_command(
     file: Path, as_json: bool, lang: str | None, lexicon_path: Path | None, show_all: bool,
     encoding: str | None,
@@ -103,10 +105,7 @@ def _cues_of(file: Path, encoding: str | None,
     from curator.subtitles.loading import load_subtitles
 
     if (stream := named_stream(file)) is not None:
-        if encoding is not None:
-            raise click.BadParameter("a stream inside a film is UTF-8 text; --encoding is "
-                                     "for subtitle files", param_hint="--encoding")
-        document, tag = read_stream(*stream, option="FILE")
+        document, tag = read_stream(*stream, option="FILE", encoding=encoding)
         return document, lang or tag or track_language(file, document)
     try:
         document = load_subtitles(file, encoding=encoding, lang=lang or name_language(file))

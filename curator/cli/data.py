@@ -78,7 +78,9 @@ def _per_track(option: str, values: tuple[str, ...], tracks: int) -> Callable[[i
               help="Estimate the subtitle offset from speech onsets in the audio.")
 @click.option("--encoding", "encodings", multiple=True, metavar="CODEC",
               help="Encoding of the tracks (e.g. cp1252): once for all, or once per --subs "
-                   "(default: detected; the summary line says which).")
+                   "(default: detected; the summary line says which). Without --subs, it is "
+                   "the encoding of the film's SubRip and ASS streams (a stream found not to "
+                   "be UTF-8 has its encoding detected).")
 def ingest_command(
     film: Path,
     subs: tuple[Path, ...],
@@ -160,13 +162,15 @@ def ingest_command(
                 f"note: {film}: film {known.film_id} has {known.tracks} subtitle track(s) "
                 "already; its own subtitle streams are not read (--subs-stream N adds one)",
                 markup=False)
-    streams = embedded_tracks(film, subs_streams, info.fps) if subs_streams or (
+    # Streams take a plain --lang or --encoding only when it is given once and no --subs
+    # file is: beside --subs files it is theirs ("once for all, or once per --subs"), and a
+    # stream tagged `spa` read as English proposes nothing. N=CODE names one stream's
+    # language; their own tag else.
+    plain = lang_of(0) if len(langs.files) == 1 and not subs else None
+    stream_encoding = encoding_of(0) if not subs else None
+    streams = embedded_tracks(film, subs_streams, info.fps, stream_encoding) if subs_streams or (
         not subs and not known) else []
     _refuse_unread_stream_languages(langs, streams)
-    # Streams take a plain --lang only when it is given once and no --subs file is: beside
-    # --subs files it is theirs ("once for all, or once per --subs"), and a stream tagged
-    # `spa` read as English proposes nothing. N=CODE names one stream's; their own tag else.
-    plain = lang_of(0) if len(langs.files) == 1 and not subs else None
     for stream in streams:
         document, digest = stream.document, stream.sha256
         named = langs.streams.get(stream.index) or plain
@@ -176,7 +180,8 @@ def ingest_command(
         read_as[digest] = (document.path, lang, document.encoding)
         say_loading_warnings(document)
         analyzed = analyze(document.cues, lexicon_for(lang, lexicon_path))
-        tracks.append((document, analyzed, lang, digest, bool(named or lexicon_path)))
+        tracks.append((document, analyzed, lang, digest,
+                       bool(named or stream_encoding or lexicon_path)))
     if film_hash is None:
         film_hash = _hash_with_progress(film, sha256_file)
     estimate = None

@@ -13,6 +13,7 @@ from curator.cli.languages import LANGUAGE_TAGS
 
 if TYPE_CHECKING:
     from curator.media.embedded_subtitles import SubtitleStream
+    from curator.subtitles.encoding import Decoded
     from curator.subtitles.model import SubtitleDocument
 
 def stream_name(film: Path, index: int) -> Path:
@@ -45,12 +46,13 @@ def streams_listed(streams: list[SubtitleStream]) -> str:
     return f"its subtitle streams: {have}"
 
 
-def read_stream(film: Path, index: int, option: str) -> tuple[SubtitleDocument, str | None]:
+def read_stream(film: Path, index: int, option: str,
+                encoding: str | None = None) -> tuple[SubtitleDocument, str | None]:
     """Stream N of `film` as a document named `film.mkv#0:N`, and the language code of its
     tag. A film without that stream is a usage error of `option`; a picture stream fails
-    (`MediaError`)."""
+    (`MediaError`). `encoding`: see `_stream_texts`."""
     from curator.errors import InputFileError
-    from curator.media.embedded_subtitles import stream_text, subtitle_streams
+    from curator.media.embedded_subtitles import subtitle_streams
 
     if not film.is_file():
         raise InputFileError(stream_name(film, index), "no such file")
@@ -58,20 +60,64 @@ def read_stream(film: Path, index: int, option: str) -> tuple[SubtitleDocument, 
     stream = next((s for s in streams if s.index == index), None)
     if stream is None:
         raise click.BadParameter(no_such_stream(film, streams, index), param_hint=option)
-    return _document(film, stream, stream_text(film, stream), None), _language(stream)
+    [text] = _stream_texts(film, [stream], encoding)
+    return _document(film, stream, text, None), _language(stream)
 
 
-def _document(film: Path, stream: SubtitleStream, text: str,
+def _stream_texts(film: Path, streams: list[SubtitleStream],
+                  encoding: str | None) -> list[Decoded]:
+    """Each stream's text. ffmpeg converts it (UTF-8, as Matroska and MP4 store text) unless
+    a SubRip or ASS stream is given an `encoding`, or is found not to be UTF-8 (a subtitle
+    file in a legacy code page, muxed as it was): then its bytes, as the film stores them,
+    are decoded as a subtitle file's are, in `encoding` or the code page detected."""
+    from curator.errors import SubtitleError
+    from curator.media.embedded_subtitles import (
+        StreamNotUtf8Error,
+        can_read_stored,
+        streams_stored,
+        streams_text,
+    )
+    from curator.subtitles.encoding import BinaryDataError, Decoded, decode_bytes
+
+    stored = [s for s in streams if can_read_stored(s)] if encoding else []
+    if encoding:
+        for stream in streams:
+            if stream not in stored:
+                console(stderr=True).print(
+                    f"note: {film}: --encoding does not apply to subtitle stream "
+                    f"{stream.describe()}: its text is UTF-8", markup=False)
+    if not stored:
+        try:
+            return [Decoded(text, "utf-8") for text in streams_text(film, streams)]
+        except StreamNotUtf8Error:
+            stored = [s for s in streams if can_read_stored(s)]
+            if not stored:
+                raise
+    converted = [s for s in streams if s not in stored]
+    texts = {s: Decoded(text, "utf-8")
+             for s, text in zip(converted, streams_text(film, converted), strict=True)}
+    for stream, data in zip(stored, streams_stored(film, stored), strict=True):
+        try:
+            texts[stream] = decode_bytes(data, encoding, lang=_language(stream))
+        except LookupError:
+            raise click.BadParameter(f"unknown encoding {encoding!r}",
+                                     param_hint="--encoding") from None
+        except BinaryDataError as exc:
+            raise SubtitleError(stream_name(film, stream.index), str(exc)) from None
+    return [texts[s] for s in streams]
+
+
+def _document(film: Path, stream: SubtitleStream, text: Decoded,
               fps: float | None) -> SubtitleDocument:
-    """A stream's text as a document named `film.mkv#0:N`: UTF-8, as Matroska and MP4
-    store it and ffmpeg writes it."""
+    """A stream's text as a document named `film.mkv#0:N`."""
     import dataclasses
 
     from curator.subtitles.loading import parse_subtitles
 
-    document = parse_subtitles(text, name=stream_name(film, stream.index),
+    document = parse_subtitles(text.text, name=stream_name(film, stream.index),
                                format=stream.text_format, fps=fps)
-    return dataclasses.replace(document, encoding="utf-8")
+    return dataclasses.replace(document, encoding=text.encoding,
+                               warnings=text.warnings + document.warnings)
 
 
 def _language(stream: SubtitleStream) -> str | None:
@@ -96,13 +142,14 @@ class StreamTrack:
     language: str | None  # our code for the stream's tag, if it has one
 
 
-def embedded_tracks(film: Path, numbers: tuple[int, ...], fps: float) -> list[StreamTrack]:
+def embedded_tracks(film: Path, numbers: tuple[int, ...], fps: float,
+                    encoding: str | None = None) -> list[StreamTrack]:
     """Each subtitle stream of FILM to ingest: those `numbers` name, or when none,
-    `choose_streams`' pick (its choice said on stderr)."""
+    `choose_streams`' pick (its choice said on stderr). `encoding`: see `_stream_texts`."""
     import hashlib
 
     from curator.errors import InputFileError, SubtitleError
-    from curator.media.embedded_subtitles import choose_streams, streams_text, subtitle_streams
+    from curator.media.embedded_subtitles import choose_streams, subtitle_streams
     from curator.subtitles.lexicon import builtin_languages
 
     streams = subtitle_streams(film)
@@ -124,7 +171,7 @@ def embedded_tracks(film: Path, numbers: tuple[int, ...], fps: float) -> list[St
             raise InputFileError(film, "no --subs given, and no text subtitle stream to use"
                                        f"{found} (give a subtitle file with --subs)")
     tracks = []
-    for stream, text in zip(chosen, streams_text(film, chosen), strict=True):
+    for stream, text in zip(chosen, _stream_texts(film, chosen, encoding), strict=True):
         try:
             document = _document(film, stream, text, fps)
         except SubtitleError as exc:
@@ -135,7 +182,7 @@ def embedded_tracks(film: Path, numbers: tuple[int, ...], fps: float) -> list[St
                 f"note: {film}: subtitle stream {stream.describe()} left out: it has no cues",
                 markup=False)
             continue
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(text.text.encode("utf-8")).hexdigest()
         tracks.append(StreamTrack(stream.index, document, digest, _language(stream)))
     if not tracks:
         raise InputFileError(film, "no --subs given, and its subtitle streams have no cues "

@@ -162,11 +162,45 @@ def choose_streams(
     return chosen, left
 
 
+class StreamNotUtf8Error(MediaError):
+    """A text stream whose bytes are not UTF-8: a subtitle file in a legacy code page muxed
+    as it was (Matroska asks for UTF-8; not every muxer converts). ffmpeg will not convert
+    it; `streams_stored` gives its bytes as stored, to decode as a subtitle file is."""
+
+
+# Text codecs whose packets ffmpeg writes unchanged into a subtitle file of their format.
+_STORED_FORMAT = {"subrip": "srt", "srt": "srt", "ass": "ass", "ssa": "ass"}
+
+
+def can_read_stored(stream: SubtitleStream) -> bool:
+    """Whether `streams_stored` can give this stream's bytes as the film stores them."""
+    return stream.codec in _STORED_FORMAT
+
+
 def streams_text(film: Path, streams: Sequence[SubtitleStream]) -> list[str]:
     """Each stream's cues as text in its `text_format` (ffmpeg converts any text format to
     SubRip; ASS/SSA stays ASS, whose comment and drawing events the reader leaves out), in one
     pass over the film: a stream's packets are spread over the whole file, so each pass
-    reads all of it."""
+    reads all of it. A stream whose text is not UTF-8 raises `StreamNotUtf8Error`."""
+    outputs = _extract(film, streams, copy=False)
+    # Matroska and MP4 store subtitle text as UTF-8, and ffmpeg writes what it read.
+    return [data.decode("utf-8", "replace") for data in outputs]
+
+
+def streams_stored(film: Path, streams: Sequence[SubtitleStream]) -> list[bytes]:
+    """Each stream's cues as the film stores them, in a SubRip or ASS file of their own
+    (its own code page, undecoded), in one pass over the film. Only for streams
+    `can_read_stored`."""
+    for stream in streams:
+        if not can_read_stored(stream):
+            raise MediaError(film, f"subtitle stream #0:{stream.index} is {stream.codec}, "
+                                   "which is read only as UTF-8 text")
+    return _extract(film, streams, copy=True)
+
+
+def _extract(film: Path, streams: Sequence[SubtitleStream], *, copy: bool) -> list[bytes]:
+    """One pass of ffmpeg over `film` writing each stream to a subtitle file: converted to
+    its `text_format`, or (`copy`) its packets unchanged."""
     import tempfile
 
     from curator.media.probe import ffmpeg_exe
@@ -182,15 +216,19 @@ def streams_text(film: Path, streams: Sequence[SubtitleStream]) -> list[str]:
         command = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-i", str(film)]
         for stream, output in zip(streams, outputs, strict=True):
             kind = stream.text_format
-            command += ["-map", f"0:{stream.index}", "-c:s", kind, "-f", kind, str(output)]
+            codec = "copy" if copy else kind
+            command += ["-map", f"0:{stream.index}", "-c:s", codec, "-f", kind, str(output)]
         result = subprocess.run(command, capture_output=True, check=False)
         if result.returncode != 0:
             lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
             reason = lines[-1] if lines else f"ffmpeg exited with {result.returncode}"
             which = ", ".join(f"#0:{stream.index}" for stream in streams)
+            if "Invalid UTF-8" in result.stderr.decode("utf-8", "replace"):
+                raise StreamNotUtf8Error(
+                    film, f"subtitle stream(s) {which}: the text is not UTF-8 (give its "
+                          "encoding with --encoding)")
             raise MediaError(film, f"subtitle stream(s) {which} could not be read: {reason}")
-        # Matroska and MP4 store subtitle text as UTF-8, and ffmpeg writes what it read.
-        return [output.read_bytes().decode("utf-8", "replace") for output in outputs]
+        return [output.read_bytes() for output in outputs]
 
 
 def stream_text(film: Path, stream: SubtitleStream) -> str:

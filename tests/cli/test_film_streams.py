@@ -91,8 +91,6 @@ def test_cues_says_which_streams_a_film_has(curator: Curator, mkv: Path) -> None
         whole.output.split())
     gone = curator("cues", mkv.with_name("gone.mkv#0:2"))
     assert gone.exit_code == 1 and "gone.mkv#0:2: no such file" in gone.output
-    encoded = curator("cues", f"{mkv}#0:2", "--encoding", "cp1252")
-    assert encoded.exit_code == 2 and "a stream inside a film is UTF-8 text" in encoded.output
 
 
 def _track_paths(curator: Curator) -> list[str]:
@@ -199,3 +197,78 @@ def test_a_streams_track_of_a_film_given_through_a_link_follows_the_film(
     moved = mkv.rename(tmp_path / "films" / "moved.mkv")
     assert curator("ingest", moved, "--no-check-offset").exit_code == 0
     assert _track_paths(curator) == [f"{moved.resolve()}#0:2"]
+
+
+# Spanish SDH in Windows-1252, as an old subtitle file is; muxed as it was (not converted).
+LEGACY_SPANISH = ("1\n00:00:01,000 --> 00:00:02,500\n[ríe] ¡Qué día, señor!\n\n"
+                  "2\n00:00:03,000 --> 00:00:04,500\n(sollozando) Aquí está mi corazón.\n\n"
+                  "3\n00:00:05,000 --> 00:00:06,500\nNo sé qué decía él, ni cuándo.\n")
+
+
+@pytest.fixture
+def legacy_mkv(demo_film) -> Path:
+    """The demo film as Matroska with one SubRip stream (#0:2, `spa`) whose bytes are
+    Windows-1252: ffmpeg refuses to convert it ("Invalid UTF-8")."""
+    from curator.media.probe import ffmpeg_exe
+
+    film, _, _ = demo_film
+    srt = film.with_name("es.srt")
+    srt.write_bytes(LEGACY_SPANISH.encode("cp1252"))
+    out = film.with_name("legacy.mkv")
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(film),
+                    "-i", str(srt), "-map", "0", "-map", "1", "-c", "copy",
+                    "-metadata:s:s:0", "language=spa", str(out)], check=True)
+    return out
+
+
+def test_a_stream_in_a_legacy_code_page_is_read_as_a_file_is(
+    curator: Curator, legacy_mkv: Path
+) -> None:
+    """A SubRip stream that is not UTF-8 is read from its bytes as the film stores them, its
+    code page detected (or given with --encoding), by `cues` and by `ingest`."""
+    shown = curator("cues", f"{legacy_mkv}#0:2", "--json")
+    assert shown.exit_code == 0, shown.output
+    cues = json.loads(shown.output)
+    assert cues[0]["text"] == "[ríe] ¡Qué día, señor!"
+    assert [item["emotion"] for item in cues[:2]] == ["Happy", "Sad"]
+    table = curator("cues", f"{legacy_mkv}#0:2")
+    assert "legacy.mkv#0:2 (srt, cp1252)" in table.output
+    # A code page given is the one read, right or wrong.
+    forced = curator("cues", f"{legacy_mkv}#0:2", "--encoding", "cp1251", "--json")
+    assert forced.exit_code == 0, forced.output
+    assert json.loads(forced.output)[0]["text"] != cues[0]["text"]
+
+    ingested = curator("ingest", legacy_mkv, "--no-check-offset")
+    assert ingested.exit_code == 0, ingested.output
+    assert "(es, srt, cp1252)" in ingested.output
+    texts = [text for (text,) in _rows(curator.db_path, "SELECT text FROM cues ORDER BY id")]
+    assert texts[0] == "[ríe] ¡Qué día, señor!"
+
+
+def test_encoding_does_not_apply_to_a_stream_whose_format_is_utf8(
+    curator: Curator, demo_film
+) -> None:
+    """MP4's mov_text is UTF-8 by its format: --encoding is noted as not applying, and the
+    stream read as it is."""
+    from curator.media.embedded_subtitles import subtitle_streams
+    from curator.media.probe import ffmpeg_exe
+
+    film, srt, _ = demo_film
+    mp4 = film.with_name("text.mp4")
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(film),
+                    "-i", str(srt), "-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text",
+                    str(mp4)], check=True)
+    (stream,) = subtitle_streams(mp4)
+    result = curator("cues", f"{mp4}#0:{stream.index}", "--encoding", "cp1251", "--json")
+    assert result.exit_code == 0, result.output
+    assert "--encoding does not apply to subtitle stream" in result.stderr
+    expected = json.loads(curator("cues", srt, "--json").stdout)
+    assert [c["text"] for c in json.loads(result.stdout)] == [c["text"] for c in expected]
+
+
+def test_an_unknown_encoding_for_a_stream_is_refused(curator: Curator, legacy_mkv: Path) -> None:
+    result = curator("cues", f"{legacy_mkv}#0:2", "--encoding", "klingon")
+    assert result.exit_code == 2 and "unknown encoding 'klingon'" in result.output
+    ingest = curator("ingest", legacy_mkv, "--encoding", "klingon", "--no-check-offset")
+    assert ingest.exit_code == 2 and "unknown encoding 'klingon'" in ingest.output
+    assert not _rows(curator.db_path, "SELECT id FROM films")
