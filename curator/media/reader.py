@@ -20,7 +20,9 @@ picture for time T:
   recording that ends on a still holds one frame for seconds), and nothing after;
 - a stretch that does not decode (damaged packets) is never filled with a picture
   from after it: a time inside it raises `MediaError`, as a damaged window should;
-- a display matrix (rotation) is applied, so frames come out as displayed.
+- a display matrix (rotation) is applied, so frames come out as displayed;
+- an interlaced picture (broadcast and DVD video flag it) gives its first field, the
+  lines between interpolated, so movement between its two fields leaves no comb teeth.
 
 Workers keep one reader per thread (`shared_reader`), so the windows of one film
 that a worker checks one after another reuse one open file.
@@ -293,14 +295,37 @@ class VideoReader:
         stored_width, stored_height = shown if size is None else size
         if turns % 2:
             stored_width, stored_height = stored_height, stored_width
+        # An interlaced picture is read at its own height (lines are not mixed across
+        # fields), one field kept, then scaled.
+        interlaced = bool(frame.interlaced_frame)
         # Bicubic, as ffmpeg's scale filter; the frame's own colour matrix and range.
         rgb = self._reformatter.reformat(
-            frame, stored_width, stored_height, "rgb24", interpolation=Interpolation.BICUBIC,
-            src_color_range=frame.color_range, threads=1,
+            frame, stored_width, frame.height if interlaced else stored_height, "rgb24",
+            interpolation=Interpolation.BICUBIC, src_color_range=frame.color_range, threads=1,
         ).to_ndarray()
+        if interlaced:
+            rgb = first_field(rgb)
+            if rgb.shape[0] != stored_height:
+                import cv2
+
+                rgb = cv2.resize(rgb, (stored_width, stored_height),
+                                 interpolation=cv2.INTER_CUBIC)
         if turns:
             rgb = np.ascontiguousarray(np.rot90(rgb, turns))
         return rgb
+
+
+def first_field(rgb: np.ndarray) -> np.ndarray:
+    """An interlaced picture's top field, the lines between interpolated. Its two fields are
+    taken a field period apart (1/50 or 1/60 s): whatever moved between them shows in
+    alternate lines, comb teeth along a face's edges that a detector and a crop would
+    keep. A still needs one moment: half the vertical detail, none of the combing."""
+    out = rgb.copy()
+    top = rgb[0::2].astype(np.uint16)
+    between = len(out[1::2])
+    below = np.concatenate([top[1:], top[-1:]])[:between]  # the last line repeats its above
+    out[1::2] = ((top[:between] + below + 1) // 2).astype(rgb.dtype)
+    return out
 
 
 def film_video_stream(container: Any) -> Any | None:

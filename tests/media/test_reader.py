@@ -189,3 +189,40 @@ def test_a_transport_stream_is_read_in_its_last_group_of_pictures(
     for time_ms in (1000, 4500, 5500):
         expected = next(rgb for shown_s, rgb in every if shown_s * 1000 >= time_ms - 0.5)
         assert (frame_at(transport_stream, time_ms) == expected).all()
+
+
+def _interlaced(path: Path, *, flagged: bool = True) -> Path:
+    """A 160x120 film whose every picture interleaves a black field (top) and a white one
+    (bottom): fields of two moments, as an interlaced camera takes them of anything moving.
+    Flagged interlaced in the stream (x264's field coding) unless not `flagged`."""
+    w, h = 160, 120
+    moments = b"".join(np.full((h, w), 255 * (i % 2), np.uint8).tobytes() for i in range(40))
+    coding = ["-flags", "+ildct+ilme", "-x264opts", "tff=1"] if flagged else []
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
+                    "-pix_fmt", "gray", "-s", f"{w}x{h}", "-r", "50", "-i", "-",
+                    "-vf", "tinterlace=mode=interleave_top,setfield=tff", "-c:v", "libx264",
+                    *coding, "-pix_fmt", "yuv420p", str(path)], input=moments, check=True)
+    return path
+
+
+def test_an_interlaced_picture_gives_one_field_without_comb_lines(tmp_path: Path) -> None:
+    film = _interlaced(tmp_path / "interlaced.mp4")
+    for width in (None, 80):  # at its own size, and scaled
+        frame = frame_at(film, 200, width=width).astype(int)
+        assert frame.max() < 40, "the white field's lines are in the picture"
+        rows = frame.mean(axis=(1, 2))
+        assert np.abs(np.diff(rows)).max() < 5  # no line differs from the next
+    # A progressive picture of the same stripes is a picture of stripes: left as it is.
+    striped = frame_at(_interlaced(tmp_path / "stripes.mp4", flagged=False), 200).astype(int)
+    assert np.abs(np.diff(striped.mean(axis=(1, 2)))).max() > 150
+
+
+def test_first_field_interpolates_the_lines_between() -> None:
+    from curator.media.reader import first_field
+
+    picture = np.zeros((5, 2, 3), np.uint8)
+    picture[0::2] = np.array([10, 30, 50], np.uint8)[:, None, None]  # top field: 0, 2, 4
+    picture[1::2] = 255  # the other field's
+    assert first_field(picture)[:, 0, 0].tolist() == [10, 20, 30, 40, 50]
+    even = first_field(picture[:4])  # a last line with no field line below repeats its above
+    assert even[:, 0, 0].tolist() == [10, 20, 30, 30]
