@@ -168,8 +168,9 @@ def ingest_command(
     # language; their own tag else.
     plain = lang_of(0) if len(langs.files) == 1 and not subs else None
     stream_encoding = encoding_of(0) if not subs else None
-    streams = embedded_tracks(film, subs_streams, info.fps, stream_encoding) if subs_streams or (
-        not subs and not known) else []
+    reads_streams = bool(subs_streams) or (not subs and not known)
+    streams = embedded_tracks(film, subs_streams, info.fps, stream_encoding,
+                              named=langs.streams) if reads_streams else []
     _refuse_unread_stream_languages(langs, streams)
     for stream in streams:
         document, digest = stream.document, stream.sha256

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -143,9 +144,12 @@ class StreamTrack:
 
 
 def embedded_tracks(film: Path, numbers: tuple[int, ...], fps: float,
-                    encoding: str | None = None) -> list[StreamTrack]:
+                    encoding: str | None = None,
+                    named: Collection[int] = ()) -> list[StreamTrack]:
     """Each subtitle stream of FILM to ingest: those `numbers` name, or when none,
-    `choose_streams`' pick (its choice said on stderr). `encoding`: see `_stream_texts`."""
+    `choose_streams`' pick (its choice said on stderr); a picked stream with no cues is
+    left out, unless `named` (given a language) says the user meant it. `encoding`: see
+    `_stream_texts`."""
     import hashlib
 
     from curator.errors import InputFileError, SubtitleError
@@ -175,7 +179,7 @@ def embedded_tracks(film: Path, numbers: tuple[int, ...], fps: float,
         try:
             document = _document(film, stream, text, fps)
         except SubtitleError as exc:
-            if numbers or not exc.reason.startswith("no cues found"):
+            if numbers or stream.index in named or not exc.reason.startswith("no cues found"):
                 raise
             # Picked, not named: a stream with no cues is no reason to refuse the others.
             console(stderr=True).print(

@@ -514,6 +514,12 @@ def test_a_forced_or_empty_stream_does_not_stop_the_films_own_subtitles(
     assert "subtitle stream #0:3 (eng, ssa) left out: it has no cues" in " ".join(
         result.output.split())
     assert _rows(curator.db_path, "SELECT COUNT(*) FROM subtitle_tracks") == [(1,)]
+    # Named by `--lang 3=fr`, the empty stream is the user's to hear about, as with
+    # `--subs-stream 3` (it said "not read (name it with --subs-stream 3)", which fails so).
+    other = Curator(tmp_path / "other.db")
+    named = other("ingest", mkv, "--lang", "3=fr", "--no-check-offset")
+    assert named.exit_code == 1
+    assert named.output.strip().endswith(f"Error: {mkv.resolve()}#0:3: no cues found")
 
 
 def test_lang_given_for_a_subs_file_does_not_relabel_a_tagged_stream(
