@@ -22,7 +22,8 @@ picture for time T:
   from after it: a time inside it raises `MediaError`, as a damaged window should;
 - a display matrix (rotation) is applied, so frames come out as displayed;
 - an interlaced picture (broadcast and DVD video flag it) gives its first field, the
-  lines between interpolated, so movement between its two fields leaves no comb teeth.
+  lines between interpolated, so movement between its two fields leaves no comb teeth;
+- an HDR picture (PQ or HLG) is made standard range (hdr.py), as a standard film's is.
 
 Workers keep one reader per thread (`shared_reader`), so the windows of one film
 that a worker checks one after another reuse one open file.
@@ -39,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from curator.errors import MediaError
+from curator.media.hdr import is_hdr, standard_range
 
 # Decoding on is cheaper than a seek (which decodes from the key frame before the
 # target) when the next wanted time is this close ahead of the decoder.
@@ -298,11 +300,15 @@ class VideoReader:
         # An interlaced picture is read at its own height (lines are not mixed across
         # fields), one field kept, then scaled.
         interlaced = bool(frame.interlaced_frame)
+        hdr = is_hdr(frame.color_trc)  # read in 16 bits, made standard range (hdr.py)
         # Bicubic, as ffmpeg's scale filter; the frame's own colour matrix and range.
         rgb = self._reformatter.reformat(
-            frame, stored_width, frame.height if interlaced else stored_height, "rgb24",
-            interpolation=Interpolation.BICUBIC, src_color_range=frame.color_range, threads=1,
+            frame, stored_width, frame.height if interlaced else stored_height,
+            "rgb48le" if hdr else "rgb24", interpolation=Interpolation.BICUBIC,
+            src_color_range=frame.color_range, threads=1,
         ).to_ndarray()
+        if hdr:
+            rgb = standard_range(rgb, frame.color_trc)
         if interlaced:
             rgb = first_field(rgb)
             if rgb.shape[0] != stored_height:
