@@ -188,6 +188,8 @@ class Person(Base):
     """An actor: one identity across a film (face clusters attach here)."""
 
     __tablename__ = "people"
+    # The change log names people by id: SQLite must not give a deleted one's to the next.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), default=new_uid, unique=True, index=True)
@@ -202,6 +204,8 @@ class ClipSubject(Base):
     """One person as they appear in one clip, with AFEW's per-person metadata."""
 
     __tablename__ = "clip_subjects"
+    # The change log and a review session's undo name them by id (see `people`).
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
 
 from curator.errors import DatabaseError
 from curator.store.db import (
@@ -159,6 +159,140 @@ def test_0006_keeps_clips_and_tracks_and_stops_clip_ids_coming_back(tmp_path: Pa
                      "created_at, updated_at) VALUES ('u3', 1, 5000, 6000, 'proposed', 0.5, 1, "
                      "'2026-01-01 00:00:00', '2026-01-01 00:00:00')")
         assert conn.execute("SELECT id FROM clips WHERE uid = 'u3'").fetchone() == (3,)
+
+
+def test_0007_keeps_people_and_subjects_and_stops_their_ids_coming_back(
+    tmp_path: Path,
+) -> None:
+    """0007 rebuilds `people` and `clip_subjects` on SQLite with AUTOINCREMENT: the change
+    log names them by id, so a deleted one's id must not go to the next one (its history
+    would become the newcomer's); what hangs off them stays, and so do their indexes."""
+    path = tmp_path / "v6.db"
+    _database_at(path, "0006_track_replacements")
+    with sqlite3.connect(path) as conn:
+        _insert_film(conn)
+        conn.execute("INSERT INTO clips (id, uid, film_id, start_ms, end_ms, status, score, "
+                     "version, created_at, updated_at) VALUES (1, 'c1', 1, 0, 900, "
+                     "'confirmed', 0.5, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+        for person_id in (1, 2):
+            conn.execute("INSERT INTO people (id, uid, film_id, name, version) "
+                         "VALUES (?, ?, 1, ?, 1)", (person_id, f"p{person_id}", f"P{person_id}"))
+            conn.execute("INSERT INTO face_tracks (id, clip_id, person_id, start_ms, end_ms, "
+                         "detection_count, is_main, presence) VALUES (?, 1, ?, 0, 900, 1, 1, "
+                         "1.0)", (person_id, person_id))
+            conn.execute("INSERT INTO clip_subjects (id, clip_id, person_id, is_main, track_id) "
+                         "VALUES (?, 1, ?, 1, ?)", (person_id, person_id, person_id))
+        conn.execute("INSERT INTO person_aliases (uid, person_id) VALUES ('theirs', 2)")
+        conn.execute("INSERT INTO change_log (at, who, entity, entity_id, clip_id, field, old, "
+                     "new) VALUES ('2026-01-01 00:00:00', 'ann', 'subject', 2, 1, 'pose', "
+                     "NULL, 'frontal')")
+    indexes_before = _indexes(path, ("people", "clip_subjects"))
+    open_database(f"sqlite:///{path}").close()
+    assert _indexes(path, ("people", "clip_subjects")) == indexes_before
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT id, uid, name FROM people ORDER BY id").fetchall() == [
+            (1, "p1", "P1"), (2, "p2", "P2")]
+        assert conn.execute("SELECT id, person_id, track_id FROM clip_subjects ORDER BY id"
+                            ).fetchall() == [(1, 1, 1), (2, 2, 2)]
+        assert conn.execute("SELECT person_id FROM person_aliases").fetchall() == [(2,)]
+        assert conn.execute("SELECT count(*) FROM change_log").fetchone() == (1,)
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM clip_subjects WHERE id = 2")
+        conn.execute("DELETE FROM people WHERE id = 2")
+        assert conn.execute("SELECT person_id FROM face_tracks ORDER BY id").fetchall() == [
+            (1,), (None,)]  # ON DELETE SET NULL kept
+        assert conn.execute("SELECT count(*) FROM person_aliases").fetchone() == (0,)  # CASCADE
+        conn.execute("INSERT INTO people (uid, film_id, version) VALUES ('p3', 1, 1)")
+        conn.execute("INSERT INTO clip_subjects (clip_id, is_main) VALUES (1, 1)")
+        assert conn.execute("SELECT max(id) FROM people").fetchone() == (3,)
+        assert conn.execute("SELECT max(id) FROM clip_subjects").fetchone() == (3,)
+
+
+def _indexes(path: Path, tables: tuple[str, ...]) -> set[tuple]:
+    with sqlite3.connect(path) as conn:
+        return {(table, row[1], row[2]) for table in tables
+                for row in conn.execute(f"PRAGMA index_list({table})")
+                if not row[1].startswith("sqlite_autoindex")}
+
+
+def test_the_tables_that_never_reuse_ids_are_those_the_models_say(tmp_path: Path) -> None:
+    """SQLite's AUTOINCREMENT is no column or index: comparing a migrated database with the
+    models (test_models_match_migrations) does not see it."""
+    path = tmp_path / "head.db"
+    open_database(f"sqlite:///{path}").close()
+    wanted = {name for name, table in Base.metadata.tables.items()
+              if table.dialect_options["sqlite"]["autoincrement"]}
+    with sqlite3.connect(path) as conn:
+        stored = {name for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+            if "AUTOINCREMENT" in sql.upper()}
+    assert stored == wanted
+    assert {"clips", "people", "clip_subjects"} <= stored
+
+
+def test_a_person_or_subject_deleted_last_does_not_pass_its_id_on(database_url: str) -> None:
+    """A person-in-clip removed by an undo, then one added: the change log's entries of the
+    first must not become the second's."""
+    from curator.store.models import Clip, ClipSubject, Film, Person
+
+    db = open_database(database_url)
+    try:
+        with db.session() as session:
+            film = Film(sha256="f" * 64, path="/f.mp4", title="f", duration_ms=10_000,
+                        fps=25.0, width=64, height=64)
+            clip = Clip(film=film, start_ms=0, end_ms=900)
+            person, subject = Person(), ClipSubject(clip=clip)
+            session.add_all([film, clip, person, subject])
+            session.flush()
+            gone = (person.id, subject.id)
+            session.delete(person)
+            session.delete(subject)
+        with db.session() as session:
+            clip = session.scalars(select(Clip)).one()
+            person, subject = Person(), ClipSubject(clip=clip)
+            session.add_all([person, subject])
+            session.flush()
+            assert person.id > gone[0]
+            assert subject.id > gone[1]
+    finally:
+        db.close()
+
+
+def test_0007_names_stream_tracks_after_where_their_film_is_now(database_url: str,
+                                                                tmp_path: Path) -> None:
+    """Tracks read from a film's streams before they followed the film kept the path it
+    had then (or a link's name): 0007 names them after the film as recorded now."""
+    odd = tmp_path / "odd.srt#0:1"  # a subtitle file whose own name ends like a stream's
+    odd.write_text("")
+    old = {1: "/films/old.mkv#0:2",  # the film moved before tracks followed it
+           2: "/links/film.mkv#0:3",  # ingested through a link
+           3: "/films/new.mkv#0:4",  # already right
+           4: "/films/old.mkv#0:4",  # the same stream, read with other text before the move
+           5: "/subs/film.srt",
+           6: str(odd)}
+    db = open_database(database_url, migrate=False)
+    try:
+        upgrade(db.engine, "0006_track_replacements")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO films (id, sha256, path, title, duration_ms, fps, width, height, "
+                "rotation, variable_fps, subs_offset_ms, ingested_at) VALUES (1, 'f', "
+                "'/films/new.mkv', 'f', 10000, 25.0, 64, 64, 0, false, 0, "
+                "'2026-01-01 00:00:00')"))
+            conn.execute(text(
+                "INSERT INTO subtitle_tracks (id, film_id, sha256, path, lang, format, "
+                "encoding, skipped_lines, cue_count) VALUES (:id, 1, :sha, :path, 'en', "
+                "'srt', 'utf-8', 0, 0)"),
+                [{"id": i, "sha": f"s{i}", "path": p} for i, p in old.items()])
+        upgrade(db.engine)
+        with db.engine.connect() as conn:
+            paths = dict(conn.execute(text("SELECT id, path FROM subtitle_tracks")).all())
+    finally:
+        db.close()
+    assert paths == {1: "/films/new.mkv#0:2", 2: "/films/new.mkv#0:3",
+                     3: "/films/new.mkv#0:4", 4: "/films/new.mkv#0:4",
+                     5: "/subs/film.srt", 6: str(odd)}
 
 
 def test_a_reference_broken_before_the_upgrade_does_not_stop_it(tmp_path: Path) -> None:
