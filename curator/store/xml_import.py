@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from curator.errors import ConflictError, CuratorError, InputFileError, XMLValidationError
 from curator.fsutil import sha256_file
+from curator.media.embedded_subtitles import film_and_stream, stream_track_path
 from curator.store.faces import FACE_CHECK, NO_FACE
 from curator.store.models import (
     Annotation,
@@ -189,7 +190,7 @@ def import_film_xml(session: Session, path: Path,
         film = _new_film(root)
         session.add(film)
         session.flush()
-    tracks, replacing = _import_tracks(session, film, checked.tracks)
+    tracks, replacing = _import_tracks(session, film, checked.tracks, root.get("path"))
     # Before the clips here are read: the replacements may withdraw some of them (all of
     # it is rolled back if the file is refused below).
     replacements = adopt_replacements(session, film, replacing)
@@ -489,10 +490,12 @@ def _merge_as_multisets(
 
 
 def _import_tracks(
-    session: Session, film: Film, nodes: list[etree._Element]
+    session: Session, film: Film, nodes: list[etree._Element], file_film_path: str | None
 ) -> tuple[dict[str, SubtitleTrack], list[tuple[SubtitleTrack, SubtitleTrack]]]:
     """The file's tracks by key, those new here added; and the pairs (track, by) of the
-    file's replacements of tracks this database already has."""
+    file's replacements of tracks this database already has. A new track read from one of
+    the film's own streams is named after the film's path here, not the file's (where the
+    other database had it): it follows the film when it moves."""
     tracks: dict[str, SubtitleTrack] = {}
     created: set[int] = set()
     for node in nodes:
@@ -505,7 +508,7 @@ def _import_tracks(
             track = SubtitleTrack(
                 film=film,
                 sha256=node.get("sha256"),
-                path=node.get("path"),
+                path=_track_path_here(node.get("path"), file_film_path, film.path),
                 lang=_token(node, "lang"),
                 format=_token(node, "format"),
                 encoding=_token(node, "encoding"),
@@ -528,3 +531,10 @@ def _import_tracks(
         else:
             known.append((track, tracks[by]))
     return tracks, known
+
+
+def _track_path_here(path: str, file_film_path: str | None, film_path: str) -> str:
+    named = film_and_stream(path)
+    if named is None or named[0] != file_film_path:
+        return path
+    return stream_track_path(film_path, named[1])

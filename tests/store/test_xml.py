@@ -1047,3 +1047,31 @@ def test_a_vote_cast_while_an_import_reads_the_film_is_kept_and_the_import_goes_
                                 ("dan", "confirm", "Sad")]
     finally:
         lead.close()
+
+
+def test_a_stream_track_new_here_is_named_after_the_film_here(
+    database: Database, tmp_path: Path
+) -> None:
+    """A teammate's file names a track read from the film's own stream after the film's
+    path on their machine: here it takes this film's path, so it follows the film when
+    it moves (a subtitle file's track keeps the file's path)."""
+    from curator.store.models import SubtitleTrack
+
+    film_id = populate(database)
+    with database.session() as session:
+        session.add(SubtitleTrack(film_id=film_id, sha256="c" * 64, path="/films/heat.mkv#0:2",
+                                  lang="en", format="srt", encoding="utf-8", cue_count=0))
+    path = tmp_path / "film.xml"
+    path.write_bytes(_export(database))
+    here = open_database(f"sqlite:///{tmp_path / 'here.db'}")
+    try:
+        with here.session() as session:
+            session.add(Film(sha256="a" * 64, path="/mine/heat.mkv", title="Heat",
+                             duration_ms=60_000, fps=23.976, width=1920, height=800))
+        with here.session() as session:
+            import_film_xml(session, path)
+        with here.session() as session:
+            assert sorted(session.scalars(select(SubtitleTrack.path))) == [
+                "/films/heat.en.srt", "/mine/heat.mkv#0:2"]
+    finally:
+        here.close()
