@@ -23,7 +23,8 @@ picture for time T:
 - a display matrix (rotation) is applied, so frames come out as displayed;
 - an interlaced picture (broadcast and DVD video flag it) gives its first field, the
   lines between interpolated, so movement between its two fields leaves no comb teeth;
-- an HDR picture (PQ or HLG) is made standard range (hdr.py), as a standard film's is.
+- an HDR picture (PQ or HLG) is made standard range (hdr.py), as a standard film's is;
+  a picture whose stream names no transfer takes the one its container states.
 
 Workers keep one reader per thread (`shared_reader`), so the windows of one film
 that a worker checks one after another reuse one open file.
@@ -53,6 +54,8 @@ _EPSILON_MS = 0.5  # presentation times are exact fractions; film times are whol
 # Fixed, not a share of the frame rate: a film and a clip cut from it show the same
 # picture at the same moment, whatever their average rates.
 HOLD_MS = 100
+# ffmpeg's transfer characteristics that name none: reserved (0), unspecified (2).
+_UNNAMED_TRC = (0, 2)
 
 
 class VideoReader:
@@ -83,6 +86,10 @@ class VideoReader:
         # Anamorphic streams store narrow pixels: frames are shown (and sized) wider.
         aspect = self._stream.codec_context.sample_aspect_ratio
         self._pixel_aspect = float(aspect) if aspect and aspect > 0 else 1.0
+        # The transfer as the container states it (Matroska's and MP4's colour fields), read
+        # before any frame: a decoder whose stream names none (an HEVC VUI without colour
+        # description) overwrites it with "unspecified", and its frames say so.
+        self._stated_trc = int(self._stream.codec_context.color_trc or 0)
         # One decoding thread: workers already use every core, one each.
         self._stream.codec_context.thread_count = 1
         for other in self._container.streams:
@@ -300,7 +307,10 @@ class VideoReader:
         # An interlaced picture is read at its own height (lines are not mixed across
         # fields), one field kept, then scaled.
         interlaced = bool(frame.interlaced_frame)
-        hdr = is_hdr(frame.color_trc)  # read in 16 bits, made standard range (hdr.py)
+        transfer = frame.color_trc
+        if transfer in _UNNAMED_TRC:
+            transfer = self._stated_trc
+        hdr = is_hdr(transfer)  # read in 16 bits, made standard range (hdr.py)
         # Bicubic, as ffmpeg's scale filter; the frame's own colour matrix and range.
         rgb = self._reformatter.reformat(
             frame, stored_width, frame.height if interlaced else stored_height,
@@ -308,7 +318,7 @@ class VideoReader:
             src_color_range=frame.color_range, threads=1,
         ).to_ndarray()
         if hdr:
-            rgb = standard_range(rgb, frame.color_trc)
+            rgb = standard_range(rgb, transfer)
         if interlaced:
             rgb = first_field(rgb)
             if rgb.shape[0] != stored_height:

@@ -52,16 +52,17 @@ def test_highlights_roll_off_towards_white_without_a_step() -> None:
     assert above == pytest.approx(1, abs=1e-3)  # no kink at the knee
 
 
-def _hdr_film(path: Path, transfer: str) -> tuple[Path, np.ndarray]:
+def _hdr_film(path: Path, transfer: str | None) -> tuple[Path, np.ndarray]:
     """A 10-bit HEVC film (lossless) of the patches as HDR10 would carry them: their light
     with standard white at reference white, in BT.2020 colours, PQ-coded. And the
-    standard-range picture it was made from."""
+    standard-range picture it was made from. `transfer` None: the stream names none."""
     w, h = 32 * len(PATCHES), 64
     picture = np.repeat(np.repeat(PATCHES[None], 32, axis=1), h, axis=0)
     light = (picture / 255) ** 2.4 * REFERENCE_WHITE_NITS @ BT709_TO_BT2020.T
     code = np.round(pq_signal(light) * 65535).astype("<u2")
     planes = np.stack([code[..., 1], code[..., 2], code[..., 0]]).tobytes()  # gbrp16le
-    params = f"color_primaries=bt2020:color_trc={transfer}:colorspace=bt2020nc:range=tv"
+    named = "" if transfer is None else f":color_trc={transfer}"
+    params = f"color_primaries=bt2020{named}:colorspace=bt2020nc:range=tv"
     subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
                     "-pix_fmt", "gbrp16le", "-s", f"{w}x{h}", "-r", "10", "-i", "-",
                     "-vf", f"scale=out_color_matrix=bt2020:out_range=tv,setparams={params}",
@@ -78,6 +79,16 @@ def test_an_hdr10_film_reads_as_the_standard_film_of_the_same_scene(tmp_path: Pa
     # The same code values with no HDR transfer named are standard video: left as they are.
     plain, _ = _hdr_film(tmp_path / "plain.mp4", "bt709")
     assert np.abs(frame_at(plain, 0).astype(float) - picture).mean() > 20
+
+
+def test_an_hdr10_film_whose_container_alone_names_pq_is_hdr(tmp_path: Path) -> None:
+    """A Matroska (or MP4) file may state the transfer in its own colour fields while the
+    HEVC stream's VUI names none: the decoder's frames then say unspecified."""
+    bare, picture = _hdr_film(tmp_path / "bare.mkv", None)
+    film = tmp_path / "container.mkv"
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(bare),
+                    "-c", "copy", "-color_trc", "smpte2084", str(film)], check=True)
+    assert np.abs(frame_at(film, 0).astype(float) - picture).mean() < 1
 
 
 def test_hlg_and_pq_meet_at_reference_white() -> None:
