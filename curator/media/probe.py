@@ -195,20 +195,24 @@ def _unevenly_spaced(path: Path, duration_ms: int) -> bool:
 
     from curator.media.reader import film_video_stream
 
+    pairs: set[tuple[int, int]] = set()  # places a group of pictures apart overlap
     try:
         with av.open(str(path)) as container:
             stream = film_video_stream(container)
             if stream is None:
                 return False
             start = container.start_time or 0
-            pairs: set[tuple[int, int]] = set()  # places a group of pictures apart overlap
             for place in range(SPACING_PLACES):
                 target = start + duration_ms * 1000 * place // (SPACING_PLACES - 1)
-                container.seek(target, any_frame=False, backward=True)
+                try:
+                    container.seek(target, any_frame=False, backward=True)
+                except av.error.FFmpegError:
+                    continue  # a place that cannot be reached tells nothing; the others do
                 pairs.update(_frame_pairs(container, stream, target))
         tick_s = float(stream.time_base)
     except (av.error.FFmpegError, OSError):
-        return False  # the end check read this file: a seek that fails here tells nothing
+        return False  # the end check read this file: one that fails to open tells nothing
+    # No times read anywhere: unknown, and the header's word (steady) stands.
     steps = [shown - before for before, shown in pairs]
     if len(steps) < 2:
         return False
@@ -224,12 +228,23 @@ def _frame_pairs(container: Any, stream: Any, target_us: int) -> list[tuple[int,
     """(time, time of the next frame) of the frames shown one after another (in the
     stream's ticks), from the seek point to `SPACING_FRAMES` frames after `target_us`;
     at the end of the file, the last frame until the end of its own duration when it is
-    held longer than the others."""
+    held longer than the others; where a packet fails to read, up to it."""
+    import av
+
     tick_us = float(stream.time_base) * 1_000_000
     shown: list[int] = []
     after = 0
     last = None
-    for packet in container.demux(stream):
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets, None)
+        except av.error.FFmpegError:
+            # A packet that fails to read (damage): the frames read before it tell; later
+            # ones (read after it, stored before their display) may fall between them.
+            return list(itertools.pairwise(sorted(shown)[:-_REORDER]))
+        if packet is None:
+            break
         if packet.pts is None or not (shown or packet.is_keyframe):
             # Before a key frame (a seek by bytes lands anywhere: MPEG-TS), frames shown
             # between those read were stored before the first one read.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -152,3 +154,54 @@ def test_a_matroska_film_whose_times_start_late_is_as_long_as_its_frames(
 ) -> None:
     """Its stated duration is its last time (11.2 s), not its length: not cut short."""
     assert 6000 <= probe_video(late_matroska).duration_ms <= 6300
+
+
+class _DamagedAfter:
+    """A container whose packets fail to read after the first `good` ones (a damaged
+    stretch), as PyAV raises it."""
+
+    def __init__(self, container: object, good: int) -> None:
+        self._container, self._good = container, good
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._container, name)
+
+    def demux(self, *streams: object) -> Iterator[object]:
+        import av
+
+        for count, packet in enumerate(self._container.demux(*streams)):
+            if count == self._good:
+                raise av.error.InvalidDataError(errno.EINVAL, "Invalid data found")
+            yield packet
+
+
+@pytest.mark.parametrize("good", [0, 20])
+def test_a_place_that_fails_to_read_leaves_the_others_to_tell(
+    two_rates_matroska: Path, monkeypatch: pytest.MonkeyPatch, good: int,
+) -> None:
+    """Damage near the end (the last place looked at) took every place's frame times with
+    it: the two rates were called one."""
+    from curator.media import probe
+
+    real = probe._frame_pairs
+    places: list[int] = []
+
+    def reading(container: object, stream: object, target_us: int) -> object:
+        places.append(target_us)
+        last = len(places) == probe.SPACING_PLACES
+        return real(_DamagedAfter(container, good) if last else container, stream, target_us)
+
+    monkeypatch.setattr(probe, "_frame_pairs", reading)
+    assert probe_video(two_rates_matroska).variable_fps
+
+
+def test_frame_times_that_cannot_be_read_anywhere_leave_the_rate_as_stated(
+    two_rates_matroska: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Unknown, not variable: the header's word stands (for Matroska, one rate)."""
+    from curator.media import probe
+
+    real = probe._frame_pairs
+    monkeypatch.setattr(probe, "_frame_pairs", lambda container, stream, target_us: real(
+        _DamagedAfter(container, 0), stream, target_us))
+    assert not probe_video(two_rates_matroska).variable_fps
