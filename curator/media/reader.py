@@ -21,8 +21,9 @@ picture for time T:
 - a stretch that does not decode (damaged packets) is never filled with a picture
   from after it: a time inside it raises `MediaError`, as a damaged window should;
 - a display matrix (rotation) is applied, so frames come out as displayed;
-- an interlaced picture (broadcast and DVD video flag it) gives its first field, the
-  lines between interpolated, so movement between its two fields leaves no comb teeth;
+- an interlaced picture (broadcast and DVD video flag it) gives its first field (the
+  bottom one where the stream says it comes first), the lines between interpolated, so
+  movement between its two fields leaves no comb teeth;
 - an HDR picture (PQ or HLG) is made standard range (hdr.py), as a standard film's is;
   a picture whose stream names no transfer takes the one its container states.
 
@@ -54,6 +55,8 @@ _EPSILON_MS = 0.5  # presentation times are exact fractions; film times are whol
 # Fixed, not a share of the frame rate: a film and a clip cut from it show the same
 # picture at the same moment, whatever their average rates.
 HOLD_MS = 100
+# ffmpeg's field orders (AVFieldOrder) that show the bottom field first: BB, TB.
+_BOTTOM_FIRST = (3, 4)
 # ffmpeg's transfer characteristics that name none: reserved (0), unspecified (2).
 _UNNAMED_TRC = (0, 2)
 
@@ -320,7 +323,9 @@ class VideoReader:
         if hdr:
             rgb = standard_range(rgb, transfer)
         if interlaced:
-            rgb = first_field(rgb)
+            # The first field in time: the bottom one where the stream says so (DV, some
+            # broadcast), or the top one (most, and where it says nothing).
+            rgb = first_field(rgb, bottom=self._stream.codec_context.field_order in _BOTTOM_FIRST)
             if rgb.shape[0] != stored_height:
                 import cv2
 
@@ -331,16 +336,19 @@ class VideoReader:
         return rgb
 
 
-def first_field(rgb: np.ndarray) -> np.ndarray:
-    """An interlaced picture's top field, the lines between interpolated. Its two fields are
-    taken a field period apart (1/50 or 1/60 s): whatever moved between them shows in
-    alternate lines, comb teeth along a face's edges that a detector and a crop would
-    keep. A still needs one moment: half the vertical detail, none of the combing."""
+def first_field(rgb: np.ndarray, *, bottom: bool = False) -> np.ndarray:
+    """An interlaced picture's top field (or `bottom` one), the lines between interpolated.
+    Its two fields are taken a field period apart (1/50 or 1/60 s): whatever moved between
+    them shows in alternate lines, comb teeth along a face's edges that a detector and a
+    crop would keep. A still needs one moment: half the vertical detail, none of the
+    combing. A line with no field line on one side repeats the one on the other."""
     out = rgb.copy()
-    top = rgb[0::2].astype(np.uint16)
-    between = len(out[1::2])
-    below = np.concatenate([top[1:], top[-1:]])[:between]  # the last line repeats its above
-    out[1::2] = ((top[:between] + below + 1) // 2).astype(rgb.dtype)
+    height = len(rgb)
+    between = np.arange(0 if bottom else 1, height, 2)  # the other field's lines
+    above = np.where(between > 0, between - 1, between + 1)
+    below = np.where(between < height - 1, between + 1, between - 1)
+    if height > 1:
+        out[between] = ((rgb[above].astype(np.uint32) + rgb[below] + 1) // 2).astype(rgb.dtype)
     return out
 
 

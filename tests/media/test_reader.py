@@ -191,16 +191,19 @@ def test_a_transport_stream_is_read_in_its_last_group_of_pictures(
         assert (frame_at(transport_stream, time_ms) == expected).all()
 
 
-def _interlaced(path: Path, *, flagged: bool = True) -> Path:
+def _interlaced(path: Path, *, flagged: bool = True, bottom_first: bool = False) -> Path:
     """A 160x120 film whose every picture interleaves a black field (top) and a white one
     (bottom): fields of two moments, as an interlaced camera takes them of anything moving.
-    Flagged interlaced in the stream (x264's field coding) unless not `flagged`."""
+    Flagged interlaced in the stream (x264's field coding) unless not `flagged`. Bottom
+    field first: the black field (the first moment) is the bottom one, the white the top."""
     w, h = 160, 120
     moments = b"".join(np.full((h, w), 255 * (i % 2), np.uint8).tobytes() for i in range(40))
-    coding = ["-flags", "+ildct+ilme", "-x264opts", "tff=1"] if flagged else []
+    order, first = ("bff", "bottom") if bottom_first else ("tff", "top")
+    coding = ["-flags", "+ildct+ilme", "-x264opts", f"{order}=1"] if flagged else []
     subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
                     "-pix_fmt", "gray", "-s", f"{w}x{h}", "-r", "50", "-i", "-",
-                    "-vf", "tinterlace=mode=interleave_top,setfield=tff", "-c:v", "libx264",
+                    "-vf", f"tinterlace=mode=interleave_{first},setfield={order}",
+                    "-c:v", "libx264",
                     *coding, "-pix_fmt", "yuv420p", str(path)], input=moments, check=True)
     return path
 
@@ -217,6 +220,16 @@ def test_an_interlaced_picture_gives_one_field_without_comb_lines(tmp_path: Path
     assert np.abs(np.diff(striped.mean(axis=(1, 2)))).max() > 150
 
 
+def test_a_bottom_field_first_picture_gives_its_bottom_field(tmp_path: Path) -> None:
+    """The first field in time is the bottom one there (DV, some broadcast): its top field,
+    taken before, was the picture a field period (20 ms) after the frame's time."""
+    film = _interlaced(tmp_path / "bottom_first.mp4", bottom_first=True)
+    for width in (None, 80):
+        frame = frame_at(film, 200, width=width).astype(int)
+        assert frame.max() < 40, "the second field's (white) lines are in the picture"
+        assert np.abs(np.diff(frame.mean(axis=(1, 2)))).max() < 5
+
+
 def test_first_field_interpolates_the_lines_between() -> None:
     from curator.media.reader import first_field
 
@@ -226,3 +239,6 @@ def test_first_field_interpolates_the_lines_between() -> None:
     assert first_field(picture)[:, 0, 0].tolist() == [10, 20, 30, 40, 50]
     even = first_field(picture[:4])  # a last line with no field line below repeats its above
     assert even[:, 0, 0].tolist() == [10, 20, 30, 30]
+    picture[1::2] = np.array([20, 40], np.uint8)[:, None, None]  # bottom field: 1, 3
+    bottom = first_field(picture, bottom=True)  # the first line repeats the one below it
+    assert bottom[:, 0, 0].tolist() == [20, 20, 30, 40, 40]
