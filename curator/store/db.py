@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,6 +230,13 @@ def upgrade(
         command.upgrade(_alembic_config(migrating), revision)
     except CommandError as exc:
         raise DatabaseError(url, f"cannot upgrade to {revision!r}: {exc}") from exc
+    except AssertionError as exc:
+        if not re.search(r"[+-]\d+$", revision):
+            raise
+        # Alembic asserts, instead of saying so, when a relative step (head+1) goes past
+        # the newest revision.
+        raise DatabaseError(url, f"cannot upgrade to {revision!r}: no revision that far "
+                                 f"(the newest is {head_revision()})") from exc
     except SQLAlchemyError as exc:
         raise DatabaseError(url, _describe(exc, url)) from exc
     finally:
