@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -96,8 +96,9 @@ def stream_film(path: Path, digest: hashlib._Hash, *,
     kwargs = dict(_SAFE, schema=schema()) if validating else _SAFE
     parser = etree.XMLPullParser(events=("start", "end"), **kwargs)
     try:
-        yield from _children(path, parser, digest)
-    except (etree.XMLSyntaxError, _DoctypeFound) as exc:
+        if not (yield from _children(path, parser, digest)):
+            raise _NoRoot
+    except (etree.XMLSyntaxError, _DoctypeFound, _NoRoot) as exc:
         if not validating:
             raise XMLValidationError(path, [(getattr(exc, "lineno", 0) or 0, str(exc))]) from exc
         _raise_with_lines(path, exc)
@@ -109,8 +110,19 @@ class _DoctypeFound(Exception):
     """The document declares a DTD (told with its line by `parse_untrusted`)."""
 
 
+class _NoRoot(Exception):
+    """The file ended before its first element began (`<` alone, say), which the pull
+    parser lets by without an error (told with its line by `parse_untrusted`)."""
+
+    lineno = 1
+
+    def __str__(self) -> str:
+        return "no root element"
+
+
 def _children(path: Path, parser: etree.XMLPullParser,
-              digest: hashlib._Hash) -> Iterator[etree._Element]:
+              digest: hashlib._Hash) -> Generator[etree._Element, None, bool]:
+    """Yields as `stream_film` says; returns whether there was a root element."""
     depth = 0
     root = None
     with path.open("rb") as file:
@@ -132,6 +144,7 @@ def _children(path: Path, parser: etree.XMLPullParser,
                     yield element
                     element.clear()
                     root.remove(element)
+    return root is not None
 
 
 def _raise_with_lines(path: Path, exc: Exception) -> None:

@@ -1075,3 +1075,16 @@ def test_a_stream_track_new_here_is_named_after_the_film_here(
                 "/films/heat.en.srt", "/mine/heat.mkv#0:2"]
     finally:
         here.close()
+
+
+@pytest.mark.parametrize("data", [b"<", b"\xff\xfe<\x00", b"<?xml version='1.0'?>\n<"])
+def test_a_file_that_ends_before_its_first_element_is_told_with_its_line(
+    tmp_path: Path, data: bytes
+) -> None:
+    """The streaming parser read such a file to its end without an error or an element
+    (a StopIteration traceback from the import)."""
+    path = tmp_path / "film.xml"
+    path.write_bytes(data)
+    with pytest.raises(XMLValidationError) as info:
+        load_validated(path)
+    assert info.value.problems[0][0] >= 1
