@@ -32,6 +32,7 @@ from curator.export.plan import ClipPlan, ExportPlan
 from curator.export.splits import SPLITS
 from curator.export.state import (
     STATE_NAME,
+    UNFINISHED_NAME,
     csv_state_path,
     foreign_files,
     intact,
@@ -187,6 +188,7 @@ class _SfewState:
         self.images: dict[str, dict[str, Any]] = self.state.get("images", {})
         if not (folder / STATE_NAME).is_file():
             self.save()  # first: the folder is known as an export even if interrupted now
+        write_if_changed(folder / UNFINISHED_NAME, b"")  # until `finish` is done
 
     def relpath(self, clip: ClipPlan, frame: CropFrame) -> str:
         return f"{clip.split}/{clip.label}/{image_name(clip, frame)}"
@@ -243,6 +245,7 @@ class _SfewState:
 
         write_summary(self.folder, list(self._manifest_rows()), self.state.get("settings"))
         write_if_changed(self.folder / "manifest.csv", _csv(self._manifest_rows()))
+        (self.folder / UNFINISHED_NAME).unlink(missing_ok=True)
 
     def _manifest_rows(self) -> Iterator[dict[str, Any]]:
         for rel in sorted(self.images):

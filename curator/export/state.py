@@ -20,6 +20,14 @@ from curator.fsutil import write_atomic
 
 STATE_NAME = ".curator-export.json"  # in an --sfew / --afew folder
 STATE_VERSION = 1
+# In an --sfew folder from a run's start to its end: while it is there, the class folders
+# may hold some of the crops and the manifest may be the last run's (a run was stopped).
+UNFINISHED_NAME = ".curator-export.unfinished"
+
+
+def unfinished(folder: Path) -> bool:
+    """Whether an export into `folder` began and has not finished (cheap: one stat)."""
+    return (folder / UNFINISHED_NAME).is_file()
 
 
 def csv_state_path(csv: Path) -> Path:

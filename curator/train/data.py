@@ -478,9 +478,14 @@ def detect_format(path: Path) -> str:
 def check_dataset_path(path: str | Path) -> str:
     """The format of the dataset at `path`, or a `DatasetError` when it is missing or of no
     known kind (cheap: reads nothing, so options can be checked before any data is)."""
+    from curator.export.state import unfinished
+
     path = Path(path)
     if not path.exists():
         raise DatasetError(path, "does not exist")
+    if path.is_dir() and unfinished(path):
+        raise DatasetError(path, "an SFEW export that was stopped half-way (or is still "
+                                 "running): run the same `curator export --sfew` to finish it")
     return detect_format(path)
 
 

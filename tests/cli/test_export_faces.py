@@ -247,6 +247,37 @@ def test_a_stopped_fer2013_export_resumes_from_the_rows_it_made(
     assert fer.read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert not list(tmp_path.glob(".fer.csv.rows*"))  # the journal goes with the CSV
 
+def test_a_stopped_sfew_export_is_not_taken_for_a_dataset_until_a_rerun_finishes_it(
+    checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run stopped half-way left some class folders filled and no manifest (or the last
+    run's), and `curator train` read that folder as a whole dataset, without a word."""
+    import curator.export.images as images
+    from curator.train.data import check_dataset_path
+    from curator.train.errors import DatasetError
+
+    curator, _ = checked
+    sfew = tmp_path / "sfew"
+    real, decoded = images.render_clip, []
+
+    def stopped_on_the_third(job):  # type: ignore[no-untyped-def]
+        decoded.append(job.key)
+        if len(decoded) == 3:
+            raise KeyboardInterrupt
+        return real(job)
+
+    monkeypatch.setattr(images, "render_clip", stopped_on_the_third)
+    stopped = curator.runner.invoke(cli, ["--db", str(curator.db_path), "export", "--sfew",
+                                          str(sfew), "--workers", "1"])
+    assert stopped.exit_code != 0 and list(sfew.rglob("*.png"))
+    with pytest.raises(DatasetError) as info:
+        check_dataset_path(sfew)
+    assert "export --sfew" in str(info.value)
+    monkeypatch.undo()
+    assert curator("export", "--sfew", sfew, "--workers", "1").exit_code == 0
+    assert check_dataset_path(sfew) == "folders"
+
+
 def test_fer2013_rows_are_reused_whatever_the_datasets_size(
     checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
