@@ -103,13 +103,15 @@ def film_subtitle_streams(path: Path) -> list[SubtitleStream] | None:
     or nothing ffmpeg can open: a subtitle file, say, which ffmpeg may read as a stream)."""
     import av
 
+    from curator.media.probe import is_image_demuxer
+
     try:
         container = av.open(str(path))
     except av.error.FFmpegError:
         return None
     try:
-        if not container.streams.video:
-            return None
+        if not container.streams.video or is_image_demuxer(container.format.name):
+            return None  # no film (a photo is a video of one picture to ffmpeg)
         return [_stream(s) for s in container.streams.subtitles]
     finally:
         container.close()

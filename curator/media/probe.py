@@ -63,6 +63,22 @@ def _rate(match: re.Match[str] | None) -> float | None:
     return value * 1000 if match.group(2) else value
 
 
+# ffmpeg's demuxers of single pictures: `image2` (by file name) and `png_pipe`,
+# `jpeg_pipe`, … (by content). Each reads a photo as a video of one frame.
+_IMAGE_INPUT = re.compile(r"^Input #0, (?:image2|(\w+)_pipe), from", re.MULTILINE)
+
+
+def still_image_format(header: str) -> str | None:
+    """The picture format (`png`, `jpeg`) when `ffmpeg -i`'s `header` is of a still image."""
+    match = _IMAGE_INPUT.search(header)
+    return None if match is None else (match.group(1) or "image")
+
+
+def is_image_demuxer(name: str) -> bool:
+    """Whether a container's format name (PyAV's `container.format.name`) reads a picture."""
+    return name == "image2" or name.endswith("_pipe")
+
+
 def parse_ffmpeg_header(text: str, path: Path) -> VideoInfo:
     """Read duration, frame rate, size and rotation from `ffmpeg -i` output."""
     lowered = text.lower()
@@ -70,6 +86,8 @@ def parse_ffmpeg_header(text: str, path: Path) -> VideoInfo:
         raise MediaError(path, "not a readable video (corrupt or truncated)")
     if "no such file" in lowered:
         raise MediaError(path, "file not found")
+    if (image := still_image_format(text)) is not None:
+        raise MediaError(path, f"a still image ({image}), not a video")
     # Cover art is a video stream of one still picture ("(attached pic)"), not the film.
     video = next((m for m in _VIDEO.finditer(text) if _STILL not in m.group("rest")), None)
     if video is None:

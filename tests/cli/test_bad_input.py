@@ -352,3 +352,16 @@ def test_db_after_the_command_says_where_it_goes(tmp_path: Path, monkeypatch: py
     assert said.startswith("Error: No such option '--db'.")
     assert f"--db goes before the command's name: curator --db URL {command} …" in said
     assert not (tmp_path / "x.db").exists()
+
+
+def test_cues_of_an_image_named_as_subtitles_does_not_call_it_a_film(
+    curator: Curator, tmp_path: Path
+) -> None:
+    """ffmpeg opens a photo as a one-picture video, and `cues` said "is a film, and has no
+    subtitle streams"."""
+    from PIL import Image
+
+    path = tmp_path / "subs.srt"
+    Image.new("RGB", (8, 8)).save(path, format="PNG")
+    line = _one_line_error(curator("cues", path))
+    assert line.startswith(f"Error: {path}: ") and "film" not in line

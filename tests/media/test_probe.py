@@ -205,3 +205,17 @@ def test_frame_times_that_cannot_be_read_anywhere_leave_the_rate_as_stated(
     monkeypatch.setattr(probe, "_frame_pairs", lambda container, stream, target_us: real(
         _DamagedAfter(container, 0), stream, target_us))
     assert not probe_video(two_rates_matroska).variable_fps
+
+
+@pytest.mark.parametrize("fmt, suffix", [("PNG", ".mp4"), ("JPEG", ".mkv")])
+def test_a_still_image_is_told_as_one(tmp_path: Path, fmt: str, suffix: str) -> None:
+    """ffmpeg reads a photo as a one-picture video: a JPEG named .mp4 was "the file states
+    no duration (a stream dump …?)", with advice to copy it into a new container."""
+    from PIL import Image
+
+    path = tmp_path / f"photo{suffix}"
+    Image.new("RGB", (64, 48), (200, 120, 90)).save(path, format=fmt)
+    with pytest.raises(MediaError) as caught:
+        probe_video(path)
+    assert caught.value.path == path
+    assert caught.value.reason == f"a still image ({fmt.lower()}), not a video"
