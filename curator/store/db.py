@@ -276,10 +276,22 @@ def sqlite_file(url: str) -> Path | None:
     return None if not path or path == ":memory:" else Path(path)
 
 
+def _in_memory(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).database in (None, "", ":memory:")
+    except ArgumentError:
+        return False
+
+
 def _check_sqlite_path(url: str) -> None:
     """Fail early and clearly when an SQLite file cannot exist where asked."""
     target = sqlite_file(url)
     if target is None:
+        if _in_memory(url):  # made empty for each command, and gone at its end
+            raise DatabaseError(url, "an in-memory database keeps nothing from one command "
+                                     "to the next; give a file path")
         return
     if target.is_dir():
         raise DatabaseError(url, "is a directory, not a database file")

@@ -365,3 +365,11 @@ def test_cues_of_an_image_named_as_subtitles_does_not_call_it_a_film(
     Image.new("RGB", (8, 8)).save(path, format="PNG")
     line = _one_line_error(curator("cues", path))
     assert line.startswith(f"Error: {path}: ") and "film" not in line
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_refused_in_plain_words(url: str) -> None:
+    """Each command's database would start empty and vanish with it (it said "no such
+    table: clips": the schema was made on one connection, the query ran on another)."""
+    line = _one_line_error(Curator(url)("clips"))  # type: ignore[arg-type]
+    assert "in-memory" in line
