@@ -230,15 +230,52 @@ def test_a_bottom_field_first_picture_gives_its_bottom_field(tmp_path: Path) -> 
         assert np.abs(np.diff(frame.mean(axis=(1, 2)))).max() < 5
 
 
-def test_first_field_interpolates_the_lines_between() -> None:
+def test_a_progressive_film_flagged_interlaced_keeps_its_detail(tmp_path: Path) -> None:
+    """A film put on a PAL DVD or a 1080i channel is coded as interlaced, its pictures
+    progressive: both fields are of one moment, and the picture is kept whole (taking one
+    field halved its detail: these two-line stripes came out gray)."""
+    w, h = 160, 120
+    stripes = np.zeros((h, w), np.uint8)
+    stripes[(np.arange(h) // 2) % 2 == 0] = 200
+    film = tmp_path / "film_on_dvd.mp4"
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
+                    "-pix_fmt", "gray", "-s", f"{w}x{h}", "-r", "25", "-i", "-",
+                    "-c:v", "libx264", "-flags", "+ildct+ilme", "-x264opts", "tff=1",
+                    "-qp", "0", "-pix_fmt", "yuv444p", str(film)],
+                   input=stripes.tobytes() * 10, check=True)
+    import av
+
+    with av.open(str(film)) as container:
+        assert next(container.decode(video=0)).interlaced_frame  # flagged so
+    frame = frame_at(film, 200).astype(int).mean(axis=2)
+    assert np.abs(frame - stripes).max() <= 3
+
+
+def test_first_field_replaces_the_other_fields_comb_teeth() -> None:
     from curator.media.reader import first_field
 
     picture = np.zeros((5, 2, 3), np.uint8)
     picture[0::2] = np.array([10, 30, 50], np.uint8)[:, None, None]  # top field: 0, 2, 4
-    picture[1::2] = 255  # the other field's
+    picture[1::2] = 255  # the other field's, brighter than both lines around: teeth
     assert first_field(picture)[:, 0, 0].tolist() == [10, 20, 30, 40, 50]
-    even = first_field(picture[:4])  # a last line with no field line below repeats its above
+    even = first_field(picture[:4])  # a last line with no field line below uses its above
     assert even[:, 0, 0].tolist() == [10, 20, 30, 30]
-    picture[1::2] = np.array([20, 40], np.uint8)[:, None, None]  # bottom field: 1, 3
-    bottom = first_field(picture, bottom=True)  # the first line repeats the one below it
+    picture[0::2] = 200  # now the top field stands out from the bottom one (1, 3)
+    picture[1::2] = np.array([20, 40], np.uint8)[:, None, None]
+    bottom = first_field(picture, bottom=True)  # the first line uses the one below it
     assert bottom[:, 0, 0].tolist() == [20, 20, 30, 40, 40]
+
+
+def test_first_field_keeps_what_lies_between_its_lines() -> None:
+    """A progressive picture flagged interlaced keeps its detail: a line between its
+    neighbours' values (an edge, a gradient), or off by no more than noise, is no tooth."""
+    from curator.media.reader import first_field
+
+    ramp = np.repeat(np.arange(0, 250, 10, dtype=np.uint8), 3).reshape(-1, 1, 3)
+    assert (first_field(ramp) == ramp).all()
+    stripes = np.zeros((12, 1, 3), np.uint8)
+    stripes[[0, 1, 4, 5, 8, 9]] = 200  # two-line stripes: each line has a like neighbour
+    assert (first_field(stripes) == stripes).all()
+    noisy = np.full((6, 1, 3), 100, np.uint8)
+    noisy[1::2] = 110  # 10 levels: noise, not a second moment
+    assert (first_field(noisy) == noisy).all()
