@@ -1,4 +1,5 @@
-"""High dynamic range pictures (HDR10's PQ, broadcast HLG) made standard range, pure.
+"""High dynamic range pictures (HDR10's PQ, broadcast HLG), and standard ones in BT.2020's
+colours, made standard BT.709 video, pure.
 
 An HDR film's code values mean light levels up to 10,000 nits in BT.2020's wider
 colours. Read as if they were standard video (BT.709, gamma), they come out flat and
@@ -7,7 +8,8 @@ other source's colours. So a picture is taken to light (the transfer's own curve
 colours to BT.709's, and its levels to standard range: HDR's reference white (203 nits,
 ITU-R BT.2408) becomes standard white, darker tones keep their level, and highlights above
 a knee are rolled off towards white instead of clipped. Then it is encoded for a BT.1886
-display (gamma 2.4), as standard video is.
+display (gamma 2.4), as standard video is. A standard-range picture in BT.2020's colours
+(some UHD video) only has its colours taken to BT.709's: read as BT.709, they are dull.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ import numpy as np
 # ffmpeg's transfer characteristics (AVColorTransferCharacteristic) of HDR video.
 PQ = 16  # SMPTE ST 2084: HDR10, Dolby Vision's base layer
 HLG = 18  # ARIB STD-B67: broadcast HDR
+
+# ffmpeg's colour primaries (AVColorPrimaries).
+BT709_PRIMARIES, BT2020_PRIMARIES = 1, 9
 
 REFERENCE_WHITE_NITS = 203.0
 KNEE = 0.75  # of standard white: below it, light is kept as it is
@@ -39,6 +44,12 @@ _BT2020_TO_BT709 = np.array([
 
 def is_hdr(transfer: int) -> bool:
     return transfer in (PQ, HLG)
+
+
+def needs_mapping(transfer: int, primaries: int) -> bool:
+    """Whether a picture is made BT.709 video here (`standard_range`): it is HDR, or its
+    colours are BT.2020's."""
+    return is_hdr(transfer) or primaries == BT2020_PRIMARIES
 
 
 def pq_nits(signal: np.ndarray) -> np.ndarray:
@@ -73,22 +84,26 @@ def roll_off(level: np.ndarray) -> np.ndarray:
     return np.where(level <= KNEE, level, rolled)
 
 
-def standard_range(rgb: np.ndarray, transfer: int) -> np.ndarray:
-    """An HDR picture (RGB last, 16-bit code values of its full range, as swscale gives
-    `rgb48`) as 8-bit BT.709 RGB for a gamma 2.4 display."""
+def standard_range(rgb: np.ndarray, transfer: int,
+                   primaries: int = BT2020_PRIMARIES) -> np.ndarray:
+    """A picture `needs_mapping` (RGB last, 16-bit code values of its full range, as
+    swscale gives `rgb48`) as 8-bit BT.709 RGB for a gamma 2.4 display. HDR colours are
+    taken as BT.2020's unless `primaries` says BT.709."""
     import cv2
 
-    to_light = _code_to_nits(transfer)[rgb]  # PQ: nits; HLG: scene light, 0..1
+    to_light = _code_to_nits(transfer)[rgb]  # PQ, gamma: nits; HLG: scene light, 0..1
     if transfer == HLG:  # its display light depends on the scene's luminance
         luminance = cv2.transform(to_light, _HLG_LUMINANCE)
         gain = _HLG_PEAK_NITS * np.power(np.maximum(luminance, 1e-6), _HLG_GAMMA - 1)
         to_light *= gain[..., None] if gain.ndim == 2 else gain
-    light = cv2.transform(to_light, _TO_STANDARD_WHITE)  # BT.709 colours, white = 1
-    return _encode(light)
+    colours = _SCALE_ONLY if primaries == BT709_PRIMARIES else _TO_STANDARD_WHITE
+    light = cv2.transform(to_light, colours)  # BT.709 colours, white = 1
+    return _encode(light, roll=is_hdr(transfer))
 
 
 _HLG_LUMINANCE = np.array([[0.2627, 0.6780, 0.0593]], dtype=np.float32)
 _TO_STANDARD_WHITE = (_BT2020_TO_BT709 / REFERENCE_WHITE_NITS).astype(np.float32)
+_SCALE_ONLY = (np.eye(3) / REFERENCE_WHITE_NITS).astype(np.float32)
 
 
 @functools.cache
@@ -97,6 +112,8 @@ def _code_to_nits(transfer: int) -> np.ndarray:
     codes = np.arange(65536, dtype=np.float64) / 65535
     if transfer == PQ:
         return pq_nits(codes).astype(np.float32)
+    if transfer != HLG:  # standard video: a BT.1886 display's light, white at reference
+        return (REFERENCE_WHITE_NITS * codes ** 2.4).astype(np.float32)
     return np.where(codes <= 0.5, codes * codes / 3,
                     (np.exp((codes - _C) / _A) + _B) / 12).astype(np.float32)
 
@@ -111,17 +128,20 @@ _HIGHEST = int(np.float32(2.0 ** 7).view(np.int32)) >> _DROPPED_BITS  # 128 time
 
 
 @functools.cache
-def _light_to_code() -> np.ndarray:
+def _light_to_code(roll: bool) -> np.ndarray:
     keys = np.arange(_LOWEST, _HIGHEST + 1, dtype=np.int64) << _DROPPED_BITS
     middles = (keys + (1 << (_DROPPED_BITS - 1))).astype(np.int32).view(np.float32)
-    table = np.round(255 * np.power(roll_off(middles.astype(np.float64)), 1 / 2.4))
+    level = middles.astype(np.float64)
+    level = roll_off(level) if roll else np.minimum(level, 1)
+    table = np.round(255 * np.power(level, 1 / 2.4))
     table[0] = 0
     return table.astype(np.uint8)
 
 
-def _encode(light: np.ndarray) -> np.ndarray:
+def _encode(light: np.ndarray, *, roll: bool) -> np.ndarray:
     """Light relative to standard white (float32) as 8-bit code for a gamma 2.4 display,
-    rolled off above the knee; below zero (outside BT.709's colours) is black."""
+    rolled off above the knee (`roll`) or clipped at white; below zero (outside BT.709's
+    colours) is black."""
     index = (light.view(np.int32) >> _DROPPED_BITS) - _LOWEST  # negatives: far below 0
     np.clip(index, 0, _HIGHEST - _LOWEST, out=index)
-    return _light_to_code()[index]
+    return _light_to_code(roll)[index]

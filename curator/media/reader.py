@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from curator.errors import MediaError
-from curator.media.hdr import is_hdr, standard_range
+from curator.media.hdr import needs_mapping, standard_range
 
 # Decoding on is cheaper than a seek (which decodes from the key frame before the
 # target) when the next wanted time is this close ahead of the decoder.
@@ -57,8 +57,9 @@ _EPSILON_MS = 0.5  # presentation times are exact fractions; film times are whol
 HOLD_MS = 100
 # ffmpeg's field orders (AVFieldOrder) that show the bottom field first: BB, TB.
 _BOTTOM_FIRST = (3, 4)
-# ffmpeg's transfer characteristics that name none: reserved (0), unspecified (2).
-_UNNAMED_TRC = (0, 2)
+# ffmpeg's transfer characteristics, and colour primaries, that name none: reserved (0),
+# unspecified (2).
+_UNNAMED_TRC = _UNNAMED_PRIMARIES = (0, 2)
 
 
 class VideoReader:
@@ -93,6 +94,7 @@ class VideoReader:
         # before any frame: a decoder whose stream names none (an HEVC VUI without colour
         # description) overwrites it with "unspecified", and its frames say so.
         self._stated_trc = int(self._stream.codec_context.color_trc or 0)
+        self._stated_primaries = int(self._stream.codec_context.color_primaries or 0)
         # One decoding thread: workers already use every core, one each.
         self._stream.codec_context.thread_count = 1
         for other in self._container.streams:
@@ -313,7 +315,11 @@ class VideoReader:
         transfer = frame.color_trc
         if transfer in _UNNAMED_TRC:
             transfer = self._stated_trc
-        hdr = is_hdr(transfer)  # read in 16 bits, made standard range (hdr.py)
+        primaries = frame.color_primaries
+        if primaries in _UNNAMED_PRIMARIES:
+            primaries = self._stated_primaries
+        # HDR, or BT.2020's colours: read in 16 bits, made BT.709 video (hdr.py).
+        hdr = needs_mapping(transfer, primaries)
         # Bicubic, as ffmpeg's scale filter; the frame's own colour matrix and range.
         rgb = self._reformatter.reformat(
             frame, stored_width, frame.height if interlaced else stored_height,
@@ -321,7 +327,7 @@ class VideoReader:
             src_color_range=frame.color_range, threads=1,
         ).to_ndarray()
         if hdr:
-            rgb = standard_range(rgb, transfer)
+            rgb = standard_range(rgb, transfer, primaries)
         if interlaced:
             # The first field in time: the bottom one where the stream says so (DV, some
             # broadcast), or the top one (most, and where it says nothing).

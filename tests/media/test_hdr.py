@@ -52,14 +52,16 @@ def test_highlights_roll_off_towards_white_without_a_step() -> None:
     assert above == pytest.approx(1, abs=1e-3)  # no kink at the knee
 
 
-def _hdr_film(path: Path, transfer: str | None) -> tuple[Path, np.ndarray]:
+def _hdr_film(path: Path, transfer: str | None, *, pq: bool = True) -> tuple[Path, np.ndarray]:
     """A 10-bit HEVC film (lossless) of the patches as HDR10 would carry them: their light
-    with standard white at reference white, in BT.2020 colours, PQ-coded. And the
+    with standard white at reference white, in BT.2020 colours, PQ-coded (or, not `pq`,
+    coded for a gamma 2.4 display, as standard UHD video in BT.2020 is). And the
     standard-range picture it was made from. `transfer` None: the stream names none."""
     w, h = 32 * len(PATCHES), 64
     picture = np.repeat(np.repeat(PATCHES[None], 32, axis=1), h, axis=0)
     light = (picture / 255) ** 2.4 * REFERENCE_WHITE_NITS @ BT709_TO_BT2020.T
-    code = np.round(pq_signal(light) * 65535).astype("<u2")
+    signal = pq_signal(light) if pq else (light / REFERENCE_WHITE_NITS) ** (1 / 2.4)
+    code = np.round(signal * 65535).astype("<u2")
     planes = np.stack([code[..., 1], code[..., 2], code[..., 0]]).tobytes()  # gbrp16le
     named = "" if transfer is None else f":color_trc={transfer}"
     params = f"color_primaries=bt2020{named}:colorspace=bt2020nc:range=tv"
@@ -88,6 +90,13 @@ def test_an_hdr10_film_whose_container_alone_names_pq_is_hdr(tmp_path: Path) -> 
     film = tmp_path / "container.mkv"
     subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(bare),
                     "-c", "copy", "-color_trc", "smpte2084", str(film)], check=True)
+    assert np.abs(frame_at(film, 0).astype(float) - picture).mean() < 1
+
+
+def test_a_standard_film_in_bt2020_colours_has_them_made_bt709(tmp_path: Path) -> None:
+    """UHD video may be standard range in BT.2020's colours: read as BT.709, its reds and
+    greens were dull (the patches 12 code values off on average); levels are not rolled off."""
+    film, picture = _hdr_film(tmp_path / "uhd_sdr.mp4", "bt2020-10", pq=False)
     assert np.abs(frame_at(film, 0).astype(float) - picture).mean() < 1
 
 
