@@ -183,7 +183,13 @@ def probe_video(path: Path) -> VideoInfo:
         # The sound (or subtitles) go on after the last picture: the film, as far as
         # curator is concerned, ends with its pictures.
         info = replace(info, duration_ms=video_end_ms, container_ms=info.duration_ms)
-    if not info.variable_fps and _unevenly_spaced(path, info.duration_ms):
+    spacing = _spacing(path, info.duration_ms)
+    if spacing == PULLDOWN:
+        # A film at 24000/1001 shown at 30000/1001 by repeating fields (soft telecine, NTSC
+        # DVDs): its pictures come steadily at the film's rate, four for five of the
+        # header's (whose base rate, the field rate, made it look variable).
+        info = replace(info, fps=round(info.fps * 4 / 5, 6), variable_fps=False)
+    elif spacing == UNEVEN:
         info = replace(info, variable_fps=True)
     return info
 
@@ -201,8 +207,46 @@ _UNEVEN = 0.1
 _HELD_S = 1.0
 
 
+STEADY, UNEVEN, PULLDOWN = "steady", "uneven", "3:2 pulldown"
+
+
+def _spacing(path: Path, duration_ms: int) -> str:
+    """How the video's frames are spaced at a few places through it: `STEADY`, `UNEVEN`
+    (a variable rate), or `PULLDOWN`: frames shown for three fields and two in turn (a
+    film's 24 pictures a second on 30-frame video, its fields repeated as a flag says)."""
+    steps, tick_s = _frame_steps(path, duration_ms)
+    if _pulldown(steps):
+        return PULLDOWN
+    return UNEVEN if _uneven(steps, tick_s) else STEADY
+
+
+def read_as_pulled_down(recorded_fps: float, fps: float) -> bool:
+    """Whether `fps` is the film rate of a soft-telecined video that was recorded at its
+    header's rate, `recorded_fps` (by a curator before it read 3:2 pulldown)."""
+    return abs(recorded_fps * 4 / 5 - fps) <= 0.01
+
+
+def _pulldown(steps: list[int]) -> bool:
+    """Steps of two lengths, one and a half times the other, about as many of each (one
+    other step allowed: a cut, the last frame held)."""
+    if len(steps) < 8:
+        return False
+    short = sorted(steps)[len(steps) // 10]
+    slack = max(_UNEVEN * short / 3, 1.5)  # at least a tick either way: rounded timestamps
+    two = sum(abs(step - short) <= slack for step in steps)
+    three = sum(abs(step - 1.5 * short) <= slack for step in steps)
+    return len(steps) - two - three <= 1 and min(two, three) >= 0.4 * len(steps)
+
+
 def _unevenly_spaced(path: Path, duration_ms: int) -> bool:
-    """Whether the video's frames come at uneven intervals at a few places through it.
+    """Whether the video's frames come at uneven intervals at a few places through it."""
+    return _uneven(*_frame_steps(path, duration_ms))
+
+
+def _frame_steps(path: Path, duration_ms: int) -> tuple[list[int], float]:
+    """The intervals between frames shown one after another at a few places through the
+    video (in its stream's ticks; a place's frames overlapping another's count once), and
+    the tick in seconds.
 
     ffmpeg's header tells variable rates apart only where the container counts its
     frames (MP4: the average rate differs from the base rate). Matroska states one rate
@@ -218,7 +262,7 @@ def _unevenly_spaced(path: Path, duration_ms: int) -> bool:
         with av.open(str(path)) as container:
             stream = film_video_stream(container)
             if stream is None:
-                return False
+                return [], 0.0
             start = container.start_time or 0
             for place in range(SPACING_PLACES):
                 target = start + duration_ms * 1000 * place // (SPACING_PLACES - 1)
@@ -227,11 +271,15 @@ def _unevenly_spaced(path: Path, duration_ms: int) -> bool:
                 except av.error.FFmpegError:
                     continue  # a place that cannot be reached tells nothing; the others do
                 pairs.update(_frame_pairs(container, stream, target))
-        tick_s = float(stream.time_base)
+            tick_s = float(stream.time_base)
     except (av.error.FFmpegError, OSError):
-        return False  # the end check read this file: one that fails to open tells nothing
+        return [], 0.0  # the end check read this file: one that fails to open tells nothing
+    return [shown - before for before, shown in pairs], tick_s
+
+
+def _uneven(steps: list[int], tick_s: float) -> bool:
+    """Whether frame intervals vary beyond a clock's jitter, more than a lone gap."""
     # No times read anywhere: unknown, and the header's word (steady) stands.
-    steps = [shown - before for before, shown in pairs]
     if len(steps) < 2:
         return False
     usual = sorted(steps)[len(steps) // 2]

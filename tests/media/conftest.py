@@ -262,3 +262,46 @@ def late_matroska(media_dir: Path) -> Path:
     path = media_dir / "late.mkv"
     ffmpeg("-i", str(DEMO), "-t", "6", "-c", "copy", "-output_ts_offset", "5", str(path))
     return path
+
+
+def _pulled_down(elementary: bytes) -> bytes:
+    """An MPEG-2 stream of 24000/1001 progressive pictures marked as an NTSC DVD marks a
+    film (soft telecine): 30000/1001 in the sequence header, progressive_sequence off, and
+    each picture's flags in the 3:2 cadence (top field first, repeat first field): pictures
+    shown for 3, 2, 3, 2 fields. The pictures themselves are unchanged."""
+    data = bytearray(elementary)
+    cadence = [(1, 1), (0, 0), (0, 1), (1, 0)]  # (top_field_first, repeat_first_field)
+    gop_start = in_gop = temporal_reference = 0
+    at = 0
+    while (at := data.find(b"\x00\x00\x01", at)) != -1:
+        code = data[at + 3]
+        if code == 0xB8:  # group of pictures: temporal references count from its start
+            gop_start, in_gop = gop_start + in_gop, 0
+        elif code == 0x00:  # picture header: its place in display order
+            temporal_reference = (data[at + 4] << 2) | (data[at + 5] >> 6)
+            in_gop += 1
+        elif code == 0xB3:  # sequence header: frame_rate_code 4 (30000/1001)
+            data[at + 7] = (data[at + 7] & 0xF0) | 4
+        elif code == 0xB5 and data[at + 4] >> 4 == 1:  # sequence extension
+            data[at + 5] &= ~0x08  # progressive_sequence = 0
+        elif code == 0xB5 and data[at + 4] >> 4 == 8:  # picture coding extension
+            top_first, repeat = cadence[(gop_start + temporal_reference) % 4]
+            data[at + 7] = (data[at + 7] & ~0x82) | (top_first << 7) | (repeat << 1)
+            data[at + 8] |= 0x80  # progressive_frame
+        at += 4
+    return bytes(data)
+
+
+@pytest.fixture(scope="session")
+def soft_telecined(media_dir: Path) -> Path:
+    """Ten seconds of the demo film at 24000/1001 pictures a second in an MPEG program
+    stream as an NTSC DVD carries a film: 29.97 frames in the header, fields repeated."""
+    film = media_dir / "film_23976.m2v"
+    ffmpeg("-i", str(DEMO), "-t", "10", "-vf", "fps=24000/1001,scale=720:480",
+           "-c:v", "mpeg2video", "-q:v", "3", "-bf", "2", "-g", "12", "-an",
+           "-f", "mpeg2video", str(film))
+    pulled = media_dir / "pulled_down.m2v"
+    pulled.write_bytes(_pulled_down(film.read_bytes()))
+    path = media_dir / "soft_telecine.mpg"
+    ffmpeg("-i", str(pulled), "-c", "copy", str(path))
+    return path

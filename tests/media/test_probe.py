@@ -219,3 +219,50 @@ def test_a_still_image_is_told_as_one(tmp_path: Path, fmt: str, suffix: str) -> 
         probe_video(path)
     assert caught.value.path == path
     assert caught.value.reason == f"a still image ({fmt.lower()}), not a video"
+
+
+def test_a_soft_telecined_film_has_its_own_steady_rate(soft_telecined: Path) -> None:
+    """An NTSC DVD's film says 29.97 frames a second (59.94 fields) and repeats fields to
+    show 23.976 pictures: it was recorded as a variable rate of 29.97, 25% more pictures
+    than it has (frame numbers in the XML, MicroDVD cue times, duplicate pictures)."""
+    from curator.media.frames import frame_at
+
+    info = probe_video(soft_telecined)
+    assert info.fps == pytest.approx(24000 / 1001, abs=1e-5)
+    assert not info.variable_fps
+    # Its pictures are 1/23.976 s apart on average: ten seconds hold about 240.
+    import av
+
+    with av.open(str(soft_telecined)) as container:
+        pictures = sum(1 for _ in container.decode(video=0))
+    assert pictures == pytest.approx(info.duration_ms / 1000 * info.fps, abs=3)
+    assert frame_at(soft_telecined, 5000).shape == (480, 720, 3)
+
+
+def test_a_soft_telecined_film_recorded_at_its_headers_rate_is_still_itself(
+    soft_telecined: Path, tmp_path: Path
+) -> None:
+    """A database from before 3:2 pulldown was read holds such a film at 29.97, variable:
+    the face check knows it for the same video, and ingesting it again records its rate."""
+    import dataclasses
+
+    from curator.store.db import open_database
+    from curator.store.face_check import _unlike
+    from curator.store.films import film_by_hash, register_film
+
+    info = probe_video(soft_telecined)
+    before = dataclasses.replace(info, fps=29.97003, variable_fps=True)
+    database = open_database(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        with database.session() as session:
+            register_film(session, path=soft_telecined, sha256="f" * 64, info=before)
+        with database.session() as session:
+            film = film_by_hash(session, "f" * 64)
+            assert film is not None and _unlike(soft_telecined, film) is None
+            register_film(session, path=soft_telecined, sha256="f" * 64, info=info)
+        with database.session() as session:
+            film = film_by_hash(session, "f" * 64)
+            assert film is not None
+            assert (film.fps, film.variable_fps) == (info.fps, False)
+    finally:
+        database.close()
