@@ -217,6 +217,7 @@ def ingest_command(
             f"({record.duration_ms / 1000:.1f} s, {record.fps:g} fps, "
             f"{record.width}x{record.height})"
         )
+        lines.extend(f"  note: {note}" for note in info.picture_notes())
         if registered.moved_from:
             lines.append(f"  moved: {registered.moved_from} → {record.path}")
         if (old := registered.replaces) is not None:

@@ -34,6 +34,24 @@ class VideoInfo:
     # The container's length when its other streams outlast the video (which sets
     # `duration_ms`); None when the video runs to the end.
     container_ms: int | None = None
+    # As the stream describes its pictures: "top first"/"bottom first" (interlaced), or
+    # "" (progressive, or not said); "PQ" or "HLG" for high dynamic range, else "".
+    interlaced: str = ""
+    hdr: str = ""
+    pulldown: bool = False  # 3:2 pulldown (soft telecine): `fps` is the pictures' rate
+
+    def picture_notes(self) -> list[str]:
+        """What is done with this video's pictures that a user may want to know."""
+        notes = []
+        if self.pulldown:
+            notes.append(f"3:2 pulldown (soft telecine): {self.fps:g} pictures a second, "
+                         "shown as 29.97 frames")
+        if self.interlaced:
+            notes.append(f"interlaced ({self.interlaced}): the comb teeth of movement between "
+                         "fields are taken out of each picture read")
+        if self.hdr:
+            notes.append(f"HDR ({self.hdr}): pictures are read as standard range (BT.709)")
+        return notes
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -53,6 +71,10 @@ _TBR = re.compile(r"([\d.]+)(k?) tbr")
 _DISPLAYMATRIX = re.compile(r"rotation of (-?[\d.]+) degrees")
 _ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
 _STILL = "(attached pic)"
+# The pixel format's parenthesis: `yuv420p10le(tv, bt2020nc/bt2020/smpte2084, progressive)`.
+_PIXELS = re.compile(r", \w+\((?P<said>(?:[^()]|\([^()]*\))*)\)")  # "(swapped)" inside
+_FIELD_ORDER = re.compile(r"\b(top|bottom) (?:coded )?first\b")
+_HDR_TRANSFERS = {"smpte2084": "PQ", "arib-std-b67": "HLG"}
 _MATROSKA = ", matroska,webm, from"
 
 
@@ -128,7 +150,12 @@ def parse_ffmpeg_header(text: str, path: Path) -> VideoInfo:
     width = int(size.group(1))
     if (sar := _SAR.search(rest)) is not None and int(sar.group(1)) and int(sar.group(2)):
         width = round(width * int(sar.group(1)) / int(sar.group(2)))
+    said = pixels.group("said") if (pixels := _PIXELS.search(rest)) else ""
+    order = _FIELD_ORDER.search(said)
+    transfer = said.split(",")[1].split("/")[-1].strip() if said.count(",") >= 1 else ""
     return VideoInfo(
+        interlaced=f"{order.group(1)} first" if order else "",
+        hdr=_HDR_TRANSFERS.get(transfer, ""),
         duration_ms=duration_ms,
         fps=round(frame_rate, 6),
         width=width,
@@ -188,7 +215,8 @@ def probe_video(path: Path) -> VideoInfo:
         # A film at 24000/1001 shown at 30000/1001 by repeating fields (soft telecine, NTSC
         # DVDs): its pictures come steadily at the film's rate, four for five of the
         # header's (whose base rate, the field rate, made it look variable).
-        info = replace(info, fps=round(info.fps * 4 / 5, 6), variable_fps=False)
+        info = replace(info, fps=round(info.fps * 4 / 5, 6), variable_fps=False,
+                       pulldown=True)
     elif spacing == UNEVEN:
         info = replace(info, variable_fps=True)
     return info

@@ -229,7 +229,8 @@ def test_a_soft_telecined_film_has_its_own_steady_rate(soft_telecined: Path) -> 
 
     info = probe_video(soft_telecined)
     assert info.fps == pytest.approx(24000 / 1001, abs=1e-5)
-    assert not info.variable_fps
+    assert not info.variable_fps and info.pulldown
+    assert "3:2 pulldown (soft telecine): 23.976 pictures a second" in info.picture_notes()[0]
     # Its pictures are 1/23.976 s apart on average: ten seconds hold about 240.
     import av
 
@@ -266,3 +267,24 @@ def test_a_soft_telecined_film_recorded_at_its_headers_rate_is_still_itself(
             assert (film.fps, film.variable_fps) == (info.fps, False)
     finally:
         database.close()
+
+
+@pytest.mark.parametrize("pixels, interlaced, hdr", [
+    ("yuv420p10le(tv, bt2020nc/bt2020/smpte2084, progressive)", "", "PQ"),
+    ("yuv420p10le(tv, bt2020nc/bt2020/arib-std-b67)", "", "HLG"),
+    ("yuv420p10le(tv, bt2020nc/bt2020/bt2020-10, progressive)", "", ""),
+    ("yuv420p(tv, bottom first)", "bottom first", ""),
+    ("yuv420p(top first)", "top first", ""),
+    ("yuv420p(tv, bt709, top coded first (swapped))", "top first", ""),
+    ("yuv420p(tv, bt709)", "", ""),
+    ("yuv420p", "", ""),
+])
+def test_the_pictures_kind_is_read_from_the_header(pixels: str, interlaced: str,
+                                                   hdr: str) -> None:
+    header = ("  Duration: 00:01:00.00, start: 0.000000, bitrate: 900 kb/s\n"
+              f"  Stream #0:0: Video: hevc (Main 10), {pixels}, 1920x1080, 25 fps, 25 tbr\n")
+    info = parse_ffmpeg_header(header, Path("film.mkv"))
+    assert (info.interlaced, info.hdr) == (interlaced, hdr)
+    notes = " ".join(info.picture_notes())
+    assert (f"interlaced ({interlaced})" in notes) == bool(interlaced)
+    assert (f"HDR ({hdr})" in notes) == bool(hdr)
