@@ -210,14 +210,13 @@ def probe_video(path: Path) -> VideoInfo:
         # The sound (or subtitles) go on after the last picture: the film, as far as
         # curator is concerned, ends with its pictures.
         info = replace(info, duration_ms=video_end_ms, container_ms=info.duration_ms)
-    spacing = _spacing(path, info.duration_ms)
-    if spacing == PULLDOWN:
+    pairs, tick_s = _frame_times(path, info.duration_ms)
+    if (film_fps := _pulldown_rate(pairs, tick_s, info.fps)) is not None:
         # A film at 24000/1001 shown at 30000/1001 by repeating fields (soft telecine, NTSC
-        # DVDs): its pictures come steadily at the film's rate, four for five of the
-        # header's (whose base rate, the field rate, made it look variable).
-        info = replace(info, fps=round(info.fps * 4 / 5, 6), variable_fps=False,
-                       pulldown=True)
-    elif spacing == UNEVEN:
+        # DVDs): its pictures come steadily at the film's rate, not the header's (the
+        # field rate's, which made it look variable; or an MP4's average, or a guess).
+        info = replace(info, fps=round(film_fps, 6), variable_fps=False, pulldown=True)
+    elif _uneven([shown - before for before, shown in pairs], tick_s):
         info = replace(info, variable_fps=True)
     return info
 
@@ -235,46 +234,58 @@ _UNEVEN = 0.1
 _HELD_S = 1.0
 
 
-STEADY, UNEVEN, PULLDOWN = "steady", "uneven", "3:2 pulldown"
-
-
-def _spacing(path: Path, duration_ms: int) -> str:
-    """How the video's frames are spaced at a few places through it: `STEADY`, `UNEVEN`
-    (a variable rate), or `PULLDOWN`: frames shown for three fields and two in turn (a
-    film's 24 pictures a second on 30-frame video, its fields repeated as a flag says)."""
-    steps, tick_s = _frame_steps(path, duration_ms)
-    if _pulldown(steps):
-        return PULLDOWN
-    return UNEVEN if _uneven(steps, tick_s) else STEADY
-
-
 def read_as_pulled_down(recorded_fps: float, fps: float) -> bool:
     """Whether `fps` is the film rate of a soft-telecined video that was recorded at its
-    header's rate, `recorded_fps` (by a curator before it read 3:2 pulldown)."""
-    return abs(recorded_fps * 4 / 5 - fps) <= 0.01
+    header's rate, `recorded_fps` (by a curator before it read 3:2 pulldown): the field
+    rate's frames (29.97 for 23.976), or an average or guess near the film's own."""
+    return abs(recorded_fps * 4 / 5 - fps) <= 0.01 or abs(recorded_fps - fps) <= 0.005 * fps
 
 
-def _pulldown(steps: list[int]) -> bool:
-    """Steps of two lengths, one and a half times the other, about as many of each (one
-    other step allowed: a cut, the last frame held)."""
+# Film rates a 3:2 cadence carries (NTSC film, and film at 24 on 30-frame video).
+_FILM_RATES = (24000 / 1001, 24.0)
+
+
+def _pulldown_rate(pairs: list[tuple[int, int]], tick_s: float,
+                   header_fps: float) -> float | None:
+    """The film's own rate when frames are shown for three fields and two in turn (a film's
+    24 pictures a second on 30-frame video, its fields repeated as a flag says), else None.
+
+    `pairs` are (time, time of the next frame) in ticks, in order. The steps have two
+    lengths, one and a half times the other, about as many of each (one other step
+    allowed: a cut, the last frame held), and they alternate: a long one follows a short
+    one. A video whose rate changes between 30 and 20 frames a second (a phone in low
+    light) has the same two steps, in runs. The rate is the steps' own (a pair of them
+    is two pictures), or the nearest that agrees of four fifths of the header's (29.97:
+    its fields' frames) and the film rates."""
+    steps = [shown - before for before, shown in pairs]
     if len(steps) < 8:
-        return False
+        return None
     short = sorted(steps)[len(steps) // 10]
     slack = max(_UNEVEN * short / 3, 1.5)  # at least a tick either way: rounded timestamps
-    two = sum(abs(step - short) <= slack for step in steps)
-    three = sum(abs(step - 1.5 * short) <= slack for step in steps)
-    return len(steps) - two - three <= 1 and min(two, three) >= 0.4 * len(steps)
+    kinds = [2 if abs(step - short) <= slack else 3 if abs(step - 1.5 * short) <= slack
+             else 0 for step in steps]
+    two, three = kinds.count(2), kinds.count(3)
+    if len(steps) - two - three > 1 or min(two, three) < 0.4 * len(steps):
+        return None
+    # Frames shown one after another: in a cadence, a step unlike the one before it.
+    turns = [kind != before for (_, shown), (after, _), before, kind
+             in zip(pairs, pairs[1:], kinds, kinds[1:], strict=False)
+             if shown == after and kind and before]
+    if not turns or sum(turns) < 0.8 * len(turns):
+        return None
+    # Two pictures a short step and a long one (not the steps' mean: a place may read one
+    # more of either).
+    two_s, three_s = (tick_s * sum(step for step, kind in zip(steps, kinds, strict=True)
+                                   if kind == k) / kinds.count(k) for k in (2, 3))
+    measured = 2 / (two_s + three_s)
+    rate = min((header_fps * 4 / 5, *_FILM_RATES), key=lambda rate: abs(rate - measured))
+    return rate if abs(rate - measured) <= 0.003 * measured else measured
 
 
-def _unevenly_spaced(path: Path, duration_ms: int) -> bool:
-    """Whether the video's frames come at uneven intervals at a few places through it."""
-    return _uneven(*_frame_steps(path, duration_ms))
-
-
-def _frame_steps(path: Path, duration_ms: int) -> tuple[list[int], float]:
-    """The intervals between frames shown one after another at a few places through the
-    video (in its stream's ticks; a place's frames overlapping another's count once), and
-    the tick in seconds.
+def _frame_times(path: Path, duration_ms: int) -> tuple[list[tuple[int, int]], float]:
+    """(time, time of the next frame) of frames shown one after another at a few places
+    through the video, in order (in its stream's ticks; a place's frames overlapping
+    another's count once), and the tick in seconds.
 
     ffmpeg's header tells variable rates apart only where the container counts its
     frames (MP4: the average rate differs from the base rate). Matroska states one rate
@@ -302,7 +313,7 @@ def _frame_steps(path: Path, duration_ms: int) -> tuple[list[int], float]:
             tick_s = float(stream.time_base)
     except (av.error.FFmpegError, OSError):
         return [], 0.0  # the end check read this file: one that fails to open tells nothing
-    return [shown - before for before, shown in pairs], tick_s
+    return sorted(pairs), tick_s
 
 
 def _uneven(steps: list[int], tick_s: float) -> bool:

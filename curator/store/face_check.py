@@ -109,7 +109,8 @@ def _unlike(path: Path, film: Film) -> str | None:
         return (f"{info.width}x{info.height} rotated {info.rotation}°, not "
                 f"{film.width}x{film.height} rotated {film.rotation}°")
     if abs(info.fps - film.fps) > 0.01 and not (
-            film.variable_fps and read_as_pulled_down(film.fps, info.fps)):
+            film.variable_fps and not info.variable_fps
+            and read_as_pulled_down(film.fps, info.fps)):
         return f"{info.fps:g} frames/s, not {film.fps:g}"
     return None
 

@@ -63,7 +63,8 @@ def register_film(
             existing.duration_ms = info.duration_ms
         # Recorded by a curator that read only the header, blind to Matroska's variable
         # rates; the frames' times are the same file's, so they are taken as they are now.
-        if existing.variable_fps and read_as_pulled_down(existing.fps, info.fps):
+        if existing.variable_fps and not info.variable_fps and read_as_pulled_down(
+                existing.fps, info.fps):
             existing.fps = info.fps  # its pictures' rate, not its header's (soft telecine)
         existing.variable_fps = info.variable_fps
         offset_was = None

@@ -305,3 +305,28 @@ def soft_telecined(media_dir: Path) -> Path:
     path = media_dir / "soft_telecine.mpg"
     ffmpeg("-i", str(pulled), "-c", "copy", str(path))
     return path
+
+
+@pytest.fixture(scope="session", params=["mkv", "mp4"])
+def soft_telecined_remuxed(media_dir: Path, soft_telecined: Path,
+                           request: pytest.FixtureRequest) -> Path:
+    """`soft_telecined` copied into Matroska or MP4 with its times kept (a DVD ripped as it
+    is): the frames' times come in the 3:2 cadence (Matroska's rounded to 1 ms), and the
+    header's rate is 29.97 (Matroska) or the frames' average (MP4: "23.94 fps")."""
+    path = media_dir / f"soft_telecine_remuxed.{request.param}"
+    ffmpeg("-fflags", "+genpts", "-i", str(soft_telecined), "-c", "copy", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def thirty_then_twenty(media_dir: Path) -> Path:
+    """Four seconds at 30 fps, then six at 20 fps, in MP4 with a phone's 1/600 s clock (a
+    phone's camera slows down in low light): frames 1/30 and 1/20 s apart, one and a half
+    times as long, in runs."""
+    path = media_dir / "thirty_then_twenty.mp4"
+    ffmpeg("-i", str(DEMO), "-filter_complex",
+           "[0:v]trim=0:4,fps=30,setpts=PTS-STARTPTS[a];"
+           "[0:v]trim=4:10,fps=20,setpts=PTS-STARTPTS[b];[a][b]concat=n=2:v=1[v]",
+           "-map", "[v]", "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast",
+           "-g", "12", "-video_track_timescale", "600", str(path))  # fmt: skip
+    return path

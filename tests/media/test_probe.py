@@ -288,3 +288,29 @@ def test_the_pictures_kind_is_read_from_the_header(pixels: str, interlaced: str,
     notes = " ".join(info.picture_notes())
     assert (f"interlaced ({interlaced})" in notes) == bool(interlaced)
     assert (f"HDR ({hdr})" in notes) == bool(hdr)
+
+
+def test_a_remuxed_soft_telecined_film_has_its_own_rate(soft_telecined_remuxed: Path) -> None:
+    """Its times keep the 3:2 cadence; an MP4's header gives their average, 23.94, not
+    29.97, and four fifths of it (19.15) was taken for the film's rate."""
+    info = probe_video(soft_telecined_remuxed)
+    assert info.fps == pytest.approx(24000 / 1001, abs=1e-5)
+    assert not info.variable_fps
+
+
+def test_a_film_whose_rate_drops_from_30_to_20_is_variable(thirty_then_twenty: Path) -> None:
+    """Steps of 1/30 and 1/20 s, one and a half times as long, as a 3:2 cadence's are, but
+    in runs, not in turn: it was read as pulled down, a steady 19.2 fps."""
+    info = probe_video(thirty_then_twenty)
+    assert info.variable_fps
+    assert info.fps == pytest.approx(24, abs=0.1)
+
+
+def test_a_pulled_down_film_recorded_at_an_average_near_its_rate_is_still_itself() -> None:
+    """An MP4 copied from a soft-telecined film was recorded at its header's average
+    (23.94) as a variable rate: the face check must know it at 23.976."""
+    from curator.media.probe import read_as_pulled_down
+
+    assert read_as_pulled_down(29.97003, 24000 / 1001)
+    assert read_as_pulled_down(23.93617, 24000 / 1001)
+    assert not read_as_pulled_down(25, 24000 / 1001)
