@@ -335,8 +335,11 @@ class VideoReader:
             if rgb.shape[0] != stored_height:
                 import cv2
 
+                # Fewer lines: each an average of those it covers, as swscale's filter
+                # widens when it shrinks (cubic alone samples four and aliases).
+                shrink = stored_height < rgb.shape[0]
                 rgb = cv2.resize(rgb, (stored_width, stored_height),
-                                 interpolation=cv2.INTER_CUBIC)
+                                 interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
         if turns:
             rgb = np.ascontiguousarray(np.rot90(rgb, turns))
         return rgb
