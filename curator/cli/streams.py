@@ -70,7 +70,9 @@ def _stream_texts(film: Path, streams: list[SubtitleStream],
     """Each stream's text. ffmpeg converts it (UTF-8, as Matroska and MP4 store text) unless
     a SubRip or ASS stream is given an `encoding`, or is found not to be UTF-8 (a subtitle
     file in a legacy code page, muxed as it was): then its bytes, as the film stores them,
-    are decoded as a subtitle file's are, in `encoding` or the code page detected."""
+    are decoded as a subtitle file's are, in `encoding` or the code page detected. Bytes
+    that are UTF-8 (beyond ASCII) are read as UTF-8 whatever `encoding` says, with a note:
+    a code page's text is almost never valid UTF-8."""
     from curator.errors import SubtitleError
     from curator.media.embedded_subtitles import (
         StreamNotUtf8Error,
@@ -98,6 +100,14 @@ def _stream_texts(film: Path, streams: list[SubtitleStream],
     texts = {s: Decoded(text, "utf-8")
              for s, text in zip(converted, streams_text(film, converted), strict=True)}
     for stream, data in zip(stored, streams_stored(film, stored), strict=True):
+        if encoding and not data.isascii() and _utf8(data):
+            # Matroska's own encoding, as most streams are: the code page given is for
+            # those that are not (one `ingest --encoding` is for all of a film's streams).
+            console(stderr=True).print(
+                f"note: {film}: --encoding does not apply to subtitle stream "
+                f"{stream.describe()}: its text is UTF-8", markup=False)
+            texts[stream] = decode_bytes(data, None, lang=_language(stream))
+            continue
         try:
             texts[stream] = decode_bytes(data, encoding, lang=_language(stream))
         except LookupError:
@@ -106,6 +116,14 @@ def _stream_texts(film: Path, streams: list[SubtitleStream],
         except BinaryDataError as exc:
             raise SubtitleError(stream_name(film, stream.index), str(exc)) from None
     return [texts[s] for s in streams]
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _document(film: Path, stream: SubtitleStream, text: Decoded,

@@ -272,3 +272,28 @@ def test_an_unknown_encoding_for_a_stream_is_refused(curator: Curator, legacy_mk
     ingest = curator("ingest", legacy_mkv, "--encoding", "klingon", "--no-check-offset")
     assert ingest.exit_code == 2 and "unknown encoding 'klingon'" in ingest.output
     assert not _rows(curator.db_path, "SELECT id FROM films")
+
+
+def test_encoding_given_for_a_films_streams_leaves_its_utf8_ones_as_they_are(
+    curator: Curator, demo_film
+) -> None:
+    """`ingest --encoding` is for all of a film's SubRip streams: beside one in a code page,
+    a UTF-8 one (as Matroska stores text) was read in that code page too ("[rÃ\xade]", its
+    emotion lost)."""
+    from curator.media.probe import ffmpeg_exe
+
+    film, _, _ = demo_film
+    legacy, utf8 = film.with_name("es_1252.srt"), film.with_name("es_utf8.srt")
+    legacy.write_bytes(LEGACY_SPANISH.encode("cp1252"))
+    utf8.write_text(LEGACY_SPANISH, encoding="utf-8")
+    out = film.with_name("two_pages.mkv")
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(film),
+                    "-i", str(legacy), "-i", str(utf8), "-map", "0", "-map", "1", "-map", "2",
+                    "-c", "copy", "-metadata:s:s:0", "language=spa",
+                    "-metadata:s:s:1", "language=spa", str(out)], check=True)
+    ingested = curator("ingest", out, "--encoding", "cp1252", "--no-check-offset")
+    assert ingested.exit_code == 0, ingested.output
+    assert "--encoding does not apply to subtitle stream #0:3" in ingested.stderr
+    texts = [text for (text,) in _rows(curator.db_path, "SELECT text FROM cues ORDER BY id")]
+    assert texts == ["[ríe] ¡Qué día, señor!", "(sollozando) Aquí está mi corazón.",
+                     "No sé qué decía él, ni cuándo."]  # one track: the same text twice
