@@ -4,7 +4,9 @@ The AFEW-style export and the review UI's external-player preview both use
 `cut_clip`. It runs the ffmpeg binary that imageio-ffmpeg ships: an accurate seek
 (`-ss START -i FILM -t DURATION`) and a re-encode to H.264 + AAC, so the clip
 keeps the film's own frame times (variable-frame-rate films do not drift) and a
-rotated film comes out turned upright (ffmpeg applies the display matrix). The
+rotated film comes out turned upright (ffmpeg applies the display matrix). A clip is
+standard video: an interlaced film deinterlaced, an HDR one made standard range as the
+frame reader makes it (`_picture_filters`). The
 file is written under a temporary name in the target folder and renamed into
 place, so an interrupted cut never leaves a half-written video.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from curator.errors import MediaError
@@ -54,9 +57,11 @@ def cut_clip(
 
     Cut = tuple[subprocess.CompletedProcess[str], tuple[float, bool] | None]
 
+    pictures = _picture_filters(film)
+
     def attempt(seek_s: float) -> Cut:
         command = _command(film, seek_s, start_s - seek_s, duration_s, tmp_name,
-                           audio=audio, preset=preset)
+                           audio=audio, preset=preset, pictures=pictures)
         try:
             result = subprocess.run(command, capture_output=True, text=True, errors="replace",
                                     check=False, timeout=timeout_s)
@@ -127,8 +132,48 @@ def _seek_before(film: Path, start_s: float) -> float:
         return start_s
 
 
+# ffmpeg's field orders of interlaced video: TT, BB, TB, BT.
+_INTERLACED = (2, 3, 4, 5)
+# HDR (and BT.2020) to standard BT.709 video as the frame reader makes it (hdr.py): light
+# with reference white (203 nits) at 1, BT.709's colours, linear to 75% of white and
+# rolled off above (Möbius), BT.709's curve. Within 2 code values of the reader's.
+_TO_STANDARD = ["zscale=t=linear:npl=203", "format=gbrpf32le", "zscale=p=bt709"]
+_FROM_LINEAR = ["zscale=t=bt709:m=bt709:r=tv"]
+_ROLL_OFF = ["tonemap=mobius:param=0.75:desat=0"]
+
+
+def _picture_filters(film: Path) -> list[str]:
+    """ffmpeg filters that make a clip's pictures what curator shows of the film: an
+    interlaced film deinterlaced (the clip is progressive H.264), an HDR one or one in
+    BT.2020's colours made BT.709 video. A clip keeps no HDR: 8-bit H.264 cannot hold it,
+    and a player or a dataset loader that ignores the tags would show it flat."""
+    import av
+
+    from curator.media.hdr import BT2020_PRIMARIES, is_hdr
+    from curator.media.reader import film_video_stream
+
+    try:
+        with av.open(str(film)) as container:
+            stream = film_video_stream(container)
+            if stream is None:
+                return []
+            context = stream.codec_context
+            order, transfer = int(context.field_order or 0), int(context.color_trc or 0)
+            primaries = int(context.color_primaries or 0)
+    except (av.error.FFmpegError, OSError):
+        return []  # ffmpeg says what is wrong with the film when it cuts
+    filters = []
+    if order in _INTERLACED:  # motion-adaptive: still parts keep both fields
+        filters.append("bwdif=mode=send_frame:deint=interlaced")
+    if is_hdr(transfer):
+        filters += _TO_STANDARD + _ROLL_OFF + _FROM_LINEAR
+    elif primaries == BT2020_PRIMARIES:
+        filters += _TO_STANDARD + _FROM_LINEAR
+    return filters
+
+
 def _command(film: Path, seek_s: float, skip_s: float, duration_s: float, out: str,
-             *, audio: bool, preset: str) -> list[str]:
+             *, audio: bool, preset: str, pictures: Sequence[str] = ()) -> list[str]:
     from curator.media.probe import ffmpeg_exe
 
     command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
@@ -141,9 +186,11 @@ def _command(film: Path, seek_s: float, skip_s: float, duration_s: float, out: s
         "-t", f"{duration_s:.3f}", "-map", "0:V:0",  # V: video that is not cover art
         # 4:2:0 H.264 needs an even width and height: an odd one (641x359) loses its
         # last column or row rather than the whole clip.
-        "-vf", "crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0",
+        "-vf", ",".join([*pictures, "crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0"]),
         "-c:v", "libx264", "-preset", preset, "-pix_fmt", "yuv420p",
     ]
+    if pictures:  # said, in case the encoder keeps the film's tags
+        command += ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"]
     if audio:
         command += ["-map", "0:a:0?", "-c:a", "aac"]
     command += ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1", out]

@@ -13,6 +13,7 @@ from curator.media.frames import frames_at
 from curator.media.probe import probe_video
 
 from .conftest import DEMO, ffmpeg
+from .films import hdr_film, moving_interlaced_film
 
 
 @pytest.fixture(scope="session")
@@ -83,3 +84,39 @@ def test_an_odd_frame_size_is_cut(odd_size: Path, tmp_path: Path) -> None:
     # Mid-frame times: the cut's first frame (film 520 ms) is shown from 0.
     ours, theirs = frames_at(clip, [310])[0], frames_at(odd_size, [810])[0]
     assert _difference(ours, theirs[:358, :640]) < 4.0  # 4:4:4 to 4:2:0 and re-encoding
+
+
+def test_a_clip_of_an_hdr_film_is_standard_video(tmp_path: Path) -> None:
+    """A clip is 8-bit H.264: cut from an HDR10 film as it was, it kept PQ codes under PQ
+    tags, read flat and faded by a loader that ignores them. It is what curator shows."""
+    import av
+
+    from curator.media.frames import frame_at
+
+    film, picture = hdr_film(tmp_path / "hdr10.mp4", "smpte2084")
+    clip = cut_clip(film, 0, 400, tmp_path / "clip.mp4", audio=False)
+    with av.open(str(clip)) as container:
+        frame = next(container.decode(video=0))
+        assert (frame.color_trc, frame.color_primaries) == (1, 1)  # BT.709's
+        as_stored = frame.to_ndarray(format="rgb24").astype(float)
+    assert _difference(as_stored.astype(np.uint8), picture.astype(np.uint8)) < 3
+    assert _difference(frame_at(clip, 0), frame_at(film, 0)) < 3
+
+
+def test_a_clip_of_an_interlaced_film_has_no_comb_teeth(tmp_path: Path) -> None:
+    """A square moving between an interlaced picture's fields leaves comb teeth at its
+    edges; the clip's pictures are progressive, with none left."""
+    import av
+
+    from curator.media.reader import first_field
+
+    def teeth(path: Path) -> float:  # the share of pixels that stand out from both fields
+        with av.open(str(path)) as container:
+            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        return float(np.mean([(first_field(f) != f).mean() for f in frames[1:-1]]))
+
+    film = moving_interlaced_film(tmp_path / "interlaced.mp4")
+    clip = cut_clip(film, 0, 800, tmp_path / "clip.mp4", audio=False)
+    combed = teeth(film)
+    assert combed > 0.005, combed
+    assert teeth(clip) < combed / 4, (teeth(clip), combed)  # 0.13% left, 0.81% before

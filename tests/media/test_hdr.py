@@ -23,12 +23,7 @@ from curator.media.hdr import (
 )
 from curator.media.probe import ffmpeg_exe
 
-# Gray, skin, red, green, blue, a dark gray: standard-range BT.709 code values.
-PATCHES = np.array([[128, 128, 128], [224, 172, 140], [200, 40, 40], [40, 160, 60],
-                    [50, 60, 190], [30, 30, 30]], np.float64)
-# Linear BT.709 to linear BT.2020 (ITU-R BT.2087), to make the HDR film.
-BT709_TO_BT2020 = np.array([[0.6274, 0.3293, 0.0433], [0.0691, 0.9195, 0.0114],
-                            [0.0164, 0.0880, 0.8956]])
+from .films import hdr_film
 
 
 def test_the_curves_put_reference_white_where_bt2408_does() -> None:
@@ -52,41 +47,21 @@ def test_highlights_roll_off_towards_white_without_a_step() -> None:
     assert above == pytest.approx(1, abs=1e-3)  # no kink at the knee
 
 
-def _hdr_film(path: Path, transfer: str | None, *, pq: bool = True) -> tuple[Path, np.ndarray]:
-    """A 10-bit HEVC film (lossless) of the patches as HDR10 would carry them: their light
-    with standard white at reference white, in BT.2020 colours, PQ-coded (or, not `pq`,
-    coded for a gamma 2.4 display, as standard UHD video in BT.2020 is). And the
-    standard-range picture it was made from. `transfer` None: the stream names none."""
-    w, h = 32 * len(PATCHES), 64
-    picture = np.repeat(np.repeat(PATCHES[None], 32, axis=1), h, axis=0)
-    light = (picture / 255) ** 2.4 * REFERENCE_WHITE_NITS @ BT709_TO_BT2020.T
-    signal = pq_signal(light) if pq else (light / REFERENCE_WHITE_NITS) ** (1 / 2.4)
-    code = np.round(signal * 65535).astype("<u2")
-    planes = np.stack([code[..., 1], code[..., 2], code[..., 0]]).tobytes()  # gbrp16le
-    named = "" if transfer is None else f":color_trc={transfer}"
-    params = f"color_primaries=bt2020{named}:colorspace=bt2020nc:range=tv"
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
-                    "-pix_fmt", "gbrp16le", "-s", f"{w}x{h}", "-r", "10", "-i", "-",
-                    "-vf", f"scale=out_color_matrix=bt2020:out_range=tv,setparams={params}",
-                    "-pix_fmt", "yuv444p10le", "-c:v", "libx265",
-                    "-x265-params", "lossless=1:log-level=error", str(path)],
-                   input=planes * 5, check=True)
-    return path, picture
 
 
 def test_an_hdr10_film_reads_as_the_standard_film_of_the_same_scene(tmp_path: Path) -> None:
-    film, picture = _hdr_film(tmp_path / "hdr10.mp4", "smpte2084")
+    film, picture = hdr_film(tmp_path / "hdr10.mp4", "smpte2084")
     frame = frame_at(film, 0).astype(float)
     assert np.abs(frame - picture).mean() < 1  # read as standard video, it was off by 34
     # The same code values with no HDR transfer named are standard video: left as they are.
-    plain, _ = _hdr_film(tmp_path / "plain.mp4", "bt709")
+    plain, _ = hdr_film(tmp_path / "plain.mp4", "bt709")
     assert np.abs(frame_at(plain, 0).astype(float) - picture).mean() > 20
 
 
 def test_an_hdr10_film_whose_container_alone_names_pq_is_hdr(tmp_path: Path) -> None:
     """A Matroska (or MP4) file may state the transfer in its own colour fields while the
     HEVC stream's VUI names none: the decoder's frames then say unspecified."""
-    bare, picture = _hdr_film(tmp_path / "bare.mkv", None)
+    bare, picture = hdr_film(tmp_path / "bare.mkv", None)
     film = tmp_path / "container.mkv"
     subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(bare),
                     "-c", "copy", "-color_trc", "smpte2084", str(film)], check=True)
@@ -96,7 +71,7 @@ def test_an_hdr10_film_whose_container_alone_names_pq_is_hdr(tmp_path: Path) -> 
 def test_a_standard_film_in_bt2020_colours_has_them_made_bt709(tmp_path: Path) -> None:
     """UHD video may be standard range in BT.2020's colours: read as BT.709, its reds and
     greens were dull (the patches 12 code values off on average); levels are not rolled off."""
-    film, picture = _hdr_film(tmp_path / "uhd_sdr.mp4", "bt2020-10", pq=False)
+    film, picture = hdr_film(tmp_path / "uhd_sdr.mp4", "bt2020-10", pq=False)
     assert np.abs(frame_at(film, 0).astype(float) - picture).mean() < 1
 
 

@@ -15,6 +15,7 @@ from curator.media.probe import ffmpeg_exe, probe_video
 from curator.media.reader import VideoReader, close_shared_reader, shared_reader
 
 from .conftest import DEMO
+from .films import interlaced_film
 
 
 def cli_frame(path: Path, time_ms: int, *, width: int | None = None) -> np.ndarray:
@@ -191,39 +192,24 @@ def test_a_transport_stream_is_read_in_its_last_group_of_pictures(
         assert (frame_at(transport_stream, time_ms) == expected).all()
 
 
-def _interlaced(path: Path, *, flagged: bool = True, bottom_first: bool = False) -> Path:
-    """A 160x120 film whose every picture interleaves a black field (top) and a white one
-    (bottom): fields of two moments, as an interlaced camera takes them of anything moving.
-    Flagged interlaced in the stream (x264's field coding) unless not `flagged`. Bottom
-    field first: the black field (the first moment) is the bottom one, the white the top."""
-    w, h = 160, 120
-    moments = b"".join(np.full((h, w), 255 * (i % 2), np.uint8).tobytes() for i in range(40))
-    order, first = ("bff", "bottom") if bottom_first else ("tff", "top")
-    coding = ["-flags", "+ildct+ilme", "-x264opts", f"{order}=1"] if flagged else []
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo",
-                    "-pix_fmt", "gray", "-s", f"{w}x{h}", "-r", "50", "-i", "-",
-                    "-vf", f"tinterlace=mode=interleave_{first},setfield={order}",
-                    "-c:v", "libx264",
-                    *coding, "-pix_fmt", "yuv420p", str(path)], input=moments, check=True)
-    return path
 
 
 def test_an_interlaced_picture_gives_one_field_without_comb_lines(tmp_path: Path) -> None:
-    film = _interlaced(tmp_path / "interlaced.mp4")
+    film = interlaced_film(tmp_path / "interlaced.mp4")
     for width in (None, 80):  # at its own size, and scaled
         frame = frame_at(film, 200, width=width).astype(int)
         assert frame.max() < 40, "the white field's lines are in the picture"
         rows = frame.mean(axis=(1, 2))
         assert np.abs(np.diff(rows)).max() < 5  # no line differs from the next
     # A progressive picture of the same stripes is a picture of stripes: left as it is.
-    striped = frame_at(_interlaced(tmp_path / "stripes.mp4", flagged=False), 200).astype(int)
+    striped = frame_at(interlaced_film(tmp_path / "stripes.mp4", flagged=False), 200).astype(int)
     assert np.abs(np.diff(striped.mean(axis=(1, 2)))).max() > 150
 
 
 def test_a_bottom_field_first_picture_gives_its_bottom_field(tmp_path: Path) -> None:
     """The first field in time is the bottom one there (DV, some broadcast): its top field,
     taken before, was the picture a field period (20 ms) after the frame's time."""
-    film = _interlaced(tmp_path / "bottom_first.mp4", bottom_first=True)
+    film = interlaced_film(tmp_path / "bottom_first.mp4", bottom_first=True)
     for width in (None, 80):
         frame = frame_at(film, 200, width=width).astype(int)
         assert frame.max() < 40, "the second field's (white) lines are in the picture"
