@@ -1,11 +1,15 @@
-"""Benchmark `curator export --xml` and `import-xml` on a large film: size, time, peak memory.
+"""Benchmark `curator export --xml`, `--afew` and `import-xml` on a large film: size, time, memory.
 
     .venv/bin/python benchmarks/bench_xml.py [--clips 20000] [--repeat 1] [--keep DIR]
+                                             [--no-afew]
 
 Builds (with bulk inserts) a database of one film with `--clips` clips: each with an
 evidence cue and its SDH evidence, a person (one actor per ten clips) with a face
 track, and for every third clip a confirming vote and a logged change. The film is
-exported with `curator export --xml`, then imported with `curator import-xml`:
+exported with `curator export --xml` and with `curator export --afew` (its confirmed
+clips, each with its one-clip XML record; the media work is stubbed there: the film is
+taken to be where it was recorded, and a cut writes a few bytes, so what is measured is
+the plan and the records), then imported with `curator import-xml`:
 
 - into a fresh database (every clip added);
 - again into that database (every clip already present: the merge path).
@@ -112,10 +116,11 @@ def build(path: Path, clips: int) -> None:
     db.close()
 
 
-def curator(db: Path, *args: str) -> dict[str, float]:
+def curator(db: Path, *args: str, stub_media: bool = False) -> dict[str, float]:
     """Run `curator --db DB ARGS` in a fresh process: its wall time and peak RSS (MiB)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", _CHILD, "--db", str(db), *args], env=env,
+    child = (_STUB_MEDIA if stub_media else "") + _CHILD
+    done = subprocess.run([sys.executable, "-c", child, "--db", str(db), *args], env=env,
                           capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"curator {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
@@ -148,6 +153,19 @@ sys.exit(code)
 """
 
 
+# For `export --afew`: no film file to probe and no ffmpeg run per clip.
+_STUB_MEDIA = """
+from pathlib import Path
+import curator.media.cut, curator.store.face_check
+def _cut(film, start_ms, end_ms, target, **options):
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"clip")
+    return target
+curator.media.cut.cut_clip = _cut
+curator.store.face_check.locate_film = lambda film: (Path(film.path), None)
+"""
+
+
 def best(db: Path, repeat: int, *args: str, fresh: bool = False) -> dict[str, float]:
     """The fastest of `repeat` runs (and its peak); `fresh` runs each into a new database."""
     runs = []
@@ -162,6 +180,8 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each import (best kept)")
     parser.add_argument("--keep", type=Path, help="build and keep the files in this folder")
+    parser.add_argument("--no-afew", dest="afew", action="store_false",
+                        help="leave out `export --afew`")
     args = parser.parse_args()
     out = Console()
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,6 +194,8 @@ def main() -> None:
         built = time.perf_counter() - t
         export = curator(source, "export", "--xml", str(work / "xml"))
         xml = next((work / "xml").glob("*.xml"))
+        afew = (curator(source, "export", "--afew", str(work / "afew"), stub_media=True)
+                if args.afew else None)
         target = work / "target.db"
         baseline = curator(target, "--help")
         fresh = best(target, args.repeat, "import-xml", str(xml), fresh=True)
@@ -182,17 +204,21 @@ def main() -> None:
         size_mib = xml.stat().st_size / 2**20
     result = {
         "clips": args.clips, "file_mib": size_mib, "build_s": built, "export": export,
+        "export_afew": afew,
         "baseline_process": baseline, "import_fresh": fresh, "import_again": again,
         "cpus": os.cpu_count(), "load_average": os.getloadavg(),
         "python": platform.python_version(), "machine": platform.machine(),
     }
-    table = Table(title=f"curator export --xml and import-xml, {args.clips:,} clips, "
-                        f"{size_mib:.1f} MiB file")
+    table = Table(title=f"curator export --xml, --afew and import-xml, {args.clips:,} "
+                        f"clips, {size_mib:.1f} MiB file")
     for column in ("run", "time", "CPU time", "peak RSS", "peak RSS / file size"):
         table.add_column(column, justify="left" if column == "run" else "right")
-    for label, run in (("curator --help (baseline process)", baseline),
-                       ("export --xml", export), ("import-xml, fresh database", fresh),
-                       ("import-xml, again (all present)", again)):
+    runs = [("curator --help (baseline process)", baseline), ("export --xml", export),
+            ("export --afew (media stubbed)", afew), ("import-xml, fresh database", fresh),
+            ("import-xml, again (all present)", again)]
+    for label, run in runs:
+        if run is None:
+            continue
         table.add_row(label, f"{run['time_s']:.2f} s", f"{run['cpu_s']:.2f} s",
                       f"{run['peak_rss_mib']:.0f} MiB",
                       f"{run['peak_rss_mib'] / size_mib:.1f}x")
