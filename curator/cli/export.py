@@ -12,6 +12,7 @@ from curator.cli.common import DB_ID, ProgressBar, console, state
 from curator.fsutil import why_not_writable
 
 if TYPE_CHECKING:
+    from curator.export.afew import ClipRecords
     from curator.export.plan import ClipPlan, ExportPlan
 
 
@@ -94,8 +95,10 @@ def export_command(
     from curator.media.align import CROP_RULE
 
     images = sfew_dir is not None or fer_csv is not None
-    plan, among, missing, film_xml, problems = plan_confirmed(
+    plan, among, missing, records, problems = plan_confirmed(
         film_id, frames_per_clip if images else 0, afew_dir, xml_dir=xml_dir)
+    if records is not None:
+        click.get_current_context().call_on_close(records.close)
     earlier.say_disagreements()
     previous = earlier.splits
     placed = assign(plan, mode=split_mode, val=val, test=test, seed=seed, previous=previous,
@@ -135,7 +138,7 @@ def export_command(
     if afew_dir is not None:
         from curator.export.afew import export_afew
 
-        report = export_afew(plan, afew_dir, film_xml)
+        report = export_afew(plan, afew_dir, records or {})
         out.print(f"afew: {report.clips} clips in {afew_dir} ({report.cut} cut, "
                   f"{report.unchanged} unchanged, {report.removed} removed)")
         problems += report.problems
@@ -286,22 +289,24 @@ def plan_confirmed(
     film_id: int | None, frames_per_clip: int, afew_dir: Path | None, *,
     exclusive: bool = True, left_out: str = " (left out; its exported files are kept)",
     xml_dir: Path | None = None,
-) -> tuple[ExportPlan, list[ClipPlan] | None, set[int], dict[int, bytes], list[str]]:
+) -> tuple[ExportPlan, list[ClipPlan] | None, set[int], ClipRecords | None, list[str]]:
     """The confirmed clips (of `film_id`, or all); with `film_id`, every confirmed clip
     too, to place splits among; the films that cannot be found (reported, to be left
-    out: their files already exported are kept); each film's XML for AFEW. With
-    `xml_dir`, the films' XML files are written from the same snapshot first."""
+    out: their files already exported are kept); with `afew_dir`, each found film's
+    clips' one-clip XML records (to be closed). With `xml_dir`, the films' XML files are
+    written from the same snapshot first."""
     from sqlalchemy.orm.attributes import set_committed_value
 
     from curator.errors import DatabaseError, MediaError
+    from curator.export.afew import ClipRecords
     from curator.export.plan import confirmed_clips
     from curator.store.face_check import locate_film
     from curator.store.films import get_film, move_film, stream_tracks_moved
     from curator.store.models import Film
-    from curator.store.xml_export import film_to_xml
+    from curator.store.xml_export import clip_records
 
     problems: list[str] = []
-    film_xml: dict[int, bytes] = {}
+    records = ClipRecords(afew_dir) if afew_dir is not None else None
     missing: set[int] = set()
     moved: dict[int, str] = {}  # films found by hash elsewhere: recorded after the reading
     database = state().database()
@@ -312,6 +317,7 @@ def plan_confirmed(
                                exclusive=exclusive)
         among = confirmed_clips(session).clips if film_id is not None else None
         paths: dict[int, str] = {}
+        planned: dict[int, list[int]] = {}  # film → its clips in the plan
         for clip in plan.clips:
             if clip.film_id not in paths:
                 film = get_film(session, clip.film_id)
@@ -329,9 +335,12 @@ def plan_confirmed(
                     problems.append(f"film {film.id}: {exc}{left_out}")
                     paths[film.id] = ""
                     missing.add(film.id)
-                if afew_dir is not None:
-                    film_xml[film.id] = film_to_xml(session, film)
             clip.film_path = paths[clip.film_id]
+            planned.setdefault(clip.film_id, []).append(clip.clip_id)
+        if records is not None:  # after the films were located: records name where they are
+            for found, clip_ids in planned.items():
+                if found not in missing:
+                    records.add(clip_records(session, get_film(session, found), clip_ids))
         if xml_dir is not None:  # after the films were located: the XML names where they are
             from curator.cli.xml import write_film_xml
 
@@ -344,7 +353,7 @@ def plan_confirmed(
         except DatabaseError as exc:  # a note for next time; the export goes on
             problems.append(f"film(s) {', '.join(map(str, sorted(moved)))}: where they are "
                             f"now is not recorded ({exc.reason})")
-    return plan, among, missing, film_xml, problems
+    return plan, among, missing, records, problems
 
 
 SPLIT_OPTIONS = ("split", "val", "test", "seed")

@@ -14,11 +14,12 @@ import csv
 import hashlib
 import io
 import re
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from curator.errors import CuratorError
 from curator.export.plan import ClipPlan, ExportPlan
@@ -48,16 +49,40 @@ class AfewReport:
     problems: list[str] = field(default_factory=list)
 
 
-def clip_record(film_xml: bytes, start_ms: int, end_ms: int) -> bytes:
-    """The film document with only the clip at (start, end) left in it."""
-    from lxml import etree
+class ClipRecords(Mapping[int, bytes]):
+    """The clips' one-clip XML records by clip id, made while the database is read (in the
+    plan's snapshot) and kept until each is written beside its video in an unnamed
+    temporary file in the export's folder: memory holds only where each one lies."""
 
-    root = etree.fromstring(film_xml)
-    start, end = f"{start_ms / 1000:.3f}", f"{end_ms / 1000:.3f}"
-    for node in root.findall("clip"):
-        if (node.get("start"), node.get("end")) != (start, end):
-            root.remove(node)
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._file: BinaryIO | None = None
+        self._where: dict[int, tuple[int, int]] = {}  # clip → (offset, size)
+
+    def add(self, records: Iterable[tuple[int, bytes]]) -> None:
+        if self._file is None:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            self._file = tempfile.TemporaryFile(dir=self._folder)  # noqa: SIM115 - until close()
+        end = self._file.seek(0, io.SEEK_END)
+        for clip_id, record in records:
+            self._where[clip_id] = (end, len(record))
+            end += self._file.write(record)
+
+    def __getitem__(self, clip_id: int) -> bytes:
+        offset, size = self._where[clip_id]
+        assert self._file is not None
+        self._file.seek(offset)
+        return self._file.read(size)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 def video_path(clip: ClipPlan) -> str:
@@ -74,11 +99,12 @@ def _key(clip: ClipPlan) -> str:
 def export_afew(
     plan: ExportPlan,
     out: Path,
-    film_xml: Mapping[int, bytes],
+    records: Mapping[int, bytes],
     *,
     on_clip: Callable[[], None] | None = None,
 ) -> AfewReport:
-    """Cut every planned clip (splits already assigned) that is not there yet."""
+    """Cut every planned clip (splits already assigned) that is not there yet, and write
+    its record (from `records`, by clip id) beside it."""
     from curator.media.cut import cut_clip
 
     report = AfewReport()
@@ -103,8 +129,7 @@ def export_afew(
                     report.cut += 1
                     entry = {"key": _key(clip), "sha256": sha256_file(target),
                              "bytes": target.stat().st_size}
-                write_if_changed(target.with_suffix(".xml"),
-                                 clip_record(film_xml[clip.film_id], clip.start_ms, clip.end_ms))
+                write_if_changed(target.with_suffix(".xml"), records[clip.clip_id])
             except (CuratorError, OSError) as exc:
                 report.problems.append(f"clip {clip.clip_id}: {exc}")
                 continue

@@ -10,7 +10,7 @@ characters XML 1.0 cannot hold (control characters other than tab, newline and C
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import BinaryIO
 
@@ -73,8 +73,8 @@ def _cue_element(parent: etree._Element, cue: Cue, role: str, track_key: str) ->
 
 
 def film_to_xml(session: Session, film: Film) -> bytes:
-    """The film's XML document, UTF-8 encoded and pretty-printed, whole in memory (for the
-    one-clip records of an AFEW export); a file is written with `write_film_document`."""
+    """The film's XML document, UTF-8 encoded and pretty-printed, whole in memory; a file
+    is written with `write_film_document`."""
     out = io.BytesIO()
     write_film_document(session, film, out)
     return out.getvalue()
@@ -105,6 +105,25 @@ def write_film_document(session: Session, film: Film, out: BinaryIO) -> int:
 
 
 BATCH = 500  # clips read and serialized at once
+
+
+def clip_records(
+    session: Session, film: Film, clip_ids: Collection[int]
+) -> Iterator[tuple[int, bytes]]:
+    """Each of the film's clips in `clip_ids`, in time order, with its one-clip record:
+    the film's document with only that clip in it, as `write_film_document` writes it (the
+    clip numbers its actors as the whole film does). Only these clips are read, a batch at
+    a time (each batch in time order)."""
+    root = _film_element(film)
+    track_keys = _track_elements(session, film, root)
+    actor_numbers = _actor_numbers(session, film.id)
+    head, tail = _around_clips(root)
+    ids = list(clip_ids)
+    for start in range(0, len(ids), BATCH):
+        for clip, changes in _clips_with_changes(session, ids[start:start + BATCH]):
+            wrapper = etree.Element("film")
+            _clip_element(wrapper, clip, film, track_keys, actor_numbers, changes)
+            yield clip.id, head + _first_level(wrapper) + tail
 
 
 def _document(root: etree._Element) -> bytes:

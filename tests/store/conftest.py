@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from curator.store.annotations import record_decision
 from curator.store.changes import set_field
@@ -76,3 +77,14 @@ def populate(db: Database) -> int:
         for clip in (happy, sad):  # fixed times so exports are comparable
             clip.created_at = datetime(2026, 1, 2, 3, 4, 5)
         return film.id
+
+
+def one_clip_record(document: bytes, start_ms: int, end_ms: int) -> bytes:
+    """A film's XML `document` with only the clip at (start, end) left in it, serialized
+    anew as one tree: what an AFEW export writes beside that clip's video."""
+    root = etree.fromstring(document, etree.XMLParser(remove_blank_text=True))
+    start, end = f"{start_ms / 1000:.3f}", f"{end_ms / 1000:.3f}"
+    for node in root.findall("clip"):
+        if (node.get("start"), node.get("end")) != (start, end):
+            root.remove(node)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

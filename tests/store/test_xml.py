@@ -22,7 +22,7 @@ from curator.store.xml_export import film_to_xml
 from curator.store.xml_import import import_film_xml, load_validated
 from curator.store.xml_safety import parse_untrusted, schema, xml_text
 
-from .conftest import populate
+from .conftest import one_clip_record, populate
 
 
 def _export(db: Database) -> bytes:
@@ -799,15 +799,22 @@ def test_one_clip_records_imported_one_by_one_keep_one_actor(
 ) -> None:
     """The AFEW export writes a record per clip; imported into a new database one at a
     time, the actor both clips share stays one person (by-actor splits need it)."""
-    from curator.export.afew import clip_record
+    from curator.store.xml_export import clip_records
 
     populate(database)
     film_xml = _export(database)
+    with database.snapshot() as session:
+        film = session.scalars(select(Film)).one()
+        clip_ids = session.scalars(select(Clip.id).order_by(Clip.start_ms)).all()
+        records = list(clip_records(session, film, clip_ids))
+    assert [clip_id for clip_id, _ in records] == clip_ids
     other = open_database(f"sqlite:///{tmp_path / 'other.db'}")
     try:
-        for start, end in ((2000, 5700), (19_000, 22_500)):
+        for (_, record), (start, end) in zip(records, ((2000, 5700), (19_000, 22_500)),
+                                             strict=True):
+            assert record == one_clip_record(film_xml, start, end)
             path = tmp_path / f"clip_{start}.xml"
-            path.write_bytes(clip_record(film_xml, start, end))
+            path.write_bytes(record)
             with other.session() as session:
                 assert import_film_xml(session, path).clips_added == 1
         with other.session() as session:
@@ -986,19 +993,17 @@ def test_an_actor_met_through_a_known_clip_is_known_by_both_uids_from_then_on(
 ) -> None:
     """Bob's record of a clip the lead also has pairs his actor with hers; a later record
     from Bob of a clip new to the lead, with that actor, is her actor too."""
-    from curator.export.afew import clip_record
-
     populate(database)
     bobs = _other_databases_uids(_export(database).decode()).encode()
     lead = open_database(f"sqlite:///{tmp_path / 'lead.db'}")
     try:
         with lead.session() as session:  # the lead has the first clip, from her own export
             path = tmp_path / "hers.xml"
-            path.write_bytes(clip_record(_export(database), 2000, 5700))
+            path.write_bytes(one_clip_record(_export(database), 2000, 5700))
             import_film_xml(session, path)
         for start, end in ((2000, 5700), (19_000, 22_500)):  # then Bob's, one at a time
             path = tmp_path / f"bob_{start}.xml"
-            path.write_bytes(clip_record(bobs, start, end))
+            path.write_bytes(one_clip_record(bobs, start, end))
             with lead.session() as session:
                 import_film_xml(session, path)
         with lead.session() as session:

@@ -239,3 +239,47 @@ def test_a_large_film_round_trips_through_batched_imports(
         assert _streamed(target) == document
     finally:
         target.close()
+
+
+def test_the_afew_records_are_the_film_document_with_one_clip_each(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`export --afew` writes beside each confirmed clip's video the film's document with
+    only that clip in it, as `export --xml` writes a document: clips read a batch at a
+    time, and the closing tag where it belongs for every clip, not only the film's last."""
+    from click.testing import CliRunner
+
+    from curator.cli import cli
+    from curator.media import cut
+    from curator.store import face_check
+    from curator.store.xml_safety import schema
+
+    from .conftest import one_clip_record
+
+    def fake_cut(film: Path, start_ms: int, end_ms: int, target: Path, **_: object) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"clip")
+        return target
+
+    monkeypatch.setattr(cut, "cut_clip", fake_cut)  # no film file, no ffmpeg
+    monkeypatch.setattr(face_check, "locate_film", lambda film: (Path(film.path), None))
+    monkeypatch.setattr(xml_export, "BATCH", 7)
+    _populate_large(database, 60)
+    document = _streamed(database)
+    afew = tmp_path / "afew"
+    result = CliRunner().invoke(cli, ["--db", database.url, "export", "--afew", str(afew)])
+    assert result.exit_code == 0, result.output
+    assert "afew: 20 clips" in result.output
+    records = sorted(afew.rglob("*.xml"))
+    assert len(records) == 20 and len(list(afew.rglob("*.mp4"))) == 20
+    for path in records:
+        record = path.read_bytes()
+        clip = etree.fromstring(record).find("clip")
+        start, end = (round(float(clip.get(key)) * 1000) for key in ("start", "end"))
+        assert record == one_clip_record(document, start, end), path
+        assert record.endswith(b"  </clip>\n</film>\n")
+        assert schema().validate(etree.fromstring(record))
+        assert clip.get("expression") == path.parent.name
+    # the records were kept in an unnamed file: nothing of them is left in the folder
+    files = {p.relative_to(afew) for p in afew.rglob("*") if p.is_file()}
+    assert len(files) == 42 and {p.parent.name for p in files} - {"", *LABELS} == set()
