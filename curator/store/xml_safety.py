@@ -40,7 +40,10 @@ def xml_text(value: str) -> str:
 
 _SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
              huge_tree=False, remove_blank_text=True)
-CHUNK_BYTES = 1 << 20
+# Read at a time. A chunk fed to the parser is parsed whole, into elements and events
+# for each, before the first of its clips is handled: 1 MiB (some 1,200 clips) took
+# 15 MiB more at the peak of a stream than 64 KiB, which reads no slower.
+CHUNK_BYTES = 1 << 16
 
 
 def safe_parser() -> etree.XMLParser:
