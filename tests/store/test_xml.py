@@ -630,6 +630,35 @@ def test_a_cue_twice_in_one_clip_is_refused_with_its_line(
     assert "cueOncePerClip" in problems[0][1]
 
 
+def test_a_cue_twice_in_one_clip_under_another_spelling_is_refused(
+    database: Database, tmp_path: Path
+) -> None:
+    """The XSD compares a cue's track and index by value: ` t1 ` is `t1`, `01` is `1`."""
+    populate(database)
+    text = _export(database).decode()
+    start = text.index("<cue ")
+    end = text.index("</cue>", start) + len("</cue>")
+    cue = text[start:end]
+    track, index = re.search(r'track="(\w+)" index="(\d+)"', cue).groups()
+    again = cue.replace(f'track="{track}" index="{index}"', f'track=" {track} " index="0{index}"')
+    assert again != cue
+    text = text[:end] + again + text[end:]
+    problems = _problems(database, _write(tmp_path, text))
+    assert problems[0][0] == text[:end].count("\n") + 1
+    assert "cueOncePerClip" in problems[0][1]
+
+
+def test_a_clip_uid_twice_is_refused_with_its_line(database: Database, tmp_path: Path) -> None:
+    """Also with blanks around it: the XSD compares a uid as a token."""
+    populate(database)
+    text = _export(database).decode()
+    first, second = re.findall(r'<clip uid="(\w+)"', text)
+    text = text.replace(f'<clip uid="{second}"', f'<clip uid=" {first}  "')
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if f'" {first}  "' in row)
+    problems = _problems(database, _write(tmp_path, text))
+    assert problems[0][0] == line and "clipOncePerFilm" in problems[0][1], problems
+
+
 @pytest.mark.parametrize("old, new, reason", [
     (' expression="Happy" proposedLabel', " proposedLabel",
      "a confirmed clip without an expression"),
