@@ -9,7 +9,7 @@ Rows are added in the file's order, so ids follow it as they did clip by clip.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -149,15 +149,15 @@ class _Log:
 
 
 class NewClips:
-    """The file's clips new here, added to `session` and flushed `BATCH` at a time; each
-    flushed clip is handed to `flushed` (with its id). `flush` before reading anything the
-    pending rows could change (a clip already here)."""
+    """The file's clips new here, added to `session` and flushed `BATCH` at a time. `flush`
+    before reading anything the pending rows could change (a clip already here). Nothing
+    is kept of a clip once flushed but its change log while it waits: no later clip of the
+    file is one added before (the checks allow one clip to a uid, and to a start and end)."""
 
     def __init__(self, session: Session, film_id: int, tracks: dict[str, SubtitleTrack],
-                 people: dict[int, Person], flushed: Callable[[Clip], None], *,
-                 schema_1_0: bool, file_actors: set[int]) -> None:
+                 people: dict[int, Person], *, schema_1_0: bool, file_actors: set[int]) -> None:
         self.session, self.film_id = session, film_id
-        self.tracks, self.people, self.flushed = tracks, people, flushed
+        self.tracks, self.people = tracks, people
         self.cues = FilmCues(session, tracks.values())
         self.schema_1_0 = schema_1_0
         self.pending: list[_Added] = []
@@ -188,7 +188,6 @@ class NewClips:
         self.session.flush()
         self.cues.flushed()
         for added in self.pending:
-            self.flushed(added.clip)
             if added.changes:
                 self.waiting.append(_Log(added.clip.id, [s.id for s in added.subjects],
                                          added.changes, self._unmet(added.changes)))

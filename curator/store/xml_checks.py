@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -145,7 +146,9 @@ class _Checks:
         self.tracks: list[etree._Element] = []
         self.clips: list[ClipKey] = []
         self.seen: dict[tuple[int, int], int] = {}  # a clip is known by its times: one of each
-        self.cues: dict[tuple[str, int], tuple[tuple, int]] = {}  # (track, index) → (what, line)
+        # (track, index) → (start, end, text, line) of its first copy: one flat tuple, the
+        # track's key one string for all its cues (the largest thing kept, one per cue)
+        self.cues: dict[tuple[str, int], tuple[int, int, str, int]] = {}
         self.actors: set[str] = set()
         self.actor_refs: list[tuple[str, int]] = []  # changes naming an actor, told at the end
         self.uid_of: dict[int, tuple[str, int]] = {}  # actor → (uid, line)
@@ -207,19 +210,19 @@ class _Checks:
     def _cues(self, clip: etree._Element) -> None:
         tracks = {(t.get("key") or "").strip() for t in self.tracks}
         for cue in clip.iterfind("cue"):
-            track = (cue.get("track") or "").strip()
+            track = sys.intern((cue.get("track") or "").strip())
             if track not in tracks:
                 self.problems.append((cue.sourceline or 0,
                                       f"cue refers to subtitle track {track!r}, which the file "
                                       "does not list"))
             # A cue is stored once: a second, different copy would be dropped unseen.
-            what = (ms(cue.get("start", "0")), ms(cue.get("end", "0")),
-                    cue.findtext("text") or "")
-            first = self.cues.setdefault((track, int(cue.get("index", "0"))),
-                                         (what, cue.sourceline or 0))
-            if first[0] != what:
-                self.problems.append((cue.sourceline or 0, f"cue {cue.get('index')} of track "
-                                      f"{track!r} differs from its copy on line {first[1]}"))
+            line = cue.sourceline or 0
+            this = (ms(cue.get("start", "0")), ms(cue.get("end", "0")),
+                    cue.findtext("text") or "", line)
+            first = self.cues.setdefault((track, int(cue.get("index", "0"))), this)
+            if first[:3] != this[:3]:
+                self.problems.append((line, f"cue {cue.get('index')} of track "
+                                      f"{track!r} differs from its copy on line {first[3]}"))
 
     def _changes(self, clip: etree._Element, people: int) -> None:
         for change in clip.iter("change"):

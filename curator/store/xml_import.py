@@ -115,10 +115,6 @@ class _KnownClips:
         clip_id = self.by_uid.get(uid) if uid is not None else None
         return clip_id if clip_id is not None else self.by_times.get(times)
 
-    def add(self, clip: Clip) -> None:
-        self.by_uid[clip.uid] = clip.id
-        self.by_times[clip.start_ms, clip.end_ms] = clip.id
-
     def remember(self, session: Session, node: etree._Element, clip: Clip) -> None:
         """`clip`, met by its times, is known by the file's uid too from now on."""
         uid = _token(node, "uid")
@@ -203,7 +199,7 @@ def import_film_xml(session: Session, path: Path,
     stale = None if film_created else _stale_placement(session, film, checked)
     counts = _Counts()
     digest = hashlib.sha256()
-    new = NewClips(session, film.id, tracks, people, known.add,
+    new = NewClips(session, film.id, tracks, people,
                    schema_1_0=_token(root, "schemaVersion") == "1.0",
                    file_actors={a for key in checked.clips for a in key.actors if a is not None})
     try:
