@@ -8,9 +8,10 @@ other source's colours. So a picture is taken to light (the transfer's own curve
 colours to BT.709's, and its levels to standard range: HDR's reference white (203 nits,
 ITU-R BT.2408) is put at standard white's level, darker tones keep their level, and
 highlights above a knee (75% of white) are rolled off towards white instead of clipped;
-reference white itself then shows at 242 of 255, leaving room for highlights. Then it is encoded for a BT.1886
-display (gamma 2.4), as standard video is. A standard-range picture in BT.2020's colours
-(some UHD video) only has its colours taken to BT.709's: read as BT.709, they are dull.
+reference white itself then shows at 242 of 255, leaving room for highlights. Then it is
+encoded for a BT.1886 display (gamma 2.4), as standard video is. A standard-range picture
+in BT.2020's colours (some UHD video) only has its colours taken to BT.709's: read as
+BT.709, they are dull.
 """
 
 from __future__ import annotations
