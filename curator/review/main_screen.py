@@ -177,8 +177,8 @@ class ReviewScreen(Screen[None]):
                 "Press [b]/[/b] to change the filter (for example queue:all), [b]n[/b]/[b]p[/b] "
                 "to move, or [b]q[/b] to quit.", queue=describe(self.queue.spec), where=where,
             ))
-            for widget in (self.query_one(SubtitleContext), self.query_one(PeoplePanel)):
-                widget.update("")
+            self.query_one(SubtitleContext).clear()
+            self.query_one(PeoplePanel).update("")
             self.query_one(ExpressionBar).update("")
             self.query_one(PreviewPane).show_message("")
             self._update_topbar()

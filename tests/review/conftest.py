@@ -193,3 +193,9 @@ def more_clips_small_window(sample: Sample, monkeypatch: pytest.MonkeyPatch, cou
                         for i in range(count))
     monkeypatch.setattr(queues, "PAGE", 4)
     monkeypatch.setattr(queues, "MAX_ROWS", 12)
+
+
+def screen_lines(app: ReviewApp) -> list[str]:
+    """The terminal's lines as the annotator sees them: what is cut off is not there."""
+    return ["".join(segment.text for segment in strip)
+            for strip in app.screen._compositor.render_strips()]

@@ -21,7 +21,7 @@ from curator.review.too_small import TooSmallScreen
 from curator.store.db import open_database
 from curator.store.models import ClipSubject, Person
 
-from .conftest import SIZE, Sample, clip_row, make_app, text_of, votes
+from .conftest import SIZE, Sample, clip_row, make_app, screen_lines, text_of, votes
 from .test_app_labelling import settle
 
 
@@ -597,3 +597,23 @@ async def test_an_undo_someone_else_overtook_is_called_not_undone(sample: Sample
         assert screen.last_message == (f"the clip's end (clip {first}) was changed by someone "
                                        "else since; not undone")
         assert titles[-1] == "Not undone"  # an undo saves nothing of yours: not "Not saved"
+
+
+async def test_the_cue_that_proposed_the_clip_stays_in_sight_at_80x24(sample: Sample) -> None:
+    """The subtitles pane has two lines at 80x24 and the dialogue before a clip came first:
+    the evidence cue (▶) was below the pane on every clip. The earlier lines give way now,
+    counted, and come back when there is room."""
+    app = make_app(sample.db, queue="all")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(6):  # every clip of the demo film
+            await pilot.pause()
+            evidence = next(cue for cue in app.screen.view.cues if cue.role == "evidence")
+            first_line = evidence.text.split("\n")[0]
+            shown = [line for line in screen_lines(app) if "▶ " + first_line[:20] in line]
+            assert shown, f"clip {app.screen.view.id}: {first_line!r} not on screen"
+            await pilot.press("n")
+        await pilot.press("p", "p", "p", "p", "p")  # back to the first clip, wider
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        context = text_of(app.screen.query_one("#context"))
+        assert "earlier line" not in context and "MISSION CONTROL" in context
