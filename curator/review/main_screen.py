@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -225,7 +226,8 @@ class ReviewScreen(Screen[None]):
         # What must stay in sight at 80 columns comes first: the save state and the
         # position; a long name or filter may run off the end.
         name = self.controller.annotator
-        name = name if len(name) <= 20 else name[:19] + "…"
+        # Cut by the cells it takes: a CJK name of 20 characters is 40 cells wide.
+        name = name if cell_len(name) <= 20 else set_cell_size(name, 19).rstrip() + "…"
         self.query_one("#topbar", Static).update(Content.from_markup(
             f"[b]curator review[/b]{saving}"
             f"  clip {self.queue.index + 1 if self.queue.current else 0} of {self.queue.total}"

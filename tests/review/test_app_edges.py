@@ -617,3 +617,22 @@ async def test_the_cue_that_proposed_the_clip_stays_in_sight_at_80x24(sample: Sa
         await pilot.pause()
         context = text_of(app.screen.query_one("#context"))
         assert "earlier line" not in context and "MISSION CONTROL" in context
+
+
+@pytest.mark.parametrize("name", ["アノテーター・ひらがな・とても長い名前です",
+                                  "محمد_عبد_الوهاب_" * 2])
+async def test_a_long_name_in_wide_or_rtl_letters_stays_on_the_top_bar(sample: Sample,
+                                                                        name: str) -> None:
+    """A name is cut to 20 cells, not 20 characters, and the bar is cut, not wrapped: a
+    20-character CJK name (40 cells) used to wrap onto a second line the bar does not have,
+    leaving "annotator" followed by nothing, and the queue and "? help" gone with it."""
+    app = make_app(sample.db, annotator=name)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bar = screen_lines(app)[0]
+        assert f"annotator {name[:5]}" in bar
+        assert bar.rstrip().endswith("…")  # the queue runs off the end, visibly cut
+    app = make_app(sample.db, annotator=name)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "queue:proposed  ? help" in screen_lines(app)[0]
