@@ -56,8 +56,16 @@ def detail_text(view: ClipView) -> Text:
         text.append(f"model {p.label}{confidence}", style="blue")
         text.append(f"  ({p.model}){agree}\n", style="grey62" if not agree else "bold red")
     if view.votes:
+        # Your own vote is marked in the list (it is always there), not repeated on a line
+        # of its own: at 80x24 that line pushed the clip's other people out of sight.
         text.append("votes ")
-        text.append(" · ".join(f"{v.annotator}: {vote_label(v)}" for v in view.votes))
+        for i, v in enumerate(view.votes):
+            if i:
+                text.append(" · ")
+            if view.mine is not None and v.annotator == view.mine.annotator:
+                text.append(f"{v.annotator} (you): {vote_label(v)}", style="bold cyan")
+            else:
+                text.append(f"{v.annotator}: {vote_label(v)}")
         text.append("\n")
         verdict = view.verdict
         if verdict.votes:
@@ -75,8 +83,7 @@ def detail_text(view: ClipView) -> Text:
             text.append("\n")
     else:
         text.append("no votes yet\n", style="grey50")
-    if view.mine is not None:
-        text.append(f"your decision: {vote_label(view.mine)}\n", style="cyan")
+    text.rstrip()  # no blank last line: the pane is sized to its text
     return text
 
 

@@ -636,3 +636,30 @@ async def test_a_long_name_in_wide_or_rtl_letters_stays_on_the_top_bar(sample: S
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "queue:proposed  ? help" in screen_lines(app)[0]
+
+
+async def test_a_second_person_stays_in_sight_at_80x24_after_votes(sample: Sample) -> None:
+    """Two models and three votes on a clip with two people: the clip pane repeated your
+    vote on a line of its own and ended in a blank one, and at 80x24 the line for person
+    #2 went below the screen, so nothing said the clip had anyone else. Your vote is
+    marked in the votes line now."""
+    import json
+
+    from curator.store.models import Prediction
+
+    first = sample.clip_ids[0]
+    with sample.db.session() as session:
+        session.add(ClipSubject(clip_id=first, character_name="Pilot", gender="male"))
+        session.add(Prediction(clip_id=first, model="resnet-v2", label="Sad",
+                               scores_json=json.dumps({"Sad": 0.7, "Happy": 0.3})))
+    for who, expression in (("bob", "Happy"), ("carol", "Sad")):
+        ReviewController(sample.db, who).decide(first, clip_row(sample.db, first).version,
+                                                "confirm", expression)
+    app = make_app(sample.db, queue="all")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("6", "enter", "p")
+        await settle(app, pilot)
+        assert app.screen.view.id == first
+        shown = "\n".join(screen_lines(app))
+        assert "#2 — · —" in shown  # the second person, on screen
+        assert "ann (you): Sad" in shown
