@@ -150,8 +150,16 @@ class ReviewScreen(Screen[None]):
     def on_resize(self) -> None:
         if self.is_mounted:
             self.query_one(QueueList).show(self.queue)
-            narrow = self.size.width < KEYFRAMES_MIN_WIDTH  # the key frames' pane is hidden
-            self.query_one("#detail").border_subtitle = "z: key frames" if narrow else ""
+            self._keyframes_hint()
+
+    def _keyframes_hint(self) -> None:
+        """Where the key frames are when their pane is hidden, and that there are none
+        when the film file has moved (the pane's message is not on screen then)."""
+        hint = ""
+        if self.size.width < KEYFRAMES_MIN_WIDTH:
+            missing = self.view is not None and missing_film(self.view) is not None
+            hint = "film file not found (z)" if missing else "z: key frames"
+        self.query_one("#detail").border_subtitle = hint
 
     # -- showing the current clip -----------------------------------------------------------
 
@@ -195,6 +203,7 @@ class ReviewScreen(Screen[None]):
         self.query_one(ExpressionBar).show(self.suggestion(), explicit=self.chosen is not None)
         self.query_one(SubtitleContext).show(self.view)
         self.query_one(PeoplePanel).show(self.view, self.person)
+        self._keyframes_hint()
         self._update_topbar()
 
     def suggestion(self) -> str | None:

@@ -400,6 +400,20 @@ async def test_a_narrow_terminal_gives_the_key_frames_room_to_the_clip(sample: S
         assert detail.border_subtitle == ""
 
 
+async def test_a_moved_film_is_named_at_80_columns_too(sample: Sample) -> None:
+    """Under 100 columns the key frames' pane, where "film file not found" is written, is
+    hidden: a clip of a moved film looked like any other. The clip's border says so."""
+    app = make_app(sample.db, queue="all")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*["n"] * 6)
+        await pilot.pause()
+        assert app.screen.view.id == sample.clip_ids[6]
+        assert any("film file not found (z)" in line for line in screen_lines(app))
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen.query_one("#detail").border_subtitle == "z: key frames"
+
+
 @pytest.mark.parametrize(("key", "box"), [("question_mark", "#help-box"), ("h", "#history-box")])
 async def test_wide_boxes_fit_the_smallest_terminal(sample: Sample, key: str, box: str) -> None:
     app = make_app(sample.db)
