@@ -46,7 +46,7 @@ async def test_adjudicating_session_overrules_a_majority_and_shows_the_adjudicat
         assert view.verdict.soft_label == {"Happy": 0.5, "Sad": 0.5}  # judge counts once
         detail = text_of(screen.query_one("#detail"))
         assert "decided by adjudicator judge" in detail
-        assert "judge: Sad (adjudication)" in detail
+        assert "judge (you): Sad (adjudication)" in detail  # your vote, marked so
         await pilot.press("k")  # agreement counts the adjudication as judge's vote
         assert isinstance(app.screen, AgreementScreen)
         await app.workers.wait_for_complete()
