@@ -143,13 +143,19 @@ class _NoRoot(Exception):
 
 
 class _Repeated(Exception):
-    """A clip's uid, or a cue in one clip, seen twice (told with its line by `validate`)."""
+    """A clip's uid, or a cue in one clip, seen twice, or a cue's index that is no number
+    (told with its line by `validate`)."""
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # xs:integer's form, its blanks collapsed
 
 
 class _Repeats:
     """The keys of `KEPT_BY_THE_STREAM`'s rules, compared as the XSD compares them: a
     clip's uid (an xs:token) and a cue's track (an xs:IDREF) with their blanks collapsed,
-    a cue's index as a number. Fed clips the schema has passed."""
+    a cue's index as a number. A clip comes here when it ends, which may be before the
+    schema has told what is wrong in it: an index that is no number is left to the schema
+    (read again whole), not read by `int`."""
 
     def __init__(self) -> None:
         self.uids: set[str] = set()
@@ -161,10 +167,17 @@ class _Repeats:
             if uid in self.uids:
                 raise _Repeated
             self.uids.add(uid)
-        cues = [(" ".join((cue.get("track") or "").split()), int(cue.get("index") or "0"))
+        cues = [(" ".join((cue.get("track") or "").split()), _index(cue))
                 for cue in clip.iterfind("cue")]
         if len(set(cues)) != len(cues):
             raise _Repeated
+
+
+def _index(cue: etree._Element) -> int:
+    text = (cue.get("index") or "").strip(" \t\n\r")
+    if not _INTEGER.fullmatch(text):
+        raise _Repeated
+    return int(text)
 
 
 def _children(path: Path, parser: etree.XMLPullParser, digest: hashlib._Hash,

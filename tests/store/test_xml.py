@@ -630,6 +630,21 @@ def test_a_cue_twice_in_one_clip_is_refused_with_its_line(
     assert "cueOncePerClip" in problems[0][1]
 
 
+@pytest.mark.parametrize("index", ["x", "1.5", " ", "1e3"])
+def test_a_cue_index_that_is_no_number_is_refused_with_its_line(
+    database: Database, tmp_path: Path, index: str
+) -> None:
+    """The stream's own check of a clip's cues meets the clip before the schema has
+    refused its index: the file is refused for the index, with its line (it was refused
+    for Python's `int()`, without one)."""
+    populate(database)
+    text = re.sub(r'index="\d+"', f'index="{index}"', _export(database).decode(), count=1)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if f'index="{index}"' in row)
+    problems = _problems(database, _write(tmp_path, text))
+    assert [problem[0] for problem in problems] == [line], problems
+    assert "'Count'" in problems[0][1]
+
+
 def test_a_cue_twice_in_one_clip_under_another_spelling_is_refused(
     database: Database, tmp_path: Path
 ) -> None:
