@@ -317,10 +317,13 @@ def plan_confirmed(
                                exclusive=exclusive)
         among = confirmed_clips(session).clips if film_id is not None else None
         paths: dict[int, str] = {}
+        # The films read, held until the XML is written: the session keeps a row only while
+        # it is in use, and read again, a film's row names where it was recorded.
+        films: dict[int, Film] = {}
         planned: dict[int, list[int]] = {}  # film → its clips in the plan
         for clip in plan.clips:
             if clip.film_id not in paths:
-                film = get_film(session, clip.film_id)
+                film = films[clip.film_id] = get_film(session, clip.film_id)
                 try:
                     path, note = locate_film(film)
                     if note is not None:  # the export reads another file than recorded
@@ -340,7 +343,7 @@ def plan_confirmed(
         if records is not None:  # after the films were located: records name where they are
             for found, clip_ids in planned.items():
                 if found not in missing:
-                    records.add(clip_records(session, get_film(session, found), clip_ids))
+                    records.add(clip_records(session, films[found], clip_ids))
         if xml_dir is not None:  # after the films were located: the XML names where they are
             from curator.cli.xml import write_film_xml
 

@@ -283,3 +283,43 @@ def test_the_afew_records_are_the_film_document_with_one_clip_each(
     # the records were kept in an unnamed file: nothing of them is left in the folder
     files = {p.relative_to(afew) for p in afew.rglob("*") if p.is_file()}
     assert len(files) == 42 and {p.parent.name for p in files} - {"", *LABELS} == set()
+
+
+def test_the_afew_records_and_the_xml_name_where_a_film_was_found(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A film found by its hash elsewhere is named where it is now in its AFEW records and
+    its --xml file, written in the same snapshot after every film was located: the first
+    of two films too, whose row had been read again by then (where it was recorded)."""
+    from click.testing import CliRunner
+
+    from curator.cli import cli
+    from curator.media import cut
+    from curator.store import face_check
+
+    def fake_cut(film: Path, start_ms: int, end_ms: int, target: Path, **_: object) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"clip")
+        return target
+
+    found = tmp_path / "elsewhere" / "first.mkv"
+
+    def locate(film: Film) -> tuple[Path, str | None]:
+        if film.sha256 == f"{1:064x}":
+            return found, f"film {film.id} found by content hash at {found}"
+        return Path(film.path), None
+
+    monkeypatch.setattr(cut, "cut_clip", fake_cut)
+    monkeypatch.setattr(face_check, "locate_film", locate)
+    with database.session() as session:
+        for n in (1, 2):
+            session.add(Clip(film=_film(session, n), start_ms=1000, end_ms=2000, score=1,
+                             status="confirmed", expression="Happy"))
+    afew, xml = tmp_path / "afew", tmp_path / "xml"
+    result = CliRunner().invoke(cli, ["--db", database.url, "export", "--afew", str(afew),
+                                      "--xml", str(xml)])
+    assert result.exit_code == 0, result.output
+    named = {path.name: etree.parse(str(path)).getroot().get("path")
+             for path in [*afew.rglob("*.xml"), *xml.glob("*.xml")]}
+    assert named == {"0001_000001.xml": str(found), "0002_000002.xml": "/films/ä 2.mkv",
+                     "0001-film-1-co.xml": str(found), "0002-film-2-co.xml": "/films/ä 2.mkv"}
