@@ -81,42 +81,55 @@ def confirmed_clips(
 
     `exclusive` (a dataset): no frame that a confirmed clip of another label also covers,
     nor one already chosen for an overlapping clip of the same face. Without it (scoring
-    clips with a model), every clip gets its own best frames."""
-    query = (
-        select(Clip)
-        .where(Clip.status == "confirmed", Clip.expression.is_not(None))
-        .options(
-            selectinload(Clip.film),
-            selectinload(Clip.subjects).selectinload(ClipSubject.track),
-        )
-        .order_by(Clip.film_id, Clip.start_ms, Clip.id)
-    )
+    clips with a model), every clip gets its own best frames.
+
+    Read as plain rows (a clip's times and label, its people, its main face track), not
+    as clips with their people and tracks: only a clip's main track is read whole, with
+    its detections, when its frames are chosen, and let go after."""
+    confirmed = [Clip.status == "confirmed", Clip.expression.is_not(None)]
     if film_id is not None:
-        query = query.where(Clip.film_id == film_id)
+        confirmed.append(Clip.film_id == film_id)
+    rows = session.execute(
+        select(Clip.id, Clip.film_id, Clip.start_ms, Clip.end_ms, Clip.expression)
+        .where(*confirmed)
+        .order_by(Clip.film_id, Clip.start_ms, Clip.id)
+    ).all()
+    films = {film.id: film for film in session.scalars(
+        select(Film).where(Film.id.in_({row.film_id for row in rows})))}
+    people: dict[int, set[int]] = {}
+    for clip_id, person_id in session.execute(
+        select(ClipSubject.clip_id, ClipSubject.person_id)
+        .join(Clip, Clip.id == ClipSubject.clip_id)
+        .where(*confirmed, ClipSubject.person_id.is_not(None))
+    ):
+        people.setdefault(clip_id, set()).add(person_id)
+    main: dict[int, tuple[int, int | None]] = {}  # clip → its main track and its person
+    for clip_id, track_id, person_id in session.execute(
+        select(FaceTrack.clip_id, FaceTrack.id, FaceTrack.person_id)
+        .join(Clip, Clip.id == FaceTrack.clip_id)
+        .where(*confirmed, FaceTrack.is_main.is_(True))
+        .order_by(FaceTrack.clip_id, FaceTrack.presence.desc(), FaceTrack.id)
+    ):
+        main.setdefault(clip_id, (track_id, person_id))  # the most present
     plan = ExportPlan(scope=film_id)
-    clips = list(session.scalars(query))
-    spans = _Spans((c.film_id, c.start_ms, c.end_ms, c.expression) for c in clips)
+    spans = _Spans((row.film_id, row.start_ms, row.end_ms, row.expression) for row in rows)
     # Pictures already chosen for an earlier overlapping clip of the same face: the same
     # picture twice in a dataset would only weigh it double.
     taken: set[tuple[int, int, int]] = set()
-    for clip in clips:
-        film: Film = clip.film
-        track = session.scalars(
-            select(FaceTrack)
-            .where(FaceTrack.clip_id == clip.id, FaceTrack.is_main.is_(True))
-            .order_by(FaceTrack.presence.desc(), FaceTrack.id)
-            .options(selectinload(FaceTrack.detections))
-        ).first()
-        people = {s.person_id for s in clip.subjects if s.person_id is not None}
-        if track is not None and track.person_id is not None:
-            people.add(track.person_id)
+    for clip_id, film_of_clip, start_ms, end_ms, expression in rows:
+        film = films[film_of_clip]
+        track_id, person_id = main.get(clip_id, (None, None))
+        faces = people.get(clip_id, set())
+        if person_id is not None:
+            faces.add(person_id)
         item = ClipPlan(
-            clip_id=clip.id, film_id=film.id, film_sha=film.sha256, film_path=film.path,
-            start_ms=clip.start_ms, end_ms=clip.end_ms, label=str(clip.expression),
-            person_id=track.person_id if track is not None else None,
-            people=tuple(sorted(people)), display_size=display_size(film),
+            clip_id=clip_id, film_id=film.id, film_sha=film.sha256, film_path=film.path,
+            start_ms=start_ms, end_ms=end_ms, label=str(expression), person_id=person_id,
+            people=tuple(sorted(faces)), display_size=display_size(film),
         )
         if frames_per_clip > 0:
+            track = None if track_id is None else session.get(
+                FaceTrack, track_id, options=[selectinload(FaceTrack.detections)])
             _plan_frames(session, item, track, frames_per_clip,
                          _other_labels(item, spans) if exclusive else (),
                          taken if exclusive else set(), film.fps)
