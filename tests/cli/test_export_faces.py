@@ -226,15 +226,7 @@ def test_a_stopped_fer2013_export_resumes_from_the_rows_it_made(
     fer = tmp_path / "fer.csv"
     whole = curator("export", "--fer2013", tmp_path / "whole.csv", "--workers", "1")
     assert whole.exit_code == 0, whole.output
-    real, decoded = images.render_clip, []
-
-    def stopped_on_the_third(job):  # type: ignore[no-untyped-def]
-        decoded.append(job.key)
-        if len(decoded) == 3:
-            raise KeyboardInterrupt
-        return real(job)
-
-    monkeypatch.setattr(images, "render_clip", stopped_on_the_third)
+    real, decoded = images.render_clip, _stop_rendering_on_the_third(monkeypatch)
     stopped = curator.runner.invoke(cli, ["--db", str(curator.db_path), "export", "--fer2013",
                                           str(fer), "--workers", "1"])
     assert stopped.exit_code != 0 and not fer.exists()
@@ -247,26 +239,18 @@ def test_a_stopped_fer2013_export_resumes_from_the_rows_it_made(
     assert fer.read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert not list(tmp_path.glob(".fer.csv.rows*"))  # the journal goes with the CSV
 
+
 def test_a_stopped_sfew_export_is_not_taken_for_a_dataset_until_a_rerun_finishes_it(
     checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A run stopped half-way left some class folders filled and no manifest (or the last
     run's), and `curator train` read that folder as a whole dataset, without a word."""
-    import curator.export.images as images
     from curator.train.data import check_dataset_path
     from curator.train.errors import DatasetError
 
     curator, _ = checked
     sfew = tmp_path / "sfew"
-    real, decoded = images.render_clip, []
-
-    def stopped_on_the_third(job):  # type: ignore[no-untyped-def]
-        decoded.append(job.key)
-        if len(decoded) == 3:
-            raise KeyboardInterrupt
-        return real(job)
-
-    monkeypatch.setattr(images, "render_clip", stopped_on_the_third)
+    _stop_rendering_on_the_third(monkeypatch)
     stopped = curator.runner.invoke(cli, ["--db", str(curator.db_path), "export", "--sfew",
                                           str(sfew), "--workers", "1"])
     assert stopped.exit_code != 0 and list(sfew.rglob("*.png"))
@@ -294,6 +278,7 @@ def test_fer2013_rows_are_reused_whatever_the_datasets_size(
     again = curator("export", "--fer2013", fer, "--size", "64", "--gray", "--workers", "1")
     assert again.exit_code == 0, again.output
     assert decoded == [] and fer.read_bytes() == before
+
 
 def test_an_export_made_under_another_crop_rule_is_cropped_again(
     checked, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -432,6 +417,23 @@ def test_a_clip_shrunk_after_its_face_check_exports_only_frames_inside_it(
     times = [float(r["time"]) for r in _manifest(tmp_path / "out" / "manifest.csv")
              if r["clip"] == "1"]
     assert times and all(2.0 <= t < 4.0 for t in times), times
+
+def _stop_rendering_on_the_third(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Make the export's third clip to render stop the run (Ctrl-C); the keys of the clips
+    it was asked to render, in order, go to the list returned."""
+    import curator.export.images as images
+
+    real, decoded = images.render_clip, []
+
+    def stopped_on_the_third(job):  # type: ignore[no-untyped-def]
+        decoded.append(job.key)
+        if len(decoded) == 3:
+            raise KeyboardInterrupt
+        return real(job)
+
+    monkeypatch.setattr(images, "render_clip", stopped_on_the_third)
+    return decoded
+
 
 def _copy_with_a_small_model(  # type: ignore[no-untyped-def]
     checked, tmp_path: Path
