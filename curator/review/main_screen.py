@@ -44,7 +44,7 @@ from curator.review.player import (
 )
 from curator.review.preview import PreviewPane
 from curator.review.preview_feed import PreviewFeed
-from curator.review.preview_loader import PreviewLoader, missing_film
+from curator.review.preview_loader import PreviewLoader, missing_film, says_film_missing
 from curator.review.preview_screen import PreviewScreen
 from curator.review.queue_list import QueueList
 from curator.review.queues import ReviewQueue, describe
@@ -154,12 +154,27 @@ class ReviewScreen(Screen[None]):
 
     def _keyframes_hint(self) -> None:
         """Where the key frames are when their pane is hidden, and that there are none
-        when the film file has moved (the pane's message is not on screen then)."""
+        when the film file has moved (the pane's message is not on screen then): as the
+        pane has it, which is what `z` shows."""
         hint = ""
         if self.size.width < KEYFRAMES_MIN_WIDTH:
-            missing = self.view is not None and missing_film(self.view) is not None
+            missing = self.view is not None and says_film_missing(
+                self.query_one(PreviewPane).message)
             hint = "film file not found (z)" if missing else "z: key frames"
         self.query_one("#detail").border_subtitle = hint
+
+    def _recheck_film(self) -> None:
+        """The film may have come back, or gone, since its key frames were shown."""
+        if self.view is None:
+            return
+        shown_missing = says_film_missing(self.query_one(PreviewPane).message)
+        if shown_missing != (missing_film(self.view) is not None):
+            self.previews.show(self.view, [row.id for row in self.queue.upcoming(PREFETCH)])
+        self._keyframes_hint()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted and self.view is not None:
+            self._recheck_film()
 
     # -- showing the current clip -----------------------------------------------------------
 
@@ -196,6 +211,7 @@ class ReviewScreen(Screen[None]):
             self.person = 0
         self._draw_view()
         self.previews.show(self.view, [row.id for row in self.queue.upcoming(PREFETCH)])
+        self._keyframes_hint()  # from the pane, as the preview just set it
 
     def _draw_view(self) -> None:
         assert self.view is not None
@@ -461,6 +477,7 @@ class ReviewScreen(Screen[None]):
 
     def action_zoom(self) -> None:
         if self.view is not None:
+            self._recheck_film()
             pane = self.query_one(PreviewPane)
             self.app.push_screen(PreviewScreen(pane.preview, pane.message))
 

@@ -32,10 +32,11 @@ class PreviewFeed:
         """Show `view`'s keyframes (or why there are none) and start decoding ahead."""
         self.loader.want([view.id, *upcoming])
         cached = self.loader.cached(view)
-        if cached is not None:
+        if (missing := missing_film(view)) is not None:
+            # Labelling goes on; only the picture is missing (as `v` will find it).
+            self.pane.show_message(missing)
+        elif cached is not None:
             self.pane.show_preview(cached)
-        elif (missing := missing_film(view)) is not None:
-            self.pane.show_message(missing)  # labelling goes on; only the picture is missing
         else:
             self.pane.show_message("decoding keyframes…")
             self._request(view.id, view)

@@ -45,11 +45,19 @@ class Preview:
     drawn_size: tuple[int, int] | None = None
 
 
+FILM_NOT_FOUND = "film file not found"
+
+
 def missing_film(view: ClipView) -> str | None:
     """The message the preview shows when the film file is not where the store says."""
     if not Path(view.film_path).is_file():
-        return f"film file not found: {view.film_path}"
+        return f"{FILM_NOT_FOUND}: {view.film_path}"
     return None
+
+
+def says_film_missing(message: str) -> bool:
+    """Whether a preview's message is `missing_film`'s."""
+    return message.startswith(FILM_NOT_FOUND)
 
 
 class PreviewLoader:
@@ -82,7 +90,10 @@ class PreviewLoader:
             preview = self._cache.get(view.id)
             if preview is not None:
                 self._cache.move_to_end(view.id)
-                if (preview.start_ms, preview.end_ms) == (view.start_ms, view.end_ms):
+                came_back = says_film_missing(preview.error or "") and missing_film(view) is None
+                if came_back:  # the film is there again: its frames are to be decoded
+                    del self._cache[view.id]
+                elif (preview.start_ms, preview.end_ms) == (view.start_ms, view.end_ms):
                     return preview
         return None
 

@@ -414,6 +414,42 @@ async def test_a_moved_film_is_named_at_80_columns_too(sample: Sample) -> None:
         assert app.screen.query_one("#detail").border_subtitle == "z: key frames"
 
 
+async def test_the_border_and_z_agree_when_a_moved_film_comes_back_or_goes(
+    sample: Sample
+) -> None:
+    """The border looked at the disk, `z` at the key frames decoded before: a film put
+    back showed 'z: key frames' and `z` still said it was not found, and one that went
+    while its clip was on screen was not told at all."""
+    import shutil
+
+    from .conftest import DEMO_FILM
+
+    app = make_app(sample.db, queue="all")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*["n"] * 6)
+        await pilot.pause()
+        screen = app.screen
+        lost = Path(screen.view.film_path)
+        detail = screen.query_one("#detail")
+        assert detail.border_subtitle == "film file not found (z)"
+        lost.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DEMO_FILM, lost)  # put back
+        await pilot.press("z")
+        await pilot.pause()
+        assert isinstance(app.screen, PreviewScreen)
+        assert not app.screen.query_one(PreviewPane).message.startswith("film file not found")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert detail.border_subtitle == "z: key frames"
+        lost.unlink()  # gone again while its clip is on screen
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.screen.query_one(PreviewPane).message.startswith("film file not found")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert detail.border_subtitle == "film file not found (z)"
+
+
 @pytest.mark.parametrize(("key", "box"), [("question_mark", "#help-box"), ("h", "#history-box")])
 async def test_wide_boxes_fit_the_smallest_terminal(sample: Sample, key: str, box: str) -> None:
     app = make_app(sample.db)
