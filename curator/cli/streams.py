@@ -82,13 +82,16 @@ def _stream_texts(film: Path, streams: list[SubtitleStream],
     )
     from curator.subtitles.encoding import BinaryDataError, Decoded, decode_bytes
 
+    def say_encoding_not_applied(stream: SubtitleStream) -> None:
+        console(stderr=True).print(f"note: {film}: --encoding does not apply to subtitle "
+                                   f"stream {stream.describe()}: its text is UTF-8",
+                                   markup=False)
+
     stored = [s for s in streams if can_read_stored(s)] if encoding else []
     if encoding:
         for stream in streams:
             if stream not in stored:
-                console(stderr=True).print(
-                    f"note: {film}: --encoding does not apply to subtitle stream "
-                    f"{stream.describe()}: its text is UTF-8", markup=False)
+                say_encoding_not_applied(stream)
     if not stored:
         try:
             return [Decoded(text, "utf-8") for text in streams_text(film, streams)]
@@ -103,9 +106,7 @@ def _stream_texts(film: Path, streams: list[SubtitleStream],
         if encoding and not data.isascii() and _utf8(data):
             # Matroska's own encoding, as most streams are: the code page given is for
             # those that are not (one `ingest --encoding` is for all of a film's streams).
-            console(stderr=True).print(
-                f"note: {film}: --encoding does not apply to subtitle stream "
-                f"{stream.describe()}: its text is UTF-8", markup=False)
+            say_encoding_not_applied(stream)
             texts[stream] = decode_bytes(data, None, lang=_language(stream))
             continue
         try:

@@ -132,8 +132,6 @@ def _seek_before(film: Path, start_s: float) -> float:
         return start_s
 
 
-# ffmpeg's field orders of interlaced video: TT, BB, TB, BT.
-_INTERLACED = (2, 3, 4, 5)
 # HDR (and BT.2020) to standard BT.709 video as the frame reader makes it (hdr.py): light
 # with reference white (203 nits) at 1, BT.709's colours, linear to 75% of white and
 # rolled off above (Möbius), BT.709's curve: 1.4 code values from the reader's, on average.
@@ -150,7 +148,7 @@ def _picture_filters(film: Path) -> list[str]:
     import av
 
     from curator.media.hdr import BT2020_PRIMARIES, is_hdr
-    from curator.media.reader import film_video_stream
+    from curator.media.reader import INTERLACED_ORDERS, film_video_stream
 
     try:
         with av.open(str(film)) as container:
@@ -163,7 +161,7 @@ def _picture_filters(film: Path) -> list[str]:
     except (av.error.FFmpegError, OSError):
         return []  # ffmpeg says what is wrong with the film when it cuts
     filters = []
-    if order in _INTERLACED:  # motion-adaptive: still parts keep both fields
+    if order in INTERLACED_ORDERS:  # motion-adaptive: still parts keep both fields
         filters.append("bwdif=mode=send_frame:deint=interlaced")
     if is_hdr(transfer):
         filters += _TO_STANDARD + _ROLL_OFF + _FROM_LINEAR

@@ -170,13 +170,14 @@ class StreamNotUtf8Error(MediaError):
     it; `streams_stored` gives its bytes as stored, to decode as a subtitle file is."""
 
 
-# Text codecs whose packets ffmpeg writes unchanged into a subtitle file of their format.
-_STORED_FORMAT = {"subrip": "srt", "srt": "srt", "ass": "ass", "ssa": "ass"}
+# Text codecs whose packets ffmpeg writes unchanged into a subtitle file of their
+# `text_format` (SubRip, ASS).
+_STORED_AS_IS = frozenset({"subrip", "srt", "ass", "ssa"})
 
 
 def can_read_stored(stream: SubtitleStream) -> bool:
     """Whether `streams_stored` can give this stream's bytes as the film stores them."""
-    return stream.codec in _STORED_FORMAT
+    return stream.codec in _STORED_AS_IS
 
 
 def streams_text(film: Path, streams: Sequence[SubtitleStream]) -> list[str]:

@@ -241,6 +241,13 @@ def read_as_pulled_down(recorded_fps: float, fps: float) -> bool:
     return abs(recorded_fps * 4 / 5 - fps) <= 0.01 or abs(recorded_fps - fps) <= 0.005 * fps
 
 
+def recorded_before_pulldown(recorded_fps: float, recorded_variable: bool,
+                             info: VideoInfo) -> bool:
+    """Whether a film recorded at `recorded_fps`, variable or not, is the soft-telecined
+    video `info` probes now, as a curator before it read 3:2 pulldown recorded it."""
+    return recorded_variable and info.pulldown and read_as_pulled_down(recorded_fps, info.fps)
+
+
 # Film rates a 3:2 cadence carries (NTSC film, and film at 24 on 30-frame video).
 _FILM_RATES = (24000 / 1001, 24.0)
 

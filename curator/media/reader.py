@@ -21,11 +21,12 @@ picture for time T:
 - a stretch that does not decode (damaged packets) is never filled with a picture
   from after it: a time inside it raises `MediaError`, as a damaged window should;
 - a display matrix (rotation) is applied, so frames come out as displayed;
-- an interlaced picture (broadcast and DVD video flag it) gives its first field (the
-  bottom one where the stream says it comes first), the lines between interpolated, so
-  movement between its two fields leaves no comb teeth;
-- an HDR picture (PQ or HLG) is made standard range (hdr.py), as a standard film's is;
-  a picture whose stream names no transfer takes the one its container states.
+- an interlaced picture (broadcast and DVD video flag it) is shown as its first field
+  (the bottom one where the stream says it comes first) shows it: the comb teeth of
+  movement between its two fields are taken out (`first_field`), the rest kept;
+- an HDR picture (PQ or HLG), or one in BT.2020's colours, is made standard BT.709
+  video (hdr.py); a picture whose stream names no transfer or primaries takes those its
+  container states.
 
 Workers keep one reader per thread (`shared_reader`), so the windows of one film
 that a worker checks one after another reuse one open file.
@@ -55,7 +56,9 @@ _EPSILON_MS = 0.5  # presentation times are exact fractions; film times are whol
 # Fixed, not a share of the frame rate: a film and a clip cut from it show the same
 # picture at the same moment, whatever their average rates.
 HOLD_MS = 100
-# ffmpeg's field orders (AVFieldOrder) that show the bottom field first: BB, TB.
+# ffmpeg's field orders (AVFieldOrder) of interlaced video (TT, BB, TB, BT), and those
+# that show the bottom field first (BB, TB).
+INTERLACED_ORDERS = (2, 3, 4, 5)
 _BOTTOM_FIRST = (3, 4)
 # ffmpeg's transfer characteristics, and colour primaries, that name none: reserved (0),
 # unspecified (2).
@@ -95,6 +98,7 @@ class VideoReader:
         # description) overwrites it with "unspecified", and its frames say so.
         self._stated_trc = int(self._stream.codec_context.color_trc or 0)
         self._stated_primaries = int(self._stream.codec_context.color_primaries or 0)
+        self._bottom_first = self._stream.codec_context.field_order in _BOTTOM_FIRST
         # One decoding thread: workers already use every core, one each.
         self._stream.codec_context.thread_count = 1
         for other in self._container.streams:
@@ -310,7 +314,7 @@ class VideoReader:
         if turns % 2:
             stored_width, stored_height = stored_height, stored_width
         # An interlaced picture is read at its own height (lines are not mixed across
-        # fields), one field kept, then scaled.
+        # fields), its comb teeth taken out, then scaled.
         interlaced = bool(frame.interlaced_frame)
         transfer = frame.color_trc
         if transfer in _UNNAMED_TRC:
@@ -319,19 +323,19 @@ class VideoReader:
         if primaries in _UNNAMED_PRIMARIES:
             primaries = self._stated_primaries
         # HDR, or BT.2020's colours: read in 16 bits, made BT.709 video (hdr.py).
-        hdr = needs_mapping(transfer, primaries)
+        mapped = needs_mapping(transfer, primaries)
         # Bicubic, as ffmpeg's scale filter; the frame's own colour matrix and range.
         rgb = self._reformatter.reformat(
             frame, stored_width, frame.height if interlaced else stored_height,
-            "rgb48le" if hdr else "rgb24", interpolation=Interpolation.BICUBIC,
+            "rgb48le" if mapped else "rgb24", interpolation=Interpolation.BICUBIC,
             src_color_range=frame.color_range, threads=1,
         ).to_ndarray()
-        if hdr:
+        if mapped:
             rgb = standard_range(rgb, transfer, primaries)
         if interlaced:
             # The first field in time: the bottom one where the stream says so (DV, some
             # broadcast), or the top one (most, and where it says nothing).
-            rgb = first_field(rgb, bottom=self._stream.codec_context.field_order in _BOTTOM_FIRST)
+            rgb = first_field(rgb, bottom=self._bottom_first)
             if rgb.shape[0] != stored_height:
                 import cv2
 

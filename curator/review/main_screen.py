@@ -219,7 +219,6 @@ class ReviewScreen(Screen[None]):
         self.query_one(ExpressionBar).show(self.suggestion(), explicit=self.chosen is not None)
         self.query_one(SubtitleContext).show(self.view)
         self.query_one(PeoplePanel).show(self.view, self.person)
-        self._keyframes_hint()
         self._update_topbar()
 
     def suggestion(self) -> str | None:

@@ -96,7 +96,7 @@ def locate_film(film: Film) -> tuple[Path, str | None]:
 def _unlike(path: Path, film: Film) -> str | None:
     """How the video at `path` differs from what was recorded at ingest, or None.
     Raises `MediaError` when it cannot be probed (damaged, cut short, not a video)."""
-    from curator.media.probe import probe_video, read_as_pulled_down
+    from curator.media.probe import probe_video, recorded_before_pulldown
 
     info = probe_video(path)
     # The same probe gave the recorded numbers; a frame of slack for another ffmpeg build.
@@ -108,9 +108,8 @@ def _unlike(path: Path, film: Film) -> str | None:
     if (info.width, info.height, info.rotation) != (film.width, film.height, film.rotation):
         return (f"{info.width}x{info.height} rotated {info.rotation}°, not "
                 f"{film.width}x{film.height} rotated {film.rotation}°")
-    if abs(info.fps - film.fps) > 0.01 and not (
-            film.variable_fps and not info.variable_fps
-            and read_as_pulled_down(film.fps, info.fps)):
+    if abs(info.fps - film.fps) > 0.01 and not recorded_before_pulldown(
+            film.fps, film.variable_fps, info):
         return f"{info.fps:g} frames/s, not {film.fps:g}"
     return None
 

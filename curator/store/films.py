@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from curator.errors import NotFoundError
 from curator.media.embedded_subtitles import film_and_stream, stream_track_path
-from curator.media.probe import VideoInfo, read_as_pulled_down
+from curator.media.probe import VideoInfo, recorded_before_pulldown
 from curator.store.models import Cue, CueEvidence, Film, SubtitleTrack
 from curator.subtitles.model import AnalyzedCue, SubtitleDocument
 from curator.subtitles.model import Cue as TextCue
@@ -63,8 +63,7 @@ def register_film(
             existing.duration_ms = info.duration_ms
         # Recorded by a curator that read only the header, blind to Matroska's variable
         # rates; the frames' times are the same file's, so they are taken as they are now.
-        if existing.variable_fps and not info.variable_fps and read_as_pulled_down(
-                existing.fps, info.fps):
+        if recorded_before_pulldown(existing.fps, existing.variable_fps, info):
             existing.fps = info.fps  # its pictures' rate, not its header's (soft telecine)
         existing.variable_fps = info.variable_fps
         offset_was = None

@@ -9,7 +9,6 @@ characters XML 1.0 cannot hold (control characters other than tab, newline and C
 
 from __future__ import annotations
 
-import io
 from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import BinaryIO
@@ -70,14 +69,6 @@ def _cue_element(parent: etree._Element, cue: Cue, role: str, track_key: str) ->
         evidence.set("kind", _text(item.kind))
         _set(evidence, "emotion", item.emotion)
         evidence.set("weight", number(item.weight))
-
-
-def film_to_xml(session: Session, film: Film) -> bytes:
-    """The film's XML document, UTF-8 encoded and pretty-printed, whole in memory; a file
-    is written with `write_film_document`."""
-    out = io.BytesIO()
-    write_film_document(session, film, out)
-    return out.getvalue()
 
 
 def write_film_document(session: Session, film: Film, out: BinaryIO) -> int:

@@ -88,3 +88,14 @@ def one_clip_record(document: bytes, start_ms: int, end_ms: int) -> bytes:
         if (node.get("start"), node.get("end")) != (start, end):
             root.remove(node)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def film_to_xml(session, film) -> bytes:  # type: ignore[no-untyped-def]
+    """The film's XML document whole in memory, as `export --xml` writes its file."""
+    import io
+
+    from curator.store.xml_export import write_film_document
+
+    out = io.BytesIO()
+    write_film_document(session, film, out)
+    return out.getvalue()

@@ -18,11 +18,10 @@ from curator.store.changes import set_field
 from curator.store.consensus import consensus
 from curator.store.db import Database, open_database
 from curator.store.models import Annotation, Clip, Film, Person
-from curator.store.xml_export import film_to_xml
 from curator.store.xml_import import import_film_xml, load_validated
 from curator.store.xml_safety import parse_untrusted, schema, xml_text
 
-from .conftest import one_clip_record, populate
+from .conftest import film_to_xml, one_clip_record, populate
 
 
 def _export(db: Database) -> bytes:

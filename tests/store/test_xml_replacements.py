@@ -13,8 +13,9 @@ from curator.store.annotations import record_decision
 from curator.store.db import Database, open_database
 from curator.store.models import Clip, ClipCue, Cue, Film, SubtitleTrack
 from curator.store.replacing import KeptStanding, Touched, replace_tracks
-from curator.store.xml_export import film_to_xml
 from curator.store.xml_import import ImportReport, import_film_xml
+
+from .conftest import film_to_xml
 
 OLD, FIXED, OTHER = "b" * 64, "c" * 64, "d" * 64
 
