@@ -192,7 +192,8 @@ def ingest_command(
         # Only cues with spoken words meet speech onsets ("[music]" starts no speech).
         starts = [c.start_ms for d, *_ in tracks for c in d.cues if has_speech(c.text)]
         if not tracks and known:  # a known film again (a new --subs-offset): its stored cues
-            starts = [start for start, text in known.cues if has_speech(text)]
+            starts = [start for start, text in _stored_cues(known.film_id)
+                      if has_speech(text)]
         estimate = estimate_offset_quietly(film, starts)
 
     lines: list[str] = []  # printed once the transaction is committed
@@ -368,7 +369,6 @@ class _StoredFilm:
 
     film_id: int
     tracks: int
-    cues: list[tuple[int, str]]  # (start, text) of its tracks in use, for the timing check
 
 
 def _stored_film(film_hash: str) -> _StoredFilm | None:
@@ -379,9 +379,21 @@ def _stored_film(film_hash: str) -> _StoredFilm | None:
         film = film_by_hash(session, film_hash)
         if film is None or not film.tracks:
             return None
-        cues = [(cue.start_ms, cue.text) for track in film.tracks
-                if track.replaced_by_id is None for cue in track.cues]
-        return _StoredFilm(film.id, len(film.tracks), cues)
+        return _StoredFilm(film.id, len(film.tracks))
+
+
+def _stored_cues(film_id: int) -> list[tuple[int, str]]:
+    """(start, text) of the cues of the film's tracks in use, for the timing check: read
+    only when it runs."""
+    from sqlalchemy import select
+
+    from curator.store.models import Cue, SubtitleTrack
+
+    with state().database().session() as session:
+        return [(start, text) for start, text in session.execute(
+            select(Cue.start_ms, Cue.text).join(SubtitleTrack, Cue.track_id == SubtitleTrack.id)
+            .where(SubtitleTrack.film_id == film_id, SubtitleTrack.replaced_by_id.is_(None))
+            .order_by(SubtitleTrack.id, Cue.idx))]
 
 
 def _hash_with_progress(path: Path, sha256_file) -> str:  # type: ignore[no-untyped-def]
