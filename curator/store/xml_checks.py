@@ -258,8 +258,7 @@ class _Checks:
             raise XMLValidationError(path, sorted(problems))
 
     def validated(self, path: Path, sha256: bytes) -> ValidatedFile:
-        actor_uids = {uid: (actor, line) for uid, (actor, line) in self.actor_of.items()}
-        return ValidatedFile(path, self.root, self.tracks, self.clips, actor_uids, sha256)
+        return ValidatedFile(path, self.root, self.tracks, self.clips, self.actor_of, sha256)
 
 
 def _replacement_problems(tracks: list[etree._Element]) -> list[tuple[int, str]]:

@@ -200,7 +200,7 @@ def import_film_xml(session: Session, path: Path,
     counts = _Counts()
     digest = hashlib.sha256()
     new = NewClips(session, film.id, tracks, people,
-                   schema_1_0=_token(root, "schemaVersion") == "1.0",
+                   schema_1_0=checked.schema_version == "1.0",
                    file_actors={a for key in checked.clips for a in key.actors if a is not None})
     try:
         for position, node in enumerate(_clips_again(path, digest)):

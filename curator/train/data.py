@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import io
-import lzma
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -560,7 +559,7 @@ def _load_npz(path: Path, max_side: int, val_fraction: float, limit: int | None,
             classes = [str(c) for c in z["classes"]]
             raw = {s: (list(unpack_images(z, s)), [classes[i] for i in z[f"{s}_y"]])
                    for s in ("train", "val", "test") if f"{s}_y" in z}
-    except (OSError, KeyError, ValueError, IndexError, lzma.LZMAError) as e:
+    except (OSError, KeyError, ValueError, IndexError) as e:
         raise DatasetError(path, f"not a dataset packed by curator ({e})") from e
     return assemble(path, "npz", raw, [], [], max_side, val_fraction, limit, seed)
 

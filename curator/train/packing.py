@@ -14,20 +14,18 @@ Older files holding plain `{split}_x` arrays are still read.
 
 from __future__ import annotations
 
-import io
 import lzma
 from pathlib import Path
 
 import numpy as np
 
-from curator.fsutil import write_atomic
+from curator.fsutil import open_atomic
 
 
 def pack_npz(path: str | Path, splits: dict, classes: tuple[str, ...],
              compact: bool = False) -> Path:
     """Write `splits` (name -> Split) to one `.npz` that `curator.train.data.load_dataset` reads."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {"classes": np.array(classes)}
     for name, split in splits.items():
         x = np.ascontiguousarray(split.images, dtype=np.uint8)
@@ -41,9 +39,8 @@ def pack_npz(path: str | Path, splits: dict, classes: tuple[str, ...],
                                            prepend=zero)
         arrays[f"{name}_y"] = split.labels
     save = np.savez if compact else np.savez_compressed  # LZMA'd bytes gain nothing from zlib
-    buffer = io.BytesIO()
-    save(buffer, **arrays)
-    write_atomic(path, buffer.getvalue())
+    with open_atomic(path) as out:  # written as it is made; renamed into place when whole
+        save(out, **arrays)
     return path
 
 
@@ -53,7 +50,11 @@ def unpack_images(z: np.lib.npyio.NpzFile, split: str) -> np.ndarray:
         return z[f"{split}_x"]
     if f"{split}_xm" in z:
         shape = tuple(int(n) for n in z[f"{split}_xm_shape"])
-        residuals = np.frombuffer(lzma.decompress(z[f"{split}_xm"].tobytes()), dtype=np.uint8)
+        try:
+            unpacked = lzma.decompress(z[f"{split}_xm"].tobytes())
+        except lzma.LZMAError as exc:  # as any other damage of the pack: a ValueError
+            raise ValueError(f"{split}: packed images do not unpack ({exc})") from None
+        residuals = np.frombuffer(unpacked, dtype=np.uint8)
         return med_restore(residuals.reshape(shape))
     # Two running sums undo the neighbour differences exactly (mod 256).
     d = z[f"{split}_xd"]
