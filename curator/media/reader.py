@@ -231,14 +231,18 @@ class VideoReader:
             return None  # after the end of the video
         return self._prev
 
+    @property
+    def _period_ms(self) -> float:
+        """One frame period, by the stream's average rate, else its guessed one, else 25."""
+        return 1000 / float(self._stream.average_rate or self._stream.guessed_rate or 25)
+
     def _last_end_ms(self) -> float:
         """Where the last frame decoded (`_prev`, at the end of the stream) stops being
         shown: its own duration (a recording that ends on a still holds it to the end),
         or one frame period where it states none; cut short by packets after it that
         did not decode."""
         duration = getattr(self._prev, "duration", None)
-        period_ms = 1000 / float(self._stream.average_rate or self._stream.guessed_rate or 25)
-        end = self._prev_ms + (duration * self._tick * 1000 if duration else period_ms)
+        end = self._prev_ms + (duration * self._tick * 1000 if duration else self._period_ms)
         return min([end, *self._damaged_ms])
 
     def _raise_if_damaged(self, time_ms: int) -> None:
@@ -296,8 +300,8 @@ class VideoReader:
             self._head = None
             return
         if frame.pts is None:  # no timestamp: assume it follows the last one
-            step = 1000 / float(self._stream.average_rate or 25)
-            self._head_ms = (self._head_ms if self._head is not None else self._first_ms) + step
+            self._head_ms = (self._head_ms if self._head is not None
+                             else self._first_ms) + self._period_ms
         else:
             self._head_ms = self._film_ms(frame.pts)
         self._head = frame
