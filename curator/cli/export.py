@@ -301,7 +301,7 @@ def plan_confirmed(
     from curator.export.afew import ClipRecords
     from curator.export.plan import confirmed_clips
     from curator.store.face_check import locate_film
-    from curator.store.films import get_film, move_film, stream_tracks_moved
+    from curator.store.films import get_film, move_film
     from curator.store.models import Film
     from curator.store.xml_export import clip_records
 
@@ -331,9 +331,7 @@ def plan_confirmed(
                     paths[film.id] = str(path.resolve())
                     if paths[film.id] != film.path:  # the XML names where it is now
                         moved[film.id] = paths[film.id]
-                        for track, new_path in stream_tracks_moved(film, paths[film.id]):
-                            set_committed_value(track, "path", new_path)
-                        set_committed_value(film, "path", paths[film.id])
+                        move_film(film, paths[film.id], set_committed_value)
                 except MediaError as exc:
                     problems.append(f"film {film.id}: {exc}{left_out}")
                     paths[film.id] = ""

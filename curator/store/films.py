@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,19 +92,23 @@ def register_film(
     return Registered(film, created=True, replaces=replaces)
 
 
-def move_film(film: Film, path: str) -> str | None:
+def move_film(film: Film, path: str,
+              set_value: Callable[[object, str, object], None] = setattr) -> str | None:
     """Record `film` at `path` (resolved), with the tracks read from its own subtitle
     streams (named after the film: `old.mkv#0:N` becomes `new.mkv#0:N`); a subtitle file's
-    track stays where it is. The old path, or None when the film was there already."""
+    track stays where it is. The old path, or None when the film was there already.
+    `set_value` sets each path (a read-only snapshot gives SQLAlchemy's
+    `set_committed_value`: the rows read as if so, nothing to write)."""
     if film.path == path:
         return None
-    for track, new_path in stream_tracks_moved(film, path):
-        track.path = new_path
-    old, film.path = film.path, path
+    for track, new_path in _stream_tracks_moved(film, path):
+        set_value(track, "path", new_path)
+    old = film.path
+    set_value(film, "path", path)
     return old
 
 
-def stream_tracks_moved(film: Film, path: str) -> list[tuple[SubtitleTrack, str]]:
+def _stream_tracks_moved(film: Film, path: str) -> list[tuple[SubtitleTrack, str]]:
     """The film's tracks read from its own streams, each with its path once the film is
     at `path` (for a caller that must set them its own way: a read-only snapshot)."""
     moved = []
