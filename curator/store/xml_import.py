@@ -92,16 +92,17 @@ class _KnownClips:
         self.by_times = {(start, end): clip_id for clip_id, _, start, end in rows}
         self.ahead: list[Clip] = []
 
-    def read_ahead(self, keys: Sequence[ClipKey]) -> None:
+    def read_ahead(self, keys: Sequence[ClipKey], *, votes: bool = True) -> None:
         """Read the clips here among `keys` (those the import meets next), with their people
-        and votes, in one query, and hold them until the next read-ahead: meeting each
-        then asks the database nothing (a query or three a clip before)."""
+        and (`votes`) their votes, in one query, and hold them until the next read-ahead:
+        meeting each then asks the database nothing (a query or three a clip before)."""
         ids = [clip_id for clip_id in (self._id(k.uid, (k.start_ms, k.end_ms)) for k in keys)
                if clip_id is not None]
+        options = [selectinload(Clip.subjects).selectinload(ClipSubject.person)]
+        if votes:
+            options.append(selectinload(Clip.annotations))
         self.ahead = list(self.session.scalars(
-            select(Clip).where(Clip.id.in_(ids)).options(
-                selectinload(Clip.subjects).selectinload(ClipSubject.person),
-                selectinload(Clip.annotations)))) if ids else []
+            select(Clip).where(Clip.id.in_(ids)).options(*options))) if ids else []
 
     def find_key(self, key: ClipKey) -> Clip | None:
         clip_id = self._id(key.uid, (key.start_ms, key.end_ms))
@@ -371,8 +372,11 @@ def _people_of_known_clips(
     a clip whose people were added or removed here since says nothing. An actor known
     by uid is that actor already."""
     for start in range(0, len(checked.clips), READ_AHEAD):
-        keys = checked.clips[start:start + READ_AHEAD]
-        known.read_ahead(keys)
+        # Only clips that name an actor tell; their votes are read with the import's own
+        # pass over the clips.
+        keys = [key for key in checked.clips[start:start + READ_AHEAD]
+                if any(actor is not None for actor in key.actors)]
+        known.read_ahead(keys, votes=False)
         for key in keys:
             clip = known.find_key(key)
             if clip is None or len(key.actors) != len(clip.subjects):
